@@ -1,0 +1,170 @@
+"""iTIP objects (RFC 5546) that the other side's calendar client applies by itself (K2).
+
+Pure: `dtstamp` comes in as an argument. Every text and parameter value passes through
+icalendar's escaping, and control characters are removed first, so no user-supplied name,
+summary or location can start a property, a parameter or a component of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+
+from fairnotice.model import CalendarMethod
+
+PRODID = "-//fairnotice//fairnotice 0.1//EN"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u0085]")
+_LINEBREAKS = re.compile(r"\r\n|\r|\n")
+
+
+def clean_text(value: str) -> str:
+    """Text for a TEXT property: line breaks kept as '\\n' (escaped by icalendar), no controls."""
+    return _CONTROL.sub("", _LINEBREAKS.sub("\n", value))
+
+
+def clean_param(value: str) -> str:
+    """A parameter value (CN): one line, no controls, no double quotes."""
+    return _CONTROL.sub("", _LINEBREAKS.sub(" ", value)).replace('"', "'").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What an iTIP message says about one interview."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    timezone: str
+    summary: str
+    organizer: Party
+    attendees: Sequence[Party]
+    location: str | None = None
+    description: str | None = None
+    url: str | None = None
+
+
+def make_uid(*parts: str) -> str:
+    """A stable UID for an interview that had none: the same facts give the same UID."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{digest}@fairnotice"
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+
+
+def _address(party: Party) -> vCalAddress:
+    address = vCalAddress(f"mailto:{clean_param(party.email)}")
+    if party.name:
+        address.params["CN"] = clean_param(party.name)
+    return address
+
+
+def _calendar(method: CalendarMethod, facts: EventFacts, event: Event) -> str:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", method.value)
+    if facts.timezone != "UTC":
+        years = (facts.start.year, facts.end.year)
+        cal.add_component(_vtimezone(facts.timezone, min(years), max(years)))
+    cal.add_component(event)
+    return str(cal.to_ical().decode("utf-8"))
+
+
+def _base_event(facts: EventFacts, *, dtstamp: datetime, sequence: int) -> Event:
+    tz = ZoneInfo(facts.timezone)
+    event = Event()
+    event.add("uid", clean_param(facts.uid))
+    event.add("dtstamp", dtstamp.astimezone(UTC))
+    event.add("sequence", sequence)
+    event.add("dtstart", facts.start.astimezone(tz))
+    event.add("dtend", facts.end.astimezone(tz))
+    event.add("summary", vText(clean_text(facts.summary)))
+    event.add("organizer", _address(facts.organizer))
+    return event
+
+
+def _add_optional(event: Event, facts: EventFacts) -> None:
+    if facts.location:
+        event.add("location", vText(clean_text(facts.location)))
+    if facts.url:
+        event.add("url", clean_param(facts.url))
+    if facts.description:
+        event.add("description", vText(clean_text(facts.description)))
+
+
+def request(facts: EventFacts, *, dtstamp: datetime) -> str:
+    """METHOD:REQUEST: a new or moved interview (the caller raises SEQUENCE for a move)."""
+    event = _base_event(facts, dtstamp=dtstamp, sequence=facts.sequence)
+    for party in facts.attendees:
+        attendee = _address(party)
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
+        attendee.params["RSVP"] = "TRUE"
+        event.add("attendee", attendee)
+    event.add("status", "CONFIRMED")
+    _add_optional(event, facts)
+    return _calendar(CalendarMethod.REQUEST, facts, event)
+
+
+def cancel(facts: EventFacts, *, dtstamp: datetime) -> str:
+    """METHOD:CANCEL for the same UID, SEQUENCE one higher, STATUS:CANCELLED."""
+    event = _base_event(facts, dtstamp=dtstamp, sequence=facts.sequence + 1)
+    for party in facts.attendees:
+        event.add("attendee", _address(party))
+    event.add("status", "CANCELLED")
+    _add_optional(event, facts)
+    return _calendar(CalendarMethod.CANCEL, facts, event)
+
+
+def counter(
+    facts: EventFacts,
+    *,
+    proposed: tuple[datetime, datetime],
+    comment: str | None,
+    dtstamp: datetime,
+) -> str:
+    """METHOD:COUNTER: an attendee proposes a new time; SEQUENCE echoes the original's."""
+    moved = EventFacts(**{**_as_dict(facts), "start": proposed[0], "end": proposed[1]})
+    event = _base_event(moved, dtstamp=dtstamp, sequence=facts.sequence)
+    for party in facts.attendees:
+        event.add("attendee", _address(party))
+    if comment:
+        event.add("comment", vText(clean_text(comment)))
+    _add_optional(event, facts)
+    return _calendar(CalendarMethod.COUNTER, moved, event)
+
+
+def reply_declined(facts: EventFacts, *, attendee: Party, comment: str | None,
+                   dtstamp: datetime) -> str:
+    """METHOD:REPLY with the attendee's PARTSTAT=DECLINED (a withdrawal)."""
+    event = _base_event(facts, dtstamp=dtstamp, sequence=facts.sequence)
+    address = _address(attendee)
+    address.params["PARTSTAT"] = "DECLINED"
+    event.add("attendee", address)
+    if comment:
+        event.add("comment", vText(clean_text(comment)))
+    return _calendar(CalendarMethod.REPLY, facts, event)
+
+
+def _as_dict(facts: EventFacts) -> dict[str, object]:
+    return {name: getattr(facts, name) for name in EventFacts.__slots__}

@@ -1,0 +1,155 @@
+"""Free-slot search: every start on a grid where the whole duration is free for everyone.
+
+Pure: busy intervals, working hours and the search window come in as arguments. Busy
+intervals are merged once and looked up by bisection, so a search costs O(candidates x
+log busy) rather than scanning every interval per candidate.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """One party's working hours, read in that party's own zone."""
+
+    zone: ZoneInfo
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekdays
+
+    def contains(self, start: datetime, end: datetime) -> bool:
+        """True when [start, end) lies inside one working day of this party."""
+        local_start = start.astimezone(self.zone)
+        local_end = end.astimezone(self.zone)
+        if local_start.isoweekday() not in self.days:
+            return False
+        if local_start.time() < self.start:
+            return False
+        if local_end.date() != local_start.date():
+            # Ending exactly at midnight counts as the end of the same day.
+            return self.end == time.max and local_end.time() == time(0) and (
+                local_end.date() - local_start.date() == timedelta(days=1)
+            )
+        return local_end.time() <= self.end
+
+
+class BusyIndex:
+    """Merged, sorted busy intervals with O(log n) overlap checks."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        merged: list[list[datetime]] = []
+        for start, end in sorted(
+            (s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals if e > s
+        ):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [m[0] for m in merged]
+        self._ends = [m[1] for m in merged]
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def intervals(self) -> list[Interval]:
+        return list(zip(self._starts, self._ends, strict=True))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """True when [start, end) shares any moment with a busy interval."""
+        i = bisect_right(self._starts, end.astimezone(UTC))
+        # The last interval starting before `end` is the only one that can reach past start.
+        return i > 0 and self._ends[i - 1] > start.astimezone(UTC) and (
+            self._starts[i - 1] < end.astimezone(UTC)
+        )
+
+    def free_from(self, moment: datetime) -> datetime:
+        """The first moment >= `moment` that is not inside a busy interval."""
+        utc = moment.astimezone(UTC)
+        i = bisect_right(self._starts, utc)
+        if i > 0 and self._ends[i - 1] > utc:
+            return self._ends[i - 1]
+        return utc
+
+
+def wall_time(day: date, clock: time, tz: ZoneInfo) -> datetime | None:
+    """The aware datetime of a local wall time, or None when the zone skips it (DST gap).
+
+    Ambiguous wall times (the repeated hour in autumn) resolve to the first occurrence.
+    """
+    naive = datetime.combine(day, clock)
+    aware = naive.replace(tzinfo=tz, fold=0)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        return None
+    return aware
+
+
+def _grid(first_day: date, last_day: date, tz: ZoneInfo, step: timedelta) -> Iterator[datetime]:
+    """Every grid start from the first to the last local day, aligned to the hour in `tz`."""
+    minutes = int(step.total_seconds() // 60)
+    day = first_day
+    while day <= last_day:
+        for offset in range(0, 24 * 60, minutes):
+            moment = wall_time(day, time(offset // 60, offset % 60), tz)
+            if moment is not None:
+                yield moment
+        day += timedelta(days=1)
+
+
+def free_slots(
+    *,
+    busy: BusyIndex | Iterable[Interval],
+    hours: Sequence[Hours],
+    duration: timedelta,
+    earliest: datetime,
+    latest: datetime,
+    grid_zone: ZoneInfo,
+    step: timedelta = timedelta(minutes=30),
+    count: int = 10,
+    buffer: timedelta = timedelta(0),
+    one_per_day: bool = False,
+) -> list[Interval]:
+    """The first `count` free slots of `duration` between `earliest` and `latest`.
+
+    A slot is free when it lies inside every party's working hours and, widened by
+    `buffer` on both sides, overlaps no busy interval. With `one_per_day` at most one slot
+    is taken per local day of `grid_zone`, which spreads proposals over several days.
+    """
+    if duration <= timedelta(0):
+        raise ValueError("duration must be positive")
+    if step <= timedelta(0) or step.total_seconds() % 60:
+        raise ValueError("step must be a positive whole number of minutes")
+    index = busy if isinstance(busy, BusyIndex) else BusyIndex(busy)
+    found: list[Interval] = []
+    taken_days: set[date] = set()
+    first_day = earliest.astimezone(grid_zone).date()
+    last_day = latest.astimezone(grid_zone).date()
+    earliest_utc, latest_utc = earliest.astimezone(UTC), latest.astimezone(UTC)
+    for local_start in _grid(first_day, last_day, grid_zone, step):
+        # Arithmetic and comparisons in UTC: same-zone aware datetimes compare by wall time.
+        start = local_start.astimezone(UTC)
+        if start < earliest_utc:
+            continue
+        end = start + duration
+        if end > latest_utc:
+            break
+        if one_per_day and local_start.date() in taken_days:
+            continue
+        if not all(h.contains(start, end) for h in hours):
+            continue
+        if index.overlaps(start - buffer, end + buffer):
+            continue
+        found.append((local_start, end.astimezone(grid_zone)))
+        taken_days.add(local_start.date())
+        if len(found) >= count:
+            break
+    return found

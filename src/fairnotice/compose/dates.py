@@ -1,0 +1,89 @@
+"""Dates and times the way a native reader of each language writes them (CLDR via Babel).
+
+Never format a date by hand: the recipient's locale and zone decide the words and order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from fairnotice.model import Language
+
+# Zones whose readers expect a regional variant of the language's dates.
+_REGIONAL = {
+    "Europe/Vienna": "de_AT",
+    "Europe/Zurich": "de_CH",
+    "Europe/Vaduz": "de_CH",
+    "Europe/Helsinki": "sv_FI",
+    "Europe/Mariehamn": "sv_FI",
+    "Europe/London": "en_GB",
+    "Europe/Dublin": "en_IE",
+    "Australia/Sydney": "en_AU",
+    "Australia/Melbourne": "en_AU",
+}
+
+
+@lru_cache(maxsize=256)
+def locale_for(language: Language, zone_name: str) -> str:
+    """The CLDR locale for a reader of `language` living in `zone_name`."""
+    regional = _REGIONAL.get(zone_name)
+    if regional and regional.startswith(language.value):
+        return regional
+    if language is Language.en:
+        return "en_US" if zone_name.startswith(("America/", "US/", "Pacific/Honolulu")) else "en_GB"
+    return {"de": "de_DE", "sv": "sv_SE"}[language.value]
+
+
+# How a native joins a date and a time in running text ("um", "kl.", "at").
+_DATE_TIME_JOIN = {"de": "{date} um {time} Uhr", "sv": "{date} kl. {time}", "en": "{date} at {time}"}
+_TIME_ONLY = {"de": "{time} Uhr", "sv": "kl. {time}", "en": "{time}"}
+
+
+@lru_cache(maxsize=4096)
+def _parts(moment: datetime, zone_name: str, locale: str) -> tuple[str, str, str]:
+    local = moment.astimezone(ZoneInfo(zone_name))
+    full = format_date(local, "full", locale=locale)
+    short_date = format_date(local, "EEEE d MMMM" if not locale.startswith("en_US") else "EEEE, MMMM d", locale=locale)
+    clock = format_time(local, "short", locale=locale)
+    if locale.startswith("de"):
+        short_date = format_date(local, "EEEE, d. MMMM", locale=locale)
+    return full, short_date, clock
+
+
+def long_date(moment: datetime, zone_name: str, language: Language) -> str:
+    """'Sonntag, 15. März 2026', 'söndag 15 mars 2026', 'Sunday, 15 March 2026'."""
+    return _parts(moment, zone_name, locale_for(language, zone_name))[0]
+
+
+def short_date(moment: datetime, zone_name: str, language: Language) -> str:
+    """The date without the year: 'Dienstag, 17. März', 'tisdag 17 mars', 'Tuesday 17 March'."""
+    return _parts(moment, zone_name, locale_for(language, zone_name))[1]
+
+
+def clock_time(moment: datetime, zone_name: str, language: Language) -> str:
+    """'14:00', '14:00', '14:00' or '2:00 PM' as the locale writes a time of day."""
+    return _parts(moment, zone_name, locale_for(language, zone_name))[2]
+
+
+def when(moment: datetime, zone_name: str, language: Language, *, year: bool = True) -> str:
+    """Date and time in running text: 'Sonntag, 15. März 2026 um 14:00 Uhr'."""
+    full, short, clock = _parts(moment, zone_name, locale_for(language, zone_name))
+    return _DATE_TIME_JOIN[language.value].format(date=full if year else short, time=clock)
+
+
+def time_phrase(moment: datetime, zone_name: str, language: Language) -> str:
+    """A time of day as running text: '14:00 Uhr', 'kl. 14:00', '2:00 PM'."""
+    return _TIME_ONLY[language.value].format(time=clock_time(moment, zone_name, language))
+
+
+def span(start: datetime, end: datetime, zone_name: str, language: Language) -> str:
+    """A slot in running text: 'Dienstag, 17. März, 10:00–11:00 Uhr'."""
+    _, day, first = _parts(start, zone_name, locale_for(language, zone_name))
+    last = clock_time(end, zone_name, language)
+    suffix = {"de": " Uhr", "sv": "", "en": ""}[language.value]
+    prefix = {"de": "", "sv": "kl. ", "en": ""}[language.value]
+    return f"{day}, {prefix}{first}–{last}{suffix}"

@@ -1,0 +1,130 @@
+"""Letters: one Jinja2 template per role, intent, kind and language, subject and body as blocks.
+
+Templates live in `letters/<lang>/<role>_<intent>_<kind>.txt` and are written natively in
+each language; the shared macros of `letters/<lang>/_common.txt` are there as `c`. They see only `Letter` (below): facts already formatted for the recipient's
+locale and zone, never raw private words (`reason.detail` is not in it, by construction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+
+from fairnotice.model import Language, MessageKind, Role
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """A person as letters address or sign for them."""
+
+    name: str
+    salutation: str | None = None  # "Herr", "Frau", "Mr", "Ms", "Dr" ... as given
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+    @property
+    def last_name(self) -> str:
+        return self.name.split()[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """Everything a template may use. Dates are strings in the recipient's locale and zone."""
+
+    role: Role
+    intent: str
+    kind: MessageKind
+    language: Language
+    tone: str  # "formal" | "informal"
+    urgency: str  # "normal" | "short_notice" | "missed"
+    reason: str  # a ReasonCategory value; templates turn it into a short, general phrase
+    recipient: PersonRef
+    sender: PersonRef
+    position: str
+    company: str
+    when: str  # "Sonntag, 15. März 2026 um 14:00 Uhr"
+    date: str  # "Sonntag, 15. März 2026"
+    time: str  # "14:00 Uhr" / "kl. 14:00" / "2:00 PM"
+    place: str | None  # the address, or the video link
+    is_video: bool
+    round: int = 1
+    slots: list[str] = field(default_factory=list)  # "Dienstag, 17. März, 10:00–11:00 Uhr"
+    phone_first: bool = False  # the email follows a call (confirm in writing)
+    certainty: str = "sure"
+    pick_url: str | None = None
+    new_when: str | None = None  # the agreed new time (follow-up after agreement)
+
+
+_env: Environment | None = None
+
+
+def environment() -> Environment:
+    """The shared template environment: plain text, strict about missing names."""
+    global _env
+    if _env is None:
+        _env = Environment(
+            loader=PackageLoader("fairnotice.compose", "letters"),
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text letters; HTML views escape at their own edge
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+    return _env
+
+
+def template_name(letter: Letter) -> str:
+    return f"{letter.language.value}/{letter.role.value}_{letter.intent}_{letter.kind.value}.txt"
+
+
+@cache
+def _template(name: str) -> Template:
+    return environment().get_template(name)
+
+
+_BLANKS = re.compile(r"\n{3,}")
+_TRAILING = re.compile(r"[ \t]+\n")
+
+
+def _tidy(text: str) -> str:
+    """Collapse the blank lines that template conditionals leave behind."""
+    return _BLANKS.sub("\n\n", _TRAILING.sub("\n", text)).strip() + "\n"
+
+
+def render(letter: Letter) -> tuple[str | None, str]:
+    """(subject, body) of a letter; subject is None for spoken kinds (phone, voicemail)."""
+    template = _template(template_name(letter))
+    context = template.new_context(_context(letter))
+    body = _tidy("".join(template.blocks["body"](context)))
+    subject: str | None = None
+    if "subject" in template.blocks:
+        subject = " ".join("".join(template.blocks["subject"](context)).split()) or None
+    return subject, body
+
+
+@cache
+def common(language: Language) -> Any:
+    """The shared macros of a language (`letters/<lang>/_common.txt`), as `c` in templates."""
+    return environment().get_template(f"{language.value}/_common.txt").module
+
+
+def _context(letter: Letter) -> dict[str, Any]:
+    values = {f: getattr(letter, f) for f in Letter.__slots__}
+    values["c"] = common(letter.language)
+    values["formal"] = letter.tone == "formal"
+    values["recipient"] = letter.recipient
+    values["sender"] = letter.sender
+    return values
+
+
+def letter_dict(letter: Letter) -> dict[str, Any]:
+    """The letter's facts as plain data (for snapshots and debugging)."""
+    return asdict(letter)

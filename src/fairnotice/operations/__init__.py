@@ -1,0 +1,1 @@
+"""Use cases: where the pure core meets the clock, files and (later) the database."""

@@ -1,0 +1,73 @@
+"""The rulebook as data: every rule of RULEBOOK.md with its id, title and rationale.
+
+Ids are public (plans list them, the reviewer reports by them, the web app links them).
+Texts exist in every supported language because users read them as advice and warnings.
+The planner and the reviewer look rules up here; nothing else hard-codes their words.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from fairnotice.model import Language
+
+
+class Family(StrEnum):
+    timing = "timing"
+    channel = "channel"
+    content = "content"
+    rescheduling = "rescheduling"
+    withdrawing = "withdrawing"
+    emergency = "emergency"
+    employer = "employer"
+    calendar = "calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    family: Family
+    title: dict[Language, str]
+    rationale: dict[Language, str]
+
+    def text(self, language: Language) -> str:
+        return self.rationale[language]
+
+
+_FAMILY_BY_PREFIX = {
+    "T": Family.timing,
+    "C": Family.channel,
+    "M": Family.content,
+    "R": Family.rescheduling,
+    "W": Family.withdrawing,
+    "X": Family.emergency,
+    "E": Family.employer,
+    "K": Family.calendar,
+}
+
+
+@cache
+def rules() -> dict[str, Rule]:
+    """All rules by id, in rulebook order, read once from catalog.toml."""
+    raw = tomllib.loads(resources.files(__package__).joinpath("catalog.toml").read_text("utf-8"))
+    out: dict[str, Rule] = {}
+    for rule_id, entry in raw.items():
+        out[rule_id] = Rule(
+            id=rule_id,
+            family=_FAMILY_BY_PREFIX[rule_id[0]],
+            title={lang: entry["title"][lang.value] for lang in Language},
+            rationale={lang: entry["rationale"][lang.value] for lang in Language},
+        )
+    return out
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this id; KeyError names the id when it is not in the rulebook."""
+    try:
+        return rules()[rule_id]
+    except KeyError:
+        raise KeyError(f"no rule {rule_id!r} in the rulebook") from None

@@ -1,0 +1,311 @@
+"""Situation -> Plan: who is contacted, how, when, with which words and calendar object.
+
+The planner walks the rulebook: each decision below names the rule it applies, and the
+plan lists every rule it applied in `rules_applied`. Pure: `now` comes from the situation
+or the caller, never from the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fairnotice.calendar.slots import Hours
+from fairnotice.compose import language as detection
+from fairnotice.compose.context import Recipient, letter, primary_recipient, remaining_candidates
+from fairnotice.compose.render import render
+from fairnotice.model import (
+    Action,
+    CalendarObject,
+    Certainty,
+    ChannelChoice,
+    ChannelKind,
+    Condition,
+    Intent,
+    Language,
+    Message,
+    MessageKind,
+    Note,
+    Plan,
+    ReasonCategory,
+    Role,
+    Situation,
+    Slot,
+    Step,
+    StepTarget,
+    Urgency,
+    zone,
+)
+from fairnotice.rules import calendars, timing
+from fairnotice.rules.catalog import rules
+from fairnotice.rules.proposals import propose
+
+TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_interest})
+PLAIN_WITHDRAWAL_REASONS = frozenset({ReasonCategory.accepted_offer, ReasonCategory.lost_interest})
+# Intents whose email asks a question, so silence is followed up by a call (C4).
+EXPECTS_REPLY = frozenset(
+    {(Role.candidate, Intent.reschedule), (Role.candidate, Intent.status_inquiry),
+     (Role.employer, Intent.reschedule)}
+)
+
+
+@dataclass
+class _Draft:
+    """What the planner has decided so far."""
+
+    situation: Situation
+    now: datetime
+    language: Language
+    urgency: Urgency
+    applied: set[str] = field(default_factory=set)
+    warnings: list[Note] = field(default_factory=list)
+    advice: list[Note] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    steps: list[tuple[datetime, int, Step]] = field(default_factory=list)
+    channels: list[ChannelChoice] = field(default_factory=list)
+
+    def apply(self, *rule_ids: str) -> None:
+        self.applied.update(rule_ids)
+
+    def warn(self, rule_id: str) -> None:
+        self.apply(rule_id)
+        self.warnings.append(Note(rule=rule_id, text=rules()[rule_id].text(self.language)))
+
+    def advise(self, rule_id: str) -> None:
+        self.apply(rule_id)
+        self.advice.append(Note(rule=rule_id, text=rules()[rule_id].text(self.language)))
+
+    def add_message(self, message: Message) -> str:
+        self.messages.append(message)
+        return message.id
+
+    def next_id(self) -> str:
+        return f"m{len(self.messages) + 1}"
+
+    def add_step(self, due: datetime, action: Action, channel: ChannelKind, message: str | None,
+                 condition: Condition | None, to: StepTarget) -> None:
+        step = Step(order=0, due=due, action=action, channel=channel, message=message,
+                    condition=condition, to=to)
+        self.steps.append((timing.utc(due), len(self.steps), step))
+
+
+def resolve_language(situation: Situation) -> Language:
+    """M7: the chosen language, else the thread's, else English."""
+    if situation.language is not None:
+        return situation.language
+    found = detection.detect(m.text for m in situation.history.messages)
+    return found or Language.en
+
+
+def _mirrored_channel(situation: Situation) -> str:
+    """C1: the channel the conversation has mostly used so far (email when unknown)."""
+    if situation.history.channel:
+        return situation.history.channel
+    phone = sum(m.channel == "phone" for m in situation.history.messages)
+    return "phone" if phone * 2 > len(situation.history.messages) > 0 else "email"
+
+
+def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
+    """The complete plan for a situation. `now` is required when the situation has none."""
+    moment = situation.now or now
+    if moment is None:
+        raise ValueError("now: the planner needs the current time")
+    draft = _Draft(
+        situation=situation,
+        now=moment,
+        language=resolve_language(situation),
+        urgency=timing.urgency(moment, situation.interview.start),
+    )
+    draft.apply("T1", "T2", "M1", "M2", "M5", "M6", "C5")
+    if situation.language is None:
+        draft.apply("M7")
+    _reflect(draft)
+    slots = _slots(draft)
+    recipients = (
+        remaining_candidates(situation, draft.language)
+        if (situation.role, situation.intent) == (Role.employer, Intent.position_filled)
+        else [primary_recipient(situation, draft.language)]
+    )
+    for recipient in recipients:
+        _message_set(draft, recipient, slots)
+    ordered = sorted(draft.steps, key=lambda item: (item[0], item[1]))
+    steps = [s.model_copy(update={"order": i}) for i, (_, _, s) in enumerate(ordered, 1)]
+    first_email = next((m for m in draft.messages if m.kind is MessageKind.email), None)
+    calendar = (first_email.calendar if first_email else None) or CalendarObject(
+        method=None, ics=None
+    )
+    order = list(rules())
+    return Plan(
+        role=situation.role,
+        intent=situation.intent,
+        language=draft.language,
+        notice_hours=timing.notice_hours(moment, situation.interview.start),
+        urgency=draft.urgency,
+        channel=_overall_channel(draft.channels),
+        warnings=draft.warnings,
+        advice=draft.advice,
+        proposed_slots=[Slot(start=s, end=e) for s, e in slots],
+        messages=draft.messages,
+        steps=steps,
+        calendar=calendar,
+        rules_applied=sorted(draft.applied, key=order.index),
+    )
+
+
+def _reflect(draft: _Draft) -> None:
+    """Warnings and advice that come before any words are drafted (R1, W1, W2, M3, M4, T3, T4)."""
+    s = draft.situation
+    reason = s.reason.category
+    if s.role is Role.candidate and s.intent is Intent.reschedule and reason in TRIVIAL_REASONS:
+        draft.warn("R1")
+    if s.intent is Intent.withdraw and s.certainty is Certainty.unsure:
+        draft.advise("W1")
+        draft.advise("W2")
+    if reason is ReasonCategory.other_interview:
+        draft.advise("M3")
+    if s.intent is Intent.withdraw and reason in PLAIN_WITHDRAWAL_REASONS:
+        draft.advise("M4")
+    if s.intent is Intent.position_filled:
+        pass  # each candidate's own interview decides (see _urgency_for)
+    elif draft.urgency is Urgency.short_notice:
+        draft.warn("T3")
+    elif draft.urgency is Urgency.missed:
+        draft.warn("T4")
+    if reason is ReasonCategory.emergency and s.role is Role.candidate:
+        draft.apply("X1")
+    if s.role is Role.employer:
+        draft.apply("E1", "E3", "E5")
+    if s.role is Role.candidate and s.intent is Intent.reschedule:
+        draft.apply("R2", "R3")
+    if s.intent is Intent.withdraw:
+        draft.apply("W3", "W4")
+    if s.intent is Intent.status_inquiry:
+        draft.apply("W5")
+
+
+def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:
+    """R4 / E2 / K1: concrete new times from the free calendar, in the recipient's zone."""
+    s = draft.situation
+    if s.intent is not Intent.reschedule:
+        return []
+    wanted = max(s.options.slot_count, 3 if s.role is Role.employer else 2)
+    found = propose(s, draft.now, count=wanted)
+    draft.apply("K1", "E2" if s.role is Role.employer else "R4")
+    if len(found) < wanted:
+        draft.warn("E2" if s.role is Role.employer else "R4")
+    return found
+
+
+def _urgency_for(draft: _Draft, recipient: Recipient) -> Urgency:
+    """A filled position is news about a past or future interview, never a missed one."""
+    if draft.situation.intent is not Intent.position_filled:
+        return draft.urgency
+    own = timing.urgency(draft.now, recipient.interview.start)
+    return Urgency.normal if own is Urgency.missed else own
+
+
+def _wants_phone(draft: _Draft, recipient: Recipient, urgency: Urgency) -> bool:
+    s = draft.situation
+    if urgency is not Urgency.normal:
+        draft.apply("C2", "T3" if urgency is Urgency.short_notice else "T4")
+        return True
+    if s.reason.category is ReasonCategory.emergency and s.role is Role.candidate:
+        return True
+    if s.intent is Intent.position_filled and recipient.interview.round >= 2:
+        draft.apply("E4")
+        return True
+    draft.apply("C1")
+    return _mirrored_channel(s) == "phone"
+
+
+def _message_set(draft: _Draft, recipient: Recipient, slots: list[tuple[datetime, datetime]]) -> None:
+    """The messages and steps that reach one recipient."""
+    s = draft.situation
+    hours = Hours(zone=zone(recipient.timezone))
+    start = recipient.interview.start
+    target_phone = StepTarget(name=recipient.name, phone=recipient.phone)
+    target_mail = StepTarget(name=recipient.name, email=recipient.email)
+    urgency = _urgency_for(draft, recipient)
+    wants_phone = _wants_phone(draft, recipient, urgency)
+    if s.intent is Intent.position_filled:
+        draft.apply("E4")
+    if wants_phone and not recipient.phone:
+        draft.warn("C2")
+    phone_first = wants_phone and recipient.phone is not None
+
+    def make(kind: MessageKind) -> str:
+        the_letter = letter(s, recipient, kind=kind, urgency=urgency, slots=slots,
+                            phone_first=phone_first)
+        subject, body = render(the_letter)
+        spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
+        calendar = None
+        if kind is MessageKind.email:
+            calendar = calendars.for_message(s, recipient, slots=slots, now=draft.now,
+                                             language=recipient.language)
+            if calendar.method is not None:
+                draft.apply("K2")
+        return draft.add_message(Message(
+            id=draft.next_id(), kind=kind, language=recipient.language,
+            to=(recipient.phone or recipient.name) if spoken else recipient.email,
+            subject=None if spoken else subject, body=body, calendar=calendar,
+            recipient=recipient.name,
+        ))
+
+    email_id = make(MessageKind.email)
+    if phone_first:
+        draft.apply("C3")
+        script_id = make(MessageKind.phone_script)
+        voicemail_id = make(MessageKind.voicemail)
+        emergency = s.reason.category is ReasonCategory.emergency and s.role is Role.candidate
+        call_at = draft.now if emergency else timing.call_due(
+            draft.now, start if urgency is not Urgency.missed else None, hours)
+        if call_at > draft.now:
+            draft.apply("T5")
+            # Nobody answers at night: the written word goes first, the call when they open.
+            draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
+            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
+            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
+                           Condition.not_reached, target_phone)
+        else:
+            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
+            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
+                           Condition.not_reached, target_phone)
+            draft.add_step(call_at, Action.send, ChannelKind.email, email_id, None, target_mail)
+        draft.channels.append(ChannelChoice(primary="phone", then=["voicemail", "email"]))
+        sent = call_at
+    else:
+        sent = timing.email_due(draft.now, start, urgency, hours)
+        if sent != draft.now:
+            draft.apply("T5")
+        draft.add_step(sent, Action.send, ChannelKind.email, email_id, None, target_mail)
+        draft.channels.append(ChannelChoice(primary="email", then=[]))
+        if (s.role, s.intent) in EXPECTS_REPLY and recipient.phone:
+            draft.apply("C4", "T5")
+            script_id = make(MessageKind.phone_script)
+            voicemail_id = make(MessageKind.voicemail)
+            call_at = (
+                timing.no_reply_call_due(sent, start, hours)
+                if urgency is Urgency.normal and s.intent is not Intent.status_inquiry
+                else timing.opening_at_or_after(
+                    timing.add_working_days(sent, 5 if s.intent is Intent.status_inquiry else 1,
+                                            hours), hours)
+            )
+            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, Condition.no_reply,
+                           target_phone)
+            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
+                           Condition.not_reached, target_phone)
+    if (s.role, s.intent) == (Role.candidate, Intent.reschedule):
+        draft.apply("R5")
+        follow_id = make(MessageKind.follow_up_email)
+        draft.add_step(sent, Action.send, ChannelKind.email, follow_id, Condition.after_agreement,
+                       target_mail)
+
+
+def _overall_channel(choices: list[ChannelChoice]) -> ChannelChoice:
+    """One recipient: their channel. Many (position filled): email unless all are called."""
+    if len(choices) == 1:
+        return choices[0]
+    if choices and all(c.primary == "phone" for c in choices):
+        return choices[0]
+    then = ["email"] if any(c.primary == "phone" for c in choices) else []
+    return ChannelChoice(primary="email", then=then)  # type: ignore[arg-type]

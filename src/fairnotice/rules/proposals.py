@@ -1,0 +1,53 @@
+"""New times to propose (R4, E2, K1): free for the proposer, inside both sides' working hours.
+
+The proposer's busy periods come in the situation's availability (the operations layer
+adds the busy time of any calendars first); the original interview time counts as busy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fairnotice.calendar.slots import Hours, free_slots
+from fairnotice.model import Availability, Situation, parse_clock, zone
+from fairnotice.rules import timing
+
+HORIZON = timedelta(days=28)  # how far ahead proposals may reach
+
+
+def proposer_hours(situation: Situation) -> Hours:
+    """The proposer's working hours in their own zone (availability, else office hours)."""
+    availability = situation.availability or Availability()
+    hours = availability.working_hours
+    return Hours(
+        zone=zone(availability.timezone or situation.me.timezone),
+        start=parse_clock(hours.start),
+        end=parse_clock(hours.end),
+        days=frozenset(hours.days),
+    )
+
+
+def propose(situation: Situation, now: datetime, *, count: int) -> list[tuple[datetime, datetime]]:
+    """Up to `count` slots, one per day, earliest first, in the recipient's zone.
+
+    Each lasts as long as the interview, starts at least one working day from now (R4),
+    lies inside the proposer's and the recipient's working hours and clashes with no busy
+    period nor the original interview (K1).
+    """
+    interview = situation.interview
+    mine = proposer_hours(situation)
+    theirs = Hours(zone=zone(situation.counterpart.timezone))
+    busy = [(p.start, p.end) for p in (situation.availability or Availability()).busy]
+    busy.append((interview.start, interview.end))
+    earliest = timing.add_working_days(now, 1, mine)
+    found = free_slots(
+        busy=busy,
+        hours=[mine, theirs],
+        duration=interview.end - interview.start,
+        earliest=earliest,
+        latest=earliest + HORIZON,
+        grid_zone=mine.zone,
+        count=count,
+        one_per_day=True,
+    )
+    return [(s.astimezone(theirs.zone), e.astimezone(theirs.zone)) for s, e in found]
