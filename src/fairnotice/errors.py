@@ -1,7 +1,7 @@
 """The exceptions fairnotice raises, one hierarchy for every face.
 
-    FairnoticeError
-    └── BadInput          the caller's input is wrong; `field` names where (CLI exit 2, HTTP 422)
+FairnoticeError
+└── BadInput          the caller's input is wrong; `field` names where (CLI exit 2, HTTP 422)
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,12 +46,22 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+_NAMED = re.compile(r"^([a-z_]+): (.+)$", re.DOTALL)
+
+
 def problems_of(error: ValidationError) -> list[tuple[str, str]]:
-    """(field, message) pairs of a pydantic error, in the contract's dotted names."""
+    """(field, message) pairs of a pydantic error, in the contract's dotted names.
+
+    A model-level check that concerns one field says so as 'name: what is wrong'; the name
+    then joins the location, so 'interview' + 'end: ...' reads 'interview.end'.
+    """
     out = []
     for item in error.errors(include_url=False):
         loc = tuple(x for x in item["loc"] if not (isinstance(x, str) and "[" in x))
         message = str(item["msg"]).removeprefix("Value error, ")
+        named = _NAMED.match(message)
+        if named:
+            loc, message = (*loc, named.group(1)), named.group(2)
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         elif item["type"] == "missing":
@@ -64,7 +75,9 @@ def parse_model(model: type[M], text: str, *, label: str = "FILE") -> M:
     try:
         raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadInput([(label, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        raise BadInput(
+            [(label, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+        ) from None
     return validate(model, raw)
 
 

@@ -202,7 +202,7 @@ class Period(Strict):
     @model_validator(mode="after")
     def _end_after_start(self) -> Period:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise ValueError("end: must be after start")
         return self
 
 
@@ -235,9 +235,9 @@ class Interview(Strict):
     @model_validator(mode="after")
     def _check_times(self) -> Interview:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise ValueError("end: must be after start")
         if self.end - self.start > timedelta(hours=24):
-            raise ValueError("an interview cannot last longer than 24 hours")
+            raise ValueError("end: an interview cannot last longer than 24 hours")
         for name in ("start", "end"):
             if nonexistent_local(getattr(self, name), self.timezone):
                 raise ValueError(
@@ -309,7 +309,7 @@ class WorkingHours(Strict):
     @model_validator(mode="after")
     def _end_after_start(self) -> WorkingHours:
         if parse_clock(self.end) <= parse_clock(self.start):
-            raise ValueError("end must be after start")
+            raise ValueError("end: must be after start")
         return self
 
 
@@ -358,7 +358,7 @@ class Situation(Strict):
         if self.intent not in allowed:
             names = ", ".join(sorted(i.value for i in allowed))
             raise ValueError(
-                f"intent {self.intent.value!r} is not one a {self.role.value} has ({names})"
+                f"intent: {self.intent.value!r} is not an intent of a {self.role.value} ({names})"
             )
         return self
 

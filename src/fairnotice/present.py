@@ -23,7 +23,10 @@ def show_plan(plan: Plan, console: Console | None = None) -> None:
     head = Text.assemble(
         (f"{plan.role.value} · {plan.intent.value.replace('_', ' ')}", "bold"),
         f"  language {plan.language.value} · notice {plan.notice_hours:g} h · ",
-        (plan.urgency.value.replace("_", " "), "bold red" if plan.urgency.value != "normal" else "green"),
+        (
+            plan.urgency.value.replace("_", " "),
+            "bold red" if plan.urgency.value != "normal" else "green",
+        ),
         f" · first by {plan.channel.primary}",
     )
     out.print(head)
@@ -62,7 +65,11 @@ def show_plan(plan: Plan, console: Console | None = None) -> None:
             parts.append(Text.assemble(("Subject: ", "bold"), message.subject, "\n"))
         parts.append(Text(message.body))
         if message.calendar and message.calendar.method:
-            parts.append(Text(f"\n📅 calendar update attached: METHOD:{message.calendar.method.value}",
-                              style="dim"))
+            parts.append(
+                Text(
+                    f"\n📅 calendar update attached: METHOD:{message.calendar.method.value}",
+                    style="dim",
+                )
+            )
         out.print(Panel(Group(*parts), title=title, title_align="left"))
     out.print(Text("Rules applied: " + " ".join(plan.rules_applied), style="dim"))

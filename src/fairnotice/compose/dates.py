@@ -39,7 +39,11 @@ def locale_for(language: Language, zone_name: str) -> str:
 
 
 # How a native joins a date and a time in running text ("um", "kl.", "at").
-_DATE_TIME_JOIN = {"de": "{date} um {time} Uhr", "sv": "{date} kl. {time}", "en": "{date} at {time}"}
+_DATE_TIME_JOIN = {
+    "de": "{date} um {time} Uhr",
+    "sv": "{date} kl. {time}",
+    "en": "{date} at {time}",
+}
 _TIME_ONLY = {"de": "{time} Uhr", "sv": "kl. {time}", "en": "{time}"}
 
 
@@ -47,7 +51,9 @@ _TIME_ONLY = {"de": "{time} Uhr", "sv": "kl. {time}", "en": "{time}"}
 def _parts(moment: datetime, zone_name: str, locale: str) -> tuple[str, str, str]:
     local = moment.astimezone(ZoneInfo(zone_name))
     full = format_date(local, "full", locale=locale)
-    short_date = format_date(local, "EEEE d MMMM" if not locale.startswith("en_US") else "EEEE, MMMM d", locale=locale)
+    short_date = format_date(
+        local, "EEEE d MMMM" if not locale.startswith("en_US") else "EEEE, MMMM d", locale=locale
+    )
     clock = format_time(local, "short", locale=locale)
     if locale.startswith("de"):
         short_date = format_date(local, "EEEE, d. MMMM", locale=locale)

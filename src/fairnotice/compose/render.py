@@ -1,8 +1,9 @@
 """Letters: one Jinja2 template per role, intent, kind and language, subject and body as blocks.
 
 Templates live in `letters/<lang>/<role>_<intent>_<kind>.txt` and are written natively in
-each language; the shared macros of `letters/<lang>/_common.txt` are there as `c`. They see only `Letter` (below): facts already formatted for the recipient's
-locale and zone, never raw private words (`reason.detail` is not in it, by construction).
+each language; the shared macros of `letters/<lang>/_common.txt` are there as `c`. They
+see only `Letter` (below): facts already formatted for the recipient's locale and zone,
+never raw private words (`reason.detail` is not in it, by construction).
 """
 
 from __future__ import annotations

@@ -8,14 +8,20 @@ from datetime import datetime
 from fairnotice.calendar import ics
 from fairnotice.compose import dates
 from fairnotice.compose.context import Recipient
-from fairnotice.model import CalendarObject, CalendarMethod, Intent, Language, Role, Situation
+from fairnotice.model import CalendarMethod, CalendarObject, Intent, Language, Role, Situation
 
 NONE = CalendarObject(method=None, ics=None)
 
-_ALTERNATIVES = {"de": "Weitere mögliche Termine", "sv": "Andra möjliga tider",
-                 "en": "Other possible times"}
-_WITHDRAWN = {"de": "Ich ziehe meine Bewerbung zurück.", "sv": "Jag drar tillbaka min ansökan.",
-              "en": "I am withdrawing my application."}
+_ALTERNATIVES = {
+    "de": "Weitere mögliche Termine",
+    "sv": "Andra möjliga tider",
+    "en": "Other possible times",
+}
+_WITHDRAWN = {
+    "de": "Ich ziehe meine Bewerbung zurück.",
+    "sv": "Jag drar tillbaka min ansökan.",
+    "en": "I am withdrawing my application.",
+}
 
 
 def _facts(situation: Situation, recipient: Recipient, uid: str) -> ics.EventFacts:
@@ -50,8 +56,9 @@ def for_message(
     key = (situation.role, situation.intent)
     uid = interview.uid
     if key == (Role.employer, Intent.cancel) and uid is None:
-        uid = ics.make_uid(interview.company, interview.position, interview.start.isoformat(),
-                           recipient.email)
+        uid = ics.make_uid(
+            interview.company, interview.position, interview.start.isoformat(), recipient.email
+        )
     if uid is None:
         return NONE
     facts = _facts(situation, recipient, uid)
@@ -64,8 +71,9 @@ def for_message(
         return CalendarObject(method=CalendarMethod.COUNTER, ics=text)
     if key == (Role.candidate, Intent.withdraw):
         me = ics.Party(situation.me.name, situation.me.email)
-        text = ics.reply_declined(facts, attendee=me, comment=_WITHDRAWN[language.value],
-                                  dtstamp=now)
+        text = ics.reply_declined(
+            facts, attendee=me, comment=_WITHDRAWN[language.value], dtstamp=now
+        )
         return CalendarObject(method=CalendarMethod.REPLY, ics=text)
     if key == (Role.employer, Intent.cancel) or (
         key == (Role.employer, Intent.position_filled) and interview.start > now

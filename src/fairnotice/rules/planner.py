@@ -44,8 +44,11 @@ TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_
 PLAIN_WITHDRAWAL_REASONS = frozenset({ReasonCategory.accepted_offer, ReasonCategory.lost_interest})
 # Intents whose email asks a question, so silence is followed up by a call (C4).
 EXPECTS_REPLY = frozenset(
-    {(Role.candidate, Intent.reschedule), (Role.candidate, Intent.status_inquiry),
-     (Role.employer, Intent.reschedule)}
+    {
+        (Role.candidate, Intent.reschedule),
+        (Role.candidate, Intent.status_inquiry),
+        (Role.employer, Intent.reschedule),
+    }
 )
 
 
@@ -82,10 +85,24 @@ class _Draft:
     def next_id(self) -> str:
         return f"m{len(self.messages) + 1}"
 
-    def add_step(self, due: datetime, action: Action, channel: ChannelKind, message: str | None,
-                 condition: Condition | None, to: StepTarget) -> None:
-        step = Step(order=0, due=due, action=action, channel=channel, message=message,
-                    condition=condition, to=to)
+    def add_step(
+        self,
+        due: datetime,
+        action: Action,
+        channel: ChannelKind,
+        message: str | None,
+        condition: Condition | None,
+        to: StepTarget,
+    ) -> None:
+        step = Step(
+            order=0,
+            due=due,
+            action=action,
+            channel=channel,
+            message=message,
+            condition=condition,
+            to=to,
+        )
         self.steps.append((timing.utc(due), len(self.steps), step))
 
 
@@ -218,7 +235,9 @@ def _wants_phone(draft: _Draft, recipient: Recipient, urgency: Urgency) -> bool:
     return _mirrored_channel(s) == "phone"
 
 
-def _message_set(draft: _Draft, recipient: Recipient, slots: list[tuple[datetime, datetime]]) -> None:
+def _message_set(
+    draft: _Draft, recipient: Recipient, slots: list[tuple[datetime, datetime]]
+) -> None:
     """The messages and steps that reach one recipient."""
     s = draft.situation
     hours = Hours(zone=zone(recipient.timezone))
@@ -234,22 +253,30 @@ def _message_set(draft: _Draft, recipient: Recipient, slots: list[tuple[datetime
     phone_first = wants_phone and recipient.phone is not None
 
     def make(kind: MessageKind) -> str:
-        the_letter = letter(s, recipient, kind=kind, urgency=urgency, slots=slots,
-                            phone_first=phone_first)
+        the_letter = letter(
+            s, recipient, kind=kind, urgency=urgency, slots=slots, phone_first=phone_first
+        )
         subject, body = render(the_letter)
         spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
         calendar = None
         if kind is MessageKind.email:
-            calendar = calendars.for_message(s, recipient, slots=slots, now=draft.now,
-                                             language=recipient.language)
+            calendar = calendars.for_message(
+                s, recipient, slots=slots, now=draft.now, language=recipient.language
+            )
             if calendar.method is not None:
                 draft.apply("K2")
-        return draft.add_message(Message(
-            id=draft.next_id(), kind=kind, language=recipient.language,
-            to=(recipient.phone or recipient.name) if spoken else recipient.email,
-            subject=None if spoken else subject, body=body, calendar=calendar,
-            recipient=recipient.name,
-        ))
+        return draft.add_message(
+            Message(
+                id=draft.next_id(),
+                kind=kind,
+                language=recipient.language,
+                to=(recipient.phone or recipient.name) if spoken else recipient.email,
+                subject=None if spoken else subject,
+                body=body,
+                calendar=calendar,
+                recipient=recipient.name,
+            )
+        )
 
     email_id = make(MessageKind.email)
     if phone_first:
@@ -257,19 +284,34 @@ def _message_set(draft: _Draft, recipient: Recipient, slots: list[tuple[datetime
         script_id = make(MessageKind.phone_script)
         voicemail_id = make(MessageKind.voicemail)
         emergency = s.reason.category is ReasonCategory.emergency and s.role is Role.candidate
-        call_at = draft.now if emergency else timing.call_due(
-            draft.now, start if urgency is not Urgency.missed else None, hours)
+        call_at = (
+            draft.now
+            if emergency
+            else timing.call_due(draft.now, start if urgency is not Urgency.missed else None, hours)
+        )
         if call_at > draft.now:
             draft.apply("T5")
             # Nobody answers at night: the written word goes first, the call when they open.
             draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
             draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
-            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
-                           Condition.not_reached, target_phone)
+            draft.add_step(
+                call_at,
+                Action.leave_voicemail,
+                ChannelKind.voicemail,
+                voicemail_id,
+                Condition.not_reached,
+                target_phone,
+            )
         else:
             draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
-            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
-                           Condition.not_reached, target_phone)
+            draft.add_step(
+                call_at,
+                Action.leave_voicemail,
+                ChannelKind.voicemail,
+                voicemail_id,
+                Condition.not_reached,
+                target_phone,
+            )
             draft.add_step(call_at, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.channels.append(ChannelChoice(primary="phone", then=["voicemail", "email"]))
         sent = call_at
@@ -287,18 +329,29 @@ def _message_set(draft: _Draft, recipient: Recipient, slots: list[tuple[datetime
                 timing.no_reply_call_due(sent, start, hours)
                 if urgency is Urgency.normal and s.intent is not Intent.status_inquiry
                 else timing.opening_at_or_after(
-                    timing.add_working_days(sent, 5 if s.intent is Intent.status_inquiry else 1,
-                                            hours), hours)
+                    timing.add_working_days(
+                        sent, 5 if s.intent is Intent.status_inquiry else 1, hours
+                    ),
+                    hours,
+                )
             )
-            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, Condition.no_reply,
-                           target_phone)
-            draft.add_step(call_at, Action.leave_voicemail, ChannelKind.voicemail, voicemail_id,
-                           Condition.not_reached, target_phone)
+            draft.add_step(
+                call_at, Action.call, ChannelKind.phone, script_id, Condition.no_reply, target_phone
+            )
+            draft.add_step(
+                call_at,
+                Action.leave_voicemail,
+                ChannelKind.voicemail,
+                voicemail_id,
+                Condition.not_reached,
+                target_phone,
+            )
     if (s.role, s.intent) == (Role.candidate, Intent.reschedule):
         draft.apply("R5")
         follow_id = make(MessageKind.follow_up_email)
-        draft.add_step(sent, Action.send, ChannelKind.email, follow_id, Condition.after_agreement,
-                       target_mail)
+        draft.add_step(
+            sent, Action.send, ChannelKind.email, follow_id, Condition.after_agreement, target_mail
+        )
 
 
 def _overall_channel(choices: list[ChannelChoice]) -> ChannelChoice:
@@ -308,4 +361,4 @@ def _overall_channel(choices: list[ChannelChoice]) -> ChannelChoice:
     if choices and all(c.primary == "phone" for c in choices):
         return choices[0]
     then = ["email"] if any(c.primary == "phone" for c in choices) else []
-    return ChannelChoice(primary="email", then=then)  # type: ignore[arg-type]
+    return ChannelChoice(primary="email", then=then)

@@ -1,0 +1,76 @@
+"""Plans per second, in-process: 10,000 varied situations, letters and calendar objects included.
+
+    .venv/bin/python bench/planning.py [--count 10000]
+
+Situations vary the examples (role, intent, language, tone, the clock, zones, busy time) so
+caches of formatted dates do not flatter the figure. Goal (issue 2): >= 1,000 plans/s.
+Validation of the situations is timed separately from planning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fairnotice.model import Situation
+from fairnotice.rules.planner import plan
+
+ROOT = Path(__file__).resolve().parents[1]
+ZONES = ["Europe/Berlin", "Europe/Stockholm", "Europe/London", "America/New_York", "Asia/Tokyo"]
+
+
+def shift(text: str, delta: timedelta) -> str:
+    return (datetime.fromisoformat(text) + delta).isoformat()
+
+
+def varied(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    bases = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "examples").glob("*.json"))]
+    out = []
+    for _ in range(count):
+        data = copy.deepcopy(rng.choice(bases))
+        delta = timedelta(minutes=15 * rng.randint(0, 4 * 24 * 300))
+        data["now"] = shift(data["now"], delta + timedelta(minutes=15 * rng.randint(-40, 40)))
+        for key in ("start", "end"):
+            data["interview"][key] = shift(data["interview"][key], delta)
+        for cand in data.get("candidates", []):
+            for key in ("start", "end"):
+                cand["interview"][key] = shift(cand["interview"][key], delta)
+        for busy in (data.get("availability") or {}).get("busy", []):
+            busy["start"], busy["end"] = shift(busy["start"], delta), shift(busy["end"], delta)
+        data["counterpart"]["timezone"] = rng.choice(ZONES)
+        data["options"]["tone"] = rng.choice(["formal", "informal"])
+        data["language"] = rng.choice(["de", "sv", "en"])
+        out.append(data)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    raw = varied(args.count)
+    began = time.perf_counter()
+    situations = [Situation.model_validate(d) for d in raw]
+    validated = time.perf_counter() - began
+    plan(situations[0])  # load templates once, as a running service would have
+    began = time.perf_counter()
+    messages = sum(len(plan(s).messages) for s in situations)
+    planned = time.perf_counter() - began
+    rate = args.count / planned
+    print(f"situations validated: {args.count / validated:,.0f}/s")
+    print(
+        f"plans: {args.count:,} in {planned:.2f} s = {rate:,.0f} plans/s "
+        f"({messages:,} messages, goal >= 1,000 plans/s)"
+    )
+    return 0 if rate >= 1000 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

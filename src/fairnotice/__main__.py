@@ -1,0 +1,5 @@
+"""`python -m fairnotice` runs the CLI."""
+
+from fairnotice.cli import main
+
+main()
