@@ -23,3 +23,11 @@ class BadInput(FairnoticeError):
     @property
     def field(self) -> str:
         return self.problems[0][0] if self.problems else ""
+
+
+class NotFound(FairnoticeError):
+    """The object does not exist, or exists in a workspace the caller cannot see."""
+
+
+class Conflict(FairnoticeError):
+    """The request was valid but lost to the object's current state (already picked, expired)."""
