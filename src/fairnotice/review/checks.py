@@ -1,0 +1,275 @@
+"""The checks, one function per rule family, each recording findings on a `Review`.
+
+Which checks run depends on role and intent (RULEBOOK.md): R2-R4 are a candidate's
+rescheduling, W3-W4 a withdrawal, T3 anything that moves or drops an interview at short
+notice. With a situation the facts are checked against the interview; without one, only
+what the text itself can show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+from fairnotice.model import Intent, Role
+from fairnotice.review import when
+from fairnotice.review.context import Review
+
+_SHOUT = re.compile(r"\b[A-ZÄÖÜÅ]{3,}(?:\s+[A-ZÄÖÜÅ]{2,})+\b|!{2,}")
+_STOP = frozenset(
+    [
+        "and",
+        "und",
+        "och",
+        "of",
+        "the",
+        "der",
+        "die",
+        "das",
+        "des",
+        "for",
+        "für",
+        "för",
+        "m",
+        "w",
+        "d",
+        "f",
+        "in",
+        "im",
+        "i",
+        "a",
+        "an",
+        "en",
+        "ett",
+        "ein",
+        "eine",
+    ]
+)
+
+# What M1 requires per intent: (position, date, time, place) -> "error" | "warning" | None
+_FACTS: dict[Intent | None, tuple[str | None, str | None, str | None, str | None]] = {
+    Intent.reschedule: ("error", "error", "error", "warning"),
+    Intent.cancel: ("error", "error", "error", None),
+    Intent.withdraw: ("error", "warning", "warning", None),
+    Intent.status_inquiry: ("error", None, None, None),
+    Intent.position_filled: ("error", None, None, None),
+    None: ("warning", "warning", "warning", None),
+}
+
+
+def infer_intent(review: Review) -> Intent | None:
+    """What a draft without a stated intent is about, judged from its wording."""
+    for category, intent in (
+        ("intent_withdraw", Intent.withdraw),
+        ("intent_reschedule", Intent.reschedule),
+        ("intent_status", Intent.status_inquiry),
+    ):
+        if review.lex.has(category, review.draft):
+            return intent
+    return None
+
+
+# --- M1 -----------------------------------------------------------------------------
+
+
+def _position_named(review: Review, position: str) -> bool:
+    """Most content words of the position appear, also inside compounds and inflected."""
+    words = [w.casefold() for w in re.findall(r"\w+", position) if w.casefold() not in _STOP]
+    words = [w for w in words if len(w) > 1] or [position.casefold()]
+    tokens = [t.norm for t in review.draft.tokens]
+    found = 0
+    for word in words:
+        stem = word[: max(4, len(word) - 2)] if len(word) > 5 else word
+        if len(stem) >= 5:
+            hit = any(stem in t for t in tokens)
+        else:
+            hit = any(t == word or t.startswith(word) for t in tokens)
+        found += hit
+    return found >= math.ceil(len(words) / 2)
+
+
+def _place_named(review: Review) -> bool:
+    s = review.situation
+    assert s is not None
+    lex, draft = review.lex, review.draft
+    if s.interview.video_url:
+        return s.interview.video_url in draft.text or lex.has("video", draft)
+    location = s.interview.location or ""
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]{4,}", location)]
+    tokens = {t.norm for t in draft.tokens}
+    return any(w in tokens for w in words) or lex.has("office", draft)
+
+
+def check_facts(review: Review) -> None:
+    need = _FACTS.get(review.intent, _FACTS[None])
+    if review.role is Role.employer and review.intent is Intent.reschedule:
+        need = ("error", "error", "error", None)
+    lex, draft, s = review.lex, review.draft, review.situation
+    text = draft.masked
+    day_mentions = when.days(text, lex)
+    time_mentions = when.times(text, lex)
+    if s is None:
+        present = (
+            lex.has("position", draft),
+            bool(day_mentions),
+            bool(time_mentions),
+            lex.has("place", draft),
+        )
+        keys = ("M1_position_any", "M1_date_any", "M1_time_any", "M1_place_any")
+        values: dict[str, str] = {}
+    else:
+        moment = when.moment(s.interview.start, _zones(review), review.language)
+        folded = text.casefold()
+        today = review.today()
+        present = (
+            _position_named(review, s.interview.position),
+            any(moment.named_by_day(m, today) for m in day_mentions)
+            or any(d in folded for d in moment.folded_dates),
+            any(moment.named_by_time(m) for m in time_mentions)
+            or any(t in folded for t in moment.folded_times),
+            _place_named(review) if s.interview.place else True,
+        )
+        keys = ("M1_position", "M1_date", "M1_time", "M1_place")
+        values = {
+            "position": s.interview.position,
+            "date": moment.literal_dates[0] if moment.literal_dates else "",
+            "time": moment.literal_times[0] if moment.literal_times else "",
+            "place": s.interview.place or "",
+        }
+    for is_there, severity, key in zip(present, need, keys, strict=True):
+        if severity and not is_there:
+            review.add("M1", severity, key, None, **values)  # type: ignore[arg-type]
+
+
+def _zones(review: Review) -> list[str]:
+    s = review.situation
+    assert s is not None
+    return [s.interview.timezone, s.counterpart.timezone, s.me.timezone]
+
+
+# --- M2, M3, M5, M6 ------------------------------------------------------------------
+
+
+def check_privacy(review: Review) -> None:
+    for category, key in (("medical", "M2_medical"), ("family", "M2_family")):
+        for span in review.lex.find(category, review.draft, start=review.draft.body_start):
+            review.error("M2", key, span)
+    long_reason = _long_justification(review)
+    if long_reason is not None:
+        if review.intent is Intent.withdraw:
+            review.error("W4", "W4_long", long_reason)
+        else:
+            review.warning("M2", "M2_long", long_reason)
+
+
+def _long_justification(review: Review) -> tuple[int, int] | None:
+    """The passage of explaining sentences, when it is long enough to be a justification."""
+    lex, draft = review.lex, review.draft
+    hits = [s for s, _ in lex.find("reason", draft, start=draft.body_start)]
+    if not hits:
+        return None
+    explaining = [(a, b) for a, b in draft.sentences() if any(a <= h < b for h in hits)]
+    words = sum(len(re.findall(r"\w+", draft.text[a:b])) for a, b in explaining)
+    if words > lex.limit("reason_words") or len(explaining) >= lex.limit("reason_sentences"):
+        return explaining[0][0], explaining[-1][1]
+    return None
+
+
+def check_other_interview(review: Review) -> None:
+    if not review.candidate:
+        return
+    categories = ["other_interview"]
+    if review.intent is not Intent.withdraw:
+        categories.append("other_offer")
+    for category in categories:
+        for span in review.lex.find(category, review.draft):
+            review.error("M3", "M3", span)
+
+
+def check_tone(review: Review) -> None:
+    for category, key in (("rude", "M5_rude"), ("demands", "M5_demand")):
+        for span in review.lex.find(category, review.draft):
+            review.error("M5", key, span)
+    shout = _SHOUT.search(review.draft.masked, review.draft.body_start)
+    if shout:
+        review.warning("M5", "M5_shout", (shout.start(), shout.end()))
+
+
+def check_length(review: Review) -> None:
+    lex, draft = review.lex, review.draft
+    words = draft.words()
+    limit = lex.limit("words")
+    if len(words) > limit:
+        review.error(
+            "M6",
+            "M6_long",
+            (words[limit].start, words[-1].end),
+            count=str(len(words)),
+            limit=str(limit),
+            words="",
+        )
+    for span in lex.find("begging", draft):
+        review.error("M6", "M6_beg", span)
+    apologies = lex.find("apology", draft, start=draft.body_start)
+    if len(apologies) >= lex.limit("apologies"):
+        review.warning(
+            "M6",
+            "M6_apologies",
+            (apologies[0][0], apologies[-1][1]),
+            count=str(len(apologies)),
+            words="",
+        )
+
+
+# --- R2-R4, W3-W4, T3 -----------------------------------------------------------------
+
+
+def check_reschedule(review: Review) -> None:
+    if not (review.candidate and review.intent is Intent.reschedule):
+        return
+    lex, draft = review.lex, review.draft
+    if not lex.has("apology", draft):
+        review.error("R2", "R2")
+    if not lex.has("interest", draft):
+        review.error("R3", "R3")
+    mentions = [m for m in when.days(draft.masked, lex) if m.start >= draft.body_start]
+    if review.situation is not None:
+        moment = when.moment(review.situation.interview.start, _zones(review), review.language)
+        today = review.today()
+        others = {m.key for m in mentions if not moment.named_by_day(m, today)}
+    else:
+        others = {m.key for m in mentions[1:]} - ({mentions[0].key} if mentions else set())
+    invited = lex.has("invitation", draft)
+    if not others:
+        review.error("R4", "R4_none")
+    elif not invited:
+        review.warning("R4", "R4_invite")
+    elif len(others) == 1:
+        review.warning("R4", "R4_one")
+
+
+def check_withdrawal(review: Review) -> None:
+    if not (review.candidate and review.intent is Intent.withdraw):
+        return
+    lex, draft = review.lex, review.draft
+    if not lex.has("thanks", draft):
+        review.error("W3", "W3_thanks")
+    if not lex.has("withdrawal", draft):
+        review.error("W3", "W3_statement")
+    for span in lex.find("requests", draft, start=draft.body_start):
+        review.error("W4", "W4_request", span)
+
+
+_MOVES = frozenset({Intent.reschedule, Intent.withdraw, Intent.cancel})
+
+
+def check_short_notice(review: Review) -> None:
+    s, now = review.situation, review.now
+    if s is None or now is None or review.intent not in _MOVES:
+        return
+    ahead = s.interview.start - now
+    if timedelta(0) < ahead < timedelta(hours=24) and not review.lex.has(
+        "short_notice", review.draft
+    ):
+        review.error("T3", "T3")

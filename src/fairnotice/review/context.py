@@ -1,0 +1,62 @@
+"""What every check sees: the parsed draft, its lexicon, the facts known, and the findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from fairnotice.model import Finding, Intent, Language, Role, Severity, Situation, zone
+from fairnotice.review.lexicon import Lexicon
+from fairnotice.review.tokens import Draft
+
+
+@dataclass(slots=True)
+class Review:
+    draft: Draft
+    lex: Lexicon
+    language: Language
+    role: Role
+    intent: Intent | None
+    situation: Situation | None
+    now: datetime | None
+    formal: bool
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        key: str,
+        span: tuple[int, int] | None = None,
+        **values: str,
+    ) -> None:
+        """Record a finding whose text is the lexicon's message `key` with `values` filled in."""
+        if span is not None and "words" not in values:
+            values["words"] = self.quote(span)
+        self.findings.append(
+            Finding(rule=rule, severity=severity, text=self.lex.message(key, **values), span=span)
+        )
+
+    def error(
+        self, rule: str, key: str, span: tuple[int, int] | None = None, **values: str
+    ) -> None:
+        self.add(rule, Severity.error, key, span, **values)
+
+    def warning(
+        self, rule: str, key: str, span: tuple[int, int] | None = None, **values: str
+    ) -> None:
+        self.add(rule, Severity.warning, key, span, **values)
+
+    def quote(self, span: tuple[int, int]) -> str:
+        """The passage at `span`, on one line and shortened for a finding's text."""
+        words = " ".join(self.draft.text[span[0] : span[1]].split())
+        return words if len(words) <= 60 else words[:57] + "…"
+
+    def today(self) -> date | None:
+        if self.now is None or self.situation is None:
+            return None
+        return self.now.astimezone(zone(self.situation.interview.timezone)).date()
+
+    @property
+    def candidate(self) -> bool:
+        return self.role is Role.candidate
