@@ -58,6 +58,36 @@ def plan_command(
     show_plan(result)
 
 
+@app.command("review")
+def review_command(
+    draft: Annotated[str, typer.Argument(help="The draft: a text or .eml file ('-' reads stdin).")],
+    situation_file: Annotated[
+        str | None, typer.Option("--situation", help="A situation as JSON to check facts against.")
+    ] = None,
+    intent: Annotated[
+        str | None, typer.Option("--intent", help="reschedule, withdraw, status_inquiry, ...")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check a message you wrote yourself, rule by rule, with the passages marked."""
+    from fairnotice.errors import BadInput
+    from fairnotice.model import dump
+    from fairnotice.operations.reviewing import read_draft, read_situation, review_draft
+
+    try:
+        text = read_draft(draft)
+        situation = read_situation(situation_file) if situation_file is not None else None
+        result = review_draft(text=text, situation=situation, intent=intent)
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(dump(result), ensure_ascii=False, indent=2) + "\n")
+        return
+    from fairnotice.review.show import show_findings
+
+    show_findings(result, text)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
