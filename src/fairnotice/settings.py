@@ -1,0 +1,73 @@
+"""Configuration from the environment and `.env` (CONTRACT.md's configuration table).
+
+The secret key, when not given, is generated once into the data folder so that sessions
+and signed links survive a restart without anyone having to invent a key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = "secret_key"
+DATABASE_FILE = "fairnotice.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every FAIRNOTICE_* variable; defaults make a single machine work with nothing set."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAIRNOTICE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL")
+    data_dir: Path = Field(default=Path("./var"), description="SQLite file and local state")
+    secret_key: str | None = Field(default=None, min_length=16, description="signs sessions")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="public address")
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_from: str | None = None
+
+    @property
+    def database(self) -> str:
+        """The URL in use: the configured one, else a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
+
+    @cached_property
+    def secret(self) -> str:
+        """The configured key, else the one stored in (or first written to) the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        return stored_secret(self.data_dir)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def stored_secret(data_dir: Path) -> str:
+    """Read the data folder's key, creating it (mode 0600) on first use."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,257 @@
+"""The tables. Every row that belongs to someone hangs off a workspace (isolation).
+
+Timestamps are stored as UTC and always come back aware, on SQLite as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def _workspace() -> Mapped[int]:
+    """The owning workspace: deleting it deletes the row."""
+    return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Workspace(Base):
+    """A personal workspace (candidate side) or an organisation (employer side)."""
+
+    __tablename__ = "workspaces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # personal | organisation
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="owner")  # owner | member
+    workspace: Mapped[Workspace] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A bearer token for /api/v1, stored as its SHA-256 only, scoped to one workspace."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Position(Base):
+    __tablename__ = "positions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    title: Mapped[str] = mapped_column(String(300))
+    company: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | filled
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    salutation: Mapped[str | None] = mapped_column(String(40))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | informed
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Interview(Base):
+    """One interview, seen from its workspace: the candidate's own or the employer's."""
+
+    __tablename__ = "interviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"))
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidates.id", ondelete="SET NULL")
+    )
+    position: Mapped[str] = mapped_column(String(300))
+    company: Mapped[str] = mapped_column(String(300))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(String(1000))
+    video_url: Mapped[str | None] = mapped_column(String(2000))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    uid: Mapped[str] = mapped_column(String(500))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    # The other side: the employer's contact (candidate side) or the candidate (employer side).
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    interviewers: Mapped[list[Any]] = mapped_column(default=list)
+    history_channel: Mapped[str] = mapped_column(String(10), default="email")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class BusyCalendar(Base):
+    """Busy periods of one person (an interviewer or the user), from an uploaded calendar."""
+
+    __tablename__ = "calendars"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    owner_email: Mapped[str] = mapped_column(String(320))
+    busy: Mapped[list[Any]] = mapped_column(default=list)  # [{"start", "end"}] RFC 3339
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Offer(Base):
+    """New times offered to a candidate; the link's token is kept as its SHA-256 only."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | picked | declined
+    picked_slot_id: Mapped[int | None] = mapped_column(Integer)
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    slots: Mapped[list[OfferSlot]] = relationship(order_by="OfferSlot.start", lazy="selectin")
+
+
+class OfferSlot(Base):
+    __tablename__ = "offer_slots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default="offered")  # offered|booked|released
+
+
+class PlanRecord(Base):
+    """A plan made for one interview, with the user's edits and the private note."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE")
+    )
+    situation: Mapped[dict[str, Any]]
+    plan: Mapped[dict[str, Any]]
+    private_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    steps: Mapped[list[PlanStep]] = relationship(order_by="PlanStep.order", lazy="selectin")
+
+
+class PlanStep(Base):
+    __tablename__ = "plan_steps"
+    __table_args__ = (Index("ix_plan_steps_due_state", "due", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    order: Mapped[int] = mapped_column(Integer)
+    due: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | done
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    done_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message waiting for delivery, written in the transaction of its state change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    kind: Mapped[str] = mapped_column(String(30), default="email")
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    calendar_method: Mapped[str | None] = mapped_column(String(20))
+    calendar_ics: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(default=_now)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
