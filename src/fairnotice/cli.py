@@ -88,6 +88,142 @@ def review_command(
     show_findings(result, text)
 
 
+@app.command("import")
+def import_command(
+    invite: Annotated[str, typer.Argument(help="An invitation: .ics, or an .eml carrying one.")],
+    calendar: Annotated[
+        list[str] | None,
+        typer.Option("--calendar", help="Check the time against this calendar (K1); repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the interview as JSON.")] = False,
+) -> None:
+    """Read an invitation and print the interview it describes."""
+    from fairnotice.errors import BadInput
+    from fairnotice.model import dump
+    from fairnotice.operations.calendars import clashes, import_invite
+
+    try:
+        interview = import_invite(invite)
+        found = clashes(interview, calendar or [])
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    result = dump(interview)
+    if calendar:
+        result["conflicts"] = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    for key, value in result.items():
+        sys.stdout.write(f"{key}: {json.dumps(value, ensure_ascii=False)}\n")
+
+
+@app.command("slots")
+def slots_command(
+    duration: Annotated[int, typer.Option("--duration", help="Minutes each slot lasts.")],
+    tz: Annotated[str, typer.Option("--tz", help="IANA zone of the grid and the output.")],
+    calendar: Annotated[
+        list[str] | None,
+        typer.Option("--calendar", help="An .ics file or CalDAV URL; repeatable."),
+    ] = None,
+    busy: Annotated[
+        list[str] | None, typer.Option("--busy", help="JSON busy periods; repeatable.")
+    ] = None,
+    hours: Annotated[
+        list[str] | None,
+        typer.Option("--hours", help="HH:MM-HH:MM[@ZONE] working hours; one per person."),
+    ] = None,
+    days: Annotated[str, typer.Option("--days", help="ISO weekdays, e.g. 1-5 or 1,3,5.")] = "1-5",
+    start: Annotated[str | None, typer.Option("--from", help="RFC 3339; default now.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="RFC 3339; default +28d.")] = None,
+    step: Annotated[int, typer.Option("--step", help="Grid step in minutes.")] = 30,
+    count: Annotated[int, typer.Option("--count", help="At most this many slots.")] = 10,
+    buffer: Annotated[int, typer.Option("--buffer", help="Free minutes before and after.")] = 0,
+    notice: Annotated[int, typer.Option("--notice", help="Minimum notice in minutes.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the slots as JSON.")] = False,
+) -> None:
+    """Common free slots of every calendar given."""
+    from fairnotice.errors import BadInput
+    from fairnotice.operations.calendars import find_slots, slot_query
+
+    try:
+        query = slot_query(
+            duration=duration,
+            tz=tz,
+            calendars=calendar or [],
+            busy_files=busy or [],
+            hours=hours or [],
+            days=days,
+            start=start,
+            until=until,
+            step=step,
+            count=count,
+            buffer=buffer,
+            notice=notice,
+        )
+        found = find_slots(query)
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    rows = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    for row in rows:
+        sys.stdout.write(f"{row['start']} - {row['end']}\n")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (PostgreSQL for more than 1).")
+    ] = 1,
+) -> None:
+    """The web app and REST API (migrates the database first)."""
+    import uvicorn
+
+    from fairnotice.settings import Settings
+    from fairnotice.store.session import upgrade
+
+    settings = Settings()
+    upgrade(settings.database)
+    sys.stderr.write(
+        f"fairnotice: serving on http://{host}:{port} (database: {_safe_url(settings.database)})\n"
+    )
+    uvicorn.run(
+        "fairnotice.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade_command(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply the database migrations (SQLite file or FAIRNOTICE_DATABASE_URL)."""
+    from fairnotice.settings import Settings
+    from fairnotice.store.session import upgrade
+
+    settings = Settings()
+    upgrade(settings.database, revision)
+    sys.stdout.write(f"database at {_safe_url(settings.database)} is at {revision}\n")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

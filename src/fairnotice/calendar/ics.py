@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -144,7 +144,7 @@ def counter(
     dtstamp: datetime,
 ) -> str:
     """METHOD:COUNTER: an attendee proposes a new time; SEQUENCE echoes the original's."""
-    moved = EventFacts(**{**_as_dict(facts), "start": proposed[0], "end": proposed[1]})
+    moved = replace(facts, start=proposed[0], end=proposed[1])
     event = _base_event(moved, dtstamp=dtstamp, sequence=facts.sequence)
     for party in facts.attendees:
         event.add("attendee", _address(party))
@@ -154,8 +154,9 @@ def counter(
     return _calendar(CalendarMethod.COUNTER, moved, event)
 
 
-def reply_declined(facts: EventFacts, *, attendee: Party, comment: str | None,
-                   dtstamp: datetime) -> str:
+def reply_declined(
+    facts: EventFacts, *, attendee: Party, comment: str | None, dtstamp: datetime
+) -> str:
     """METHOD:REPLY with the attendee's PARTSTAT=DECLINED (a withdrawal)."""
     event = _base_event(facts, dtstamp=dtstamp, sequence=facts.sequence)
     address = _address(attendee)
@@ -164,7 +165,3 @@ def reply_declined(facts: EventFacts, *, attendee: Party, comment: str | None,
     if comment:
         event.add("comment", vText(clean_text(comment)))
     return _calendar(CalendarMethod.REPLY, facts, event)
-
-
-def _as_dict(facts: EventFacts) -> dict[str, object]:
-    return {name: getattr(facts, name) for name in EventFacts.__slots__}

@@ -35,8 +35,10 @@ class Hours:
             return False
         if local_end.date() != local_start.date():
             # Ending exactly at midnight counts as the end of the same day.
-            return self.end == time.max and local_end.time() == time(0) and (
-                local_end.date() - local_start.date() == timedelta(days=1)
+            return (
+                self.end == time.max
+                and local_end.time() == time(0)
+                and (local_end.date() - local_start.date() == timedelta(days=1))
             )
         return local_end.time() <= self.end
 
@@ -68,8 +70,10 @@ class BusyIndex:
         """True when [start, end) shares any moment with a busy interval."""
         i = bisect_right(self._starts, end.astimezone(UTC))
         # The last interval starting before `end` is the only one that can reach past start.
-        return i > 0 and self._ends[i - 1] > start.astimezone(UTC) and (
-            self._starts[i - 1] < end.astimezone(UTC)
+        return (
+            i > 0
+            and self._ends[i - 1] > start.astimezone(UTC)
+            and (self._starts[i - 1] < end.astimezone(UTC))
         )
 
     def free_from(self, moment: datetime) -> datetime:
@@ -94,15 +98,32 @@ def wall_time(day: date, clock: time, tz: ZoneInfo) -> datetime | None:
 
 
 def _grid(first_day: date, last_day: date, tz: ZoneInfo, step: timedelta) -> Iterator[datetime]:
-    """Every grid start from the first to the last local day, aligned to the hour in `tz`."""
+    """Every instant whose wall time in `tz` is on the grid (multiples of `step` from
+    midnight), in time order: none in a DST gap, both occurrences of a repeated hour."""
     minutes = int(step.total_seconds() // 60)
     day = first_day
     while day <= last_day:
+        found: list[datetime] = []
         for offset in range(0, 24 * 60, minutes):
             moment = wall_time(day, time(offset // 60, offset % 60), tz)
-            if moment is not None:
-                yield moment
+            if moment is None:
+                continue
+            found.append(moment)
+            later = moment.replace(fold=1)
+            if later.utcoffset() != moment.utcoffset():
+                found.append(later)
+        found.sort(key=lambda m: m.astimezone(UTC))
+        yield from found
         day += timedelta(days=1)
+
+
+def conflicts(
+    busy: BusyIndex | Iterable[Interval], start: datetime, end: datetime
+) -> list[Interval]:
+    """K1: the busy intervals that [start, end) would clash with, earliest first."""
+    index = busy if isinstance(busy, BusyIndex) else BusyIndex(busy)
+    lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+    return [(s, e) for s, e in index.intervals() if s < hi and e > lo]
 
 
 def free_slots(
@@ -148,7 +169,7 @@ def free_slots(
             continue
         if index.overlaps(start - buffer, end + buffer):
             continue
-        found.append((local_start, end.astimezone(grid_zone)))
+        found.append((start.astimezone(grid_zone), end.astimezone(grid_zone)))
         taken_days.add(local_start.date())
         if len(found) >= count:
             break

@@ -14,5 +14,11 @@ def system_now() -> datetime:
 
 
 def plan_change(*, situation: Situation, clock: Callable[[], datetime] = system_now) -> Plan:
-    """The plan for `situation`, taking `now` from the clock when the situation has none."""
-    return plan(situation, now=situation.now or clock())
+    """The plan for `situation`, taking `now` from the clock when the situation has none.
+
+    The busy time of the calendars named in `availability.calendars` is read first.
+    """
+    from fairnotice.operations.calendars import with_calendar_busy
+
+    now = situation.now or clock()
+    return plan(with_calendar_busy(situation, now=now), now=now)

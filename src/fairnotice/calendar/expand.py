@@ -1,0 +1,348 @@
+"""Calendar -> sorted busy intervals (UTC) inside a window: what free/busy and K1 read.
+
+Pure. Honours RRULE, RDATE (dates, date-times and periods), EXDATE, overridden instances
+(RECURRENCE-ID), all-day and floating times (read in the owner's zone), TRANSP:TRANSPARENT
+and STATUS:CANCELLED (free), DURATION, and VFREEBUSY periods.
+
+Recurrences are expanded with dateutil directly, on the wall clock of the event's zone
+(as RFC 5545 and recurring-ical-events do), and only near the window: dense rules are
+fast-forwarded to the window, rules whose days cannot occur in the window are skipped,
+and a series stops after `MAX_INSTANCES` occurrences with the rest of the window counted
+as busy. A hostile `FREQ=SECONDLY;COUNT=1000000000` therefore costs milliseconds and can
+never make a busy moment look free.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from dateutil.rrule import rrule, rrulestr
+from icalendar import Calendar, Component
+
+from fairnotice.calendar.parse import guarded, value, where
+from fairnotice.errors import BadInput
+
+Interval = tuple[datetime, datetime]
+MAX_INSTANCES = 20_000  # per series and window
+_PERIOD = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
+_DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYDAY")
+_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping intervals (touching ones joined)."""
+    out: list[Interval] = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def busy_intervals(
+    calendars: Sequence[Calendar],
+    *,
+    start: datetime,
+    end: datetime,
+    floating: tzinfo,
+    label: str,
+    max_instances: int = MAX_INSTANCES,
+) -> list[Interval]:
+    """Busy time of `calendars` that overlaps [start, end), merged, in UTC."""
+    window = (start.astimezone(UTC), end.astimezone(UTC))
+    found: list[Interval] = []
+    for cal in calendars:
+        by_uid: dict[str, list[Component]] = defaultdict(list)
+        for index, event in enumerate(cal.walk("VEVENT")):
+            by_uid[str(event.get("UID", f"#{index}"))].append(event)
+        for events in by_uid.values():
+            found.extend(_series(events, window, floating, label, max_instances))
+        for fb in cal.walk("VFREEBUSY"):
+            found.extend(_freebusy(fb, window, label))
+    return merge(
+        (max(s, window[0]), min(e, window[1]))
+        for s, e in found
+        if s < window[1] and e > window[0] and e > s
+    )
+
+
+def _is_free(event: Component) -> bool:
+    transp = str(event.get("TRANSP", "OPAQUE")).strip().upper()
+    status = str(event.get("STATUS", "")).strip().upper()
+    return transp == "TRANSPARENT" or status == "CANCELLED"
+
+
+class _Clock:
+    """An event's wall clock: its zone, and naive wall times <-> UTC."""
+
+    def __init__(self, first: date | datetime, floating: tzinfo) -> None:
+        self.all_day = not isinstance(first, datetime)
+        tz = first.tzinfo if isinstance(first, datetime) else None
+        self.floating = tz is None
+        self.tz: tzinfo = tz or floating
+
+    def wall(self, moment: date | datetime) -> datetime:
+        if not isinstance(moment, datetime):
+            return datetime.combine(moment, time(0))
+        if moment.tzinfo is None:
+            return moment
+        return moment.astimezone(self.tz).replace(tzinfo=None)
+
+    def key(self, moment: date | datetime) -> datetime:
+        """The wall time an EXDATE or RECURRENCE-ID names. Against a floating DTSTART a
+        zoned value is read by its own wall clock, as recurring-ical-events does."""
+        if self.floating and isinstance(moment, datetime) and moment.tzinfo is not None:
+            return moment.replace(tzinfo=None)
+        return self.wall(moment)
+
+    def utc(self, wall: datetime) -> datetime:
+        return wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC)
+
+
+def _length(event: Component, first: date | datetime, label: str) -> timedelta:
+    end = value(event, "DTEND", label=label)
+    if end is not None:
+        if isinstance(first, datetime) != isinstance(end, datetime):
+            raise BadInput([(where(label, event, "DTEND"), "is not the same type as DTSTART")])
+        clock = _Clock(first, UTC)
+        if isinstance(first, datetime) and (first.tzinfo is None) != (end.tzinfo is None):
+            raise BadInput([(where(label, event, "DTEND"), "mixes floating and zoned times")])
+        span = (
+            (end - first) if isinstance(first, datetime) else (clock.wall(end) - clock.wall(first))
+        )
+        return max(span, timedelta(0))
+    duration = value(event, "DURATION", label=label)
+    if isinstance(duration, timedelta):
+        return max(duration, timedelta(0))
+    return timedelta(days=1) if not isinstance(first, datetime) else timedelta(0)
+
+
+def _series(
+    events: list[Component], window: Interval, floating: tzinfo, label: str, cap: int
+) -> Iterator[Interval]:
+    """Busy intervals of one UID: the master's instances, replaced by its overrides."""
+    masters = [e for e in events if e.get("RECURRENCE-ID") is None]
+    overrides = [e for e in events if e.get("RECURRENCE-ID") is not None]
+    moved: set[datetime] = set()
+    for override in overrides:
+        first = value(override, "DTSTART", label=label)
+        rid = value(override, "RECURRENCE-ID", label=label)
+        if masters:
+            master_start = value(masters[0], "DTSTART", label=label)
+            if master_start is not None:
+                moved.add(_Clock(master_start, floating).key(rid))
+        if first is None or _is_free(override):
+            continue
+        clock = _Clock(first, floating)
+        length = _length(override, first, label)
+        begin = clock.utc(clock.wall(first))
+        yield begin, clock.utc(clock.wall(first) + length) if clock.all_day else begin + length
+    for master in masters:
+        if not _is_free(master):
+            yield from _instances(master, window, floating, label, cap, moved)
+
+
+def _instances(
+    event: Component, window: Interval, floating: tzinfo, label: str, cap: int, moved: set[datetime]
+) -> Iterator[Interval]:
+    first = value(event, "DTSTART", label=label)
+    if first is None:
+        return
+    clock = _Clock(first, floating)
+    length = _length(event, first, label)
+    start_wall = clock.wall(first)
+    excluded = set(moved)
+    for exdate in _date_values(event, "EXDATE", label):
+        if isinstance(exdate, tuple):
+            exdate = exdate[0]
+        excluded.add(clock.key(exdate))
+    if clock.all_day:
+        excluded |= {datetime.combine(x.date(), time(0)) for x in excluded}
+
+    def emit(wall: datetime, span: timedelta) -> Interval:
+        begin = clock.utc(wall)
+        # All-day and other day-based spans end on the wall clock (a DST day is 23 h).
+        return begin, clock.utc(wall + span) if clock.all_day else begin + span
+
+    rules = event.get("RRULE")
+    starts: set[datetime] = {start_wall}
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        field = where(label, event, "RRULE")
+        walls, busy_from = _expand(rule, start_wall, length, clock, window, field, cap)
+        starts.update(walls)
+        if busy_from is not None:
+            # Too dense to list: the rest of the window counts as busy (never falsely free).
+            yield clock.utc(busy_from), window[1]
+    for wall in sorted(starts):
+        if wall not in excluded:
+            yield emit(wall, length)
+    for rdate in _date_values(event, "RDATE", label):
+        if isinstance(rdate, tuple):  # a PERIOD: (start, end) or (start, duration)
+            begin_wall = clock.wall(rdate[0])
+            other = rdate[1]
+            span = other if isinstance(other, timedelta) else clock.wall(other) - begin_wall
+            if begin_wall not in excluded:
+                yield emit(begin_wall, span)
+        elif clock.wall(rdate) not in excluded:
+            yield emit(clock.wall(rdate), length)
+
+
+def _date_values(event: Component, prop: str, label: str) -> list[Any]:
+    raw = event.get(prop)
+    field = where(label, event, prop)
+    items: list[Any] = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    out = guarded(field, lambda: [d.dt for item in items for d in item.dts])
+    for found in out:
+        if not isinstance(found, date | tuple) or (
+            isinstance(found, tuple) and not isinstance(found[0], date)
+        ):
+            raise BadInput([(field, "holds a value that is not a date, date-time or period")])
+    return out
+
+
+def _expand(
+    rule: Any,
+    start_wall: datetime,
+    length: timedelta,
+    clock: _Clock,
+    window: Interval,
+    field: str,
+    cap: int,
+) -> tuple[list[datetime], datetime | None]:
+    """Wall-clock starts of a rule's instances that can touch the window, and the moment
+    from which the rest of the window is busy when the rule has more than `cap` of them."""
+    parts: dict[str, list[Any]] = guarded(field, lambda: dict(rule))
+    text = ";".join(
+        p
+        for p in guarded(field, lambda: rule.to_ical().decode()).split(";")
+        if not p.upper().startswith("UNTIL=")
+    )
+    lo = clock.wall(window[0]) - length - timedelta(days=1)
+    hi = clock.wall(window[1]) + timedelta(days=1)
+    until = parts.get("UNTIL")
+    limit = hi
+    if until:
+        limit = min(hi, clock.wall(until[0]))
+    parsed = guarded(field, lambda: rrulestr(text, dtstart=start_wall))
+    if not isinstance(parsed, rrule):
+        raise BadInput([(field, "is not a single recurrence rule")])
+    if not _days_possible(parts, max(lo, start_wall), limit):
+        return [], None
+    count = parts.get("COUNT", [None])[0]
+    first = _fast_forward(parts, start_wall, lo, count)
+    if first is None:
+        return [], None
+    begin, remaining = first
+    rules = guarded(field, lambda: parsed.replace(dtstart=begin, count=remaining))
+    walls: list[datetime] = []
+    produced = 0
+    try:
+        for wall in rules:
+            if wall > limit:
+                break
+            produced += 1
+            if produced > cap:
+                return walls, wall
+            if wall >= lo:
+                walls.append(wall)
+    except (ValueError, OverflowError) as exc:
+        raise BadInput([(field, f"cannot be expanded: {exc}")]) from None
+    return walls, None
+
+
+def _fast_forward(
+    parts: dict[str, list[Any]], start: datetime, lo: datetime, count: int | None
+) -> tuple[datetime, int | None] | None:
+    """Move DTSTART of a fixed-period rule to just before the window, keeping its phase.
+
+    With COUNT this is exact only when each period yields one instance (no BYxxx part);
+    otherwise the rule starts where it is and the instance cap bounds the work.
+    """
+    freq = str(parts.get("FREQ", [""])[0]).upper()
+    interval = int(parts.get("INTERVAL", [1])[0] or 1)
+    if freq not in _PERIOD or start >= lo:
+        return start, count
+    has_by = any(key.startswith("BY") for key in parts)
+    if count is not None and has_by:
+        return start, count
+    period = _PERIOD[freq] * max(interval, 1)
+    skipped = (lo - start) // period
+    if count is not None:
+        if skipped >= count:
+            return None
+        count -= skipped
+    return start + skipped * period, count
+
+
+def _days_possible(parts: dict[str, list[Any]], lo: datetime, hi: datetime) -> bool:
+    """False when no day in [lo, hi] passes the rule's day filters (then it yields nothing).
+
+    dateutil only checks its end after yielding, so a rule whose days never come
+    (BYMONTH=2;BYMONTHDAY=30) would otherwise run on to the year 9999.
+    """
+    if hi < lo:
+        return False
+    months = {int(m) for m in parts.get("BYMONTH", [])}
+    monthdays = {int(d) for d in parts.get("BYMONTHDAY", [])}
+    yeardays = {int(d) for d in parts.get("BYYEARDAY", [])}
+    weekdays = {_WEEKDAYS.get(str(d).upper()[-2:], -1) for d in parts.get("BYDAY", [])}
+    if not (months or monthdays or yeardays or weekdays):
+        return True
+    day = lo.date()
+    for _ in range(min((hi.date() - day).days, 3660) + 1):
+        if _day_matches(day, months, monthdays, yeardays, weekdays):
+            return True
+        day += timedelta(days=1)
+    return (hi.date() - lo.date()).days > 3660
+
+
+def _day_matches(
+    day: date, months: set[int], monthdays: set[int], yeardays: set[int], weekdays: set[int]
+) -> bool:
+    if months and day.month not in months:
+        return False
+    if monthdays:
+        last = ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+        if day.day not in monthdays and day.day - last - 1 not in monthdays:
+            return False
+    if yeardays:
+        ordinal = day.timetuple().tm_yday
+        length = 366 if date(day.year, 12, 31).timetuple().tm_yday == 366 else 365
+        if ordinal not in yeardays and ordinal - length - 1 not in yeardays:
+            return False
+    return not weekdays or day.weekday() in weekdays
+
+
+def _freebusy(component: Component, window: Interval, label: str) -> Iterator[Interval]:
+    raw = component.get("FREEBUSY")
+    for item in raw if isinstance(raw, list) else [raw] if raw is not None else []:
+        if str(item.params.get("FBTYPE", "BUSY")).upper() == "FREE":
+            continue
+        yield from _periods(item, where(label, component, "FREEBUSY"))
+
+
+def _periods(item: Any, field: str) -> list[Interval]:
+    found = guarded(field, lambda: [d.dt for d in getattr(item, "dts", [item])])
+    out: list[Interval] = []
+    for period in found:
+        if isinstance(period, tuple) and isinstance(period[0], datetime):
+            begin = period[0] if period[0].tzinfo else period[0].replace(tzinfo=UTC)
+            other = period[1]
+            finish = (
+                begin + other
+                if isinstance(other, timedelta)
+                else (other if other.tzinfo else other.replace(tzinfo=UTC))
+            )
+            out.append((begin.astimezone(UTC), finish.astimezone(UTC)))
+    return out
