@@ -54,7 +54,9 @@ def _parts(moment: datetime, zone_name: str, locale: str) -> tuple[str, str, str
     short_date = format_date(
         local, "EEEE d MMMM" if not locale.startswith("en_US") else "EEEE, MMMM d", locale=locale
     )
-    clock = format_time(local, "short", locale=locale)
+    # CLDR 42+ puts a narrow no-break space before AM/PM; plain-text mail clients show it
+    # as a box or a stray "?", and readers search for "9:00 AM" with a plain space.
+    clock = format_time(local, "short", locale=locale).replace("\u202f", " ")
     if locale.startswith("de"):
         short_date = format_date(local, "EEEE, d. MMMM", locale=locale)
     return full, short_date, clock
