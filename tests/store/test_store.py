@@ -109,3 +109,14 @@ def test_utc_roundtrip_of_now(factory: sessionmaker[Session]) -> None:
         session.add(User(email="c@example.org", name="C", password_hash="x", created_at=now))
     with factory() as session:
         assert session.scalar(select(User.created_at)) == now
+
+
+def test_migrations_match_the_tables(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []

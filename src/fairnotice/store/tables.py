@@ -232,6 +232,7 @@ class PlanStep(Base):
     due: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(300))
+    condition: Mapped[str | None] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20), default="open")  # open | done
     outcome: Mapped[str | None] = mapped_column(String(30))
     done_at: Mapped[datetime | None]

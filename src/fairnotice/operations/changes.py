@@ -1,0 +1,210 @@
+"""A candidate's change to a stored interview: plan it, keep it, edit it, tick steps off.
+
+The private note is stored beside the plan for the user alone; the planner gets it as
+`reason.detail`, which no letter ever quotes (M2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairnotice.errors import BadInput, NotFound
+from fairnotice.io import validate
+from fairnotice.model import Plan, Situation, dump
+from fairnotice.operations.planning import plan_change, system_now
+from fairnotice.operations.records import scoped
+from fairnotice.store.tables import Interview, PlanRecord, PlanStep, User
+
+OUTCOMES = {
+    "call": ("reached", "not_reached"),
+    "leave_voicemail": ("left",),
+    "send": ("sent", "replied"),
+}
+
+
+def interview_contract(row: Interview) -> dict[str, Any]:
+    """The stored interview as the contract's `interview` object."""
+    return {
+        "position": row.position,
+        "company": row.company,
+        "start": row.start.isoformat(),
+        "end": row.end.isoformat(),
+        "timezone": row.timezone,
+        "location": row.location,
+        "video_url": row.video_url,
+        "round": row.round,
+        "uid": row.uid,
+        "sequence": row.sequence,
+    }
+
+
+def situation_for(
+    *,
+    interview: Interview,
+    user: User,
+    intent: str,
+    reason: str,
+    note: str | None,
+    certainty: str,
+    language: str | None,
+    busy: Sequence[dict[str, str]] = (),
+    working_days: Sequence[int] = (1, 2, 3, 4, 5),
+    hours: tuple[str, str] = ("09:00", "17:00"),
+) -> Situation:
+    """The contract situation of a candidate who must change `interview`."""
+    raw: dict[str, Any] = {
+        "role": "candidate",
+        "intent": intent,
+        "language": language or None,
+        "reason": {"category": reason, "detail": note or None},
+        "certainty": certainty,
+        "interview": interview_contract(interview),
+        "me": {"name": user.name, "email": user.email, "timezone": user.timezone},
+        "counterpart": {"timezone": interview.timezone, **interview.contact},
+        "history": {"channel": interview.history_channel},
+        "availability": {
+            "busy": list(busy),
+            "working_hours": {"start": hours[0], "end": hours[1], "days": list(working_days)},
+            "timezone": user.timezone,
+        },
+    }
+    return validate(Situation, raw)
+
+
+def store_plan(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int | None,
+    situation: Situation,
+    plan: Plan,
+) -> PlanRecord:
+    """Keep a plan and its steps (for the timeline and the dashboard)."""
+    record = PlanRecord(
+        workspace_id=workspace_id,
+        interview_id=interview_id,
+        situation=dump(situation),
+        plan=dump(plan),
+        private_note=situation.reason.detail,
+    )
+    session.add(record)
+    session.flush()
+    for step in plan.steps:
+        session.add(
+            PlanStep(
+                plan_id=record.id,
+                workspace_id=workspace_id,
+                order=step.order,
+                due=step.due,
+                action=step.action.value,
+                condition=step.condition.value if step.condition else None,
+                label=(step.to.name if step.to else situation.counterpart.name)[:300],
+            )
+        )
+    session.flush()
+    session.refresh(record)
+    return record
+
+
+def plan_for_interview(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    clock: Callable[[], datetime] = system_now,
+    **choices: Any,
+) -> PlanRecord:
+    interview = scoped(session, Interview, workspace_id, interview_id)
+    situation = situation_for(interview=interview, user=user, **choices)
+    situation = situation.model_copy(update={"now": clock()})
+    plan = plan_change(situation=situation, clock=clock)
+    return store_plan(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        situation=situation,
+        plan=plan,
+    )
+
+
+def get_plan(session: Session, *, workspace_id: int, plan_id: int) -> PlanRecord:
+    record = session.scalar(
+        select(PlanRecord).where(PlanRecord.id == plan_id, PlanRecord.workspace_id == workspace_id)
+    )
+    if record is None:
+        raise NotFound("plan")
+    return record
+
+
+def edit_message(
+    session: Session,
+    *,
+    workspace_id: int,
+    plan_id: int,
+    message_id: str,
+    subject: str | None,
+    body: str,
+) -> dict[str, Any]:
+    """Replace a message's words with the user's own (the plan keeps the edit)."""
+    record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
+    if len(body) > 20_000 or not body.strip():
+        raise BadInput([("body", "must be 1 to 20000 characters")])
+    if subject is not None and ("\r" in subject or "\n" in subject or len(subject) > 300):
+        raise BadInput([("subject", "one line of at most 300 characters")])
+    plan = dict(record.plan)
+    messages = [dict(m) for m in plan["messages"]]
+    for message in messages:
+        if message["id"] == message_id:
+            if message.get("subject") is not None:
+                message["subject"] = subject or ""
+            message["body"] = body.replace("\r\n", "\n")
+            message["edited"] = True
+            plan["messages"] = messages
+            record.plan = plan  # a new object, so the JSON column is written
+            return message
+    raise NotFound("message")
+
+
+def mark_step(
+    session: Session,
+    *,
+    workspace_id: int,
+    step_id: int,
+    outcome: str,
+    clock: Callable[[], datetime] = system_now,
+) -> PlanStep:
+    step = session.scalar(
+        select(PlanStep).where(PlanStep.id == step_id, PlanStep.workspace_id == workspace_id)
+    )
+    if step is None:
+        raise NotFound("step")
+    if outcome == "open":
+        step.state, step.outcome, step.done_at = "open", None, None
+        return step
+    if outcome not in OUTCOMES.get(step.action, ()):
+        raise BadInput([("outcome", f"not an outcome of {step.action}")])
+    step.state, step.outcome, step.done_at = "done", outcome, clock()
+    return step
+
+
+def due_steps(
+    session: Session, *, workspace_id: int, now: datetime, within: timedelta = timedelta(days=2)
+) -> list[PlanStep]:
+    """Open steps due by `now + within`, earliest first: the dashboard."""
+    rows = session.scalars(
+        select(PlanStep)
+        .where(
+            PlanStep.workspace_id == workspace_id,
+            PlanStep.state == "open",
+            PlanStep.due <= now + within,
+        )
+        .order_by(PlanStep.due, PlanStep.order)
+        .limit(50)
+    )
+    return list(rows)

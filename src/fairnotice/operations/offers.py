@@ -1,0 +1,337 @@
+"""Employer reschedules: offer new times through a link, and the candidate's pick.
+
+The link's token (256 bits from `secrets`) is shown once and stored as its SHA-256. A
+pick is one conditional UPDATE (`state = 'open'` and not expired): of any number of
+concurrent picks exactly one changes the row, the rest get Conflict. The messages the
+change causes go to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fairnotice.calendar import ics
+from fairnotice.compose import dates
+from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.io import validate
+from fairnotice.model import Language, Plan, Situation
+from fairnotice.operations.accounts import digest
+from fairnotice.operations.changes import interview_contract, store_plan
+from fairnotice.operations.outbox import queue, queue_plan_emails
+from fairnotice.operations.planning import plan_change, system_now
+from fairnotice.operations.records import scoped
+from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, OfferSlot, User
+
+TOKEN_BYTES = 32
+MAX_SUGGESTION = 2000
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    offer: Offer
+    token: str
+    pick_url: str
+    plan: Plan
+
+
+def interviewer_busy(
+    session: Session, *, workspace_id: int, interview: Interview
+) -> list[dict[str, str]]:
+    """Busy periods of the interview's interviewers: their stored calendars and their other
+    scheduled interviews in this workspace (K1)."""
+    emails = {p["email"].lower() for p in interview.interviewers}
+    busy: list[dict[str, str]] = []
+    if emails:
+        for row in session.scalars(
+            select(BusyCalendar).where(BusyCalendar.workspace_id == workspace_id)
+        ):
+            if row.owner_email.lower() in emails:
+                busy.extend(row.busy)
+        for other in session.scalars(
+            select(Interview).where(
+                Interview.workspace_id == workspace_id,
+                Interview.status == "scheduled",
+                Interview.id != interview.id,
+            )
+        ):
+            if emails & {p["email"].lower() for p in other.interviewers}:
+                busy.append({"start": other.start.isoformat(), "end": other.end.isoformat()})
+    return busy
+
+
+def employer_situation(
+    *,
+    interview: Interview,
+    user: User,
+    intent: str,
+    reason: str,
+    busy: list[dict[str, str]],
+    slot_count: int = 3,
+    pick_url: str | None = None,
+    now: datetime,
+    language: str | None,
+) -> Situation:
+    contact = interview.contact
+    raw: dict[str, Any] = {
+        "now": now.isoformat(),
+        "role": "employer",
+        "intent": intent,
+        "language": language,
+        "reason": {"category": reason},
+        "interview": interview_contract(interview),
+        "me": {"name": user.name, "email": user.email, "timezone": interview.timezone},
+        "counterpart": {k: v for k, v in contact.items() if k != "language"},
+        "history": {"channel": interview.history_channel},
+        "availability": {"busy": busy, "timezone": interview.timezone},
+        "options": {"slot_count": slot_count, "pick_url": pick_url},
+    }
+    return validate(Situation, raw)
+
+
+def offer_times(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    base_url: str,
+    reason: str = "interviewer_unavailable",
+    slot_count: int = 3,
+    valid_days: int = 7,
+    clock: Callable[[], datetime] = system_now,
+) -> NewOffer:
+    """Propose at least three free times (E2) and queue the message with the pick link."""
+    interview = scoped(session, Interview, workspace_id, interview_id)
+    if interview.status == "cancelled":
+        raise Conflict("interview: it is cancelled")
+    now = clock()
+    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    pick_url = f"{base_url.rstrip('/')}/pick/{token}"
+    situation = employer_situation(
+        interview=interview,
+        user=user,
+        intent="reschedule",
+        reason=reason,
+        busy=interviewer_busy(session, workspace_id=workspace_id, interview=interview),
+        slot_count=max(3, slot_count),
+        pick_url=pick_url,
+        now=now,
+        language=candidate.language if candidate else None,
+    )
+    plan = plan_change(situation=situation, clock=clock)
+    if len(plan.proposed_slots) < 3:
+        raise BadInput([("slots", "fewer than three free times in the next four weeks")])
+    # Earlier open offers for this interview stop working: one live link per interview.
+    session.execute(
+        update(Offer)
+        .where(Offer.interview_id == interview.id, Offer.state == "open")
+        .values(state="replaced")
+    )
+    offer = Offer(
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        token_hash=digest(token),
+        expires_at=now + timedelta(days=valid_days),
+        language=plan.language.value,
+        timezone=situation.counterpart.timezone,
+        reply_to=user.email,
+    )
+    session.add(offer)
+    session.flush()
+    for slot in plan.proposed_slots:
+        session.add(OfferSlot(offer_id=offer.id, start=slot.start, end=slot.end))
+    interview.status = "rescheduling"
+    record = store_plan(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        situation=situation,
+        plan=plan,
+    )
+    queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
+    session.flush()
+    session.refresh(offer)
+    return NewOffer(offer=offer, token=token, pick_url=pick_url, plan=plan)
+
+
+def offer_by_token(session: Session, token: str) -> Offer:
+    """The offer a link token opens; NotFound for any token that is not one."""
+    if not token or len(token) > 100:
+        raise NotFound("offer")
+    offer = session.scalar(select(Offer).where(Offer.token_hash == digest(token)))
+    if offer is None:
+        raise NotFound("offer")
+    return offer
+
+
+def _usable(offer: Offer, now: datetime) -> None:
+    if offer.state != "open":
+        raise Conflict("offer: this link has been used")
+    if offer.expires_at <= now:
+        raise Conflict("offer: this link has expired")
+
+
+def pick(
+    session: Session, *, token: str, slot_id: int, clock: Callable[[], datetime] = system_now
+) -> OfferSlot:
+    """Book one offered slot. The session must be a writing one (see store.session.writing)."""
+    now = clock()
+    offer = offer_by_token(session, token)
+    slot = next((s for s in offer.slots if s.id == slot_id), None)
+    if slot is None:
+        raise NotFound("slot")
+    _usable(offer, now)
+    won = session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.state == "open", Offer.expires_at > now)
+        .values(state="picked", picked_slot_id=slot.id)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("offer: this link has been used")
+    for other in offer.slots:
+        other.state = "booked" if other.id == slot.id else "released"
+    interview = session.get(Interview, offer.interview_id)
+    if interview is None:
+        raise NotFound("interview")
+    interview.start, interview.end = slot.start, slot.end
+    interview.sequence += 1
+    interview.status = "scheduled"
+    _queue_request(session, offer=offer, interview=interview, now=now)
+    return slot
+
+
+_CONFIRM = {
+    "de": (
+        "Neuer Termin bestätigt: {position}",
+        "Der neue Termin für {position} ({company}) ist {when}.",
+    ),
+    "sv": ("Ny tid bekräftad: {position}", "Den nya tiden för {position} ({company}) är {when}."),
+    "en": ("New time confirmed: {position}", "The new time for {position} ({company}) is {when}."),
+}
+
+
+def _queue_request(session: Session, *, offer: Offer, interview: Interview, now: datetime) -> None:
+    """The REQUEST (same UID, SEQUENCE + 1) for the candidate and every interviewer."""
+    contact = interview.contact
+    candidate = ics.Party(contact.get("name", ""), contact.get("email", ""))
+    interviewers = [ics.Party(p["name"], p["email"]) for p in interview.interviewers]
+    organizer = interviewers[0] if interviewers else ics.Party(offer.reply_to, offer.reply_to)
+    facts = ics.EventFacts(
+        uid=interview.uid,
+        sequence=interview.sequence,
+        start=interview.start,
+        end=interview.end,
+        timezone=interview.timezone,
+        summary=f"{interview.position} – {interview.company}",
+        organizer=organizer,
+        attendees=[candidate, *interviewers],
+        location=interview.location,
+        url=interview.video_url,
+    )
+    text = ics.request(facts, dtstamp=now)
+    people = [(candidate, offer.language, offer.timezone)] + [
+        (p, offer.language, interview.timezone) for p in interviewers
+    ]
+    for party, language, tz in people:
+        subject, body = _CONFIRM[language]
+        when = dates.span(interview.start, interview.end, tz, Language(language))
+        facts_text = {"position": interview.position, "company": interview.company, "when": when}
+        queue(
+            session,
+            workspace_id=offer.workspace_id,
+            recipient=party.email,
+            subject=subject.format(**facts_text),
+            body=body.format(**facts_text),
+            language=language,
+            method="REQUEST",
+            ics_text=text,
+            due=now,
+            reference=f"offer:{offer.id}",
+        )
+
+
+def decline(
+    session: Session, *, token: str, suggestion: str, clock: Callable[[], datetime] = system_now
+) -> Offer:
+    """None of the times work: keep the candidate's own suggestion and tell the employer."""
+    now = clock()
+    offer = offer_by_token(session, token)
+    text = suggestion.strip()
+    if not text or len(text) > MAX_SUGGESTION:
+        raise BadInput([("suggestion", f"must be 1 to {MAX_SUGGESTION} characters")])
+    _usable(offer, now)
+    won = session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.state == "open", Offer.expires_at > now)
+        .values(state="declined", suggestion=text)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("offer: this link has been used")
+    for slot in offer.slots:
+        slot.state = "released"
+    interview = session.get(Interview, offer.interview_id)
+    name = interview.contact.get("name", "") if interview else ""
+    queue(
+        session,
+        workspace_id=offer.workspace_id,
+        recipient=offer.reply_to,
+        subject=f"{name}: none of the offered times work",
+        body=f"{name} suggests:\n\n{text}",
+        language="en",
+        due=now,
+        reference=f"offer:{offer.id}",
+    )
+    session.refresh(offer)
+    return offer
+
+
+def cancel_interview(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    reason: str = "interviewer_unavailable",
+    clock: Callable[[], datetime] = system_now,
+) -> int:
+    """Employer cancels: the email with its CANCEL goes to the outbox; returns the plan id."""
+    interview = scoped(session, Interview, workspace_id, interview_id)
+    if interview.status == "cancelled":
+        raise Conflict("interview: already cancelled")
+    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
+    situation = employer_situation(
+        interview=interview,
+        user=user,
+        intent="cancel",
+        reason=reason,
+        busy=[],
+        now=clock(),
+        language=candidate.language if candidate else None,
+    )
+    plan = plan_change(situation=situation, clock=clock)
+    record = store_plan(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        situation=situation,
+        plan=plan,
+    )
+    queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
+    session.execute(
+        update(Offer)
+        .where(Offer.interview_id == interview.id, Offer.state == "open")
+        .values(state="replaced")
+    )
+    interview.status = "cancelled"
+    interview.sequence += 1
+    return record.id

@@ -1,0 +1,174 @@
+"""Create, read, update and delete the stored objects, always through their workspace.
+
+`scoped` is the single lookup every face uses: an id from another workspace is NotFound,
+exactly like an id that does not exist, so nothing leaks whether it exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairnotice.calendar.ics import make_uid
+from fairnotice.errors import BadInput, NotFound
+from fairnotice.io import problems_of
+from fairnotice.operations.schemas import (
+    CandidateCreate,
+    CandidateUpdate,
+    InterviewCreate,
+    InterviewUpdate,
+    PositionCreate,
+    PositionUpdate,
+)
+from fairnotice.store.tables import Candidate, Interview, Position
+
+Row = TypeVar("Row", Interview, Position, Candidate)
+MAX_CSV_ROWS = 5000
+
+
+def scoped(session: Session, model: type[Row], workspace_id: int, row_id: int) -> Row:
+    """The row with this id in this workspace, else NotFound."""
+    row = session.scalar(
+        select(model).where(model.id == row_id, model.workspace_id == workspace_id)
+    )
+    if row is None:
+        raise NotFound(model.__tablename__)
+    return row
+
+
+def listed(session: Session, model: type[Row], workspace_id: int) -> list[Row]:
+    order = model.start if model is Interview else model.id  # type: ignore[attr-defined]
+    return list(
+        session.scalars(select(model).where(model.workspace_id == workspace_id).order_by(order))
+    )
+
+
+def create_interview(session: Session, *, workspace_id: int, data: InterviewCreate) -> Interview:
+    if data.position_id is not None:
+        scoped(session, Position, workspace_id, data.position_id)
+    if data.candidate_id is not None:
+        scoped(session, Candidate, workspace_id, data.candidate_id)
+    row = Interview(
+        workspace_id=workspace_id,
+        position_id=data.position_id,
+        candidate_id=data.candidate_id,
+        position=data.position,
+        company=data.company,
+        start=data.start,
+        end=data.end,
+        timezone=data.timezone,
+        location=data.location,
+        video_url=data.video_url,
+        round=data.round,
+        uid=data.uid or make_uid(data.company, data.position, data.start.isoformat()),
+        sequence=data.sequence,
+        contact=data.contact.model_dump(mode="json", exclude_none=True),
+        interviewers=[p.model_dump(mode="json") for p in data.interviewers],
+        history_channel=data.history_channel,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_interview(
+    session: Session, *, workspace_id: int, interview_id: int, data: InterviewUpdate
+) -> Interview:
+    row = scoped(session, Interview, workspace_id, interview_id)
+    start = data.start or row.start
+    end = data.end or row.end
+    if end <= start:
+        raise BadInput([("end", "end must be after start")])
+    if (start, end) != (row.start, row.end):
+        row.start, row.end = start, end
+        row.sequence += 1
+    if data.location is not None:
+        row.location = data.location
+    if data.status is not None:
+        row.status = data.status
+    return row
+
+
+def delete(session: Session, model: type[Row], workspace_id: int, row_id: int) -> None:
+    session.delete(scoped(session, model, workspace_id, row_id))
+    session.flush()
+
+
+def create_position(session: Session, *, workspace_id: int, data: PositionCreate) -> Position:
+    row = Position(workspace_id=workspace_id, title=data.title, company=data.company)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_position(
+    session: Session, *, workspace_id: int, position_id: int, data: PositionUpdate
+) -> Position:
+    row = scoped(session, Position, workspace_id, position_id)
+    if data.title is not None:
+        row.title = data.title
+    if data.status is not None:
+        row.status = data.status
+    return row
+
+
+def create_candidate(session: Session, *, workspace_id: int, data: CandidateCreate) -> Candidate:
+    if data.position_id is not None:
+        scoped(session, Position, workspace_id, data.position_id)
+    row = Candidate(
+        workspace_id=workspace_id,
+        position_id=data.position_id,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        language=data.language.value,
+        salutation=data.salutation,
+        timezone=data.timezone,
+        round=data.round,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_candidate(
+    session: Session, *, workspace_id: int, candidate_id: int, data: CandidateUpdate
+) -> Candidate:
+    row = scoped(session, Candidate, workspace_id, candidate_id)
+    for field in ("name", "phone", "round"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(row, field, value)
+    if data.language is not None:
+        row.language = data.language.value
+    return row
+
+
+def import_candidates(
+    session: Session, *, workspace_id: int, position_id: int, text: str
+) -> list[Candidate]:
+    """Candidates from CSV with a header (name, email, phone, language, salutation, timezone,
+    round); all rows or none: BadInput names the line and field of every bad row."""
+    scoped(session, Position, workspace_id, position_id)
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"name", "email"} <= {f.strip() for f in reader.fieldnames}:
+        raise BadInput([("file", "CSV needs a header with at least the columns name and email")])
+    parsed: list[CandidateCreate] = []
+    problems: list[tuple[str, str]] = []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > MAX_CSV_ROWS:
+            raise BadInput([("file", f"more than {MAX_CSV_ROWS} rows")])
+        values = {k.strip(): v.strip() for k, v in raw.items() if k and v is not None and v.strip()}
+        values["position_id"] = str(position_id)
+        try:
+            parsed.append(CandidateCreate.model_validate(values))
+        except ValidationError as exc:
+            problems += [(f"line {number}: {field}", msg) for field, msg in problems_of(exc)]
+    if problems:
+        raise BadInput(problems)
+    return [create_candidate(session, workspace_id=workspace_id, data=d) for d in parsed]

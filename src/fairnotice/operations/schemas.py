@@ -1,0 +1,136 @@
+"""Inputs and outputs of the stored objects (Create / Update / Public), shared by web and API.
+
+Create shapes reuse the contract's validators (zones, DST gaps, end after start), so a
+form, an API call and the CLI reject the same input with the same field named.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from fairnotice.model import Counterpart, Email, Interview, Language, Name, Phone, Strict, ZoneName
+
+
+class Person(Strict):
+    name: Name
+    email: Email
+
+
+class InterviewCreate(Interview):
+    """An interview as the contract describes it, plus who is on the other side."""
+
+    contact: Counterpart
+    interviewers: list[Person] = Field(default_factory=list, max_length=20)
+    history_channel: Literal["email", "phone"] = "email"
+    position_id: int | None = None
+    candidate_id: int | None = None
+
+
+class InterviewUpdate(Strict):
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    location: str | None = Field(default=None, max_length=1000)
+    status: Literal["scheduled", "cancelled"] | None = None
+
+
+class InterviewPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    position: str
+    company: str
+    start: datetime
+    end: datetime
+    timezone: str
+    location: str | None
+    video_url: str | None
+    round: int
+    uid: str
+    sequence: int
+    status: str
+    contact: dict[str, Any]
+    interviewers: list[dict[str, Any]]
+    position_id: int | None
+    candidate_id: int | None
+
+
+class PositionCreate(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    company: str = Field(min_length=1, max_length=300)
+
+
+class PositionUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    status: Literal["open", "filled"] | None = None
+
+
+class PositionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    title: str
+    company: str
+    status: str
+
+
+class CandidateCreate(Strict):
+    name: Name
+    email: Email
+    phone: Phone | None = None
+    language: Language = Language.en
+    salutation: str | None = Field(default=None, max_length=40)
+    timezone: ZoneName = "UTC"
+    round: int = Field(default=1, ge=1, le=20)
+    position_id: int | None = None
+
+
+class CandidateUpdate(Strict):
+    name: Name | None = None
+    phone: Phone | None = None
+    language: Language | None = None
+    round: int | None = Field(default=None, ge=1, le=20)
+
+
+class CandidatePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    email: str
+    phone: str | None
+    language: str
+    salutation: str | None
+    timezone: str
+    round: int
+    status: str
+    position_id: int | None
+
+
+class OfferCreate(Strict):
+    interview_id: int
+    slot_count: int = Field(default=3, ge=3, le=10)
+    valid_days: int = Field(default=7, ge=1, le=60)
+
+
+class SlotPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    start: datetime
+    end: datetime
+    state: str
+
+
+class OfferPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    interview_id: int
+    state: str
+    expires_at: datetime
+    suggestion: str | None
+    slots: list[SlotPublic]
+
+
+class OfferCreated(OfferPublic):
+    """Returned once, at creation: the only time the link's token is visible."""
+
+    pick_url: str

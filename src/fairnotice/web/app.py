@@ -1,0 +1,151 @@
+"""The ASGI application: settings, database (migrated at start), middleware, routes.
+
+`create_app` is the one entry point, for `fairnotice serve`, the tests (in-process over
+ASGI) and the benchmarks; a clock can be passed in so link expiry is testable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.operations.planning import system_now
+from fairnotice.settings import Settings
+from fairnotice.store.session import make_engine, session_factory, upgrade
+from fairnotice.web.deps import SignInRequired, render
+
+STATIC = Path(__file__).parent / "static"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class SecurityHeaders:
+    """Headers on every response; token pages (/pick/) never leak their URL as a referrer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        policy = b"no-referrer" if path.startswith("/pick/") else b"same-origin"
+        docs = path in ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"referrer-policy", policy),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if not docs:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                if path.startswith("/pick/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problems_body(problems: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "detail": [{"loc": field.split("."), "field": field, "msg": msg} for field, msg in problems]
+    }
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return render(request, "error.html", {"status": 404}, status=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return render(request, "error.html", {"status": 409, "message": str(exc)}, status=409)
+
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput) -> Response:
+        if _wants_json(request):
+            return JSONResponse(_problems_body(exc.problems), status_code=422)
+        return render(request, "error.html", {"status": 422, "problems": exc.problems}, status=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for item in exc.errors():
+            loc = [str(x) for x in item.get("loc", ()) if x not in ("body", "query", "path")]
+            problems.append((".".join(loc) or "body", str(item.get("msg", "invalid"))))
+        if _wants_json(request):
+            return JSONResponse(_problems_body(problems), status_code=422)
+        return render(request, "error.html", {"status": 422, "problems": problems}, status=422)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = system_now,
+    migrate: bool = True,
+) -> FastAPI:
+    """The web app and API on the configured database, migrated to the newest schema."""
+    settings = settings or Settings()
+    if migrate:
+        upgrade(settings.database)
+    app = FastAPI(
+        title="fairnotice",
+        version="0.1.0",
+        description="Change job-interview plans professionally. The JSON shapes of CONTRACT.md.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    engine = make_engine(settings.database)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.clock = clock
+    _install_errors(app)
+
+    from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick
+
+    app.include_router(api.health)
+    for module in (api, api_crud, auth, candidate, employer, pick):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret,
+        session_cookie="fairnotice_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,82 @@
+"""UI languages (gettext catalogs under locale/), the viewer's language and date formats.
+
+The `.po` catalogs are compiled in memory at start, so the repository holds only the
+sources that translators edit; `make messages` re-extracts them from the templates.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.dates import format_date, format_time, get_timezone_name
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from fairnotice.model import zone
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "de", "sv")
+NAMES = {"en": "English", "de": "Deutsch", "sv": "Svenska"}
+_BABEL_LOCALE = {"en": "en_GB", "de": "de_DE", "sv": "sv_SE"}
+
+
+@lru_cache(maxsize=8)
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of `language`; English is the source language (no catalog)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not path.is_file():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best UI language for an Accept-Language header (q-values honoured), else en."""
+    best, best_q = "en", -1.0
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()[:2]
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag in LANGUAGES and q > 0 and (q > best_q or (q == best_q and position == 0)):
+            best, best_q = tag, q
+    return best
+
+
+def when(moment: datetime, language: str, zone_name: str) -> str:
+    """A date and time as a native reader of `language` writes it, in the viewer's zone."""
+    tz = zone(zone_name)
+    locale = _BABEL_LOCALE.get(language, "en_GB")
+    local = moment.astimezone(tz)
+    return (
+        f"{format_date(local, format='full', locale=locale)}, "
+        f"{format_time(local, format='short', locale=locale)}"
+    )
+
+
+def time_only(moment: datetime, language: str, zone_name: str) -> str:
+    locale = _BABEL_LOCALE.get(language, "en_GB")
+    return str(format_time(moment.astimezone(zone(zone_name)), format="short", locale=locale))
+
+
+def zone_label(zone_name: str, language: str) -> str:
+    if zone_name in ("UTC", "Etc/UTC"):
+        return "UTC"
+    locale = _BABEL_LOCALE.get(language, "en_GB")
+    name = str(get_timezone_name(zone(zone_name), locale=locale))
+    return zone_name if "Unknown" in name else f"{name} ({zone_name})"

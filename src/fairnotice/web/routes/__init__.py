@@ -1,0 +1,1 @@
+"""Routes, one module per area: auth, candidate, employer, pick (no sign-in), api."""

@@ -1,0 +1,155 @@
+"""REST API /api/v1: the contract's plan, review, slots and import, and token auth.
+
+The CRUD endpoints live in api_crud.py. Errors: 401 without a valid bearer token, 404 for
+ids outside the token's workspace, 409 for state conflicts, 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from sqlalchemy import select
+
+from fairnotice.calendar.slots import Hours, free_slots
+from fairnotice.errors import BadInput
+from fairnotice.model import (
+    ClockTime,
+    Period,
+    Plan,
+    Situation,
+    Slot,
+    Strict,
+    ZoneName,
+    parse_clock,
+    zone,
+)
+from fairnotice.operations import accounts
+from fairnotice.operations.planning import plan_change
+from fairnotice.store.tables import BusyCalendar
+from fairnotice.web.deps import Db
+
+bearer = HTTPBearer(auto_error=False, description="An API token from the workspace's token page")
+
+
+class Caller(BaseModel):
+    user_id: int
+    workspace_id: int
+
+
+def caller(
+    session: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
+    """The workspace a bearer token grants; 401 for none or an unknown one."""
+    if credentials is None or len(credentials.credentials) > 200:
+        raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+    found = accounts.resolve_api_token(session, credentials.credentials)
+    if found is None:
+        raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
+    return Caller(user_id=found[0], workspace_id=found[1])
+
+
+Authed = Annotated[Caller, Depends(caller)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown bearer token"},
+    422: {"description": "Bad input; `detail[].field` names the field"},
+}
+router = APIRouter(prefix="/api/v1", tags=["contract"], responses=ERRORS)
+health = APIRouter(prefix="/api/v1", tags=["meta"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@health.get("/health", response_model=Health)
+def health_check() -> Health:
+    """A trivial endpoint (the load benchmark's baseline)."""
+    return Health(status="ok")
+
+
+@router.post("/plan", response_model=Plan)
+def plan(situation: Situation, request: Request, _: Authed) -> Plan:
+    """The contract's plan for a situation (same as `fairnotice plan --json`)."""
+    try:
+        return plan_change(situation=situation, clock=request.app.state.clock)
+    except (OverflowError, ValueError) as exc:  # dates at the edge of the calendar
+        raise BadInput([("interview", str(exc) or "dates out of range")]) from None
+
+
+class SlotsQuery(Strict):
+    """POST /api/v1/slots: the CLI's `slots` options, over stored calendars and given busy."""
+
+    calendars: list[int] = Field(
+        default_factory=list, max_length=50, description="stored calendar ids"
+    )
+    busy: list[Period] = Field(default_factory=list, max_length=10_000)
+    duration: int = Field(ge=5, le=24 * 60, description="minutes")
+    tz: ZoneName
+    hours: tuple[ClockTime, ClockTime] = ("09:00", "17:00")
+    days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1, max_length=7)
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    until: AwareDatetime | None = None
+    step: int = Field(default=30, ge=5, le=24 * 60)
+    count: int = Field(default=10, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _check(self) -> SlotsQuery:
+        if any(not 1 <= d <= 7 for d in self.days):
+            raise ValueError("days are ISO weekdays 1 to 7")
+        if parse_clock(self.hours[1]) <= parse_clock(self.hours[0]):
+            raise ValueError("hours: end must be after start")
+        for moment in (self.from_, self.until):
+            if moment is not None and not 1970 <= moment.year <= 2200:
+                raise ValueError("from/until must lie between 1970 and 2200")
+        return self
+
+
+MAX_WINDOW = timedelta(days=92)
+
+
+@router.post("/slots", response_model=list[Slot])
+def slots(query: SlotsQuery, request: Request, session: Db, who: Authed) -> list[Slot]:
+    """Common free slots of the stored calendars named and the busy periods given."""
+    busy = [(p.start, p.end) for p in query.busy]
+    if query.calendars:
+        rows = session.scalars(
+            select(BusyCalendar).where(
+                BusyCalendar.workspace_id == who.workspace_id, BusyCalendar.id.in_(query.calendars)
+            )
+        ).all()
+        missing = set(query.calendars) - {r.id for r in rows}
+        if missing:
+            raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
+        for row in rows:
+            busy += [
+                (datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
+                for b in row.busy
+            ]
+    earliest = query.from_ or request.app.state.clock()
+    latest = query.until or earliest + timedelta(days=14)
+    if latest <= earliest:
+        raise BadInput([("until", "must be after from")])
+    if latest - earliest > MAX_WINDOW:
+        raise BadInput([("until", "the window may span at most 92 days")])
+    tz = zone(query.tz)
+    hours = Hours(
+        zone=tz,
+        start=parse_clock(query.hours[0]),
+        end=parse_clock(query.hours[1]),
+        days=frozenset(query.days),
+    )
+    found = free_slots(
+        busy=busy,
+        hours=[hours],
+        duration=timedelta(minutes=query.duration),
+        earliest=earliest.astimezone(UTC),
+        latest=latest.astimezone(UTC),
+        grid_zone=tz,
+        step=timedelta(minutes=query.step),
+        count=query.count,
+    )
+    return [Slot(start=s.astimezone(tz), end=e.astimezone(tz)) for s, e in found]

@@ -1,0 +1,216 @@
+"""REST CRUD for interviews, positions, candidates, offers and stored calendars.
+
+Every handler works inside the token's workspace; another workspace's id is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import Field
+from sqlalchemy import select
+
+from fairnotice.errors import NotFound
+from fairnotice.model import Email, Period, Strict
+from fairnotice.operations import offers, records
+from fairnotice.operations.schemas import (
+    CandidateCreate,
+    CandidatePublic,
+    CandidateUpdate,
+    InterviewCreate,
+    InterviewPublic,
+    InterviewUpdate,
+    OfferCreate,
+    OfferCreated,
+    OfferPublic,
+    PositionCreate,
+    PositionPublic,
+    PositionUpdate,
+)
+from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
+from fairnotice.web.deps import Db
+from fairnotice.web.routes.api import ERRORS, Authed
+
+router = APIRouter(prefix="/api/v1", responses={**ERRORS, 404: {"description": "Not found"}})
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+# --- interviews -------------------------------------------------------------------
+
+
+@router.get("/interviews", response_model=list[InterviewPublic], tags=["interviews"])
+def list_interviews(session: Db, who: Authed) -> list[Interview]:
+    return records.listed(session, Interview, who.workspace_id)
+
+
+@router.post("/interviews", response_model=InterviewPublic, status_code=201, tags=["interviews"])
+def create_interview(data: InterviewCreate, session: Db, who: Authed) -> Interview:
+    return records.create_interview(session, workspace_id=who.workspace_id, data=data)
+
+
+@router.get("/interviews/{item}", response_model=InterviewPublic, tags=["interviews"])
+def get_interview(item: Id, session: Db, who: Authed) -> Interview:
+    return records.scoped(session, Interview, who.workspace_id, item)
+
+
+@router.patch("/interviews/{item}", response_model=InterviewPublic, tags=["interviews"])
+def update_interview(item: Id, data: InterviewUpdate, session: Db, who: Authed) -> Interview:
+    return records.update_interview(
+        session, workspace_id=who.workspace_id, interview_id=item, data=data
+    )
+
+
+@router.delete("/interviews/{item}", status_code=204, tags=["interviews"])
+def delete_interview(item: Id, session: Db, who: Authed) -> Response:
+    records.delete(session, Interview, who.workspace_id, item)
+    return Response(status_code=204)
+
+
+# --- positions --------------------------------------------------------------------
+
+
+@router.get("/positions", response_model=list[PositionPublic], tags=["positions"])
+def list_positions(session: Db, who: Authed) -> list[Position]:
+    return records.listed(session, Position, who.workspace_id)
+
+
+@router.post("/positions", response_model=PositionPublic, status_code=201, tags=["positions"])
+def create_position(data: PositionCreate, session: Db, who: Authed) -> Position:
+    return records.create_position(session, workspace_id=who.workspace_id, data=data)
+
+
+@router.get("/positions/{item}", response_model=PositionPublic, tags=["positions"])
+def get_position(item: Id, session: Db, who: Authed) -> Position:
+    return records.scoped(session, Position, who.workspace_id, item)
+
+
+@router.patch("/positions/{item}", response_model=PositionPublic, tags=["positions"])
+def update_position(item: Id, data: PositionUpdate, session: Db, who: Authed) -> Position:
+    return records.update_position(
+        session, workspace_id=who.workspace_id, position_id=item, data=data
+    )
+
+
+@router.delete("/positions/{item}", status_code=204, tags=["positions"])
+def delete_position(item: Id, session: Db, who: Authed) -> Response:
+    records.delete(session, Position, who.workspace_id, item)
+    return Response(status_code=204)
+
+
+# --- candidates -------------------------------------------------------------------
+
+
+@router.get("/candidates", response_model=list[CandidatePublic], tags=["candidates"])
+def list_candidates(session: Db, who: Authed) -> list[Candidate]:
+    return records.listed(session, Candidate, who.workspace_id)
+
+
+@router.post("/candidates", response_model=CandidatePublic, status_code=201, tags=["candidates"])
+def create_candidate(data: CandidateCreate, session: Db, who: Authed) -> Candidate:
+    return records.create_candidate(session, workspace_id=who.workspace_id, data=data)
+
+
+@router.get("/candidates/{item}", response_model=CandidatePublic, tags=["candidates"])
+def get_candidate(item: Id, session: Db, who: Authed) -> Candidate:
+    return records.scoped(session, Candidate, who.workspace_id, item)
+
+
+@router.patch("/candidates/{item}", response_model=CandidatePublic, tags=["candidates"])
+def update_candidate(item: Id, data: CandidateUpdate, session: Db, who: Authed) -> Candidate:
+    return records.update_candidate(
+        session, workspace_id=who.workspace_id, candidate_id=item, data=data
+    )
+
+
+@router.delete("/candidates/{item}", status_code=204, tags=["candidates"])
+def delete_candidate(item: Id, session: Db, who: Authed) -> Response:
+    records.delete(session, Candidate, who.workspace_id, item)
+    return Response(status_code=204)
+
+
+# --- offers -----------------------------------------------------------------------
+
+
+def _offer(session: Db, who: Authed, item: int) -> Offer:
+    offer = session.scalar(
+        select(Offer).where(Offer.id == item, Offer.workspace_id == who.workspace_id)
+    )
+    if offer is None:
+        raise NotFound("offer")
+    return offer
+
+
+@router.get("/offers", response_model=list[OfferPublic], tags=["offers"])
+def list_offers(session: Db, who: Authed) -> list[Offer]:
+    return list(
+        session.scalars(
+            select(Offer).where(Offer.workspace_id == who.workspace_id).order_by(Offer.id)
+        )
+    )
+
+
+@router.post(
+    "/offers",
+    response_model=OfferCreated,
+    status_code=201,
+    tags=["offers"],
+    responses={409: {"description": "The interview is cancelled"}},
+)
+def create_offer(data: OfferCreate, request: Request, session: Db, who: Authed) -> OfferCreated:
+    """Offer at least three new times; the pick link (with its token) is returned only here."""
+    user = session.get(User, who.user_id)
+    if user is None:
+        raise NotFound("user")
+    made = offers.offer_times(
+        session,
+        workspace_id=who.workspace_id,
+        interview_id=data.interview_id,
+        user=user,
+        base_url=request.app.state.settings.base_url,
+        slot_count=data.slot_count,
+        valid_days=data.valid_days,
+        clock=request.app.state.clock,
+    )
+    public = OfferPublic.model_validate(made.offer)
+    return OfferCreated(**public.model_dump(), pick_url=made.pick_url)
+
+
+@router.get("/offers/{item}", response_model=OfferPublic, tags=["offers"])
+def get_offer(item: Id, session: Db, who: Authed) -> Offer:
+    return _offer(session, who, item)
+
+
+@router.delete("/offers/{item}", status_code=204, tags=["offers"])
+def withdraw_offer(item: Id, session: Db, who: Authed) -> Response:
+    """The link stops working (the offer is kept, marked withdrawn)."""
+    offer = _offer(session, who, item)
+    if offer.state == "open":
+        offer.state = "withdrawn"
+    return Response(status_code=204)
+
+
+# --- stored calendars (busy time of interviewers, for offers and /slots) -----------
+
+
+class CalendarCreate(Strict):
+    owner_email: Email
+    busy: list[Period] = Field(default_factory=list, max_length=10_000)
+
+
+class CalendarPublic(Strict):
+    id: int
+    owner_email: str
+    busy: list[Period]
+
+
+@router.post("/calendars", response_model=CalendarPublic, status_code=201, tags=["calendars"])
+def store_calendar(data: CalendarCreate, session: Db, who: Authed) -> CalendarPublic:
+    row = BusyCalendar(
+        workspace_id=who.workspace_id,
+        owner_email=data.owner_email,
+        busy=[p.model_dump(mode="json") for p in data.busy],
+    )
+    session.add(row)
+    session.flush()
+    return CalendarPublic(id=row.id, owner_email=row.owner_email, busy=data.busy)

@@ -1,0 +1,235 @@
+"""Candidate side: interviews, "I need to change this", the plan page, the dashboard."""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from fairnotice.errors import NotFound
+from fairnotice.model import Certainty, Intent, ReasonCategory
+from fairnotice.operations import changes, records
+from fairnotice.operations import outbox as outbox_ops
+from fairnotice.rules.catalog import rules
+from fairnotice.store.tables import Interview, Position
+from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
+from fairnotice.web.routes.forms import interview_from_form, text_fields
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+CANDIDATE_INTENTS = (Intent.reschedule, Intent.withdraw, Intent.status_inquiry)
+
+
+def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
+    return {"user": scope.user, "ws": scope.workspace, "session": session, **extra}
+
+
+@router.get("/w/{ws}")
+def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
+    now = request.app.state.clock()
+    context = _page(
+        scope,
+        session,
+        due=changes.due_steps(session, workspace_id=scope.id, now=now),
+        interviews=records.listed(session, Interview, scope.id),
+        positions=records.listed(session, Position, scope.id)
+        if scope.workspace.kind == "organisation"
+        else [],
+        now=now,
+    )
+    return render(request, "dashboard.html", context)
+
+
+@router.get("/w/{ws}/interviews/new")
+def new_interview(request: Request, scope: InScope, session: Db) -> HTMLResponse:
+    return render(request, "interview_new.html", _page(scope, session, form={}))
+
+
+@router.post("/w/{ws}/interviews")
+async def create_interview(request: Request, scope: InScope, session: Db) -> Response:
+    form = text_fields(await request.form())
+    data = interview_from_form(form)
+    row = records.create_interview(session, workspace_id=scope.id, data=data)
+    return redirect(f"/w/{scope.id}/interviews/{row.id}")
+
+
+@router.get("/w/{ws}/interviews/{interview_id}")
+def interview_page(
+    request: Request, scope: InScope, session: Db, interview_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    return render(
+        request,
+        "interview.html",
+        _page(
+            scope,
+            session,
+            interview=row,
+            intents=CANDIDATE_INTENTS,
+            reasons=list(ReasonCategory),
+            certainties=list(Certainty),
+        ),
+    )
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/plan")
+def make_plan(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    intent: Annotated[Intent, Form()],
+    reason: Annotated[ReasonCategory, Form()],
+    certainty: Annotated[Certainty, Form()] = Certainty.sure,
+    note: Annotated[str, Form(max_length=4000)] = "",
+    language_choice: Annotated[str, Form(alias="message_language", max_length=5)] = "",
+    hours_start: Annotated[str, Form(max_length=5)] = "09:00",
+    hours_end: Annotated[str, Form(max_length=5)] = "17:00",
+    days: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    record = changes.plan_for_interview(
+        session,
+        workspace_id=scope.id,
+        interview_id=interview_id,
+        user=scope.user,
+        clock=request.app.state.clock,
+        intent=intent.value,
+        reason=reason.value,
+        note=note,
+        certainty=certainty.value,
+        language=language_choice or None,
+        working_days=days or [1, 2, 3, 4, 5],
+        hours=(hours_start, hours_end),
+    )
+    return redirect(f"/w/{scope.id}/plans/{record.id}")
+
+
+@router.get("/w/{ws}/plans/{plan_id}")
+def plan_page(request: Request, scope: InScope, session: Db, plan_id: int) -> HTMLResponse:
+    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    plan = record.plan
+    catalog = rules()
+    ui = language(request)
+    notes = [
+        {
+            **n,
+            "kind": kind,
+            "title": catalog[n["rule"]].title.get(ui, n["rule"])  # type: ignore[call-overload]
+            if n["rule"] in catalog
+            else n["rule"],
+        }
+        for kind in ("warnings", "advice")
+        for n in plan[kind]
+    ]
+    return render(
+        request,
+        "plan.html",
+        _page(
+            scope,
+            session,
+            record=record,
+            plan=plan,
+            notes=notes,
+            messages={m["id"]: m for m in plan["messages"]},
+            outcomes=changes.OUTCOMES,
+        ),
+    )
+
+
+@router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}")
+def edit_message(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    message_id: str,
+    body: Annotated[str, Form(max_length=20000)],
+    subject: Annotated[str | None, Form(max_length=300)] = None,
+) -> Response:
+    changes.edit_message(
+        session,
+        workspace_id=scope.id,
+        plan_id=plan_id,
+        message_id=message_id,
+        subject=subject,
+        body=body,
+    )
+    return redirect(f"/w/{scope.id}/plans/{plan_id}#{message_id}")
+
+
+def _message(session: Db, scope: InScope, plan_id: int, message_id: str) -> dict[str, Any]:
+    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    for message in record.plan["messages"]:
+        if message["id"] == message_id:
+            return dict(message)
+    raise NotFound("message")
+
+
+@router.get("/w/{ws}/plans/{plan_id}/messages/{message_id}.eml")
+def download_eml(scope: InScope, session: Db, plan_id: int, message_id: str) -> Response:
+    message = _message(session, scope, plan_id, message_id)
+    mail = EmailMessage(policy=email.policy.SMTP)
+    mail["To"] = message["to"]
+    mail["From"] = scope.user.email
+    mail["Subject"] = message.get("subject") or ""
+    mail["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
+    mail.set_content(message["body"])
+    calendar = message.get("calendar") or {}
+    if calendar.get("ics"):
+        mail.add_attachment(
+            calendar["ics"].encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": calendar["method"], "charset": "utf-8"},
+        )
+    return Response(
+        mail.as_bytes(),
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{message_id}.eml"'},
+    )
+
+
+@router.get("/w/{ws}/plans/{plan_id}/messages/{message_id}.ics")
+def download_ics(scope: InScope, session: Db, plan_id: int, message_id: str) -> Response:
+    calendar = _message(session, scope, plan_id, message_id).get("calendar") or {}
+    if not calendar.get("ics"):
+        raise NotFound("calendar")
+    return Response(
+        calendar["ics"].encode("utf-8"),
+        media_type=f"text/calendar; charset=utf-8; method={calendar['method']}",
+        headers={"Content-Disposition": f'attachment; filename="{message_id}.ics"'},
+    )
+
+
+@router.post("/w/{ws}/steps/{step_id}")
+def mark_step(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    step_id: int,
+    outcome: Annotated[str, Form(max_length=30)],
+    back: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    step = changes.mark_step(
+        session,
+        workspace_id=scope.id,
+        step_id=step_id,
+        outcome=outcome,
+        clock=request.app.state.clock,
+    )
+    target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}/plans/{step.plan_id}"
+    return redirect(target)
+
+
+@router.get("/w/{ws}/outbox")
+def outbox(request: Request, scope: InScope, session: Db) -> HTMLResponse:
+    rows = outbox_ops.listed(session, workspace_id=scope.id)
+    return render(request, "outbox.html", _page(scope, session, rows=rows))
+
+
+@router.get("/rules")
+def rulebook(request: Request) -> HTMLResponse:
+    return render(request, "rules.html", {"rules": list(rules().values())})

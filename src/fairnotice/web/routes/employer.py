@@ -1,0 +1,258 @@
+"""Employer side: positions, candidates (form and CSV), interviews, offers, position filled."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from fairnotice.errors import BadInput
+from fairnotice.model import Language
+from fairnotice.operations import changes, filling, offers, records
+from fairnotice.operations import outbox as outbox_ops
+from fairnotice.operations.schemas import CandidateCreate, PositionCreate
+from fairnotice.store.tables import Candidate, Interview, Offer, Position
+from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
+from fairnotice.web.routes.forms import interview_from_form, text_fields
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
+    return {"user": scope.user, "ws": scope.workspace, "session": session, **extra}
+
+
+@router.post("/w/{ws}/positions")
+def create_position(
+    scope: InScope,
+    session: Db,
+    title: Annotated[str, Form(max_length=300)],
+    company: Annotated[str, Form(max_length=300)],
+) -> Response:
+    row = records.create_position(
+        session, workspace_id=scope.id, data=PositionCreate(title=title, company=company)
+    )
+    return redirect(f"/w/{scope.id}/positions/{row.id}")
+
+
+@router.get("/w/{ws}/positions/{position_id}")
+def position_page(request: Request, scope: InScope, session: Db, position_id: int) -> HTMLResponse:
+    position = records.scoped(session, Position, scope.id, position_id)
+    candidates = list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.workspace_id == scope.id, Candidate.position_id == position.id)
+            .order_by(Candidate.id)
+        )
+    )
+    interviews = list(
+        session.scalars(
+            select(Interview)
+            .where(Interview.workspace_id == scope.id, Interview.position_id == position.id)
+            .order_by(Interview.start)
+        )
+    )
+    return render(
+        request,
+        "position.html",
+        _page(
+            scope,
+            session,
+            position=position,
+            candidates=candidates,
+            interviews=interviews,
+            languages_list=[lang.value for lang in Language],
+        ),
+    )
+
+
+@router.post("/w/{ws}/positions/{position_id}/candidates")
+async def add_candidate(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> Response:
+    form = text_fields(await request.form())
+    fields = ("name", "email", "phone", "language", "salutation", "timezone", "round")
+    raw: dict[str, Any] = {k: form[k] for k in fields if form.get(k)}
+    raw["position_id"] = position_id
+    from fairnotice.io import validate
+
+    records.scoped(session, Position, scope.id, position_id)
+    records.create_candidate(session, workspace_id=scope.id, data=validate(CandidateCreate, raw))
+    return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+@router.post("/w/{ws}/positions/{position_id}/candidates/import")
+async def import_candidates(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadInput([("file", "choose a CSV file")])
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise BadInput([("file", "larger than 2 MiB")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput([("file", "not UTF-8 text")]) from None
+    records.import_candidates(session, workspace_id=scope.id, position_id=position_id, text=text)
+    return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+@router.post("/w/{ws}/positions/{position_id}/interviews")
+async def schedule_interview(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> Response:
+    form = text_fields(await request.form())
+    position = records.scoped(session, Position, scope.id, position_id)
+    candidate_id = int(form.get("candidate_id") or 0)
+    candidate = records.scoped(session, Candidate, scope.id, candidate_id)
+    form.update(
+        position=position.title,
+        company=position.company,
+        contact_name=candidate.name,
+        contact_email=candidate.email,
+        contact_phone=candidate.phone or "",
+        contact_salutation=candidate.salutation or "",
+        position_id=str(position.id),
+        round=str(candidate.round),
+    )
+    data = interview_from_form(form)
+    data.contact.timezone = candidate.timezone
+    records.create_interview(session, workspace_id=scope.id, data=data)
+    return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/offer")
+def offer_times(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    reason: Annotated[str, Form(max_length=40)] = "interviewer_unavailable",
+) -> Response:
+    created = offers.offer_times(
+        session,
+        workspace_id=scope.id,
+        interview_id=interview_id,
+        user=scope.user,
+        base_url=request.app.state.settings.base_url,
+        reason=reason,
+        clock=request.app.state.clock,
+    )
+    return redirect(f"/w/{scope.id}/offers/{created.offer.id}")
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/cancel")
+def cancel(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    reason: Annotated[str, Form(max_length=40)] = "interviewer_unavailable",
+) -> Response:
+    plan_id = offers.cancel_interview(
+        session,
+        workspace_id=scope.id,
+        interview_id=interview_id,
+        user=scope.user,
+        reason=reason,
+        clock=request.app.state.clock,
+    )
+    return redirect(f"/w/{scope.id}/plans/{plan_id}")
+
+
+@router.get("/w/{ws}/offers/{offer_id}")
+def offer_page(request: Request, scope: InScope, session: Db, offer_id: int) -> HTMLResponse:
+    offer = session.scalar(
+        select(Offer).where(Offer.id == offer_id, Offer.workspace_id == scope.id)
+    )
+    if offer is None:
+        from fairnotice.errors import NotFound
+
+        raise NotFound("offer")
+    interview = records.scoped(session, Interview, scope.id, offer.interview_id)
+    return render(request, "offer.html", _page(scope, session, offer=offer, interview=interview))
+
+
+@router.get("/w/{ws}/positions/{position_id}/fill")
+def fill_preview(
+    request: Request, scope: InScope, session: Db, position_id: int, hired: int | None = None
+) -> HTMLResponse:
+    position = records.scoped(session, Position, scope.id, position_id)
+    everyone = list(
+        session.scalars(
+            select(Candidate).where(
+                Candidate.workspace_id == scope.id, Candidate.position_id == position.id
+            )
+        )
+    )
+    candidates, plan = filling.preview(
+        session,
+        workspace_id=scope.id,
+        position_id=position.id,
+        user=scope.user,
+        hired=hired,
+        clock=request.app.state.clock,
+    )
+    by_email: dict[str, list[Any]] = {}
+    for message in plan.messages:
+        by_email.setdefault(message.to, []).append(message)
+    calls = [s for s in plan.steps if s.action.value == "call"]
+    return render(
+        request,
+        "fill.html",
+        _page(
+            scope,
+            session,
+            position=position,
+            candidates=candidates,
+            everyone=everyone,
+            by_email=by_email,
+            calls=calls,
+            hired=hired,
+        ),
+    )
+
+
+@router.post("/w/{ws}/positions/{position_id}/fill")
+def fill(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    position_id: int,
+    hired: Annotated[int | None, Form()] = None,
+) -> Response:
+    record = filling.fill(
+        session,
+        workspace_id=scope.id,
+        position_id=position_id,
+        user=scope.user,
+        hired=hired or None,
+        clock=request.app.state.clock,
+    )
+    return redirect(f"/w/{scope.id}/plans/{record.id}/progress")
+
+
+@router.get("/w/{ws}/plans/{plan_id}/progress")
+def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTMLResponse:
+    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    counts = outbox_ops.progress(session, workspace_id=scope.id, reference=f"plan:{record.id}")
+    name = "progress_fragment.html" if request.headers.get("hx-request") else "progress.html"
+    return render(
+        request,
+        name,
+        _page(
+            scope,
+            session,
+            record=record,
+            counts=counts,
+            total=sum(counts.values()),
+            calls=[s for s in record.steps if s.action == "call"],
+        ),
+    )
