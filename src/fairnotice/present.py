@@ -49,7 +49,7 @@ def show_plan(plan: Plan, console: Console | None = None) -> None:
         condition = _CONDITION[step.condition.value if step.condition else None]
         timeline.add_row(
             str(step.order),
-            step.due.isoformat(timespec="minutes"),
+            f"{step.due:%a %d %b %H:%M} (UTC{step.due:%z})",
             f"{what} {condition}".strip(),
             who,
             step.message or "",

@@ -131,7 +131,12 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
         situation=situation,
         now=moment,
         language=resolve_language(situation),
-        urgency=timing.urgency(moment, situation.interview.start),
+        urgency=(
+            # A status inquiry follows an interview the employer already called off.
+            Urgency.normal
+            if situation.intent is Intent.status_inquiry
+            else timing.urgency(moment, situation.interview.start)
+        ),
     )
     draft.apply("T1", "T2", "M1", "M2", "M5", "M6", "C5")
     if situation.language is None:
@@ -145,7 +150,11 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
     )
     for recipient in recipients:
         _message_set(draft, recipient, slots)
-    ordered = sorted(draft.steps, key=lambda item: (item[0], item[1]))
+    # Steps that wait for an agreement come last, whatever their earliest time.
+    ordered = sorted(
+        draft.steps,
+        key=lambda item: (item[2].condition is Condition.after_agreement, item[0], item[1]),
+    )
     steps = [s.model_copy(update={"order": i}) for i, (_, _, s) in enumerate(ordered, 1)]
     first_email = next((m for m in draft.messages if m.kind is MessageKind.email), None)
     calendar = (first_email.calendar if first_email else None) or CalendarObject(

@@ -46,11 +46,11 @@ def is_quiet(moment: datetime, tz: ZoneInfo) -> bool:
     return clock >= QUIET_FROM or clock < QUIET_UNTIL
 
 
-def next_morning(moment: datetime, hours: Hours, *, working_only: bool = True) -> datetime:
-    """08:00 on the first (working) day after the night that `moment` falls in."""
+def next_morning(moment: datetime, hours: Hours) -> datetime:
+    """08:00 on the first working day after the night that `moment` falls in."""
     local = moment.astimezone(hours.zone)
     day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
-    while working_only and day.isoweekday() not in hours.days:
+    while day.isoweekday() not in hours.days:
         day += timedelta(days=1)
     return _at(day, MORNING, hours.zone)
 
@@ -96,17 +96,14 @@ def last_opening_before(moment: datetime, hours: Hours) -> datetime | None:
 def email_due(now: datetime, start: datetime, urgency_: Urgency, recipient: Hours) -> datetime:
     """When the first email goes out (T1, T5).
 
-    Now, unless it is night for the recipient and notice is normal: then the next working
-    morning, or the next morning at all when waiting for a working day would cut the
-    notice below 24 hours, or now when even that would.
+    Now, unless it is night for the recipient and notice is normal: then the recipient's
+    next working morning, as long as that still leaves 24 hours' notice. Where it would
+    not (Friday night before a Monday interview), now: an early word beats a late one.
     """
     if urgency_ is not Urgency.normal or not is_quiet(now, recipient.zone):
         return now
-    for working_only in (True, False):
-        morning = next_morning(now, recipient, working_only=working_only)
-        if start - morning >= SHORT_NOTICE:
-            return morning
-    return now
+    morning = next_morning(now, recipient)
+    return morning if start - morning >= SHORT_NOTICE else now
 
 
 def call_due(earliest: datetime, latest: datetime | None, recipient: Hours) -> datetime:
