@@ -15,6 +15,7 @@ from datetime import timedelta
 from fairnotice.model import Intent, Role
 from fairnotice.review import when
 from fairnotice.review.context import Review
+from fairnotice.review.tokens import Draft
 
 _SHOUT = re.compile(r"\b[A-ZÄÖÜÅ]{3,}(?:\s+[A-ZÄÖÜÅ]{2,})+\b|!{2,}")
 _STOP = frozenset(
@@ -211,7 +212,8 @@ def check_length(review: Review) -> None:
         )
     for span in lex.find("begging", draft):
         review.error("M6", "M6_beg", span)
-    apologies = lex.find("apology", draft, start=draft.body_start)
+    hits = [a for a, _ in lex.find("apology", draft, start=draft.body_start)]
+    apologies = [(a, b) for a, b in draft.sentences() if any(a <= h < b for h in hits)]
     if len(apologies) >= lex.limit("apologies"):
         review.warning(
             "M6",
@@ -238,8 +240,11 @@ def check_reschedule(review: Review) -> None:
         moment = when.moment(review.situation.interview.start, _zones(review), review.language)
         today = review.today()
         others = {m.key for m in mentions if not moment.named_by_day(m, today)}
+    elif mentions and not _in_question(draft, mentions[0].start):
+        # Without a situation the first day named is the interview's, unless it is asked for.
+        others = {m.key for m in mentions[1:]} - {mentions[0].key}
     else:
-        others = {m.key for m in mentions[1:]} - ({mentions[0].key} if mentions else set())
+        others = {m.key for m in mentions}
     invited = lex.has("invitation", draft)
     if not others:
         review.error("R4", "R4_none")
@@ -247,6 +252,11 @@ def check_reschedule(review: Review) -> None:
         review.warning("R4", "R4_invite")
     elif len(others) == 1:
         review.warning("R4", "R4_one")
+
+
+def _in_question(draft: Draft, offset: int) -> bool:
+    sentence = next(((a, b) for a, b in draft.sentences() if a <= offset < b), None)
+    return sentence is not None and draft.text[sentence[0] : sentence[1]].rstrip().endswith("?")
 
 
 def check_withdrawal(review: Review) -> None:

@@ -8,7 +8,7 @@ handled where it belongs, in the word list:
   `entschuldig*` (entschuldige, Entschuldigung), `*gespräch*` (Vorstellungsgespräch,
   Gesprächstermin), `*intervju*` (anställningsintervjun);
 - `a|b` offers alternatives for one token; a trailing `?` makes a token optional;
-- `...` skips up to four tokens inside the same sentence.
+- `...` skips up to four tokens inside the same sentence, `..N` up to N.
 
 Each category's phrases become one regular expression over the draft's normalised token
 string (see `tokens.py`), which keeps a 2,000-word draft well under the time budget.
@@ -26,7 +26,8 @@ from typing import Any
 from fairnotice.model import Language
 from fairnotice.review.tokens import Draft, normalise
 
-_GAP = r"(?:(?![.!?] )[^ ]+ ){0,4}"
+_GAP = r"(?:(?![.!?] )[^ ]+ ){{0,{}}}"
+_LONG_GAP = re.compile(r"\.\.(\d+)")
 
 
 def _element(word: str) -> str:
@@ -44,7 +45,13 @@ def compile_phrase(phrase: str) -> str:
     """The regex (over the normalised token string) of one phrase pattern."""
     parts = []
     for word in phrase.split():
-        parts.append(_GAP if word == "..." else _element(word))
+        gap = _LONG_GAP.fullmatch(word)
+        if word == "...":
+            parts.append(_GAP.format(4))
+        elif gap:
+            parts.append(_GAP.format(int(gap.group(1))))
+        else:
+            parts.append(_element(word))
     if not parts:
         raise ValueError("empty phrase pattern")
     return "".join(parts)

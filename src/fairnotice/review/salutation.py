@@ -147,7 +147,10 @@ def check(review: Review) -> None:
     if not names:
         review.error("C5", "C5_no_name", line_span, example=example)
         return
+    greeted = {_fold(word) for word, _ in names}
+    person = next((p for p in people if greeted & {_fold(n) for n in p[0].split()}), person)
     if title and person and person[1]:
+        example = _example(review, person)
         wanted = titles.get(person[1].casefold().rstrip("."), "")
         if wanted and title_gender and wanted != title_gender:
             review.error("C5", "C5_gender", title[1], example=example)

@@ -30,6 +30,49 @@ _QUOTE_HEAD = re.compile(
 )
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.M)
 SENTENCE_END = frozenset(".!?")
+ABBREVIATIONS = frozenset(
+    [
+        "dr",
+        "prof",
+        "kl",
+        "ca",
+        "bzw",
+        "z",
+        "b",
+        "d",
+        "h",
+        "u",
+        "a",
+        "s",
+        "st",
+        "nr",
+        "mr",
+        "ms",
+        "mrs",
+        "tel",
+        "inkl",
+        "etc",
+        "evtl",
+        "ggf",
+        "vgl",
+        "usw",
+        "bl.a",
+        "t.ex",
+        "fr.o.m",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sep",
+        "sept",
+        "okt",
+        "oct",
+        "nov",
+        "dec",
+        "dez",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,23 +120,29 @@ class Draft:
         return [t for t in self.tokens if t.start >= self.body_start and t.text[0].isalnum()]
 
     def sentences(self) -> list[tuple[int, int]]:
-        """Sentence spans of the body: split after . ! ? and at blank lines."""
+        """Sentence spans of the body: split after . ! ? and at line breaks before a capital
+        or blank lines; not after ordinals ("17. März") and common abbreviations."""
         spans: list[tuple[int, int]] = []
         start: int | None = None
         previous_end = self.body_start
+        previous = ""
         for token in self.tokens:
             if token.start < self.body_start:
                 continue
             gap = self.masked[previous_end : token.start]
-            if start is not None and gap.count("\n") >= 1 and token.text[0].isupper():
+            breaks = gap.count("\n")
+            if start is not None and (breaks >= 2 or (breaks == 1 and token.text[0].isupper())):
                 spans.append((start, previous_end))
                 start = None
             if start is None:
                 start = token.start
             previous_end = token.end
-            if token.text in SENTENCE_END:
+            if token.text in SENTENCE_END and not (
+                token.text == "." and (previous.isdigit() or previous.casefold() in ABBREVIATIONS)
+            ):
                 spans.append((start, token.end))
                 start = None
+            previous = token.text
         if start is not None:
             spans.append((start, previous_end))
         return spans
