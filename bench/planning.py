@@ -14,7 +14,8 @@ import copy
 import json
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ZONES = ["Europe/Berlin", "Europe/Stockholm", "Europe/London", "America/New_York", "Asia/Tokyo"]
 
 
-def shift(text: str, delta: timedelta) -> str:
-    return (datetime.fromisoformat(text) + delta).isoformat()
+def shift(text: str, delta: timedelta, zone: str = "UTC") -> str:
+    """Move an instant by `delta`, written in `zone` (so no wall time lands in a DST gap)."""
+    moment = datetime.fromisoformat(text).astimezone(UTC) + delta
+    return moment.astimezone(ZoneInfo(zone)).isoformat()
 
 
 def varied(count: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -37,11 +40,9 @@ def varied(count: int, seed: int = 7) -> list[dict[str, Any]]:
         data = copy.deepcopy(rng.choice(bases))
         delta = timedelta(minutes=15 * rng.randint(0, 4 * 24 * 300))
         data["now"] = shift(data["now"], delta + timedelta(minutes=15 * rng.randint(-40, 40)))
-        for key in ("start", "end"):
-            data["interview"][key] = shift(data["interview"][key], delta)
-        for cand in data.get("candidates", []):
+        for iv in [data["interview"], *(c["interview"] for c in data.get("candidates", []))]:
             for key in ("start", "end"):
-                cand["interview"][key] = shift(cand["interview"][key], delta)
+                iv[key] = shift(iv[key], delta, iv["timezone"])
         for busy in (data.get("availability") or {}).get("busy", []):
             busy["start"], busy["end"] = shift(busy["start"], delta), shift(busy["end"], delta)
         data["counterpart"]["timezone"] = rng.choice(ZONES)

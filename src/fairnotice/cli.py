@@ -34,6 +34,18 @@ def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _cache_templates() -> None:
+    """Keep compiled letter templates between runs (per-user temp dir, checksum-keyed)."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from fairnotice.compose.render import use_bytecode_cache
+
+    try:
+        use_bytecode_cache(FileSystemBytecodeCache())
+    except RuntimeError:  # no safe cache directory: compile every time
+        pass
+
+
 @app.command("plan")
 def plan_command(
     file: Annotated[str, typer.Argument(help="A situation as JSON ('-' reads stdin).")],
@@ -45,6 +57,7 @@ def plan_command(
     from fairnotice.model import Situation, dump
     from fairnotice.operations.planning import plan_change
 
+    _cache_templates()
     try:
         situation = parse_model(Situation, read_text(file))
         result = plan_change(situation=situation)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, Template
 
 from fairnotice.model import Language, MessageKind, Role
 
@@ -65,6 +65,19 @@ class Letter:
 
 
 _env: Environment | None = None
+_bytecode_cache: BytecodeCache | None = None
+
+
+def use_bytecode_cache(cache: BytecodeCache) -> None:
+    """Let a face (the CLI) keep compiled templates between processes.
+
+    Compiling the templates is most of a cold `fairnotice plan`; a cache keyed on each
+    template's source checksum spares it without ever serving a stale letter.
+    """
+    global _bytecode_cache
+    _bytecode_cache = cache
+    if _env is not None:
+        _env.bytecode_cache = cache
 
 
 def environment() -> Environment:
@@ -72,6 +85,7 @@ def environment() -> Environment:
     global _env
     if _env is None:
         _env = Environment(
+            bytecode_cache=_bytecode_cache,
             loader=PackageLoader("fairnotice.compose", "letters"),
             undefined=StrictUndefined,
             autoescape=False,  # plain-text letters; HTML views escape at their own edge

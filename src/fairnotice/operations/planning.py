@@ -18,7 +18,9 @@ def plan_change(*, situation: Situation, clock: Callable[[], datetime] = system_
 
     The busy time of the calendars named in `availability.calendars` is read first.
     """
-    from fairnotice.operations.calendars import with_calendar_busy
-
     now = situation.now or clock()
-    return plan(with_calendar_busy(situation, now=now), now=now)
+    if situation.availability and situation.availability.calendars:
+        from fairnotice.operations.calendars import with_calendar_busy  # only when needed
+
+        situation = with_calendar_busy(situation, now=now)
+    return plan(situation, now=now)
