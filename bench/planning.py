@@ -15,9 +15,9 @@ import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fairnotice.model import Situation
 from fairnotice.rules.planner import plan

@@ -6,6 +6,7 @@ Exit status (CONTRACT.md): 0 success, 2 bad input (field named on stderr), 1 any
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Annotated
@@ -40,10 +41,8 @@ def _cache_templates() -> None:
 
     from fairnotice.compose.render import use_bytecode_cache
 
-    try:
+    with contextlib.suppress(RuntimeError):  # no safe cache directory: compile every time
         use_bytecode_cache(FileSystemBytecodeCache())
-    except RuntimeError:  # no safe cache directory: compile every time
-        pass
 
 
 @app.command("plan")
