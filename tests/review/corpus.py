@@ -38,8 +38,10 @@ class Labelled:
         )
 
 
-def drafts(language: str) -> list[Labelled]:
-    raw = tomllib.loads((CORPUS / f"{language}.toml").read_text("utf-8"))
+def drafts(language: str, *, holdout: bool = False) -> list[Labelled]:
+    """The labelled drafts of a language; `holdout`: the set never used to tune lexicons."""
+    folder = CORPUS / "holdout" if holdout else CORPUS
+    raw = tomllib.loads((folder / f"{language}.toml").read_text("utf-8"))
     out = []
     for entry in raw["draft"]:
         with_situation = entry.get("situation", True)
@@ -73,9 +75,9 @@ class Score:
         return self.tp[rule] / wanted if wanted else 1.0
 
 
-def score(language: str) -> Score:
+def score(language: str, *, holdout: bool = False) -> Score:
     result = Score(Counter(), Counter(), Counter(), [], [])
-    for draft in drafts(language):
+    for draft in drafts(language, holdout=holdout):
         findings = draft.run()
         got = frozenset(f.rule for f in findings.findings)
         for rule in RULES:
