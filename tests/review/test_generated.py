@@ -36,6 +36,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "reason": {"category": "illness"},
     },
     "other_interview_reason": {"reason": {"category": "other_interview"}},
+    "missed": {},
+    "emergency_unsure": {"reason": {"category": "emergency"}, "certainty": "unsure"},
 }
 CANDIDATES = {
     "de": [
@@ -64,9 +66,11 @@ CANDIDATES = {
 def _case(role: str, intent: str, language: str, tone: str, variant: str) -> Any:
     changes: dict[str, Any] = {"role": role, "intent": intent, "options": {"tone": tone}}
     changes.update(VARIANTS[variant])
+    offset = "+00:00" if language == "en" else "+01:00"
     if variant == "short_notice":
-        offset = "+00:00" if language == "en" else "+01:00"
         changes["now"] = f"2026-03-16T18:00:00{offset}"
+    if variant == "missed":
+        changes["now"] = f"2026-03-17T16:00:00{offset}"
     if intent == "withdraw":
         changes.setdefault("reason", {"category": "accepted_offer"})
     if intent == "position_filled":

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairnotice.errors import BadInput
 from fairnotice.model import Language, Severity
@@ -139,3 +141,55 @@ def test_eml_and_subject_header_are_unwrapped() -> None:
     assert draft_text("Just a note") == "Just a note"
     draft = parse(draft_text(raw))
     assert draft.subject is not None and draft.masked[draft.body_start :].strip() == "Body text"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.sampled_from([None, "reschedule", "withdraw", "cancel"]))
+def test_any_text_reviews_with_spans_inside_the_draft(text: str, intent: str | None) -> None:
+    found = review(text, intent=intent)
+    assert found.ok is not any(f.severity is Severity.error for f in found.findings)
+    for finding in found.findings:
+        if finding.span is not None:
+            start, end = finding.span
+            assert 0 <= start < end <= len(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Dear",
+                "Ms",
+                "Doe",
+                ",",
+                "\n",
+                "sorry",
+                "17",
+                "March",
+                "at",
+                "2",
+                "pm",
+                "Tuesday",
+                "kl.",
+                "14:00",
+                "Uhr",
+                "another",
+                "interview",
+                "fever",
+                "!!",
+                "Paralegal",
+                "withdraw",
+                "thank",
+            ]
+        ),
+        max_size=60,
+    )
+)
+def test_word_salad_against_a_situation(words: list[str]) -> None:
+    text = " ".join(words)
+    found = review(text, situation=situation("en"))
+    for finding in found.findings:
+        assert finding.text
+        if finding.span is not None:
+            assert 0 <= finding.span[0] < finding.span[1] <= len(text)

@@ -8,6 +8,7 @@ draft's language; `ok` is true when none of them is an error.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from fairnotice.compose import language as detection
@@ -38,8 +39,6 @@ def _is_formal(situation: Situation | None, text: str, language: Language) -> bo
     if situation is not None:
         return situation.options.tone.value == "formal"
     if language is Language.de:
-        import re
-
         return not re.search(r"\b(?:du|dich|dir|dein\w*|euch|euer\w*)\b", text, re.I)
     return True
 
