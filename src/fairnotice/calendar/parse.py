@@ -55,8 +55,8 @@ def calendars(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError, ...
         raise BadInput([(label, f"not valid iCalendar: {_short(exc)}")]) from None
     result = [c for c in found if isinstance(c, Calendar)]
-    if not result or not any(c.subcomponents for c in result):
-        raise BadInput([(label, "holds no calendar components")])
+    if not result:
+        raise BadInput([(label, "holds no calendar (VCALENDAR) component")])
     return result
 
 

@@ -7,7 +7,7 @@ log busy) rather than scanning every interval per candidate.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +33,8 @@ class Hours:
             return False
         if local_start.time() < self.start:
             return False
+        if local_start.utcoffset() != local_end.utcoffset():
+            return self._contains_across_transition(start, end)
         if local_end.date() != local_start.date():
             # Ending exactly at midnight counts as the end of the same day.
             return (
@@ -41,6 +43,23 @@ class Hours:
                 and (local_end.date() - local_start.date() == timedelta(days=1))
             )
         return local_end.time() <= self.end
+
+    def _contains_across_transition(self, start: datetime, end: datetime) -> bool:
+        """Minute by minute, for the rare slot that spans a DST change: when clocks go
+        back, the wall time passes the end of the hours before the slot's end shows it."""
+        first = start.astimezone(self.zone).date()
+        moment = start.astimezone(UTC)
+        while moment < end:
+            local = moment.astimezone(self.zone)
+            clock = local.time()
+            if (
+                local.date() != first
+                or clock < self.start
+                or (self.end != time.max and clock >= self.end)
+            ):
+                return False
+            moment += timedelta(minutes=1)
+        return True
 
 
 class BusyIndex:
@@ -68,13 +87,10 @@ class BusyIndex:
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """True when [start, end) shares any moment with a busy interval."""
-        i = bisect_right(self._starts, end.astimezone(UTC))
-        # The last interval starting before `end` is the only one that can reach past start.
-        return (
-            i > 0
-            and self._ends[i - 1] > start.astimezone(UTC)
-            and (self._starts[i - 1] < end.astimezone(UTC))
-        )
+        # Of the intervals starting before `end`, the last one reaches furthest (merged,
+        # sorted, disjoint), so it alone decides.
+        i = bisect_left(self._starts, end.astimezone(UTC))
+        return i > 0 and self._ends[i - 1] > start.astimezone(UTC)
 
     def free_from(self, moment: datetime) -> datetime:
         """The first moment >= `moment` that is not inside a busy interval."""
