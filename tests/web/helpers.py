@@ -48,3 +48,48 @@ def make_plan(browser: Browser, ws: int, interview: int, **changes: Any) -> int:
 
 def ids_in(pattern: str, text: str) -> list[int]:
     return [int(x) for x in re.findall(pattern, text)]
+
+
+def organisation(browser: Browser, name: str = "Muster & Partner GmbH") -> int:
+    browser.get("/account")
+    response = browser.post("/organisations", {"name": name})
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def position(browser: Browser, org: int, title: str = "Paralegal") -> int:
+    browser.get(f"/w/{org}")
+    response = browser.post(
+        f"/w/{org}/positions", {"title": title, "company": "Muster & Partner GmbH"}
+    )
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def candidate(browser: Browser, org: int, pos: int, **fields: Any) -> None:
+    data = {
+        "name": "Lena Vogel",
+        "email": "lena@example.org",
+        "language": "de",
+        "salutation": "Frau",
+        "timezone": "Europe/Berlin",
+        "round": "1",
+        **fields,
+    }
+    response = browser.post(f"/w/{org}/positions/{pos}/candidates", data)
+    assert response.status_code == 303, response.text
+
+
+def schedule(browser: Browser, org: int, pos: int, candidate_id: int, **fields: Any) -> None:
+    data = {
+        "candidate_id": str(candidate_id),
+        "date": "2026-03-12",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "timezone": "Europe/Berlin",
+        "location": "Friedrichstraße 10",
+        "interviewers": "Jonas Doe j.doe@example.com\nMaria Roth m.roth@example.com",
+        **fields,
+    }
+    response = browser.post(f"/w/{org}/positions/{pos}/interviews", data)
+    assert response.status_code == 303, response.text

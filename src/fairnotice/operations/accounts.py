@@ -159,7 +159,7 @@ def members_of(session: Session, workspace_id: int) -> list[tuple[User, str]]:
         .where(Member.workspace_id == workspace_id)
         .order_by(User.name)
     )
-    return [(user, role) for user, role in rows.tuples()]
+    return [(user, role) for user, role in rows]
 
 
 def update_preferences(

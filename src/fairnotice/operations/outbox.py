@@ -84,7 +84,7 @@ def progress(session: Session, *, workspace_id: int, reference: str) -> dict[str
         .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.reference == reference)
         .group_by(OutboxMessage.state)
     )
-    return {state: count for state, count in rows.tuples()}
+    return {str(state): int(count) for state, count in rows}
 
 
 def listed(session: Session, *, workspace_id: int, limit: int = 200) -> list[OutboxMessage]:

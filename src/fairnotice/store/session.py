@@ -33,6 +33,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     if parsed.database in (None, "", ":memory:"):
         kwargs.setdefault("poolclass", NullPool)
+    else:  # as many connections as the server has threads (anyio's default is 40)
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 30)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

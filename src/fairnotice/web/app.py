@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fairnotice.errors import BadInput, Conflict, NotFound
 from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
-from fairnotice.store.session import make_engine, session_factory, upgrade
+from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.web.deps import SignInRequired, render
 
 STATIC = Path(__file__).parent / "static"
@@ -130,6 +130,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
     app.state.clock = clock
     _install_errors(app)
 

@@ -17,10 +17,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from fairnotice.operations.accounts import membership, workspaces_of
-from fairnotice.store.session import writing
 from fairnotice.store.tables import User, Workspace
 from fairnotice.web import i18n
 
@@ -38,15 +37,13 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def factory(request: Request) -> sessionmaker[Session]:
-    return request.app.state.sessions  # type: ignore[no-any-return]
-
-
 def db(request: Request) -> Iterator[Session]:
     """One transaction per request; a POST's transaction is a writing one."""
-    with factory(request)() as session:
-        if request.method not in SAFE_METHODS:
-            writing(session)
+    state = request.app.state
+    # The write factory's connections BEGIN IMMEDIATE on SQLite, lazily, in the thread that
+    # runs the route: no thread waits for the write lock before it has work to do.
+    chosen = state.sessions if request.method in SAFE_METHODS else state.write_sessions
+    with chosen() as session:
         try:
             yield session
             session.commit()

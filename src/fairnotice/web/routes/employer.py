@@ -89,11 +89,15 @@ async def add_candidate(
 async def import_candidates(
     request: Request, scope: InScope, session: Db, position_id: int
 ) -> Response:
+    records.scoped(session, Position, scope.id, position_id)
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise BadInput([("file", "choose a CSV file")])
-    data = await upload.read(MAX_UPLOAD + 1)
+    try:
+        data = await upload.read(MAX_UPLOAD + 1)
+    finally:
+        await form.close()
     if len(data) > MAX_UPLOAD:
         raise BadInput([("file", "larger than 2 MiB")])
     try:

@@ -1,0 +1,46 @@
+"""An organisation with a position, a candidate and an interview, offered new times."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from fairnotice.store.tables import Candidate, Interview, OutboxMessage
+from tests.web.conftest import Browser
+from tests.web.helpers import candidate, organisation, position, schedule
+
+LINK = re.compile(r"http://testserver/pick/[A-Za-z0-9_\-]+")
+
+
+@dataclass
+class Offered:
+    org: int
+    interview: int
+    offer: int
+    link: str
+
+
+def offered(app: FastAPI, browser: Browser, email: str = "hr@example.com") -> Offered:
+    browser.sign_up(email, name="Jonas Doe")
+    org = organisation(browser)
+    pos = position(browser, org)
+    candidate(browser, org, pos)
+    with app.state.sessions() as session:
+        cand = session.scalar(select(Candidate.id).where(Candidate.workspace_id == org))
+    schedule(browser, org, pos, cand)
+    with app.state.sessions() as session:
+        interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
+    browser.get(f"/w/{org}/interviews/{interview}")
+    response = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
+    assert response.status_code == 303, response.text
+    offer = int(response.headers["location"].rsplit("/", 1)[1])
+    with app.state.sessions() as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.workspace_id == org)
+        ).all()
+    links = [m.group(0) for body in bodies for m in [LINK.search(body)] if m]
+    assert len(links) == 1, bodies
+    return Offered(org=org, interview=interview, offer=offer, link=links[0])

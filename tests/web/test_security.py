@@ -1,0 +1,209 @@
+"""Isolation, CSRF, safe GETs and escaping, checked over every route the app has."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import select, text
+
+from fairnotice.store.tables import Base, PlanRecord, PlanStep
+from tests.web.conftest import Browser
+from tests.web.employer_setup import offered
+from tests.web.helpers import add_interview, make_plan, organisation
+
+VALID_FORM = {
+    "outcome": "sent",
+    "body": "x",
+    "name": "x",
+    "intent": "reschedule",
+    "reason": "family",
+}
+PAGE_PREFIXES = (
+    "/w/",
+    "/pick/",
+    "/signup",
+    "/signin",
+    "/signout",
+    "/language",
+    "/account",
+    "/organisations",
+)
+
+
+def _page_routes(app: FastAPI) -> list[APIRoute]:
+    """Every route of the page routers (the API has its own tests)."""
+    from fairnotice.web.routes import auth, candidate, employer, pick
+
+    routes = [r for m in (auth, candidate, employer, pick) for r in m.router.routes]
+    return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
+
+
+def _fill(path: str, ids: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
+def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
+    """Objects of every kind in one organisation and one personal workspace of `owner`."""
+    setup = offered(app, owner)
+    with app.state.sessions() as session:
+        from fairnotice.operations.accounts import personal_workspace
+        from fairnotice.store.tables import User
+
+        user = session.scalar(select(User).where(User.email == owner.user["email"]))
+        assert user is not None
+        personal = personal_workspace(session, user.id).id
+    interview = add_interview(owner, personal)
+    plan = make_plan(owner, personal, interview)
+    with app.state.sessions() as session:
+        step = session.scalar(select(PlanStep.id).where(PlanStep.plan_id == plan))
+        from fairnotice.store.tables import Position
+
+        position = session.scalar(select(Position.id).where(Position.workspace_id == setup.org))
+    return {
+        "org": setup.org,
+        "personal": personal,
+        "org_interview": setup.interview,
+        "interview": interview,
+        "plan": plan,
+        "step": step,
+        "position": position,
+        "offer": setup.offer,
+        "link": setup.link,
+    }
+
+
+def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
+    in_org = any(
+        k in route.path for k in ("positions", "offers", "members")
+    ) or route.path.endswith(("/offer", "/cancel"))
+    return {
+        "ws": world["org"] if in_org else world["personal"],
+        "interview_id": world["org_interview"] if in_org else world["interview"],
+        "plan_id": world["plan"],
+        "step_id": world["step"],
+        "position_id": world["position"],
+        "offer_id": world["offer"],
+        "message_id": "m1",
+        "token": world["link"].rsplit("/", 1)[1],
+    }
+
+
+def test_another_workspaces_ids_are_404_on_every_route(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    world = _world(app, browser)
+    other_browser.sign_up("intruder@example.org", name="Intruder")
+    checked = 0
+    for route in _page_routes(app):
+        if "{ws}" not in route.path:
+            continue
+        url = _fill(route.path, _ids_for(route, world))
+        for method in route.methods:
+            if method == "GET":
+                response = other_browser.http.get(url, follow_redirects=False)
+            else:
+                response = other_browser.post(
+                    url,
+                    {
+                        "outcome": "sent",
+                        "body": "x",
+                        "name": "x",
+                        "title": "x",
+                        "company": "x",
+                        "email": "x@example.org",
+                    },
+                )
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+    assert checked >= 20
+
+
+def test_foreign_object_ids_in_ones_own_workspace_are_404(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    world = _world(app, browser)
+    own_personal = other_browser.sign_up("intruder@example.org", name="Intruder")
+    own_org = organisation(other_browser, "Intruder AB")
+    checked = 0
+    for route in _page_routes(app):
+        params = set(re.findall(r"\{(\w+)\}", route.path))
+        if "ws" not in params or params == {"ws"}:
+            continue
+        ids = _ids_for(route, world)
+        ids["ws"] = own_org if ids["ws"] == world["org"] else own_personal
+        url = _fill(route.path, ids)
+        for method in route.methods:
+            if method == "GET":
+                response = other_browser.http.get(url, follow_redirects=False)
+            else:
+                response = other_browser.post(url, VALID_FORM)
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+    assert checked >= 15
+
+
+def test_every_post_without_csrf_token_is_403(app: FastAPI, browser: Browser) -> None:
+    world = _world(app, browser)
+    posts = [r for r in _page_routes(app) if "POST" in r.methods]
+    assert len(posts) >= 15
+    for route in posts:
+        url = _fill(route.path, _ids_for(route, world))
+        response = browser.http.post(
+            url, data={"outcome": "sent", "slot": "1"}, follow_redirects=False
+        )
+        assert response.status_code == 403, (url, response.status_code)
+        wrong = browser.http.post(url, data={"csrf_token": "x" * 43}, follow_redirects=False)
+        assert wrong.status_code == 403, url
+
+
+def _snapshot(app: FastAPI) -> dict[str, list[Any]]:
+    with app.state.sessions() as session:
+        return {
+            t.name: sorted(map(repr, session.execute(text(f'SELECT * FROM "{t.name}"')).all()))
+            for t in Base.metadata.sorted_tables
+        }
+
+
+def test_no_get_changes_state(app: FastAPI, browser: Browser, other_browser: Browser) -> None:
+    world = _world(app, browser)
+    before = _snapshot(app)
+    gets = [r for r in _page_routes(app) if "GET" in r.methods]
+    for route in gets:
+        url = _fill(route.path, _ids_for(route, world))
+        response = browser.http.get(url, follow_redirects=False)
+        assert response.status_code < 500, url
+        other_browser.http.get(url, follow_redirects=False)
+    assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "name", ["<script>alert(1)</script>", "Eve\r\nBcc: x@evil.example", "A&B \"quoted\" 'x'"]
+)
+def test_names_with_markup_or_line_breaks_are_escaped(
+    app: FastAPI, browser: Browser, name: str
+) -> None:
+    ws = browser.sign_up("esc@example.org", name="Esc")
+    interview = add_interview(browser, ws, contact_name=name.replace("\r\n", " "), position=name)
+    page = browser.get(f"/w/{ws}/interviews/{interview}")
+    assert "<script>alert(1)</script>" not in page.text
+    if "<script>" in name:
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    plan = make_plan(browser, ws, interview)
+    eml = browser.get(f"/w/{ws}/plans/{plan}/messages/m1.eml")
+    headers = eml.content.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in headers
+    ics = browser.get(f"/w/{ws}/plans/{plan}/messages/m1.ics").text
+    assert "\r\nBcc:" not in ics
+
+
+def test_plans_store_the_private_note_apart(app: FastAPI, browser: Browser) -> None:
+    ws = browser.sign_up("note@example.org")
+    plan = make_plan(browser, ws, add_interview(browser, ws))
+    with app.state.sessions() as session:
+        record = session.get(PlanRecord, plan)
+        assert record is not None and record.private_note == "PRIVATE sister's rehearsal"
+        assert all("PRIVATE" not in m["body"] for m in record.plan["messages"])
