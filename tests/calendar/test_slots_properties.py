@@ -100,6 +100,7 @@ def oracle_busy_minutes(text: str, lo: datetime, hi: datetime, floating: ZoneInf
     """Every busy minute (epoch minutes), from recurring-ical-events' instances."""
     cal = parse.calendars(text.encode(), label="t")[0]
     busy: set[int] = set()
+    durations = {str(e["UID"]): e["DURATION"].dt for e in cal.walk("VEVENT") if "DURATION" in e}
     for instance in recurring_ical_events.of(cal).between(lo - timedelta(days=2), hi):
         if str(instance.get("TRANSP", "")).upper() == "TRANSPARENT":
             continue
@@ -113,10 +114,11 @@ def oracle_busy_minutes(text: str, lo: datetime, hi: datetime, floating: ZoneInf
             return moment.astimezone(UTC)
 
         a, b = absolute(first), absolute(last)
-        if instance.get("DURATION") is not None:
+        uid = str(instance.get("UID"))
+        if uid in durations:
             # RFC 5545 3.3.6: a duration in minutes is exact time, also across a DST change
             # (recurring-ical-events adds it on the wall clock).
-            b = a + instance["DURATION"].dt
+            b = a + durations[uid]
         busy.update(range(int(a.timestamp()) // 60, int(b.timestamp()) // 60))
     return busy
 
