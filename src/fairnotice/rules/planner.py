@@ -85,6 +85,25 @@ class _Draft:
     def next_id(self) -> str:
         return f"m{len(self.messages) + 1}"
 
+    def add_call(
+        self,
+        due: datetime,
+        script: str,
+        voicemail: str,
+        to: StepTarget,
+        condition: Condition | None,
+    ) -> None:
+        """A call, and the voicemail to leave if it does not reach them (C3)."""
+        self.add_step(due, Action.call, ChannelKind.phone, script, condition, to)
+        self.add_step(
+            due,
+            Action.leave_voicemail,
+            ChannelKind.voicemail,
+            voicemail,
+            Condition.not_reached,
+            to,
+        )
+
     def add_step(
         self,
         due: datetime,
@@ -298,29 +317,13 @@ def _message_set(
             if emergency
             else timing.call_due(draft.now, start if urgency is not Urgency.missed else None, hours)
         )
-        if call_at > draft.now:
-            draft.apply("T5")
+        deferred = call_at > draft.now
+        if deferred:
             # Nobody answers at night: the written word goes first, the call when they open.
+            draft.apply("T5")
             draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
-            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
-            draft.add_step(
-                call_at,
-                Action.leave_voicemail,
-                ChannelKind.voicemail,
-                voicemail_id,
-                Condition.not_reached,
-                target_phone,
-            )
-        else:
-            draft.add_step(call_at, Action.call, ChannelKind.phone, script_id, None, target_phone)
-            draft.add_step(
-                call_at,
-                Action.leave_voicemail,
-                ChannelKind.voicemail,
-                voicemail_id,
-                Condition.not_reached,
-                target_phone,
-            )
+        draft.add_call(call_at, script_id, voicemail_id, target_phone, None)
+        if not deferred:  # C3/T3: confirm in writing right after the call
             draft.add_step(call_at, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.channels.append(ChannelChoice(primary="phone", then=["voicemail", "email"]))
         sent = call_at
@@ -344,17 +347,7 @@ def _message_set(
                     hours,
                 )
             )
-            draft.add_step(
-                call_at, Action.call, ChannelKind.phone, script_id, Condition.no_reply, target_phone
-            )
-            draft.add_step(
-                call_at,
-                Action.leave_voicemail,
-                ChannelKind.voicemail,
-                voicemail_id,
-                Condition.not_reached,
-                target_phone,
-            )
+            draft.add_call(call_at, script_id, voicemail_id, target_phone, Condition.no_reply)
     if (s.role, s.intent) == (Role.candidate, Intent.reschedule):
         draft.apply("R5")
         follow_id = make(MessageKind.follow_up_email)
