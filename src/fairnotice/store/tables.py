@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -236,6 +237,7 @@ class PlanStep(Base):
     state: Mapped[str] = mapped_column(String(20), default="open")  # open | done
     outcome: Mapped[str | None] = mapped_column(String(30))
     done_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the follow-up reminder went to the user
 
 
 class OutboxMessage(Base):
@@ -256,3 +258,72 @@ class OutboxMessage(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")
     reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # Delivery (mail/delivery.py): identity, limits, retries and the lease of a worker.
+    message_id: Mapped[str | None] = mapped_column(String(300), unique=True)
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    in_reply_to: Mapped[str | None] = mapped_column(String(300))
+    deadline: Mapped[datetime | None]
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL"), index=True
+    )
+    interview_sequence: Mapped[int | None] = mapped_column(Integer)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class OutboxEvent(Base):
+    """One state change of an outbox message: its history, appended, never rewritten."""
+
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=_now)
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ReplyRecord(Base):
+    """A reply recognised by In-Reply-To/References, with the times it proposes."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("workspace_id", "message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), index=True
+    )
+    message_id: Mapped[str] = mapped_column(String(300))
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    text: Mapped[str] = mapped_column(Text, default="")
+    proposals: Mapped[list[Any]] = mapped_column(default=list)  # [{"start","end","free",...}]
+    source: Mapped[str] = mapped_column(String(20), default="upload")  # upload | imap
+    received_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Mailbox(Base):
+    """An IMAP mailbox a user connected; the worker polls it for replies past `last_uid`."""
+
+    __tablename__ = "mailboxes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    host: Mapped[str] = mapped_column(String(300))
+    port: Mapped[int] = mapped_column(Integer, default=993)
+    tls: Mapped[str] = mapped_column(String(10), default="tls")  # none | starttls | tls
+    username: Mapped[str] = mapped_column(String(320))
+    password: Mapped[str] = mapped_column(String(500))
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP: 32 bits unsigned
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    polled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
