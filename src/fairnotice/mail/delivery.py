@@ -1,0 +1,391 @@
+"""The delivery loop: claim due outbox rows, send them over one connection, record each.
+
+Nothing is lost, by construction:
+
+- A claim is its own committed transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+  workers never take the same row; `BEGIN IMMEDIATE` on SQLite). A claimed row is in
+  state `sending` with a lease; a worker killed at any point leaves it there, and once
+  the lease runs out any worker claims it again.
+- Each outcome is committed right after the server's answer, so a kill can repeat at
+  most the one message whose answer was not yet written: the case of a connection that
+  died after DATA, which SMTP itself cannot tell apart from a lost message.
+- A graceful stop (SIGTERM) finishes the message in flight and hands the rest of the
+  batch back at once: restarts send every message exactly once.
+- Before every send the row's deadline and its interview are checked again: nothing goes
+  out after its deadline or for an interview cancelled or changed since it was queued.
+
+4xx answers and lost connections are retried with capped exponential backoff until the
+row's maximum age; a 5xx fails the row at once with the server's words; a recipient
+refused inside an accepted transaction is written down. A per-domain rate limit defers
+rows instead of waiting, so one slow domain or bad message never stalls the queue.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairnotice.mail.outgoing import Outgoing, new_message_id, render
+from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
+from fairnotice.store.session import transaction
+from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
+
+DELIVERABLE = ("email", "follow_up_email", "reminder")
+FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard to try: batch size, lease, backoff, maximum age, per-domain rate."""
+
+    batch: int = 50
+    lease: timedelta = timedelta(minutes=5)
+    retry_base: timedelta = timedelta(minutes=1)
+    retry_cap: timedelta = timedelta(hours=1)
+    max_age: timedelta = timedelta(days=2)
+    per_domain_per_minute: float = 0.0  # 0: no limit
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait before attempt `attempts + 1`: doubling from `retry_base`, capped, jittered."""
+        raw = self.retry_base.total_seconds() * 2 ** max(0, min(attempts - 1, 30))
+        capped = min(raw, self.retry_cap.total_seconds())
+        return timedelta(seconds=capped * random.uniform(0.8, 1.0))
+
+
+@dataclass
+class Stats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    released: int = 0
+    reclaimed: int = 0  # rows whose lease had run out (a worker died holding them)
+
+    def add(self, other: Stats) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class DomainLimiter:
+    """A token bucket per recipient domain; `wait` says how long until the next slot."""
+
+    def __init__(self, per_minute: float, burst: float | None = None) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst if burst is not None else max(1.0, per_minute / 6.0)
+        self._buckets: dict[str, tuple[float, datetime]] = {}
+
+    def wait(self, domain: str, now: datetime) -> timedelta:
+        if self.rate <= 0:
+            return timedelta(0)
+        tokens, at = self._buckets.get(domain, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at).total_seconds() * self.rate)
+        if tokens >= 1.0:
+            self._buckets[domain] = (tokens - 1.0, now)
+            return timedelta(0)
+        self._buckets[domain] = (tokens, now)
+        return timedelta(seconds=(1.0 - tokens) / self.rate)
+
+
+@dataclass
+class Claimed:
+    """What the worker needs of a claimed row, detached from any session."""
+
+    id: int
+    item: Outgoing
+    created_at: datetime
+    attempts: int
+    deadline: datetime | None
+    interview_id: int | None
+    interview_sequence: int | None
+    is_cancel: bool
+    guard: str | None = field(default=None)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _event(outbox_id: int, at: datetime, state: str, detail: str | None) -> dict[str, Any]:
+    return {"outbox_id": outbox_id, "at": at, "state": state, "detail": detail}
+
+
+def interview_verdict(
+    *, interview: Interview | None, sequence: int | None, is_cancel: bool, known: bool
+) -> str | None:
+    """Why a row tied to an interview must not go out any more, or None when it may."""
+    if not known:
+        return None
+    if interview is None:
+        return "the interview was deleted since this message was queued"
+    if sequence is not None and interview.sequence > sequence:
+        return f"the interview changed since (SEQUENCE {sequence} -> {interview.sequence})"
+    if interview.status == "cancelled" and not is_cancel:
+        return "the interview was cancelled since this message was queued"
+    return None
+
+
+class Deliverer:
+    """One worker's delivery: claim a batch, send it over one connection, record each."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        transport: Callable[[], Transport] | None,
+        *,
+        sender: str,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime],
+        name: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.transport = transport
+        self.sender = sender
+        self.policy = policy or Policy()
+        self.clock = clock
+        self.name = name or worker_name()
+        self.stop = stop or threading.Event()
+        self.limiter = DomainLimiter(self.policy.per_domain_per_minute)
+
+    # --- claiming ---------------------------------------------------------------------
+
+    def claim(self, stats: Stats) -> list[Claimed]:
+        now = self.clock()
+        due = and_(OutboxMessage.state == "pending", OutboxMessage.due <= now)
+        stale = and_(OutboxMessage.state == "sending", OutboxMessage.lease_until < now)
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.kind.in_(DELIVERABLE), or_(due, stale))
+            .order_by(OutboxMessage.due, OutboxMessage.id)
+            .limit(self.policy.batch)
+            .with_for_update(skip_locked=True)
+        )
+        claimed: list[Claimed] = []
+        with transaction(self.sessions, write=True) as session:
+            rows = list(session.scalars(query))
+            interviews = self._interviews(session, (r.interview_id for r in rows))
+            events = []
+            for row in rows:
+                if row.state == "sending":
+                    stats.reclaimed += 1
+                    events.append(
+                        _event(row.id, now, "reclaimed", f"lease of {row.claimed_by} ran out")
+                    )
+                verdict = self._verdict(row, interviews, now)
+                if verdict is not None:
+                    state, why = verdict
+                    row.state, row.last_error, row.lease_until = state, why, None
+                    events.append(_event(row.id, now, state, why))
+                    setattr(stats, state, getattr(stats, state) + 1)
+                    continue
+                if row.message_id is None:
+                    row.message_id = new_message_id(self.sender)
+                row.state, row.claimed_by = "sending", self.name
+                row.lease_until = now + self.policy.lease
+                events.append(_event(row.id, now, "sending", self.name))
+                claimed.append(_snapshot(row))
+            if events:
+                session.execute(insert(OutboxEvent), events)
+        stats.claimed += len(claimed)
+        return claimed
+
+    @staticmethod
+    def _interviews(session: Session, ids: Iterable[int | None]) -> dict[int, Interview]:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        found = session.scalars(select(Interview).where(Interview.id.in_(wanted)))
+        return {row.id: row for row in found}
+
+    @staticmethod
+    def _verdict(
+        row: OutboxMessage, interviews: dict[int, Interview], now: datetime
+    ) -> tuple[str, str] | None:
+        if row.deadline is not None and now >= row.deadline:
+            return "expired", f"its deadline {row.deadline.isoformat()} has passed"
+        why = interview_verdict(
+            interview=interviews.get(row.interview_id) if row.interview_id else None,
+            sequence=row.interview_sequence,
+            is_cancel=(row.calendar_method or "").upper() == "CANCEL",
+            known=row.interview_id is not None,
+        )
+        return ("cancelled", why) if why else None
+
+    # --- one batch ----------------------------------------------------------------------
+
+    def run_batch(self) -> Stats:
+        """Claim and deliver one batch; Stats.claimed == 0 means nothing was due."""
+        stats = Stats()
+        if self.transport is None or self.stop.is_set():
+            return stats
+        claimed = self.claim(stats)
+        if not claimed:
+            return stats
+        transport = self.transport()
+        try:
+            for index, entry in enumerate(claimed):
+                if self.stop.is_set():
+                    self._release(claimed[index:], stats)
+                    break
+                self._deliver(entry, transport, stats)
+        finally:
+            transport.close()
+        return stats
+
+    def drain(self, *, max_batches: int | None = None) -> Stats:
+        """Batches until nothing is due (or a stop is asked for)."""
+        total = Stats()
+        batches = 0
+        while not self.stop.is_set():
+            stats = self.run_batch()
+            total.add(stats)
+            batches += 1
+            if stats.claimed == 0 or (max_batches is not None and batches >= max_batches):
+                break
+        return total
+
+    def _deliver(self, entry: Claimed, transport: Transport, stats: Stats) -> None:
+        now = self.clock()
+        if entry.deadline is not None and now >= entry.deadline:
+            self._final(entry, "expired", f"its deadline {entry.deadline.isoformat()} has passed")
+            stats.expired += 1
+            return
+        if entry.interview_id is not None:
+            why = self._recheck(entry)
+            if why is not None:
+                self._final(entry, "cancelled", why)
+                stats.cancelled += 1
+                return
+        domain = entry.item.recipient.rpartition("@")[2].lower()
+        wait = self.limiter.wait(domain, now)
+        if wait > timedelta(0):
+            self._defer(entry, now + wait, f"rate limit for {domain}")
+            stats.deferred += 1
+            return
+        try:
+            data = render(entry.item, sender=self.sender, date=now)
+        except ValueError as exc:
+            self._record(entry, Result(Outcome.permanent, None, f"cannot be sent: {exc}"), stats)
+            return
+        envelope = Envelope(self.sender, (entry.item.recipient,), data, entry.item.message_id)
+        self._record(entry, transport.send(envelope), stats)
+
+    def _recheck(self, entry: Claimed) -> str | None:
+        with self.sessions() as session:
+            interview = session.get(Interview, entry.interview_id)
+            return interview_verdict(
+                interview=interview,
+                sequence=entry.interview_sequence,
+                is_cancel=entry.is_cancel,
+                known=True,
+            )
+
+    # --- recording ----------------------------------------------------------------------
+
+    def _mine(self, entry: Claimed) -> Any:
+        return update(OutboxMessage).where(
+            OutboxMessage.id == entry.id,
+            OutboxMessage.state == "sending",
+            OutboxMessage.claimed_by == self.name,
+        )
+
+    def _write(self, entry: Claimed, values: dict[str, Any], state: str, detail: str) -> None:
+        now = self.clock()
+        with transaction(self.sessions, write=True) as session:
+            done = session.execute(self._mine(entry).values(**values))
+            if getattr(done, "rowcount", 1) == 0:  # our lease was taken over: theirs now
+                return
+            session.execute(insert(OutboxEvent), [_event(entry.id, now, state, detail)])
+
+    def _final(self, entry: Claimed, state: str, why: str) -> None:
+        values = {"state": state, "last_error": why, "lease_until": None}
+        self._write(entry, values, state, why)
+
+    def _defer(self, entry: Claimed, when: datetime, why: str) -> None:
+        values = {"state": "pending", "due": when, "lease_until": None, "claimed_by": None}
+        self._write(entry, values, "deferred", f"{why}; next try {when.isoformat()}")
+
+    def _release(self, entries: list[Claimed], stats: Stats) -> None:
+        for entry in entries:
+            values = {"state": "pending", "lease_until": None, "claimed_by": None}
+            self._write(entry, values, "released", "worker stopping; not attempted")
+            stats.released += 1
+
+    def _record(self, entry: Claimed, result: Result, stats: Stats) -> None:
+        now = self.clock()
+        attempts = entry.attempts + 1
+        base: dict[str, Any] = {"attempts": attempts, "lease_until": None}
+        if result.outcome is Outcome.delivered:
+            detail = result.words
+            refused = "; ".join(f"{r}: {c} {w}" for r, (c, w) in result.refused.items())
+            if refused:
+                detail += f" (refused: {refused})"
+            values = {**base, "state": "sent", "sent_at": now, "last_error": refused or None}
+            self._write(entry, values, "sent", detail)
+            stats.sent += 1
+            return
+        if result.outcome is Outcome.permanent:
+            self._write(
+                entry,
+                {**base, "state": "failed", "last_error": result.words},
+                "failed",
+                result.words,
+            )
+            stats.failed += 1
+            return
+        words = result.words + (" (the message may have arrived)" if result.after_data else "")
+        later = now + self.policy.backoff(attempts)
+        too_old = now - entry.created_at >= self.policy.max_age
+        too_late = entry.deadline is not None and later >= entry.deadline
+        if too_old or too_late:
+            why = f"gave up after {attempts} attempts: {words}"
+            self._write(entry, {**base, "state": "failed", "last_error": why}, "failed", why)
+            stats.failed += 1
+            return
+        values = {**base, "state": "pending", "due": later, "last_error": words, "claimed_by": None}
+        self._write(entry, values, "retry", f"{words}; next try {later.isoformat()}")
+        stats.retried += 1
+
+
+def _snapshot(row: OutboxMessage) -> Claimed:
+    assert row.message_id is not None
+    item = Outgoing(
+        message_id=row.message_id,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        language=row.language,
+        recipient_name=row.recipient_name,
+        sender_name=row.sender_name,
+        reply_to=row.reply_to,
+        in_reply_to=row.in_reply_to,
+        calendar_method=row.calendar_method,
+        calendar_ics=row.calendar_ics,
+        auto=row.kind == "reminder",
+    )
+    return Claimed(
+        id=row.id,
+        item=item,
+        created_at=row.created_at,
+        attempts=row.attempts,
+        deadline=row.deadline,
+        interview_id=row.interview_id,
+        interview_sequence=row.interview_sequence,
+        is_cancel=(row.calendar_method or "").upper() == "CANCEL",
+    )
