@@ -6,12 +6,13 @@ import email.policy
 from email.message import EmailMessage
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import NotFound
+from fairnotice.errors import BadInput, NotFound
 from fairnotice.model import Certainty, Intent, ReasonCategory
-from fairnotice.operations import changes, records
+from fairnotice.operations import changes, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, Position
@@ -44,14 +45,45 @@ def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
 
 @router.get("/w/{ws}/interviews/new")
 def new_interview(request: Request, scope: InScope, session: Db) -> HTMLResponse:
-    return render(request, "interview_new.html", _page(scope, session, form={}))
+    return render(request, "interview_new.html", _page(scope, session, can_import=True))
+
+
+async def _upload(upload: UploadFile | None, field: str) -> bytes | None:
+    """The bytes of an uploaded file (None when none was chosen), capped in size."""
+    if upload is None or not upload.filename:
+        return None
+    try:
+        data = await upload.read(uploads.MAX_UPLOAD + 1)
+    finally:
+        await upload.close()
+    if len(data) > uploads.MAX_UPLOAD:
+        raise BadInput([(field, "larger than 1 MiB")])
+    return data
+
+
+@router.post("/w/{ws}/interviews/import")
+async def import_interview(
+    scope: InScope, session: Db, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
+    data = await _upload(file, "file")
+    if data is None:
+        raise BadInput([("file", "choose an invitation (.ics or .eml)")])
+    created = await run_in_threadpool(
+        uploads.interview_from_invitation, data, me_email=scope.user.email
+    )
+    row = await run_in_threadpool(
+        records.create_interview, session, workspace_id=scope.id, data=created
+    )
+    return redirect(f"/w/{scope.id}/interviews/{row.id}")
 
 
 @router.post("/w/{ws}/interviews")
 async def create_interview(request: Request, scope: InScope, session: Db) -> Response:
     form = text_fields(await request.form())
     data = interview_from_form(form)
-    row = records.create_interview(session, workspace_id=scope.id, data=data)
+    row = await run_in_threadpool(
+        records.create_interview, session, workspace_id=scope.id, data=data
+    )
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
 
 
@@ -75,7 +107,7 @@ def interview_page(
 
 
 @router.post("/w/{ws}/interviews/{interview_id}/plan")
-def make_plan(
+async def make_plan(
     request: Request,
     scope: InScope,
     session: Db,
@@ -88,8 +120,21 @@ def make_plan(
     hours_start: Annotated[str, Form(max_length=5)] = "09:00",
     hours_end: Annotated[str, Form(max_length=5)] = "17:00",
     days: Annotated[list[int] | None, Form()] = None,
+    calendar: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    record = changes.plan_for_interview(
+    data = await _upload(calendar, "calendar")
+    busy = (
+        await run_in_threadpool(
+            uploads.busy_from_calendar,
+            data,
+            now=request.app.state.clock(),
+            zone_name=scope.user.timezone,
+        )
+        if data
+        else []
+    )
+    record = await run_in_threadpool(
+        changes.plan_for_interview,
         session,
         workspace_id=scope.id,
         interview_id=interview_id,
@@ -102,6 +147,7 @@ def make_plan(
         language=language_choice or None,
         working_days=days or [1, 2, 3, 4, 5],
         hours=(hours_start, hours_end),
+        busy=busy,
     )
     return redirect(f"/w/{scope.id}/plans/{record.id}")
 

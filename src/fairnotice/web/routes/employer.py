@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from fairnotice.errors import BadInput
+from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import changes, filling, offers, records
+from fairnotice.operations import changes, filling, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
-from fairnotice.operations.schemas import CandidateCreate, PositionCreate
-from fairnotice.store.tables import Candidate, Interview, Offer, Position
+from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
+from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import interview_from_form, text_fields
 
@@ -78,10 +80,13 @@ async def add_candidate(
     fields = ("name", "email", "phone", "language", "salutation", "timezone", "round")
     raw: dict[str, Any] = {k: form[k] for k in fields if form.get(k)}
     raw["position_id"] = position_id
-    from fairnotice.io import validate
 
-    records.scoped(session, Position, scope.id, position_id)
-    records.create_candidate(session, workspace_id=scope.id, data=validate(CandidateCreate, raw))
+    def work() -> None:
+        records.scoped(session, Position, scope.id, position_id)
+        data = validate(CandidateCreate, raw)
+        records.create_candidate(session, workspace_id=scope.id, data=data)
+
+    await run_in_threadpool(work)
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
@@ -89,10 +94,10 @@ async def add_candidate(
 async def import_candidates(
     request: Request, scope: InScope, session: Db, position_id: int
 ) -> Response:
-    records.scoped(session, Position, scope.id, position_id)
+    await run_in_threadpool(records.scoped, session, Position, scope.id, position_id)
     form = await request.form()
     upload = form.get("file")
-    if not isinstance(upload, UploadFile):
+    if not isinstance(upload, StarletteUpload):
         raise BadInput([("file", "choose a CSV file")])
     try:
         data = await upload.read(MAX_UPLOAD + 1)
@@ -104,8 +109,48 @@ async def import_candidates(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput([("file", "not UTF-8 text")]) from None
-    records.import_candidates(session, workspace_id=scope.id, position_id=position_id, text=text)
+    await run_in_threadpool(
+        records.import_candidates,
+        session,
+        workspace_id=scope.id,
+        position_id=position_id,
+        text=text,
+    )
     return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+@router.post("/w/{ws}/calendars")
+async def upload_calendar(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    owner_email: Annotated[str, Form(max_length=320)],
+    back: Annotated[str, Form(max_length=300)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """An interviewer's calendar: its busy time is kept, the file itself is not."""
+    if file is None or not file.filename:
+        raise BadInput([("file", "choose a calendar (.ics)")])
+    try:
+        data = await file.read(uploads.MAX_UPLOAD + 1)
+    finally:
+        await file.close()
+    if len(data) > uploads.MAX_UPLOAD:
+        raise BadInput([("file", "larger than 1 MiB")])
+    email = validate(Person, {"name": owner_email, "email": owner_email}).email
+    busy = await run_in_threadpool(
+        uploads.busy_from_calendar,
+        data,
+        now=request.app.state.clock(),
+        zone_name=scope.user.timezone,
+    )
+
+    def work() -> None:
+        session.add(BusyCalendar(workspace_id=scope.id, owner_email=email, busy=busy))
+
+    await run_in_threadpool(work)
+    target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}"
+    return redirect(target)
 
 
 @router.post("/w/{ws}/positions/{position_id}/interviews")
@@ -113,22 +158,29 @@ async def schedule_interview(
     request: Request, scope: InScope, session: Db, position_id: int
 ) -> Response:
     form = text_fields(await request.form())
-    position = records.scoped(session, Position, scope.id, position_id)
-    candidate_id = int(form.get("candidate_id") or 0)
-    candidate = records.scoped(session, Candidate, scope.id, candidate_id)
-    form.update(
-        position=position.title,
-        company=position.company,
-        contact_name=candidate.name,
-        contact_email=candidate.email,
-        contact_phone=candidate.phone or "",
-        contact_salutation=candidate.salutation or "",
-        position_id=str(position.id),
-        round=str(candidate.round),
-    )
-    data = interview_from_form(form)
-    data.contact.timezone = candidate.timezone
-    records.create_interview(session, workspace_id=scope.id, data=data)
+
+    def work() -> None:
+        position = records.scoped(session, Position, scope.id, position_id)
+        candidate_id = (
+            int(form.get("candidate_id") or 0) if form.get("candidate_id", "").isdigit() else 0
+        )
+        candidate = records.scoped(session, Candidate, scope.id, candidate_id)
+        form.update(
+            position=position.title,
+            company=position.company,
+            contact_name=candidate.name,
+            contact_email=candidate.email,
+            contact_phone=candidate.phone or "",
+            contact_salutation=candidate.salutation or "",
+            position_id=str(position.id),
+            candidate_id=str(candidate.id),
+            round=str(candidate.round),
+        )
+        data = interview_from_form(form)
+        data.contact.timezone = candidate.timezone
+        records.create_interview(session, workspace_id=scope.id, data=data)
+
+    await run_in_threadpool(work)
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 

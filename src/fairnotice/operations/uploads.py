@@ -1,0 +1,81 @@
+"""Files users upload to the web app: invitations (.ics/.eml) and calendars (busy time).
+
+Uploads arrive as bytes and are parsed in memory with the calendar core; nothing here
+opens a path or a URL that a user named (the CLI may read files and CalDAV; the web
+app may not, or a request could read the server's disk or reach its network).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fairnotice.calendar import expand, parse
+from fairnotice.calendar.invite import ImportedInterview, import_invitation
+from fairnotice.errors import BadInput
+from fairnotice.io import validate
+from fairnotice.model import Situation, zone
+from fairnotice.operations.schemas import InterviewCreate
+
+MAX_UPLOAD = parse.DEFAULT_MAX_BYTES
+WINDOW_BEFORE = timedelta(days=1)
+WINDOW_AFTER = timedelta(days=92)
+
+
+def read_invitation(data: bytes, *, label: str = "file") -> ImportedInterview:
+    return import_invitation(data, label=label, max_bytes=MAX_UPLOAD)
+
+
+def interview_from_invitation(
+    data: bytes, *, me_email: str, label: str = "file"
+) -> InterviewCreate:
+    """The stored-interview input for an invitation: its organiser becomes the contact."""
+    found = read_invitation(data, label=label)
+    contact = found.organizer
+    if contact is None or contact.email.lower() == me_email.lower():
+        others = [a for a in found.attendees if a.email.lower() != me_email.lower()]
+        contact = others[0] if others else contact
+    if contact is None:
+        raise BadInput([(label, "the invitation names no organiser to contact")])
+    raw: dict[str, Any] = found.model_dump(mode="json", exclude={"organizer", "attendees"})
+    raw["contact"] = {
+        "name": contact.name or contact.email.split("@")[0],
+        "email": contact.email,
+        "timezone": found.timezone,
+    }
+    raw["interviewers"] = [
+        {"name": a.name or a.email, "email": a.email}
+        for a in found.attendees
+        if a.email.lower() != me_email.lower()
+    ][:20]
+    return validate(InterviewCreate, raw)
+
+
+def busy_from_calendar(
+    data: bytes, *, now: datetime, zone_name: str, label: str = "calendar"
+) -> list[dict[str, str]]:
+    """Busy periods of an uploaded calendar from a day ago to three months ahead."""
+    found = parse.calendars(data, label=label, max_bytes=MAX_UPLOAD)
+    intervals = expand.busy_intervals(
+        found,
+        start=now - WINDOW_BEFORE,
+        end=now + WINDOW_AFTER,
+        floating=zone(zone_name),
+        label=label,
+    )
+    return [{"start": s.isoformat(), "end": e.isoformat()} for s, e in intervals]
+
+
+def without_server_calendars(situation: Situation) -> Situation:
+    """Situations from the web may not name calendars by path or URL: refuse them."""
+    if situation.availability is not None and situation.availability.calendars:
+        raise BadInput(
+            [
+                (
+                    "availability.calendars",
+                    "not accepted over HTTP: send busy periods, or "
+                    "store a calendar (POST /api/v1/calendars) and ask /api/v1/slots",
+                )
+            ]
+        )
+    return situation
