@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench clean js-deps
 
 install: $(STAMP)
 
@@ -24,7 +24,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+# ical.js (the parser Thunderbird uses) checks every ICS we emit; installed locally, untracked.
+JS := tests/calendar/js
+js-deps: $(JS)/node_modules/.installed
+
+$(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pytest: install js-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

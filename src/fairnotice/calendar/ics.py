@@ -21,7 +21,7 @@ from fairnotice.model import CalendarMethod
 
 PRODID = "-//fairnotice//fairnotice 0.1//EN"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u0085]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u0085\ud800-\udfff]")
 _LINEBREAKS = re.compile(r"\r\n|\r|\n")
 
 
@@ -31,8 +31,10 @@ def clean_text(value: str) -> str:
 
 
 def clean_param(value: str) -> str:
-    """A parameter value (CN): one line, no controls, no double quotes."""
-    return _CONTROL.sub("", _LINEBREAKS.sub(" ", value)).replace('"', "'").strip()
+    """A parameter value (CN): one line, no controls, no double quotes, no backslashes
+    (parameter values have no escapes, yet parsers read a backslash before ';' as one)."""
+    text = _CONTROL.sub("", _LINEBREAKS.sub(" ", value))
+    return text.replace('"', "'").replace("\\", "/").strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +156,56 @@ def counter(
     return _calendar(CalendarMethod.COUNTER, moved, event)
 
 
-def reply_declined(
-    facts: EventFacts, *, attendee: Party, comment: str | None, dtstamp: datetime
+def reschedule(facts: EventFacts, *, start: datetime, end: datetime, dtstamp: datetime) -> str:
+    """METHOD:REQUEST moving the interview: same UID, SEQUENCE one higher (RFC 5546 2.1.4),
+    so every client replaces the old time instead of adding a second event (K2)."""
+    moved = replace(facts, start=start, end=end, sequence=facts.sequence + 1)
+    return request(moved, dtstamp=dtstamp)
+
+
+def reply(
+    facts: EventFacts,
+    *,
+    attendee: Party,
+    partstat: str,
+    comment: str | None,
+    dtstamp: datetime,
 ) -> str:
-    """METHOD:REPLY with the attendee's PARTSTAT=DECLINED (a withdrawal)."""
+    """METHOD:REPLY: exactly one ATTENDEE, the one answering, with its PARTSTAT."""
+    if partstat not in ("ACCEPTED", "DECLINED", "TENTATIVE"):
+        raise ValueError(f"partstat: {partstat!r} is not ACCEPTED, DECLINED or TENTATIVE")
     event = _base_event(facts, dtstamp=dtstamp, sequence=facts.sequence)
     address = _address(attendee)
-    address.params["PARTSTAT"] = "DECLINED"
+    address.params["PARTSTAT"] = partstat
     event.add("attendee", address)
     if comment:
         event.add("comment", vText(clean_text(comment)))
     return _calendar(CalendarMethod.REPLY, facts, event)
+
+
+def reply_declined(
+    facts: EventFacts, *, attendee: Party, comment: str | None, dtstamp: datetime
+) -> str:
+    """METHOD:REPLY with the attendee's PARTSTAT=DECLINED (a withdrawal)."""
+    return reply(facts, attendee=attendee, partstat="DECLINED", comment=comment, dtstamp=dtstamp)
+
+
+def decline_counter(facts: EventFacts, *, comment: str | None, dtstamp: datetime) -> str:
+    """METHOD:DECLINECOUNTER: the organizer keeps the time an attendee's COUNTER proposed.
+
+    Only UID, DTSTAMP, ORGANIZER and COMMENT: libical's iTIP restriction table (which
+    Evolution and other libical clients enforce) allows no ATTENDEE, DTSTART, SEQUENCE or
+    SUMMARY here, and the UID alone tells every client which event the answer is about.
+    """
+    event = Event()
+    event.add("uid", clean_param(facts.uid))
+    event.add("dtstamp", dtstamp.astimezone(UTC))
+    event.add("organizer", _address(facts.organizer))
+    if comment:
+        event.add("comment", vText(clean_text(comment)))
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", CalendarMethod.DECLINECOUNTER.value)
+    cal.add_component(event)
+    return str(cal.to_ical().decode("utf-8"))

@@ -1,0 +1,1 @@
+"""Mail adapter: iMIP messages (mime.py); transport and outbox live beside it."""
