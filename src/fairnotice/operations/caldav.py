@@ -68,6 +68,7 @@ def fetch(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
+        exc.close()
         raise BadInput([(clean, f"the CalDAV server answered {exc.code} {exc.reason}")]) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise BadInput([(clean, f"cannot reach the CalDAV server: {exc}")]) from None
