@@ -15,7 +15,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,6 +105,19 @@ def _install_errors(app: FastAPI) -> None:
             return JSONResponse(_problems_body(problems), status_code=422)
         return render(request, "error.html", {"status": 422, "problems": problems}, status=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # name every method the path has, not just the first route's
+            path = request.url.path
+            methods = {m for regex, ms in app.state.route_methods if regex.match(path) for m in ms}
+            headers["Allow"] = ", ".join(sorted(methods))
+        if _wants_json(request) or exc.status_code not in (403, 404, 405):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
+            )
+        return render(request, "error.html", {"status": exc.status_code}, status=exc.status_code)
+
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
@@ -137,8 +152,15 @@ def create_app(
     from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick
 
     app.include_router(api.health)
-    for module in (api, api_crud, auth, candidate, employer, pick):
+    modules = (api, api_crud, auth, candidate, employer, pick)
+    for module in modules:
         app.include_router(module.router)
+    app.state.route_methods = [
+        (route.path_regex, route.methods)
+        for module in modules
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+    ]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,

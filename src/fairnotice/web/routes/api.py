@@ -13,11 +13,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
+from fairnotice.calendar.invite import ImportedInterview
 from fairnotice.calendar.slots import Hours, free_slots
 from fairnotice.errors import BadInput
 from fairnotice.model import (
     ClockTime,
+    Findings,
+    Intent,
     Period,
     Plan,
     Situation,
@@ -29,6 +33,7 @@ from fairnotice.model import (
 )
 from fairnotice.operations import accounts
 from fairnotice.operations.planning import plan_change
+from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
 from fairnotice.store.tables import BusyCalendar
 from fairnotice.web.deps import Db
 
@@ -54,6 +59,7 @@ def caller(
 
 Authed = Annotated[Caller, Depends(caller)]
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be read (not UTF-8 JSON)"},
     401: {"description": "No or unknown bearer token"},
     422: {"description": "Bad input; `detail[].field` names the field"},
 }
@@ -74,6 +80,7 @@ def health_check() -> Health:
 @router.post("/plan", response_model=Plan)
 def plan(situation: Situation, request: Request, _: Authed) -> Plan:
     """The contract's plan for a situation (same as `fairnotice plan --json`)."""
+    without_server_calendars(situation)
     try:
         return plan_change(situation=situation, clock=request.app.state.clock)
     except (OverflowError, ValueError) as exc:  # dates at the edge of the calendar
@@ -153,3 +160,52 @@ def slots(query: SlotsQuery, request: Request, session: Db, who: Authed) -> list
         count=query.count,
     )
     return [Slot(start=s.astimezone(tz), end=e.astimezone(tz)) for s, e in found]
+
+
+class ReviewRequest(Strict):
+    """POST /api/v1/review: a draft the user wrote, optionally with its situation."""
+
+    draft: str = Field(min_length=1, max_length=100_000)
+    situation: Situation | None = None
+    intent: Intent | None = None
+
+
+@router.post("/review", response_model=Findings)
+def review(body: ReviewRequest, request: Request, _: Authed) -> Findings:
+    """The contract's findings on a draft (same as `fairnotice review --json`)."""
+    from fairnotice.operations.reviewing import draft_text, review_draft
+
+    if body.situation is not None:
+        without_server_calendars(body.situation)
+    return review_draft(
+        text=draft_text(body.draft),
+        situation=body.situation,
+        intent=body.intent.value if body.intent else None,
+        clock=request.app.state.clock,
+    )
+
+
+INVITATION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The invitation itself: an .ics file, or an .eml that carries one.",
+        "content": {
+            "text/calendar": {"schema": {"type": "string"}},
+            "message/rfc822": {"schema": {"type": "string"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post("/import", response_model=ImportedInterview, openapi_extra=INVITATION_BODY)
+async def import_invitation(request: Request, _: Authed) -> ImportedInterview:
+    """The contract's interview for an invitation (same as `fairnotice import --json`)."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > MAX_UPLOAD:
+            raise BadInput([("body", "larger than 1 MiB")])
+    if not data:
+        raise BadInput([("body", "send the invitation (.ics or .eml) as the request body")])
+    return await run_in_threadpool(read_invitation, bytes(data), label="body")

@@ -12,8 +12,8 @@ from pydantic import Field
 from sqlalchemy import select
 
 from fairnotice.errors import NotFound
-from fairnotice.model import Email, Period, Strict
-from fairnotice.operations import offers, records
+from fairnotice.model import Email, Period, Strict, ZoneName
+from fairnotice.operations import offers, records, uploads
 from fairnotice.operations.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -194,8 +194,12 @@ def withdraw_offer(item: Id, session: Db, who: Authed) -> Response:
 
 
 class CalendarCreate(Strict):
+    """Busy time of one person: periods, and/or an iCalendar text expanded here."""
+
     owner_email: Email
     busy: list[Period] = Field(default_factory=list, max_length=10_000)
+    ics: str | None = Field(default=None, max_length=1_000_000)
+    timezone: ZoneName = "UTC"
 
 
 class CalendarPublic(Strict):
@@ -205,12 +209,21 @@ class CalendarPublic(Strict):
 
 
 @router.post("/calendars", response_model=CalendarPublic, status_code=201, tags=["calendars"])
-def store_calendar(data: CalendarCreate, session: Db, who: Authed) -> CalendarPublic:
-    row = BusyCalendar(
-        workspace_id=who.workspace_id,
-        owner_email=data.owner_email,
-        busy=[p.model_dump(mode="json") for p in data.busy],
-    )
+def store_calendar(
+    data: CalendarCreate, request: Request, session: Db, who: Authed
+) -> CalendarPublic:
+    """Store busy time for offers and /api/v1/slots (the calendar text itself is not kept)."""
+    busy = [p.model_dump(mode="json") for p in data.busy]
+    if data.ics:
+        busy += uploads.busy_from_calendar(
+            data.ics.encode("utf-8"),
+            now=request.app.state.clock(),
+            zone_name=data.timezone,
+            label="ics",
+        )
+    row = BusyCalendar(workspace_id=who.workspace_id, owner_email=data.owner_email, busy=busy)
     session.add(row)
     session.flush()
-    return CalendarPublic(id=row.id, owner_email=row.owner_email, busy=data.busy)
+    return CalendarPublic(
+        id=row.id, owner_email=row.owner_email, busy=[Period.model_validate(b) for b in busy]
+    )
