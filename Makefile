@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench clean js-deps
+.PHONY: install run test lint typecheck pytest bench clean js-deps web-deps messages
 
 install: $(STAMP)
 
@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The web app on SQLite in ./var (FAIRNOTICE_DATABASE_URL for PostgreSQL).
 run: install
-	$(BIN)/fairnotice plan examples/candidate-reschedule-de.json
+	@echo "fairnotice: open http://127.0.0.1:8000 and create an account at http://127.0.0.1:8000/signup"
+	@echo "  (the first sign-up is yours; an organisation for the employer side is made under Account)"
+	$(BIN)/fairnotice serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -32,7 +35,21 @@ $(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
 	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-pytest: install js-deps
+# axe-core (accessibility checks injected by the browser tests); local, untracked.
+WEBJS := tests/web/js
+web-deps: $(WEBJS)/node_modules/.installed
+
+$(WEBJS)/node_modules/.installed: $(WEBJS)/package.json $(WEBJS)/package-lock.json
+	cd $(WEBJS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# UI translations: extract the templates' strings and update the de/sv catalogs.
+LOCALES := src/fairnotice/web/locale
+messages: install
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -o $(LOCALES)/messages.pot --no-location --omit-header src/fairnotice/web
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --omit-header
+
+pytest: install js-deps web-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
