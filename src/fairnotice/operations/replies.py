@@ -1,0 +1,258 @@
+"""A reply arrives (IMAP poll, uploaded or pasted .eml): match it to what we sent, read
+the times it proposes, check them against the user's busy time, close "call if no reply".
+
+Matching is by In-Reply-To/References against the Message-IDs fairnotice gave its own
+messages; nothing else (subject lines, senders) is trusted. The same reply seen twice
+(re-polled, uploaded again) is recorded once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Literal, cast
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairnotice.errors import BadInput
+from fairnotice.mail.proposals import read_proposals
+from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
+from fairnotice.operations.planning import system_now
+from fairnotice.store.session import transaction
+from fairnotice.store.tables import (
+    BusyCalendar,
+    Mailbox,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    ReplyRecord,
+)
+
+POLL_EVERY = timedelta(seconds=60)
+TlsMode = Literal["none", "starttls", "tls"]
+
+
+def _busy(
+    session: Session, record: PlanRecord | None, workspace_id: int
+) -> list[tuple[datetime, datetime]]:
+    """The user's busy periods: the plan's own and their stored calendars."""
+    periods: list[tuple[datetime, datetime]] = []
+    situation: dict[str, Any] = record.situation if record else {}
+    for item in (situation.get("availability") or {}).get("busy", []):
+        periods.append((datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])))
+    me = (situation.get("me") or {}).get("email")
+    if me:
+        for calendar in session.scalars(
+            select(BusyCalendar).where(
+                BusyCalendar.workspace_id == workspace_id, BusyCalendar.owner_email == me
+            )
+        ):
+            for item in calendar.busy:
+                periods.append(
+                    (datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"]))
+                )
+    return periods
+
+
+def checked(
+    starts: list[tuple[datetime, str]],
+    *,
+    duration: timedelta,
+    busy: list[tuple[datetime, datetime]],
+) -> list[dict[str, Any]]:
+    """Each proposed time with 'free' or the busy periods it clashes with."""
+    out = []
+    for start, words in starts:
+        end = start + duration
+        clashes = [(a, b) for a, b in busy if a < end and start < b]
+        out.append(
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "text": words,
+                "free": not clashes,
+                "clashes": [{"start": a.isoformat(), "end": b.isoformat()} for a, b in clashes],
+            }
+        )
+    return out
+
+
+def _thread_facts(record: PlanRecord | None, row: OutboxMessage) -> tuple[str, str, timedelta]:
+    """Language, zone and interview length of the thread the reply belongs to."""
+    situation: dict[str, Any] = record.situation if record else {}
+    interview = situation.get("interview") or {}
+    zone = interview.get("timezone") or (situation.get("me") or {}).get("timezone") or "UTC"
+    duration = timedelta(hours=1)
+    if interview.get("start") and interview.get("end"):
+        length = datetime.fromisoformat(interview["end"]) - datetime.fromisoformat(
+            interview["start"]
+        )
+        if timedelta(0) < length <= timedelta(hours=24):
+            duration = length
+    return row.language, zone, duration
+
+
+def record_reply(
+    session: Session,
+    *,
+    raw: bytes,
+    source: str,
+    now: datetime,
+    workspace_id: int | None = None,
+) -> tuple[ReplyRecord, bool] | None:
+    """Match, read and keep one reply: (the record, whether it is new), or None when it
+    answers nothing fairnotice sent."""
+    try:
+        incoming = read_message(raw)
+    except ValueError as exc:
+        raise BadInput([("message", str(exc))]) from None
+    if not incoming.refers_to:
+        return None
+    query = select(OutboxMessage).where(OutboxMessage.message_id.in_(incoming.refers_to))
+    if workspace_id is not None:
+        query = query.where(OutboxMessage.workspace_id == workspace_id)
+    row = session.scalars(query.limit(1)).first()
+    if row is None:
+        return None
+    own_id = incoming.message_id or f"<none-{hash(raw) & 0xFFFFFFFF:x}@{source}>"
+    existing = session.scalar(
+        select(ReplyRecord).where(
+            ReplyRecord.workspace_id == row.workspace_id, ReplyRecord.message_id == own_id
+        )
+    )
+    if existing is not None:
+        return existing, False
+    record = session.get(PlanRecord, row.plan_id) if row.plan_id else None
+    language, zone, duration = _thread_facts(record, row)
+    written = incoming.written or now
+    found = read_proposals(incoming.text, language=language, zone=zone, written=written)
+    proposals = checked(
+        [(p.start, p.text) for p in found],
+        duration=duration,
+        busy=_busy(session, record, row.workspace_id),
+    )
+    reply = ReplyRecord(
+        workspace_id=row.workspace_id,
+        outbox_id=row.id,
+        plan_id=row.plan_id,
+        message_id=own_id[:300],
+        sender=incoming.sender[:320],
+        subject=incoming.subject,
+        language=language,
+        text=incoming.text,
+        proposals=proposals,
+        source=source,
+        received_at=now,
+    )
+    session.add(reply)
+    if row.plan_id is not None:
+        for step in session.scalars(
+            select(PlanStep).where(
+                PlanStep.plan_id == row.plan_id,
+                PlanStep.condition == "no_reply",
+                PlanStep.state == "open",
+            )
+        ):
+            step.state, step.outcome, step.done_at = "done", "replied", now
+    session.flush()
+    return reply, True
+
+
+def connect_mailbox(
+    session: Session,
+    *,
+    workspace_id: int,
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    tls: str = "tls",
+    folder: str = "INBOX",
+) -> Mailbox:
+    if tls not in ("none", "starttls", "tls"):
+        raise BadInput([("tls", "one of none, starttls, tls")])
+    if not host or not username:
+        raise BadInput([("host" if not host else "username", "required")])
+    box = Mailbox(
+        workspace_id=workspace_id,
+        host=host,
+        port=port,
+        tls=tls,
+        username=username,
+        password=password,
+        folder=folder,
+        last_uid=0,
+    )
+    session.add(box)
+    session.flush()
+    return box
+
+
+def poll_mailboxes(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime] = system_now,
+    stop: threading.Event | None = None,
+    every: timedelta = POLL_EVERY,
+    account: Callable[[Mailbox], ImapAccount] | None = None,
+) -> int:
+    """Poll each mailbox not polled within `every`; how many replies were recorded.
+
+    A mailbox is taken with SKIP LOCKED and its `polled_at` moved first, so two workers
+    do not poll it at once; a failing server is written down and tried next round.
+    """
+    recorded = 0
+    now = clock()
+    with transaction(sessions, write=True) as session:
+        boxes = list(
+            session.scalars(
+                select(Mailbox)
+                .where((Mailbox.polled_at.is_(None)) | (Mailbox.polled_at <= now - every))
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for box in boxes:
+            box.polled_at = now
+        todo = [(b.id, (account or _account)(b), b.uidvalidity, b.last_uid) for b in boxes]
+    for box_id, imap, validity, last_uid in todo:
+        if stop is not None and stop.is_set():
+            break
+        try:
+            current, newest, messages = fetch_new(imap, uidvalidity=validity, last_uid=last_uid)
+        except Exception as exc:  # imaplib, ssl and sockets each raise their own kinds
+            with transaction(sessions, write=True) as session:
+                failed = session.get(Mailbox, box_id)
+                if failed is not None:
+                    failed.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            continue
+        with transaction(sessions, write=True) as session:
+            polled = session.get(Mailbox, box_id)
+            if polled is None:
+                continue
+            for _uid, raw in messages:
+                try:
+                    with session.begin_nested():
+                        found = record_reply(
+                            session, raw=raw, source="imap", now=clock(),
+                            workspace_id=polled.workspace_id,
+                        )  # fmt: skip
+                    recorded += 1 if found is not None and found[1] else 0
+                except (BadInput, IntegrityError):
+                    continue
+            polled.uidvalidity, polled.last_uid, polled.last_error = current, newest, None
+    return recorded
+
+
+def _account(box: Mailbox) -> ImapAccount:
+    tls = box.tls if box.tls in ("none", "starttls", "tls") else "tls"
+    return ImapAccount(
+        host=box.host,
+        port=box.port,
+        username=box.username,
+        password=box.password,
+        tls=cast(TlsMode, tls),
+        folder=box.folder,
+    )

@@ -1,0 +1,218 @@
+"""send_plan: a situation planned, kept, and its emails queued in one transaction.
+
+Every email step without a condition becomes an outbox row due when its step is (`now`
+for the first with `--now`), with a Message-ID fixed here, a deadline after which it
+must not go out, and the interview it is about, so a later change to that interview
+voids it. Conditional steps stay plan steps: the worker turns "call if no reply" into a
+reminder (operations/delivery.py), and the after-agreement note is drafted on agreement.
+Rows are written in bulk with a progress callback: thousands of candidates in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from fairnotice.mail.outgoing import new_message_id
+from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
+from fairnotice.model import Interview as InterviewFacts
+from fairnotice.operations.changes import store_plan
+from fairnotice.operations.planning import plan_change, system_now
+from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage, Workspace
+
+CLI_WORKSPACE = "fairnotice CLI"
+ENDING = {Intent.withdraw, Intent.cancel, Intent.position_filled}
+MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
+CHUNK = 500
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Queued:
+    plan_id: int
+    messages: int
+    first_due: datetime | None
+
+
+def local_workspace(session: Session) -> int:
+    """The workspace the CLI works in (created on first use)."""
+    found = session.scalar(select(Workspace.id).where(Workspace.name == CLI_WORKSPACE).limit(1))
+    if found is not None:
+        return int(found)
+    row = Workspace(kind="personal", name=CLI_WORKSPACE)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def deadline_for(facts: InterviewFacts | None, plan: Plan, now: datetime) -> datetime | None:
+    """When a message about `facts` stops making sense: at the interview's start, or a few
+    days after `now` for a plan about a missed one (T4 still asks for a new date); none
+    without an interview."""
+    if facts is None:
+        return None
+    if plan.urgency is Urgency.missed:
+        return max(now, facts.end) + MISSED_GRACE
+    return facts.start
+
+
+def _interview_row(
+    session: Session, workspace_id: int, facts: InterviewFacts, ends: bool
+) -> Interview | None:
+    """The stored interview with this UID (created on first sight); an ending intent
+    cancels it and raises its SEQUENCE, which voids every row queued for it before."""
+    if not facts.uid:
+        return None
+    row = session.scalar(
+        select(Interview).where(Interview.workspace_id == workspace_id, Interview.uid == facts.uid)
+    )
+    if row is None:
+        row = Interview(
+            workspace_id=workspace_id,
+            position=facts.position,
+            company=facts.company,
+            start=facts.start,
+            end=facts.end,
+            timezone=facts.timezone,
+            location=facts.location,
+            video_url=facts.video_url,
+            round=facts.round,
+            uid=facts.uid,
+            sequence=facts.sequence,
+        )
+        session.add(row)
+        session.flush()
+    if ends and row.status != "cancelled":
+        row.status = "cancelled"
+        row.sequence = max(row.sequence, facts.sequence) + 1
+        session.flush()
+        void_queued(session, interview_id=row.id, below=row.sequence, why="interview ended")
+    return row
+
+
+def void_queued(session: Session, *, interview_id: int, below: int, why: str) -> int:
+    """Cancel rows still waiting for an interview whose SEQUENCE has moved past theirs."""
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.interview_id == interview_id,
+                OutboxMessage.state.in_(("pending", "draft")),
+                OutboxMessage.interview_sequence < below,
+            )
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(state="cancelled", last_error=why)
+    )
+    now = system_now()
+    session.execute(
+        insert(OutboxEvent),
+        [{"outbox_id": i, "at": now, "state": "cancelled", "detail": why} for i in ids],
+    )
+    return len(ids)
+
+
+def _rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    situation: Situation,
+    plan: Plan,
+    plan_id: int,
+    now: datetime,
+    first_now: bool,
+) -> list[dict[str, Any]]:
+    by_id = {m.id: m for m in plan.messages}
+    by_email = {c.email: c for c in situation.candidates}
+    ends = situation.intent in ENDING
+    rows: list[dict[str, Any]] = []
+    for step in plan.steps:
+        if step.action is not Action.send or step.channel is not ChannelKind.email:
+            continue
+        if step.condition is not None or step.message not in by_id:
+            continue
+        message: Message = by_id[step.message]
+        candidate = by_email.get(message.to)
+        facts = candidate.interview if candidate else situation.interview
+        if candidate is not None and candidate.interview is None:
+            facts = None  # told the position is filled; no interview of theirs to miss
+        interview = _interview_row(session, workspace_id, facts, ends) if facts else None
+        due = now if first_now and not rows else step.due
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": message.kind.value,
+                "recipient": message.to,
+                "recipient_name": message.recipient
+                or (candidate.name if candidate else situation.counterpart.name),
+                "sender_name": situation.me.name,
+                "reply_to": situation.me.email,
+                "subject": message.subject or "",
+                "body": message.body,
+                "language": message.language.value,
+                "calendar_method": message.calendar.method.value
+                if message.calendar and message.calendar.method
+                else None,
+                "calendar_ics": message.calendar.ics if message.calendar else None,
+                "due": due,
+                "state": "pending",
+                "reference": f"plan:{plan_id}",
+                "plan_id": plan_id,
+                "message_id": new_message_id(situation.me.email),
+                "deadline": deadline_for(facts, plan, now),
+                "interview_id": interview.id if interview else None,
+                "interview_sequence": interview.sequence if interview else None,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def send_plan(
+    session: Session,
+    *,
+    situation: Situation,
+    workspace_id: int,
+    first_now: bool = False,
+    clock: Callable[[], datetime] = system_now,
+    progress: Progress | None = None,
+    plan: Plan | None = None,
+) -> Queued:
+    """Plan `situation` (unless its `plan` is given), keep the plan and its steps, queue
+    its emails; all in the caller's one transaction."""
+    now = clock()
+    plan = plan or plan_change(situation=situation, clock=clock)
+    record = store_plan(
+        session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
+    )
+    rows = _rows(
+        session,
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=record.id,
+        now=now,
+        first_now=first_now,
+    )
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        ids = session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), chunk).all()
+        session.execute(
+            insert(OutboxEvent),
+            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in ids],
+        )
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    first = min((r["due"] for r in rows), default=None)
+    return Queued(plan_id=record.id, messages=len(rows), first_due=first)
