@@ -9,9 +9,15 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.settings import Settings
 
 app = typer.Typer(
     name="fairnotice",
@@ -234,6 +240,169 @@ def db_upgrade_command(
     settings = Settings()
     upgrade(settings.database, revision)
     sys.stdout.write(f"database at {_safe_url(settings.database)} is at {revision}\n")
+
+
+def _settings() -> tuple[Settings, DeliverySettings]:
+    """Settings and delivery settings from the environment; bad values exit 2, named."""
+    from pydantic import ValidationError
+
+    from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.settings import Settings
+
+    try:
+        return Settings(), DeliverySettings()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        prefix = "FAIRNOTICE_DELIVERY_" if exc.title == "DeliverySettings" else "FAIRNOTICE_"
+        name = prefix + "_".join(str(x) for x in first["loc"]).upper()
+        raise _fail(f"{name}: {first['msg']}") from None
+
+
+@app.command("send")
+def send_command(
+    file: Annotated[str, typer.Argument(help="A situation as JSON ('-' reads stdin).")],
+    now: Annotated[bool, typer.Option("--now", help="The first message is due at once.")] = False,
+) -> None:
+    """Plan a situation and put its messages in the outbox, each due as its step says."""
+    from rich.progress import Progress
+
+    from fairnotice.errors import BadInput
+    from fairnotice.io import parse_model, read_text
+    from fairnotice.model import Situation
+    from fairnotice.operations.delivery import relay
+    from fairnotice.operations.planning import plan_change
+    from fairnotice.operations.sending import local_workspace, send_plan
+    from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
+
+    _cache_templates()
+    settings, delivery = _settings()
+    try:
+        situation = parse_model(Situation, read_text(file))
+        plan = plan_change(situation=situation)
+        has_relay = relay(settings, delivery) is not None
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    upgrade(settings.database)
+    engine = make_engine(settings.database)
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("queueing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with transaction(session_factory(engine), write=True) as session:
+            queued = send_plan(
+                session,
+                situation=situation,
+                plan=plan,
+                workspace_id=local_workspace(session),
+                first_now=now,
+                progress=advance,
+            )
+    engine.dispose()
+    first = queued.first_due.isoformat() if queued.first_due else "-"
+    sys.stdout.write(
+        f"queued {queued.messages} message(s) from plan {queued.plan_id}; first due {first}\n"
+    )
+    if not has_relay:
+        sys.stdout.write(
+            "no relay configured (FAIRNOTICE_SMTP_HOST): the messages wait in the outbox; "
+            "`fairnotice outbox --eml ID` gives each as a file to send yourself\n"
+        )
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command("outbox")
+def outbox_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outbox as JSON.")] = False,
+    eml: Annotated[
+        int | None, typer.Option("--eml", help="Print message ID as an .eml file.")
+    ] = None,
+    mark_sent: Annotated[
+        int | None, typer.Option("--mark-sent", help="Message ID was sent by hand.")
+    ] = None,
+    release: Annotated[
+        int | None, typer.Option("--release", help="Release draft ID for delivery.")
+    ] = None,
+) -> None:
+    """List the outbox: each message's recipient, subject, due time and state."""
+    from fairnotice.errors import BadInput, NotFound
+    from fairnotice.operations import delivery as ops
+    from fairnotice.operations.planning import system_now
+    from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
+
+    settings, _ = _settings()
+    upgrade(settings.database)
+    engine = make_engine(settings.database)
+    sessions = session_factory(engine)
+    try:
+        with transaction(sessions, write=True) as session:
+            now = system_now()
+            if eml is not None:
+                sys.stdout.buffer.write(ops.as_eml(session, row_id=eml, workspace_id=None, now=now))
+                return
+            if mark_sent is not None:
+                ops.mark_sent(session, row_id=mark_sent, now=now, workspace_id=None)
+            if release is not None:
+                ops.release(session, row_id=release, now=now, workspace_id=None)
+            rows = ops.listing(session)
+    except NotFound as exc:
+        raise _fail(f"id: {exc} not found") from None
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for row in rows:
+        line = f"{row['id']:>6}  {row['state']:<9} {row['due']}  {row['to']}  {row['subject']}"
+        if row["last_error"]:
+            line += f"\n        {row['last_error']}"
+        sys.stdout.write(line + "\n")
+
+
+@app.command("worker")
+def worker_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit.")
+    ] = False,
+) -> None:
+    """Deliver what is due in the outbox and fire due follow-ups (and poll reply mailboxes)."""
+    import threading
+
+    from fairnotice.errors import BadInput
+    from fairnotice.operations.delivery import relay
+    from fairnotice.store.session import make_engine, session_factory, upgrade
+    from fairnotice.worker import install_signals, log_round, run
+
+    settings, delivery = _settings()
+    try:
+        has_relay = relay(settings, delivery) is not None
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    if not has_relay:
+        sys.stderr.write(
+            "fairnotice worker: no relay configured (FAIRNOTICE_SMTP_HOST); mail waits in the "
+            "outbox, follow-ups and replies still run\n"
+        )
+    upgrade(settings.database)
+    engine = make_engine(settings.database)
+    stop = threading.Event()
+    install_signals(stop)
+    try:
+        total = run(
+            session_factory(engine), settings, delivery, once=once, stop=stop, report=log_round
+        )
+    finally:
+        engine.dispose()
+    if once:
+        sys.stdout.write(" ".join(f"{k}={v}" for k, v in total.as_dict().items()) + "\n")
 
 
 def main() -> None:
