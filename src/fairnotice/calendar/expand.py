@@ -22,7 +22,8 @@ from typing import Any
 from dateutil.rrule import rrule, rrulestr
 from icalendar import Calendar, Component
 
-from fairnotice.calendar.parse import guarded, value, where
+from fairnotice.calendar.parse import guarded, prop, value, where
+from fairnotice.calendar.recur import simple_walls
 from fairnotice.errors import BadInput
 
 Interval = tuple[datetime, datetime]
@@ -65,7 +66,7 @@ def busy_intervals(
     for cal in calendars:
         by_uid: dict[str, list[Component]] = defaultdict(list)
         for index, event in enumerate(cal.walk("VEVENT")):
-            by_uid[str(event.get("UID", f"#{index}"))].append(event)
+            by_uid[str(prop(event, "UID") or f"#{index}")].append(event)
         for events in by_uid.values():
             found.extend(_series(events, window, floating, label, max_instances))
         for fb in cal.walk("VFREEBUSY"):
@@ -78,8 +79,8 @@ def busy_intervals(
 
 
 def _is_free(event: Component) -> bool:
-    transp = str(event.get("TRANSP", "OPAQUE")).strip().upper()
-    status = str(event.get("STATUS", "")).strip().upper()
+    transp = str(prop(event, "TRANSP") or "OPAQUE").strip().upper()
+    status = str(prop(event, "STATUS") or "").strip().upper()
     return transp == "TRANSPARENT" or status == "CANCELLED"
 
 
@@ -132,8 +133,8 @@ def _series(
     events: list[Component], window: Interval, floating: tzinfo, label: str, cap: int
 ) -> Iterator[Interval]:
     """Busy intervals of one UID: the master's instances, replaced by its overrides."""
-    masters = [e for e in events if e.get("RECURRENCE-ID") is None]
-    overrides = [e for e in events if e.get("RECURRENCE-ID") is not None]
+    masters = [e for e in events if prop(e, "RECURRENCE-ID") is None]
+    overrides = [e for e in events if prop(e, "RECURRENCE-ID") is not None]
     moved: set[datetime] = set()
     for override in overrides:
         first = value(override, "DTSTART", label=label)
@@ -175,7 +176,7 @@ def _instances(
         # All-day and other day-based spans end on the wall clock (a DST day is 23 h).
         return begin, clock.utc(wall + span) if clock.all_day else begin + span
 
-    rules = event.get("RRULE")
+    rules = prop(event, "RRULE")
     starts: set[datetime] = {start_wall}
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         field = where(label, event, "RRULE")
@@ -198,16 +199,18 @@ def _instances(
             yield emit(clock.wall(rdate), length)
 
 
-def _date_values(event: Component, prop: str, label: str) -> list[Any]:
-    raw = event.get(prop)
-    field = where(label, event, prop)
-    items: list[Any] = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    out = guarded(field, lambda: [d.dt for item in items for d in item.dts])
+def _date_values(event: Component, name: str, label: str) -> list[Any]:
+    raw = prop(event, name)
+    if raw is None:
+        return []
+    items: list[Any] = raw if isinstance(raw, list) else [raw]
+    out = guarded(lambda: where(label, event, name), lambda: [d.dt for i in items for d in i.dts])
     for found in out:
         if not isinstance(found, date | tuple) or (
             isinstance(found, tuple) and not isinstance(found[0], date)
         ):
-            raise BadInput([(field, "holds a value that is not a date, date-time or period")])
+            what = "holds a value that is not a date, date-time or period"
+            raise BadInput([(where(label, event, name), what)])
     return out
 
 
@@ -221,41 +224,45 @@ def _expand(
     cap: int,
 ) -> tuple[list[datetime], datetime | None]:
     """Wall-clock starts of a rule's instances that can touch the window, and the moment
-    from which the rest of the window is busy when the rule has more than `cap` of them."""
+    from which the rest of the window is busy when the rule is too dense to list."""
     parts: dict[str, list[Any]] = guarded(field, lambda: dict(rule))
+    lo = clock.wall(window[0]) - length - timedelta(days=1)
+    hi = clock.wall(window[1]) + timedelta(days=1)
+    until = parts.get("UNTIL")
+    limit = min(hi, clock.wall(until[0])) if until else hi
+    if not _days_possible(parts, max(lo, start_wall), limit):
+        return [], None
+    first = _fast_forward(parts, start_wall, lo, parts.get("COUNT", [None])[0])
+    if first is None:
+        return [], None
+    begin, count = first
+    budget = cap * 2  # instances before the window worth walking through
+    simple = simple_walls(parts, begin, count=count, lo=lo, limit=limit, cap=cap, budget=budget)
+    if simple is not None:
+        return simple
     text = ";".join(
         p
         for p in guarded(field, lambda: rule.to_ical().decode()).split(";")
         if not p.upper().startswith("UNTIL=")
     )
-    lo = clock.wall(window[0]) - length - timedelta(days=1)
-    hi = clock.wall(window[1]) + timedelta(days=1)
-    until = parts.get("UNTIL")
-    limit = hi
-    if until:
-        limit = min(hi, clock.wall(until[0]))
     parsed = guarded(field, lambda: rrulestr(text, dtstart=start_wall))
     if not isinstance(parsed, rrule):
         raise BadInput([(field, "is not a single recurrence rule")])
-    if not _days_possible(parts, max(lo, start_wall), limit):
-        return [], None
-    count = parts.get("COUNT", [None])[0]
-    first = _fast_forward(parts, start_wall, lo, count)
-    if first is None:
-        return [], None
-    begin, remaining = first
-    rules = guarded(field, lambda: parsed.replace(dtstart=begin, count=remaining))
+    rules = guarded(field, lambda: parsed.replace(dtstart=begin, count=count))
     walls: list[datetime] = []
-    produced = 0
+    before = 0
     try:
         for wall in rules:
             if wall > limit:
                 break
-            produced += 1
-            if produced > cap:
+            if wall < lo:
+                before += 1
+                if before > budget:
+                    return walls, lo
+                continue
+            if len(walls) >= cap:
                 return walls, wall
-            if wall >= lo:
-                walls.append(wall)
+            walls.append(wall)
     except (ValueError, OverflowError) as exc:
         raise BadInput([(field, f"cannot be expanded: {exc}")]) from None
     return walls, None

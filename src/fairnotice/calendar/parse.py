@@ -74,6 +74,12 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def prop(component: Component, name: str) -> Any:
+    """A property by its upper-case name. icalendar stores names upper-cased, so reading
+    the dict directly skips CaselessDict's per-call case folding on the hot path."""
+    return dict.get(component, name)
+
+
 def where(label: str, component: Component, prop: str | None = None) -> str:
     """'file.ics: VEVENT abc@x DTSTART': the field name of a BadInput."""
     uid = component.get("UID")
@@ -81,31 +87,39 @@ def where(label: str, component: Component, prop: str | None = None) -> str:
     return f"{name} {prop}" if prop else name
 
 
-def guarded(field: str, read: Callable[[], T]) -> T:
-    """Run `read`, turning any error from a broken value into BadInput on `field`."""
+Field = str | Callable[[], str]
+
+
+def guarded(field: Field, read: Callable[[], T]) -> T:
+    """Run `read`, turning any error from a broken value into BadInput on `field` (a name,
+    or a callable that makes it: the name is only built when something is wrong)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return read()
+        return read()
     except BadInput:
         raise
     except Exception as exc:
-        raise BadInput([(field, f"cannot be read: {_short(exc)}")]) from None
+        name = field if isinstance(field, str) else field()
+        raise BadInput([(name, f"cannot be read: {_short(exc)}")]) from None
 
 
 def value(component: Component, prop: str, *, label: str) -> Any:
     """The parsed value (`.dt` for dates) of a property, or None when absent."""
-    raw = component.get(prop)
+    raw = dict.get(component, prop)
     if raw is None:
         return None
     if isinstance(raw, list):
         raise BadInput([(where(label, component, prop), "appears more than once")])
-    field = where(label, component, prop)
-    found = guarded(field, lambda: raw.dt if hasattr(raw, "dt") else raw)
+    try:
+        found = raw.dt if hasattr(raw, "dt") else raw
+    except Exception as exc:
+        raise BadInput(
+            [(where(label, component, prop), f"cannot be read: {_short(exc)}")]
+        ) from None
     if isinstance(found, datetime):
-        check_tzid(raw, found, field)
+        if found.tzinfo is None and "TZID" in raw.params:
+            check_tzid(raw, found, where(label, component, prop))
     elif isinstance(found, time):
-        raise BadInput([(field, "is a bare time of day, not a date or date-time")])
+        raise BadInput([(where(label, component, prop), "is a bare time of day, not a date")])
     return found
 
 
@@ -114,15 +128,8 @@ def check_tzid(raw: Any, found: datetime, field: str) -> None:
     params = getattr(raw, "params", {})
     tzid = params.get("TZID") if hasattr(params, "get") else None
     if tzid and found.tzinfo is None:
-        raise BadInput(
-            [
-                (
-                    field,
-                    f"unknown time zone TZID={tzid!r}: no IANA or Windows name "
-                    "and no VTIMEZONE defines it",
-                )
-            ]
-        )
+        message = f"unknown time zone TZID={tzid!r}: no IANA or Windows name and no VTIMEZONE"
+        raise BadInput([(field, message + " defines it")])
 
 
 def zone_name(
