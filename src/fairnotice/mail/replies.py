@@ -151,9 +151,13 @@ def _connect(account: ImapAccount) -> imaplib.IMAP4:
         )
     else:
         client = imaplib.IMAP4(account.host, account.port, timeout=account.timeout)
+    try:
         if account.tls == "starttls":
             client.starttls(ssl_context=context)
-    client.login(account.username, account.password)
+        client.login(account.username, account.password)
+    except BaseException:
+        client.shutdown()
+        raise
     return client
 
 
