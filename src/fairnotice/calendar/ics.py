@@ -80,16 +80,24 @@ def _address(party: Party) -> vCalAddress:
     return address
 
 
+@lru_cache(maxsize=256)
+def _vtimezone_text(tzid: str, first_year: int, last_year: int) -> str:
+    return str(_vtimezone(tzid, first_year, last_year).to_ical().decode("utf-8"))
+
+
 def _calendar(method: CalendarMethod, facts: EventFacts, event: Event) -> str:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", method.value)
+    """The VCALENDAR around one event, the VTIMEZONE serialized once per zone and years.
+
+    Assembling the envelope as text is what icalendar would emit for these three fixed
+    properties; it spares re-serializing the same VTIMEZONE for every message.
+    """
+    parts = [f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nMETHOD:{method.value}\r\n"]
     if facts.timezone != "UTC":
         years = (facts.start.year, facts.end.year)
-        cal.add_component(_vtimezone(facts.timezone, min(years), max(years)))
-    cal.add_component(event)
-    return str(cal.to_ical().decode("utf-8"))
+        parts.append(_vtimezone_text(facts.timezone, min(years), max(years)))
+    parts.append(str(event.to_ical().decode("utf-8")))
+    parts.append("END:VCALENDAR\r\n")
+    return "".join(parts)
 
 
 def _base_event(facts: EventFacts, *, dtstamp: datetime, sequence: int) -> Event:
