@@ -92,6 +92,13 @@ class BusyIndex:
         i = bisect_left(self._starts, end.astimezone(UTC))
         return i > 0 and self._ends[i - 1] > start.astimezone(UTC)
 
+    def blocking(self, start: datetime, end: datetime) -> datetime | None:
+        """The end of the busy interval that [start, end) runs into, or None when free."""
+        i = bisect_left(self._starts, end)
+        if i > 0 and self._ends[i - 1] > start:
+            return self._ends[i - 1]
+        return None
+
     def free_from(self, moment: datetime) -> datetime:
         """The first moment >= `moment` that is not inside a busy interval."""
         utc = moment.astimezone(UTC)
@@ -113,24 +120,101 @@ def wall_time(day: date, clock: time, tz: ZoneInfo) -> datetime | None:
     return aware
 
 
-def _grid(first_day: date, last_day: date, tz: ZoneInfo, step: timedelta) -> Iterator[datetime]:
+def _grid(
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    step: timedelta,
+    windows: tuple[list[datetime], list[datetime]] | None = None,
+) -> Iterator[datetime]:
     """Every instant whose wall time in `tz` is on the grid (multiples of `step` from
-    midnight), in time order: none in a DST gap, both occurrences of a repeated hour."""
+    midnight), in time order: none in a DST gap, both occurrences of a repeated hour.
+    With `windows` (sorted UTC openings and closings) only the instants inside them.
+
+    Yields UTC datetimes. A day without a clock change (all but a few a year) is plain
+    arithmetic from its midnight; only the others go through zone conversions.
+    """
     minutes = int(step.total_seconds() // 60)
+    seconds = minutes * 60
+    last_yielded: datetime | None = None
     day = first_day
     while day <= last_day:
-        found: list[datetime] = []
-        for offset in range(0, 24 * 60, minutes):
-            moment = wall_time(day, time(offset // 60, offset % 60), tz)
-            if moment is None:
-                continue
-            found.append(moment)
-            later = moment.replace(fold=1)
-            if later.utcoffset() != moment.utcoffset():
-                found.append(later)
-        found.sort(key=lambda m: m.astimezone(UTC))
-        yield from found
+        midnight = datetime.combine(day, time(0))
+        offset = midnight.replace(tzinfo=tz).utcoffset()
+        following = (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+        if offset is not None and offset == following:
+            base = (midnight - offset).replace(tzinfo=UTC)
+            points: Iterable[datetime] = _points(
+                base, seconds, (24 * 60) // minutes + (1 if 1440 % minutes else 0), windows
+            )
+        else:
+            points = [m for m in _changing_day(day, tz, minutes) if _open(m, windows)]
+        for moment in points:
+            if last_yielded is None or moment > last_yielded:
+                last_yielded = moment
+                yield moment
         day += timedelta(days=1)
+
+
+def _points(
+    base: datetime, seconds: int, n: int, windows: tuple[list[datetime], list[datetime]] | None
+) -> Iterator[datetime]:
+    """base + k * step for k < n, only inside the windows (if any)."""
+    if windows is None:
+        for k in range(n):
+            yield base + timedelta(seconds=k * seconds)
+        return
+    opening, closing = windows
+    day_end = base + timedelta(seconds=(n - 1) * seconds)
+    i = bisect_right(closing, base)
+    while i < len(opening) and opening[i] <= day_end:
+        low = max(0, -(-int((opening[i] - base).total_seconds()) // seconds))
+        high = min(n - 1, int((closing[i] - base).total_seconds()) // seconds)
+        for k in range(low, high + 1):
+            yield base + timedelta(seconds=k * seconds)
+        i += 1
+
+
+def _open(moment: datetime, windows: tuple[list[datetime], list[datetime]] | None) -> bool:
+    return windows is None or _within(moment, moment, *windows)
+
+
+def _changing_day(day: date, tz: ZoneInfo, minutes: int) -> list[datetime]:
+    found: list[datetime] = []
+    for offset in range(0, 24 * 60, minutes):
+        moment = wall_time(day, time(offset // 60, offset % 60), tz)
+        if moment is None:
+            continue
+        found.append(moment.astimezone(UTC))
+        later = moment.replace(fold=1)
+        if later.utcoffset() != moment.utcoffset():
+            found.append(later.astimezone(UTC))
+    return sorted(found)
+
+
+def _spans(hours: Hours, first: datetime, last: datetime) -> tuple[list[datetime], list[datetime]]:
+    """UTC intervals that hold every moment of `hours` between `first` and `last` (a
+    superset around clock changes: both folds are tried), as parallel sorted lists."""
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    day = first.astimezone(hours.zone).date() - timedelta(days=1)
+    stop = last.astimezone(hours.zone).date() + timedelta(days=1)
+    while day <= stop:
+        if day.isoweekday() in hours.days:
+            opening = datetime.combine(day, hours.start)
+            closing = (
+                datetime.combine(day + timedelta(days=1), time(0))
+                if hours.end == time.max
+                else datetime.combine(day, hours.end)
+            )
+            starts.append(
+                min(opening.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1))
+            )
+            ends.append(
+                max(closing.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1))
+            )
+        day += timedelta(days=1)
+    return starts, ends
 
 
 def conflicts(
@@ -168,25 +252,38 @@ def free_slots(
     index = busy if isinstance(busy, BusyIndex) else BusyIndex(busy)
     found: list[Interval] = []
     taken_days: set[date] = set()
-    first_day = earliest.astimezone(grid_zone).date()
-    last_day = latest.astimezone(grid_zone).date()
     earliest_utc, latest_utc = earliest.astimezone(UTC), latest.astimezone(UTC)
-    for local_start in _grid(first_day, last_day, grid_zone, step):
-        # Arithmetic and comparisons in UTC: same-zone aware datetimes compare by wall time.
-        start = local_start.astimezone(UTC)
-        if start < earliest_utc:
+    spans = [_spans(h, earliest_utc, latest_utc) for h in hours]
+    first_day = earliest_utc.astimezone(grid_zone).date()
+    last_day = latest_utc.astimezone(grid_zone).date()
+    free_again = earliest_utc  # no start before this can be free (skips busy stretches)
+    windows = spans[0] if spans else None
+    for start in _grid(first_day, last_day, grid_zone, step, windows):
+        if start < free_again:
             continue
         end = start + duration
         if end > latest_utc:
             break
-        if one_per_day and local_start.date() in taken_days:
+        if not all(_within(start, end, opening, closing) for opening, closing in spans):
+            continue
+        blocked = index.blocking(start - buffer, end + buffer)
+        if blocked is not None:
+            free_again = blocked + buffer
+            continue
+        local = start.astimezone(grid_zone)
+        if one_per_day and local.date() in taken_days:
             continue
         if not all(h.contains(start, end) for h in hours):
             continue
-        if index.overlaps(start - buffer, end + buffer):
-            continue
-        found.append((start.astimezone(grid_zone), end.astimezone(grid_zone)))
-        taken_days.add(local_start.date())
+        found.append((local, end.astimezone(grid_zone)))
+        taken_days.add(local.date())
         if len(found) >= count:
             break
     return found
+
+
+def _within(
+    start: datetime, end: datetime, opening: list[datetime], closing: list[datetime]
+) -> bool:
+    i = bisect_right(opening, start) - 1
+    return i >= 0 and end <= closing[i]
