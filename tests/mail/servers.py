@@ -90,8 +90,9 @@ def message_id_of(data: bytes) -> str:
 class Recorder:
     """An aiosmtpd handler that records, and misbehaves as `faults` says."""
 
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(self, faults: Faults | None = None, delay: float = 0.0) -> None:
         self.faults = faults or Faults()
+        self.delay = delay  # seconds before every answer to DATA (a relay's own work)
         self.received: list[Received] = []
         self.connections: dict[int, Connection] = {}
         self.attempts: Counter[str] = Counter()  # by recipient, at the end of DATA
@@ -146,6 +147,8 @@ class Recorder:
             return "451 4.3.0 try again later"
         if key in faults.slow and seen == 1:
             await asyncio.sleep(faults.slow[key])
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(
                 Received(mid, envelope.mail_from, list(envelope.rcpt_tos), data, conn)
