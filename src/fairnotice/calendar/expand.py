@@ -4,12 +4,13 @@ Pure. Honours RRULE, RDATE (dates, date-times and periods), EXDATE, overridden i
 (RECURRENCE-ID), all-day and floating times (read in the owner's zone), TRANSP:TRANSPARENT
 and STATUS:CANCELLED (free), DURATION, and VFREEBUSY periods.
 
-Recurrences are expanded with dateutil directly, on the wall clock of the event's zone
-(as RFC 5545 and recurring-ical-events do), and only near the window: dense rules are
-fast-forwarded to the window, rules whose days cannot occur in the window are skipped,
-and a series stops after `MAX_INSTANCES` occurrences with the rest of the window counted
-as busy. A hostile `FREQ=SECONDLY;COUNT=1000000000` therefore costs milliseconds and can
-never make a busy moment look free.
+Recurrences are expanded on the wall clock of the event's zone (as RFC 5545 and
+recurring-ical-events do), by date arithmetic for everyday rules and dateutil for the rest
+(recur.py), and only near the window: dense rules are fast-forwarded to the window, rules
+whose days cannot occur in it are skipped, and a series stops after `MAX_INSTANCES`
+occurrences inside the window (or twice that many before it) with the rest of the window
+counted as busy. A hostile `FREQ=SECONDLY;COUNT=1000000000` therefore costs milliseconds
+and can never make a busy moment look free.
 """
 
 from __future__ import annotations
@@ -23,20 +24,11 @@ from dateutil.rrule import rrule, rrulestr
 from icalendar import Calendar, Component
 
 from fairnotice.calendar.parse import guarded, prop, value, where
-from fairnotice.calendar.recur import simple_walls
+from fairnotice.calendar.recur import days_possible, fast_forward, simple_walls
 from fairnotice.errors import BadInput
 
 Interval = tuple[datetime, datetime]
 MAX_INSTANCES = 20_000  # per series and window
-_PERIOD = {
-    "SECONDLY": timedelta(seconds=1),
-    "MINUTELY": timedelta(minutes=1),
-    "HOURLY": timedelta(hours=1),
-    "DAILY": timedelta(days=1),
-    "WEEKLY": timedelta(weeks=1),
-}
-_DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYDAY")
-_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -230,9 +222,9 @@ def _expand(
     hi = clock.wall(window[1]) + timedelta(days=1)
     until = parts.get("UNTIL")
     limit = min(hi, clock.wall(until[0])) if until else hi
-    if not _days_possible(parts, max(lo, start_wall), limit):
+    if not days_possible(parts, max(lo, start_wall), limit):
         return [], None
-    first = _fast_forward(parts, start_wall, lo, parts.get("COUNT", [None])[0])
+    first = fast_forward(parts, start_wall, lo, parts.get("COUNT", [None])[0])
     if first is None:
         return [], None
     begin, count = first
@@ -266,69 +258,6 @@ def _expand(
     except (ValueError, OverflowError) as exc:
         raise BadInput([(field, f"cannot be expanded: {exc}")]) from None
     return walls, None
-
-
-def _fast_forward(
-    parts: dict[str, list[Any]], start: datetime, lo: datetime, count: int | None
-) -> tuple[datetime, int | None] | None:
-    """Move DTSTART of a fixed-period rule to just before the window, keeping its phase.
-
-    With COUNT this is exact only when each period yields one instance (no BYxxx part);
-    otherwise the rule starts where it is and the instance cap bounds the work.
-    """
-    freq = str(parts.get("FREQ", [""])[0]).upper()
-    interval = int(parts.get("INTERVAL", [1])[0] or 1)
-    if freq not in _PERIOD or start >= lo:
-        return start, count
-    has_by = any(key.startswith("BY") for key in parts)
-    if count is not None and has_by:
-        return start, count
-    period = _PERIOD[freq] * max(interval, 1)
-    skipped = (lo - start) // period
-    if count is not None:
-        if skipped >= count:
-            return None
-        count -= skipped
-    return start + skipped * period, count
-
-
-def _days_possible(parts: dict[str, list[Any]], lo: datetime, hi: datetime) -> bool:
-    """False when no day in [lo, hi] passes the rule's day filters (then it yields nothing).
-
-    dateutil only checks its end after yielding, so a rule whose days never come
-    (BYMONTH=2;BYMONTHDAY=30) would otherwise run on to the year 9999.
-    """
-    if hi < lo:
-        return False
-    months = {int(m) for m in parts.get("BYMONTH", [])}
-    monthdays = {int(d) for d in parts.get("BYMONTHDAY", [])}
-    yeardays = {int(d) for d in parts.get("BYYEARDAY", [])}
-    weekdays = {_WEEKDAYS.get(str(d).upper()[-2:], -1) for d in parts.get("BYDAY", [])}
-    if not (months or monthdays or yeardays or weekdays):
-        return True
-    day = lo.date()
-    for _ in range(min((hi.date() - day).days, 3660) + 1):
-        if _day_matches(day, months, monthdays, yeardays, weekdays):
-            return True
-        day += timedelta(days=1)
-    return (hi.date() - lo.date()).days > 3660
-
-
-def _day_matches(
-    day: date, months: set[int], monthdays: set[int], yeardays: set[int], weekdays: set[int]
-) -> bool:
-    if months and day.month not in months:
-        return False
-    if monthdays:
-        last = ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
-        if day.day not in monthdays and day.day - last - 1 not in monthdays:
-            return False
-    if yeardays:
-        ordinal = day.timetuple().tm_yday
-        length = 366 if date(day.year, 12, 31).timetuple().tm_yday == 366 else 365
-        if ordinal not in yeardays and ordinal - length - 1 not in yeardays:
-            return False
-    return not weekdays or day.weekday() in weekdays
 
 
 def _freebusy(component: Component, window: Interval, label: str) -> Iterator[Interval]:

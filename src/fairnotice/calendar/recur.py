@@ -1,4 +1,5 @@
-"""The everyday recurrence rules, expanded without dateutil.
+"""Recurrence rules near a window: the everyday ones without dateutil, and the guards
+that keep any rule from running away (fast-forwarding, impossible days).
 
 Most real series are `FREQ=DAILY` or `FREQ=WEEKLY` with an INTERVAL, plain BYDAY weekdays,
 COUNT or UNTIL. For these the instances are plain date arithmetic, several times faster
@@ -10,11 +11,18 @@ are the same as dateutil's (tests/calendar/test_recur.py checks it on random rul
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 _SIMPLE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"})
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_PERIOD = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
 
 
 def _weekdays(parts: dict[str, list[Any]]) -> list[int] | None:
@@ -95,3 +103,66 @@ def simple_walls(
             return walls, moment
         walls.append(moment)
     return walls, None
+
+
+def fast_forward(
+    parts: dict[str, list[Any]], start: datetime, lo: datetime, count: int | None
+) -> tuple[datetime, int | None] | None:
+    """Move DTSTART of a fixed-period rule to just before the window, keeping its phase.
+
+    With COUNT this is exact only when each period yields one instance (no BYxxx part);
+    otherwise the rule starts where it is and the instance cap bounds the work.
+    """
+    freq = str(parts.get("FREQ", [""])[0]).upper()
+    interval = int(parts.get("INTERVAL", [1])[0] or 1)
+    if freq not in _PERIOD or start >= lo:
+        return start, count
+    has_by = any(key.startswith("BY") for key in parts)
+    if count is not None and has_by:
+        return start, count
+    period = _PERIOD[freq] * max(interval, 1)
+    skipped = (lo - start) // period
+    if count is not None:
+        if skipped >= count:
+            return None
+        count -= skipped
+    return start + skipped * period, count
+
+
+def days_possible(parts: dict[str, list[Any]], lo: datetime, hi: datetime) -> bool:
+    """False when no day in [lo, hi] passes the rule's day filters (then it yields nothing).
+
+    dateutil only checks its end after yielding, so a rule whose days never come
+    (BYMONTH=2;BYMONTHDAY=30) would otherwise run on to the year 9999.
+    """
+    if hi < lo:
+        return False
+    months = {int(m) for m in parts.get("BYMONTH", [])}
+    monthdays = {int(d) for d in parts.get("BYMONTHDAY", [])}
+    yeardays = {int(d) for d in parts.get("BYYEARDAY", [])}
+    weekdays = {WEEKDAYS.get(str(d).upper()[-2:], -1) for d in parts.get("BYDAY", [])}
+    if not (months or monthdays or yeardays or weekdays):
+        return True
+    day = lo.date()
+    for _ in range(min((hi.date() - day).days, 3660) + 1):
+        if _day_matches(day, months, monthdays, yeardays, weekdays):
+            return True
+        day += timedelta(days=1)
+    return (hi.date() - lo.date()).days > 3660
+
+
+def _day_matches(
+    day: date, months: set[int], monthdays: set[int], yeardays: set[int], weekdays: set[int]
+) -> bool:
+    if months and day.month not in months:
+        return False
+    if monthdays:
+        last = ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+        if day.day not in monthdays and day.day - last - 1 not in monthdays:
+            return False
+    if yeardays:
+        ordinal = day.timetuple().tm_yday
+        length = 366 if date(day.year, 12, 31).timetuple().tm_yday == 366 else 365
+        if ordinal not in yeardays and ordinal - length - 1 not in yeardays:
+            return False
+    return not weekdays or day.weekday() in weekdays
