@@ -243,3 +243,14 @@ def test_cli_import_reports_k1_conflicts(tmp_path: Path) -> None:
         {"start": "2026-03-16T13:30:00+00:00", "end": "2026-03-16T14:30:00+00:00"}
     ]
     assert data["start"] == "2026-03-16T14:00:00+01:00"
+
+
+def test_cli_import_without_json_prints_each_field(tmp_path: Path) -> None:
+    invite = tmp_path / "invite.ics"
+    invite.write_bytes(invitations.outlook_ics())
+    code, out, err, exception = invoke("import", str(invite))
+    assert exception is None and code == 0, err
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert json.loads(lines["timezone"]) == "Europe/Berlin"
+    assert json.loads(lines["start"]) == "2026-03-16T14:00:00+01:00"
+    assert json.loads(lines["organizer"])["email"] == "j.doe@muster-partner.de"
