@@ -4,7 +4,7 @@ Pure. Honours RRULE, RDATE (dates, date-times and periods), EXDATE, overridden i
 (RECURRENCE-ID), all-day and floating times (read in the owner's zone), TRANSP:TRANSPARENT
 and STATUS:CANCELLED (free), DURATION, and VFREEBUSY periods. An override with
 RANGE=THISANDFUTURE moves its own instance only: later instances keep the
-master's times (Google, Outlook and Apple split a series instead of sending it).
+master's times (a known gap; Google and Outlook split such a series into two instead).
 
 Recurrences are expanded on the wall clock of the event's zone (as RFC 5545 and
 recurring-ical-events do), by date arithmetic for everyday rules and dateutil for the rest
