@@ -148,3 +148,15 @@ def test_random_header_text_cannot_break_out(text: str) -> None:
 def test_bad_values_are_refused_by_name(changes: dict[str, object], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         build(invitation(**changes))
+
+
+def test_ascii_calendars_travel_as_7bit_and_others_as_base64() -> None:
+    text = ics.cancel(FACTS, dtstamp=NOW).replace("–", "-").replace("ü", "ue")
+    plain = parse(build(invitation(ics=text)))
+    part = next(p for p in plain.walk() if p.get_content_type() == "text/calendar")
+    assert part["Content-Transfer-Encoding"] == "7bit"
+    assert "BEGIN:VCALENDAR" in plain.as_string()  # readable as is, as Google sends it
+    accented = parse(build(invitation()))  # the summary holds an en dash and "ü"
+    part = next(p for p in accented.walk() if p.get_content_type() == "text/calendar")
+    assert part["Content-Transfer-Encoding"] == "base64"
+    assert all(p["MIME-Version"] is None for p in list(accented.walk())[1:])

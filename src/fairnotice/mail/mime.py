@@ -101,8 +101,14 @@ def address(mailbox: Mailbox) -> str:
     return f"=?utf-8?b?{word}?= <{mail}>"
 
 
-def _text_part(body: str, subtype: str) -> MIMEText:
-    return MIMEText(body.replace("\r\n", "\n"), subtype, "utf-8")
+def _text_part(body: str, subtype: str) -> MIMEBase:
+    return _inner(MIMEText(body.replace("\r\n", "\n"), subtype, "utf-8"))
+
+
+def _inner(part: MIMEBase) -> MIMEBase:
+    """A body part: MIME-Version belongs to the message's top-level header only."""
+    del part["MIME-Version"]
+    return part
 
 
 def build(invitation: Invitation) -> bytes:
@@ -112,17 +118,20 @@ def build(invitation: Invitation) -> bytes:
         raise ValueError(f"method: {invitation.method!r} is not an iTIP method")
     if not invitation.to:
         raise ValueError("to: an invitation needs at least one recipient")
-    alternative = MIMEMultipart("alternative")
+    alternative = _inner(MIMEMultipart("alternative"))
     alternative.attach(_text_part(invitation.text, "plain"))
     page = invitation.html or (
         "<html><body><pre>" + html.escape(invitation.text) + "</pre></body></html>"
     )
     alternative.attach(_text_part(page, "html"))
-    calendar = MIMEText(invitation.ics, "calendar", "utf-8")
+    # Plain ASCII (the usual case: ICS folds its lines at 75 octets) travels as 7bit, as
+    # Google sends it; anything else as base64 UTF-8.
+    ascii_only = invitation.ics.isascii()
+    calendar = _inner(MIMEText(invitation.ics, "calendar", "us-ascii" if ascii_only else "utf-8"))
     calendar.replace_header("Content-Type", f'text/calendar; charset="UTF-8"; method={method}')
     alternative.attach(calendar)
 
-    attachment = MIMEBase("application", "ics", name=invitation.filename)
+    attachment = _inner(MIMEBase("application", "ics", name=invitation.filename))
     attachment.set_payload(invitation.ics.encode("utf-8"))
     encoders.encode_base64(attachment)
     attachment.add_header("Content-Disposition", "attachment", filename=invitation.filename)
