@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fairnotice.calendar.slots import Hours, free_slots
+from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
 from fairnotice.model import Availability, Situation, parse_clock, zone
 from fairnotice.rules import timing
 
 HORIZON = timedelta(days=28)  # how far ahead proposals may reach
+FIRST_LOOK = timedelta(days=7)
 
 
 def proposer_hours(situation: Situation) -> Hours:
@@ -39,15 +40,21 @@ def propose(situation: Situation, now: datetime, *, count: int) -> list[tuple[da
     theirs = Hours(zone=zone(situation.counterpart.timezone))
     busy = [(p.start, p.end) for p in (situation.availability or Availability()).busy]
     busy.append((interview.start, interview.end))
+    index = BusyIndex(busy)
     earliest = timing.add_working_days(now, 1, mine)
-    found = free_slots(
-        busy=busy,
-        hours=[mine, theirs],
-        duration=interview.end - interview.start,
-        earliest=earliest,
-        latest=earliest + HORIZON,
-        grid_zone=mine.zone,
-        count=count,
-        one_per_day=True,
-    )
+    found: list[tuple[datetime, datetime]] = []
+    # Most searches end within the first week; look further only when they do not.
+    for reach in (FIRST_LOOK, HORIZON):
+        found = free_slots(
+            busy=index,
+            hours=[mine, theirs],
+            duration=interview.end - interview.start,
+            earliest=earliest,
+            latest=earliest + reach,
+            grid_zone=mine.zone,
+            count=count,
+            one_per_day=True,
+        )
+        if len(found) >= count:
+            break
     return [(s.astimezone(theirs.zone), e.astimezone(theirs.zone)) for s, e in found]
