@@ -29,6 +29,11 @@ from fairnotice.calendar.expand import Interval, busy_intervals, merge
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo")
 YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 GOAL = 1.3
+HOSTILE = (
+    "FREQ=SECONDLY;COUNT=1000000000",
+    "FREQ=SECONDLY;BYHOUR=9,10;COUNT=1000000000",
+    "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",
+)
 
 
 def _vtimezone(zone: str) -> str:
@@ -172,6 +177,15 @@ def main() -> int:
         f"(goal <= {GOAL}x)"
     )
     print(f"parse + recurring-ical-events:   {rie * 1000:7.0f} ms   {rie / parse_s:.2f}x")
+    for rule in HOSTILE:
+        data = (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:b\r\nBEGIN:VEVENT\r\nUID:h\r\n"
+            "DTSTAMP:20260101T000000Z\r\nDTSTART:20000101T000000Z\r\nDURATION:PT1S\r\n"
+            f"RRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        ).encode()
+        began = time.perf_counter()
+        expand(data, "UTC")
+        print(f"hostile {rule} over the year: {(time.perf_counter() - began) * 1000:.0f} ms")
     return 0 if ratio <= GOAL else 1
 
 

@@ -196,7 +196,9 @@ def test_hostile_rules_expand_fast_and_only_inside_the_window(rule: str) -> None
     began = time.perf_counter()
     found = busy(data, start, end)
     took = time.perf_counter() - began
-    assert took < 0.5, f"{rule} took {took:.2f}s"
+    # A runaway expansion takes minutes to years; 2 s leaves room for a loaded machine.
+    # The actual figures (milliseconds) are in bench/calendar_import.py's output.
+    assert took < 2.0, f"{rule} took {took:.2f}s"
     assert all(start <= s < e <= end for s, e in found)
     if "BYMONTHDAY=30" in rule:
         assert found == []  # 30 February never comes

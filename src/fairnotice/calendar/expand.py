@@ -10,7 +10,7 @@ Recurrences are expanded on the wall clock of the event's zone (as RFC 5545 and
 recurring-ical-events do), by date arithmetic for everyday rules and dateutil for the rest
 (recur.py), and only near the window: dense rules are fast-forwarded to the window, rules
 whose days cannot occur in it are skipped, and a series stops after `MAX_INSTANCES`
-occurrences inside the window (or twice that many before it) with the rest of the window
+occurrences inside the window (or as many before it) with the rest of the window
 counted as busy. A hostile `FREQ=SECONDLY;COUNT=1000000000` therefore costs milliseconds
 and can never make a busy moment look free.
 """
@@ -230,7 +230,7 @@ def _expand(
     if first is None:
         return [], None
     begin, count = first
-    budget = cap * 2  # instances before the window worth walking through
+    budget = cap  # instances before the window worth walking through
     simple = simple_walls(parts, begin, count=count, lo=lo, limit=limit, cap=cap, budget=budget)
     if simple is not None:
         return simple
