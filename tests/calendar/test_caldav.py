@@ -211,3 +211,31 @@ def test_unreachable_server_is_a_clear_error() -> None:
 def test_credentials_are_not_part_of_the_url_sent() -> None:
     clean, user, password = caldav._credentials("https://bob:p%40ss@cal.example.org:8443/b/c/")
     assert (clean, user, password) == ("https://cal.example.org:8443/b/c/", "bob", "p@ss")
+
+
+def test_a_broken_calendar_on_the_server_names_the_url_without_the_password(
+    server: str,
+) -> None:
+    _request(
+        server + "broken.ics",
+        "PUT",
+        ics("UID:b\nDTSTART;TZID=Nowhere/Land:20260316T100000\nDURATION:PT1H"),
+    )
+    url = server.replace("http://", f"http://{USER}:{PASSWORD.replace(':', '%3A')}@")
+    try:
+        code, _, err, _ = invoke(
+            "slots",
+            "--calendar",
+            url,
+            "--duration",
+            "60",
+            "--tz",
+            "UTC",
+            "--from",
+            "2026-03-16T00:00:00+00:00",
+        )
+        assert code == 2, err
+        assert server in err and "Nowhere/Land" in err
+        assert "s3cret" not in err and USER + ":" not in err
+    finally:
+        _request(server + "broken.ics", "DELETE")

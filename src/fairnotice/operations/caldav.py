@@ -36,6 +36,11 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def public(url: str) -> str:
+    """The URL as it may be shown or stored: without a user name or password."""
+    return _credentials(url)[0] if is_url(url) else url
+
+
 def _credentials(url: str) -> tuple[str, str | None, str | None]:
     """The URL without its user part, and the user name and password to send."""
     parts = urlsplit(url)

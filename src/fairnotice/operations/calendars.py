@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -49,8 +50,6 @@ def max_calendar_bytes() -> int:
 def read_file(source: str, *, max_bytes: int, label: str) -> bytes:
     """The bytes of a file ('-' = stdin), refusing more than `max_bytes` before parsing."""
     if source == "-":
-        import sys
-
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
         path = Path(source)
@@ -74,14 +73,13 @@ def load_calendar(
 ) -> list[expand.Interval]:
     """Busy intervals of one calendar (a file, or a CalDAV collection URL) in [start, end)."""
     limit = max_bytes or max_calendar_bytes()
+    label = caldav.public(source)  # never a password in a message
     if caldav.is_url(source):
         texts = caldav.fetch(source, start=start, end=end, max_bytes=limit)
-        found = [c for text in texts for c in parse.calendars(text, label=source, max_bytes=limit)]
     else:
-        found = parse.calendars(
-            read_file(source, max_bytes=limit, label=source), label=source, max_bytes=limit
-        )
-    return expand.busy_intervals(found, start=start, end=end, floating=floating, label=source)
+        texts = [read_file(source, max_bytes=limit, label=label)]
+    found = [c for text in texts for c in parse.calendars(text, label=label, max_bytes=limit)]
+    return expand.busy_intervals(found, start=start, end=end, floating=floating, label=label)
 
 
 def store_calendars(
@@ -98,7 +96,7 @@ def store_calendars(
         intervals = load_calendar(
             source, start=start, end=end, floating=floating, max_bytes=max_bytes
         )
-        store.replace(source, intervals, window=(start, end))
+        store.replace(caldav.public(source), intervals, window=(start, end))
 
 
 @dataclass(frozen=True)
@@ -135,11 +133,12 @@ def find_slots(
     store = store or MemoryIntervalStore()
     margin = query.buffer + timedelta(days=1)
     window = (earliest - margin, until + margin)
-    missing = [s for s in query.calendars if store.window(s) is None]
+    keys = [caldav.public(s) for s in query.calendars]
+    missing = [s for s, key in zip(query.calendars, keys, strict=True) if store.window(key) is None]
     store_calendars(
         store, missing, start=window[0], end=window[1], floating=query.tz, max_bytes=max_bytes
     )
-    busy = store.busy(list(query.calendars), *window)
+    busy = store.busy(keys, *window)
     busy.extend(query.busy)
     hours = query.hours or (Hours(zone=query.tz, start=time(9), end=time(17)),)
     return free_slots(
