@@ -5,13 +5,12 @@ Never format a date by hand: the recipient's locale and zone decide the words an
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from fairnotice.model import Language
+from fairnotice.model import Language, zone
 
 # Zones whose readers expect a regional variant of the language's dates.
 _REGIONAL = {
@@ -47,19 +46,35 @@ _DATE_TIME_JOIN = {
 _TIME_ONLY = {"de": "{time} Uhr", "sv": "kl. {time}", "en": "{time}"}
 
 
+@lru_cache(maxsize=8192)
+def _day_names(day: date, locale: str) -> tuple[str, str]:
+    """The full date and the date without the year, as the locale writes them."""
+    full = format_date(day, "full", locale=locale)
+    if locale.startswith("de"):
+        pattern = "EEEE, d. MMMM"
+    elif locale.startswith("en_US"):
+        pattern = "EEEE, MMMM d"
+    else:
+        pattern = "EEEE d MMMM"
+    return full, format_date(day, pattern, locale=locale)
+
+
 @lru_cache(maxsize=4096)
-def _parts(moment: datetime, zone_name: str, locale: str) -> tuple[str, str, str]:
-    local = moment.astimezone(ZoneInfo(zone_name))
-    full = format_date(local, "full", locale=locale)
-    short_date = format_date(
-        local, "EEEE d MMMM" if not locale.startswith("en_US") else "EEEE, MMMM d", locale=locale
-    )
+def _clock(hour: int, minute: int, locale: str) -> str:
     # CLDR 42+ puts a narrow no-break space before AM/PM; plain-text mail clients show it
     # as a box or a stray "?", and readers search for "9:00 AM" with a plain space.
-    clock = format_time(local, "short", locale=locale).replace("\u202f", " ")
-    if locale.startswith("de"):
-        short_date = format_date(local, "EEEE, d. MMMM", locale=locale)
-    return full, short_date, clock
+    return format_time(time(hour, minute), "short", locale=locale).replace("\u202f", " ")
+
+
+def _parts(moment: datetime, zone_name: str, locale: str) -> tuple[str, str, str]:
+    """(full date, date without year, time of day) of `moment` in `zone_name`.
+
+    Cached by local day and by clock time rather than by instant: plans for many
+    different moments share a few hundred days and a few dozen times of day.
+    """
+    local = moment.astimezone(zone(zone_name))
+    full, short = _day_names(local.date(), locale)
+    return full, short, _clock(local.hour, local.minute, locale)
 
 
 def long_date(moment: datetime, zone_name: str, language: Language) -> str:
