@@ -23,83 +23,27 @@ rows instead of waiting, so one slow domain or bad message never stalls the queu
 from __future__ import annotations
 
 import os
-import random
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
-from fairnotice.store.session import transaction
+from fairnotice.store.session import WRITE, transaction
 from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
+
+__all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats"]
 
 DELIVERABLE = ("email", "follow_up_email", "reminder")
 FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How hard to try: batch size, lease, backoff, maximum age, per-domain rate."""
-
-    batch: int = 50
-    lease: timedelta = timedelta(minutes=5)
-    retry_base: timedelta = timedelta(minutes=1)
-    retry_cap: timedelta = timedelta(hours=1)
-    max_age: timedelta = timedelta(days=2)
-    per_domain_per_minute: float = 0.0  # 0: no limit
-
-    def backoff(self, attempts: int) -> timedelta:
-        """Wait before attempt `attempts + 1`: doubling from `retry_base`, capped, jittered."""
-        raw = self.retry_base.total_seconds() * 2 ** max(0, min(attempts - 1, 30))
-        capped = min(raw, self.retry_cap.total_seconds())
-        return timedelta(seconds=capped * random.uniform(0.8, 1.0))
-
-
-@dataclass
-class Stats:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    expired: int = 0
-    cancelled: int = 0
-    deferred: int = 0
-    released: int = 0
-    reclaimed: int = 0  # rows whose lease had run out (a worker died holding them)
-
-    def add(self, other: Stats) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-class DomainLimiter:
-    """A token bucket per recipient domain; `wait` says how long until the next slot."""
-
-    def __init__(self, per_minute: float, burst: float | None = None) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = burst if burst is not None else max(1.0, per_minute / 6.0)
-        self._buckets: dict[str, tuple[float, datetime]] = {}
-
-    def wait(self, domain: str, now: datetime) -> timedelta:
-        if self.rate <= 0:
-            return timedelta(0)
-        tokens, at = self._buckets.get(domain, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - at).total_seconds() * self.rate)
-        if tokens >= 1.0:
-            self._buckets[domain] = (tokens - 1.0, now)
-            return timedelta(0)
-        self._buckets[domain] = (tokens, now)
-        return timedelta(seconds=(1.0 - tokens) / self.rate)
 
 
 @dataclass
@@ -126,16 +70,16 @@ def _event(outbox_id: int, at: datetime, state: str, detail: str | None) -> dict
 
 
 def interview_verdict(
-    *, interview: Interview | None, sequence: int | None, is_cancel: bool, known: bool
+    *, found: tuple[str, int] | None, sequence: int | None, is_cancel: bool
 ) -> str | None:
-    """Why a row tied to an interview must not go out any more, or None when it may."""
-    if not known:
-        return None
-    if interview is None:
+    """Why a row tied to an interview (its `found` status and SEQUENCE now) must not go
+    out any more, or None when it may."""
+    if found is None:
         return "the interview was deleted since this message was queued"
-    if sequence is not None and interview.sequence > sequence:
-        return f"the interview changed since (SEQUENCE {sequence} -> {interview.sequence})"
-    if interview.status == "cancelled" and not is_cancel:
+    status, current = found
+    if sequence is not None and current > sequence:
+        return f"the interview changed since (SEQUENCE {sequence} -> {current})"
+    if status == "cancelled" and not is_cancel:
         return "the interview was cancelled since this message was queued"
     return None
 
@@ -162,6 +106,7 @@ class Deliverer:
         self.name = name or worker_name()
         self.stop = stop or threading.Event()
         self.limiter = DomainLimiter(self.policy.per_domain_per_minute)
+        self._writes: list[tuple[Claimed, dict[str, Any], str, str]] = []
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -219,18 +164,25 @@ class Deliverer:
     ) -> tuple[str, str] | None:
         if row.deadline is not None and now >= row.deadline:
             return "expired", f"its deadline {row.deadline.isoformat()} has passed"
+        if row.interview_id is None:
+            return None
+        interview = interviews.get(row.interview_id)
         why = interview_verdict(
-            interview=interviews.get(row.interview_id) if row.interview_id else None,
+            found=(interview.status, interview.sequence) if interview else None,
             sequence=row.interview_sequence,
             is_cancel=(row.calendar_method or "").upper() == "CANCEL",
-            known=row.interview_id is not None,
         )
         return ("cancelled", why) if why else None
 
     # --- one batch ----------------------------------------------------------------------
 
     def run_batch(self) -> Stats:
-        """Claim and deliver one batch; Stats.claimed == 0 means nothing was due."""
+        """Claim and deliver one batch; Stats.claimed == 0 means nothing was due.
+
+        Outcomes are written in the transaction that opens before the next send (which
+        also re-reads that message's interview), and always before a message is sent:
+        one short write transaction per message, and a kill repeats at most one message.
+        """
         stats = Stats()
         if self.transport is None or self.stop.is_set():
             return stats
@@ -238,14 +190,18 @@ class Deliverer:
         if not claimed:
             return stats
         transport = self.transport()
-        try:
-            for index, entry in enumerate(claimed):
-                if self.stop.is_set():
-                    self._release(claimed[index:], stats)
-                    break
-                self._deliver(entry, transport, stats)
-        finally:
-            transport.close()
+        engine = self.sessions.kw["bind"]
+        with engine.connect() as conn:
+            conn.execution_options(**WRITE)
+            try:
+                for index, entry in enumerate(claimed):
+                    if self.stop.is_set():
+                        self._release(claimed[index:], stats)
+                        break
+                    self._deliver(entry, transport, stats, conn)
+            finally:
+                self._flush(conn, None)
+                transport.close()
         return stats
 
     def drain(self, *, max_batches: int | None = None) -> Stats:
@@ -260,23 +216,24 @@ class Deliverer:
                 break
         return total
 
-    def _deliver(self, entry: Claimed, transport: Transport, stats: Stats) -> None:
+    def _deliver(
+        self, entry: Claimed, transport: Transport, stats: Stats, conn: Connection
+    ) -> None:
         now = self.clock()
         if entry.deadline is not None and now >= entry.deadline:
             self._final(entry, "expired", f"its deadline {entry.deadline.isoformat()} has passed")
             stats.expired += 1
             return
-        if entry.interview_id is not None:
-            why = self._recheck(entry)
-            if why is not None:
-                self._final(entry, "cancelled", why)
-                stats.cancelled += 1
-                return
         domain = entry.item.recipient.rpartition("@")[2].lower()
         wait = self.limiter.wait(domain, now)
         if wait > timedelta(0):
             self._defer(entry, now + wait, f"rate limit for {domain}")
             stats.deferred += 1
+            return
+        why = self._flush(conn, entry)  # earlier outcomes written, this interview re-read
+        if why is not None:
+            self._final(entry, "cancelled", why)
+            stats.cancelled += 1
             return
         try:
             data = render(entry.item, sender=self.sender, date=now)
@@ -285,16 +242,6 @@ class Deliverer:
             return
         envelope = Envelope(self.sender, (entry.item.recipient,), data, entry.item.message_id)
         self._record(entry, transport.send(envelope), stats)
-
-    def _recheck(self, entry: Claimed) -> str | None:
-        with self.sessions() as session:
-            interview = session.get(Interview, entry.interview_id)
-            return interview_verdict(
-                interview=interview,
-                sequence=entry.interview_sequence,
-                is_cancel=entry.is_cancel,
-                known=True,
-            )
 
     # --- recording ----------------------------------------------------------------------
 
@@ -305,13 +252,38 @@ class Deliverer:
             OutboxMessage.claimed_by == self.name,
         )
 
-    def _write(self, entry: Claimed, values: dict[str, Any], state: str, detail: str) -> None:
+    def _flush(self, conn: Connection, check: Claimed | None) -> str | None:
+        """Commit the outcomes not yet written; with `check`, re-read its interview in the
+        same transaction and say why it must not go out (or None)."""
+        reread = check is not None and check.interview_id is not None
+        if not self._writes and not reread:
+            return None
         now = self.clock()
-        with transaction(self.sessions, write=True) as session:
-            done = session.execute(self._mine(entry).values(**values))
-            if getattr(done, "rowcount", 1) == 0:  # our lease was taken over: theirs now
-                return
-            session.execute(insert(OutboxEvent), [_event(entry.id, now, state, detail)])
+        why = None
+        with conn.begin():
+            events = []
+            for entry, values, state, detail in self._writes:
+                done = conn.execute(self._mine(entry).values(**values))
+                if done.rowcount:  # 0: our lease was taken over; the row is theirs now
+                    events.append(_event(entry.id, now, state, detail))
+            if events:
+                conn.execute(insert(OutboxEvent), events)
+            if reread and check is not None:
+                found = conn.execute(
+                    select(Interview.status, Interview.sequence).where(
+                        Interview.id == check.interview_id
+                    )
+                ).first()
+                why = interview_verdict(
+                    found=(str(found[0]), int(found[1])) if found else None,
+                    sequence=check.interview_sequence,
+                    is_cancel=check.is_cancel,
+                )
+        self._writes.clear()
+        return why
+
+    def _write(self, entry: Claimed, values: dict[str, Any], state: str, detail: str) -> None:
+        self._writes.append((entry, values, state, detail))
 
     def _final(self, entry: Claimed, state: str, why: str) -> None:
         values = {"state": state, "last_error": why, "lease_until": None}

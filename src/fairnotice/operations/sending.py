@@ -19,11 +19,26 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from fairnotice.mail.outgoing import new_message_id
-from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
+from fairnotice.model import (
+    Action,
+    ChannelKind,
+    Intent,
+    Message,
+    Plan,
+    Situation,
+    Urgency,
+    dump,
+)
 from fairnotice.model import Interview as InterviewFacts
-from fairnotice.operations.changes import store_plan
 from fairnotice.operations.planning import plan_change, system_now
-from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage, Workspace
+from fairnotice.store.tables import (
+    Interview,
+    OutboxEvent,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    Workspace,
+)
 
 CLI_WORKSPACE = "fairnotice CLI"
 ENDING = {Intent.withdraw, Intent.cancel, Intent.position_filled}
@@ -62,38 +77,102 @@ def deadline_for(facts: InterviewFacts | None, plan: Plan, now: datetime) -> dat
     return facts.start
 
 
-def _interview_row(
-    session: Session, workspace_id: int, facts: InterviewFacts, ends: bool
-) -> Interview | None:
-    """The stored interview with this UID (created on first sight); an ending intent
-    cancels it and raises its SEQUENCE, which voids every row queued for it before."""
-    if not facts.uid:
-        return None
-    row = session.scalar(
-        select(Interview).where(Interview.workspace_id == workspace_id, Interview.uid == facts.uid)
+@dataclass
+class _Known:
+    id: int
+    sequence: int
+
+
+def _interviews(
+    session: Session, workspace_id: int, facts: list[InterviewFacts], ends: bool
+) -> dict[str, _Known]:
+    """The stored interviews with these UIDs (created on first sight), by UID, in a few
+    statements whatever their number. An ending intent cancels each and raises its
+    SEQUENCE, which voids every row queued for it before."""
+    wanted = {f.uid: f for f in facts if f.uid}
+    known: dict[str, _Known] = {}
+    existing: list[tuple[int, str, int, str]] = []
+    uids = list(wanted)
+    for start in range(0, len(uids), CHUNK):
+        existing += [
+            (int(i), str(u), int(q), str(st))
+            for i, u, q, st in session.execute(
+                select(Interview.id, Interview.uid, Interview.sequence, Interview.status).where(
+                    Interview.workspace_id == workspace_id,
+                    Interview.uid.in_(uids[start : start + CHUNK]),
+                )
+            )
+        ]
+    for row_id, uid, sequence, status in existing:
+        if uid in known:
+            continue
+        if ends and status != "cancelled":
+            sequence = max(sequence, wanted[uid].sequence) + 1
+            session.execute(
+                update(Interview)
+                .where(Interview.id == row_id)
+                .values(status="cancelled", sequence=sequence)
+            )
+            void_queued(session, interview_id=row_id, below=sequence, why="interview ended")
+        known[uid] = _Known(row_id, sequence)
+    new = [f for uid, f in wanted.items() if uid not in known]
+    rows: list[dict[str, Any]] = [
+        {
+            "workspace_id": workspace_id,
+            "position": f.position,
+            "company": f.company,
+            "start": f.start,
+            "end": f.end,
+            "timezone": f.timezone,
+            "location": f.location,
+            "video_url": f.video_url,
+            "round": f.round,
+            "uid": f.uid,
+            "sequence": f.sequence + 1 if ends else f.sequence,
+            "status": "cancelled" if ends else "scheduled",
+            "contact": {},
+            "interviewers": [],
+            "history_channel": "email",
+            "created_at": system_now(),
+        }
+        for f in new
+    ]
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        statement = insert(Interview).returning(Interview.id, sort_by_parameter_order=True)
+        ids = session.scalars(statement, chunk).all()
+        for row_id, row in zip(ids, chunk, strict=True):
+            known[str(row["uid"])] = _Known(int(row_id), int(row["sequence"]))
+    return known
+
+
+def _store(session: Session, *, workspace_id: int, situation: Situation, plan: Plan) -> int:
+    """The plan and its steps, as operations.changes.store_plan keeps them, in bulk."""
+    record = PlanRecord(
+        workspace_id=workspace_id,
+        interview_id=None,
+        situation=dump(situation),
+        plan=dump(plan),
+        private_note=situation.reason.detail,
     )
-    if row is None:
-        row = Interview(
-            workspace_id=workspace_id,
-            position=facts.position,
-            company=facts.company,
-            start=facts.start,
-            end=facts.end,
-            timezone=facts.timezone,
-            location=facts.location,
-            video_url=facts.video_url,
-            round=facts.round,
-            uid=facts.uid,
-            sequence=facts.sequence,
-        )
-        session.add(row)
-        session.flush()
-    if ends and row.status != "cancelled":
-        row.status = "cancelled"
-        row.sequence = max(row.sequence, facts.sequence) + 1
-        session.flush()
-        void_queued(session, interview_id=row.id, below=row.sequence, why="interview ended")
-    return row
+    session.add(record)
+    session.flush()
+    steps = [
+        {
+            "plan_id": record.id,
+            "workspace_id": workspace_id,
+            "order": step.order,
+            "due": step.due,
+            "action": step.action.value,
+            "condition": step.condition.value if step.condition else None,
+            "label": (step.to.name if step.to else situation.counterpart.name)[:300],
+            "state": "open",
+        }
+        for step in plan.steps
+    ]
+    for start in range(0, len(steps), CHUNK):
+        session.execute(insert(PlanStep), steps[start : start + CHUNK])
+    return record.id
 
 
 def void_queued(session: Session, *, interview_id: int, below: int, why: str) -> int:
@@ -135,6 +214,8 @@ def _rows(
     by_id = {m.id: m for m in plan.messages}
     by_email = {c.email: c for c in situation.candidates}
     ends = situation.intent in ENDING
+    facts = [c.interview for c in situation.candidates if c.interview is not None]
+    known = _interviews(session, workspace_id, facts or [situation.interview], ends)
     rows: list[dict[str, Any]] = []
     for step in plan.steps:
         if step.action is not Action.send or step.channel is not ChannelKind.email:
@@ -143,10 +224,10 @@ def _rows(
             continue
         message: Message = by_id[step.message]
         candidate = by_email.get(message.to)
-        facts = candidate.interview if candidate else situation.interview
+        about = candidate.interview if candidate else situation.interview
         if candidate is not None and candidate.interview is None:
-            facts = None  # told the position is filled; no interview of theirs to miss
-        interview = _interview_row(session, workspace_id, facts, ends) if facts else None
+            about = None  # told the position is filled; no interview of theirs to miss
+        interview = known.get(about.uid) if about and about.uid else None
         due = now if first_now and not rows else step.due
         rows.append(
             {
@@ -169,7 +250,7 @@ def _rows(
                 "reference": f"plan:{plan_id}",
                 "plan_id": plan_id,
                 "message_id": new_message_id(situation.me.email),
-                "deadline": deadline_for(facts, plan, now),
+                "deadline": deadline_for(about, plan, now),
                 "interview_id": interview.id if interview else None,
                 "interview_sequence": interview.sequence if interview else None,
                 "attempts": 0,
@@ -193,15 +274,13 @@ def send_plan(
     its emails; all in the caller's one transaction."""
     now = clock()
     plan = plan or plan_change(situation=situation, clock=clock)
-    record = store_plan(
-        session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
-    )
+    plan_id = _store(session, workspace_id=workspace_id, situation=situation, plan=plan)
     rows = _rows(
         session,
         workspace_id=workspace_id,
         situation=situation,
         plan=plan,
-        plan_id=record.id,
+        plan_id=plan_id,
         now=now,
         first_now=first_now,
     )
@@ -215,4 +294,4 @@ def send_plan(
         if progress is not None:
             progress(start + len(chunk), len(rows))
     first = min((r["due"] for r in rows), default=None)
-    return Queued(plan_id=record.id, messages=len(rows), first_due=first)
+    return Queued(plan_id=plan_id, messages=len(rows), first_due=first)

@@ -1,0 +1,220 @@
+"""Delivery throughput, end to end, against a local aiosmtpd sink (its own process).
+
+Baseline: raw smtplib sending the same number of pre-built messages over one connection.
+Ours: a position filled for N candidates in three languages, each message with an iMIP
+CANCEL: planned and rendered, enqueued in one transaction, delivered by `fairnotice
+worker --once` subprocesses. SQLite with one worker; PostgreSQL with one and two workers.
+
+    .venv/bin/python bench/delivery_throughput.py [--count 10000] [--skip-pg]
+
+Goals (issue 5): SQLite, one worker: >= 50 % of the baseline's rate; PostgreSQL: near-linear
+gain from one to two workers (on the delivery phase). Exit 1 when the SQLite goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from tests.worker.bulk import filled  # noqa: E402
+
+from fairnotice.io import validate  # noqa: E402
+from fairnotice.mail.outgoing import Outgoing, new_message_id, render  # noqa: E402
+from fairnotice.model import Situation  # noqa: E402
+from fairnotice.operations.planning import plan_change  # noqa: E402
+from fairnotice.operations.sending import local_workspace, send_plan  # noqa: E402
+from fairnotice.store.session import make_engine, session_factory, transaction, upgrade  # noqa: E402
+
+PG_ADMIN = os.environ.get(
+    "FAIRNOTICE_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sink() -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("aiosmtpd did not start")
+
+
+def situation(count: int) -> Situation:
+    planned = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    raw = filled(count, now=planned - timedelta(days=1), with_interview_every=1)
+    return validate(Situation, raw)
+
+
+def baseline(port: int, count: int) -> float:
+    """Messages per second of raw smtplib over one connection, messages built beforehand."""
+    plan = plan_change(situation=situation(count))
+    now = datetime.now(UTC)
+    built = []
+    for message in plan.messages:
+        item = Outgoing(
+            message_id=new_message_id("j.doe@muster.example"),
+            recipient=message.to,
+            subject=message.subject or "",
+            body=message.body,
+            language=message.language.value,
+            recipient_name=message.recipient,
+            sender_name="Jonas Doe",
+            calendar_method=message.calendar.method.value
+            if message.calendar and message.calendar.method
+            else None,
+            calendar_ics=message.calendar.ics if message.calendar else None,
+        )
+        built.append((message.to, render(item, sender="noreply@fairnotice.test", date=now)))
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for to, data in built:
+            smtp.sendmail("noreply@fairnotice.test", [to], data)
+    return len(built) / (time.perf_counter() - start)
+
+
+def enqueue(url: str, count: int) -> float:
+    """Seconds to plan, render and enqueue `count` messages in one transaction."""
+    upgrade(url)
+    engine = make_engine(url)
+    start = time.perf_counter()
+    facts = situation(count)
+    with transaction(session_factory(engine), write=True) as session:
+        queued = send_plan(session, situation=facts, workspace_id=local_workspace(session))
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    assert queued.messages == count, queued
+    return seconds
+
+
+def deliver(url: str, port: int, workers: int, folder: Path) -> float:
+    """Seconds until `workers` processes running `worker --once` have sent everything."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRNOTICE_")}
+    env.update(
+        FAIRNOTICE_DATABASE_URL=url,
+        FAIRNOTICE_SMTP_HOST="127.0.0.1",
+        FAIRNOTICE_SMTP_PORT=str(port),
+        FAIRNOTICE_SMTP_TLS="none",
+        FAIRNOTICE_SMTP_FROM="noreply@fairnotice.test",
+        FAIRNOTICE_DELIVERY_PER_DOMAIN_PER_MINUTE="0",
+        FAIRNOTICE_DELIVERY_BATCH_SIZE="100",
+    )
+    start = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fairnotice", "worker", "--once"],
+            env=env,
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    sent = 0
+    for process in processes:
+        out, _ = process.communicate()
+        sent += int(dict(p.split("=") for p in out.decode().split())["sent"])
+    seconds = time.perf_counter() - start
+    return seconds if sent else float("nan")
+
+
+def pg_database() -> tuple[str, str] | None:
+    name = f"fairnotice_bench_{os.getpid()}"
+    try:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no PostgreSQL here
+        print(f"PostgreSQL skipped: {str(exc).splitlines()[0]}")
+        return None
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def drop(name: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--skip-pg", action="store_true")
+    args = parser.parse_args()
+    count = args.count
+    server, port = sink()
+    results: dict[str, float] = {}
+    try:
+        results["baseline_rate"] = baseline(port, count)
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.sqlite3"
+            results["sqlite_enqueue_s"] = enqueue(url, count)
+            results["sqlite_deliver_s"] = deliver(url, port, 1, Path(folder))
+        total = results["sqlite_enqueue_s"] + results["sqlite_deliver_s"]
+        results["sqlite_rate"] = count / total
+        results["sqlite_deliver_rate"] = count / results["sqlite_deliver_s"]
+        results["sqlite_vs_baseline"] = results["sqlite_rate"] / results["baseline_rate"]
+        if not args.skip_pg:
+            for workers in (1, 2):
+                made = pg_database()
+                if made is None:
+                    break
+                url, name = made
+                try:
+                    with tempfile.TemporaryDirectory() as folder:
+                        results[f"pg{workers}_enqueue_s"] = enqueue(url, count)
+                        seconds = deliver(url, port, workers, Path(folder))
+                    results[f"pg{workers}_deliver_rate"] = count / seconds
+                finally:
+                    drop(name)
+            if "pg2_deliver_rate" in results:
+                results["pg_gain_1_to_2"] = (
+                    results["pg2_deliver_rate"] / results["pg1_deliver_rate"]
+                )
+    finally:
+        server.terminate()
+        server.wait()
+    print(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2))
+    print(
+        f"SQLite, 1 worker, end to end: {results['sqlite_rate']:.0f} msg/s = "
+        f"{100 * results['sqlite_vs_baseline']:.0f} % of raw smtplib "
+        f"({results['baseline_rate']:.0f} msg/s); goal >= 50 %"
+    )
+    if "pg_gain_1_to_2" in results:
+        print(
+            f"PostgreSQL delivery: 1 worker {results['pg1_deliver_rate']:.0f} msg/s, "
+            f"2 workers {results['pg2_deliver_rate']:.0f} msg/s, "
+            f"gain x{results['pg_gain_1_to_2']:.2f}"
+        )
+    return 0 if results["sqlite_vs_baseline"] >= 0.5 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
