@@ -15,6 +15,7 @@ from tests.store.databases import (  # noqa: F401
     pg_url,
     sqlite_template,
 )
+from tests.worker.processes import reap
 
 
 @pytest.fixture
@@ -26,3 +27,9 @@ def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:  # noqa: F811
         yield session_factory(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_behind() -> Iterator[None]:
+    yield
+    reap()

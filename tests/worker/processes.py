@@ -38,14 +38,29 @@ def worker_env(database: str, smtp_port: int, **delivery: Any) -> dict[str, str]
     return env
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
 def start_worker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "fairnotice", "worker", *args],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    STARTED.append(process)
+    return process
+
+
+def reap() -> None:
+    """Kill (by pid) every worker a failed test left running."""
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        if process.stderr is not None and not process.stderr.closed:
+            process.communicate()
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> str:
