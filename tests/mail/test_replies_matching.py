@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.replies import ImapAccount
@@ -172,3 +174,34 @@ def test_replies_are_polled_from_a_real_imap_mailbox(
         ]
         assert replies[1].proposals[0]["free"] is False  # busy 09:00-12:00 that Monday
     assert _steps(sessions, plan_id)["no_reply"] == ("done", "replied")
+
+
+def test_agreement_drafts_the_follow_up_note_which_goes_out_once_released(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from fairnotice.operations.delivery import draft_after_agreement, release
+
+    plan_id, _ = _sent(sessions, clock)
+    agreed = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)
+    with transaction(sessions, write=True) as session:
+        ws = session.scalar(select(OutboxMessage.workspace_id))
+        assert ws is not None
+        (draft,) = draft_after_agreement(
+            session, workspace_id=ws, plan_id=plan_id, agreed=agreed, now=clock()
+        )
+        draft_id = draft.id
+    with sessions() as session:
+        row = session.get(OutboxMessage, draft_id)
+        assert row is not None and row.state == "draft" and row.kind == "follow_up_email"
+        assert row.recipient == "j.doe@example.com" and row.deadline == agreed
+    assert _steps(sessions, plan_id)["no_reply"] == ("done", "replied")
+    transport = MemoryTransport()
+    worker = Deliverer(sessions, lambda: transport, sender="noreply@fairnotice.test", clock=clock)
+    assert worker.drain().claimed == 0  # a draft waits for the user
+    with transaction(sessions, write=True) as session:
+        release(session, row_id=draft_id, now=clock(), workspace_id=ws)
+    assert worker.drain().sent == 1
+    assert transport.sent[0].recipients == ("j.doe@example.com",)
+    with transaction(sessions, write=True) as session, pytest.raises(BadInput) as refused:
+        release(session, row_id=draft_id, now=clock(), workspace_id=ws)
+    assert refused.value.field == "id"
