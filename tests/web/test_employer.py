@@ -213,11 +213,21 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
             c.email: c.id
             for c in session.scalars(select(Candidate).where(Candidate.workspace_id == org))
         }
+    candidate(browser, org, pos, name="Never Met", email="never@example.org", language="en")
+    with app.state.sessions() as session:
+        ids = {
+            c.email: c.id
+            for c in session.scalars(select(Candidate).where(Candidate.workspace_id == org))
+        }
+    schedule(browser, org, pos, ids["lena@example.org"], date="2026-03-05")  # took place
     schedule(browser, org, pos, ids["sven@example.org"], date="2026-03-18")
+    schedule(browser, org, pos, ids["tom@example.org"], date="2026-03-19")
     preview = browser.get(f"/w/{org}/positions/{pos}/fill?hired={ids['hired@example.org']}")
     assert preview.status_code == 200
     assert "3 candidates will be told" in preview.text
     assert "Hired Person</h3>" not in preview.text
+    assert "Tell these candidates yourself" in preview.text and "never@example.org" in preview.text
+    assert "5. März 2026" in preview.text  # Lena's letter names her interview (M1)
     assert "Lena Vogel" in preview.text and "+49 170 5550112" in preview.text  # round 2: call first
     response = browser.post(
         f"/w/{org}/positions/{pos}/fill", {"hired": str(ids["hired@example.org"])}
@@ -232,13 +242,22 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
         assert by_person["sven@example.org"].language == "sv"
         assert by_person["lena@example.org"].language == "de"
         assert by_person["sven@example.org"].calendar_method == "CANCEL"
-        interview = session.scalar(select(Interview).where(Interview.workspace_id == org))
-        assert interview is not None and interview.status == "cancelled"
+        assert by_person["tom@example.org"].calendar_method == "CANCEL"
+        assert by_person["lena@example.org"].calendar_method is None  # hers took place
+        interviews = {
+            i.contact["email"]: i.status
+            for i in session.scalars(select(Interview).where(Interview.workspace_id == org))
+        }
+        assert interviews == {
+            "lena@example.org": "scheduled",
+            "sven@example.org": "cancelled",
+            "tom@example.org": "cancelled",
+        }
         states = {
             c.email: c.status
             for c in session.scalars(select(Candidate).where(Candidate.workspace_id == org))
         }
-        assert states["hired@example.org"] == "active"
+        assert states["hired@example.org"] == "active" and states["never@example.org"] == "active"
         assert {states[e] for e in ("lena@example.org", "sven@example.org", "tom@example.org")} == {
             "informed"
         }

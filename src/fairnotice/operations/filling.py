@@ -8,7 +8,7 @@ step first, which the dashboard lists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -44,11 +44,15 @@ def remaining(
     )
 
 
-def _interviews(
+def on_record(
     session: Session, workspace_id: int, candidate_ids: list[int], now: datetime
-) -> dict[int, Interview]:
-    """Each candidate's next scheduled interview (the one a CANCEL applies to)."""
-    found: dict[int, Interview] = {}
+) -> dict[int, tuple[Interview, bool]]:
+    """Each candidate's interview that the letter names (M1), and whether it is still ahead.
+
+    The next interview still ahead wins (the letter cancels it with a CANCEL); otherwise the
+    latest one that took place. Cancelled interviews are never named.
+    """
+    found: dict[int, tuple[Interview, bool]] = {}
     if not candidate_ids:
         return found
     for row in session.scalars(
@@ -56,13 +60,16 @@ def _interviews(
         .where(
             Interview.workspace_id == workspace_id,
             Interview.candidate_id.in_(candidate_ids),
-            Interview.status.in_(("scheduled", "rescheduling")),
-            Interview.end > now,
+            Interview.status != "cancelled",
         )
         .order_by(Interview.start)
     ):
-        if row.candidate_id is not None:
-            found.setdefault(row.candidate_id, row)
+        if row.candidate_id is None:
+            continue
+        ahead = row.end > now
+        known = found.get(row.candidate_id)
+        if known is None or not known[1]:
+            found[row.candidate_id] = (row, ahead)
     return found
 
 
@@ -74,15 +81,9 @@ def filled_situation(
     user: User,
     candidates: list[Candidate],
     now: datetime,
-) -> tuple[Situation, dict[int, Interview]]:
-    upcoming = _interviews(session, workspace_id, [c.id for c in candidates], now)
-    general: dict[str, Any] = {
-        "position": position.title,
-        "company": position.company,
-        "start": (now - timedelta(days=1)).isoformat(),
-        "end": (now - timedelta(days=1) + timedelta(hours=1)).isoformat(),
-        "timezone": user.timezone,
-    }
+) -> tuple[Situation, dict[int, tuple[Interview, bool]]]:
+    """The position_filled situation of the candidates who have an interview on record."""
+    record = on_record(session, workspace_id, [c.id for c in candidates], now)
     listed: list[dict[str, Any]] = []
     for c in candidates:
         entry: dict[str, Any] = {
@@ -93,9 +94,8 @@ def filled_situation(
             "language": c.language,
             "salutation": c.salutation,
             "timezone": c.timezone,
+            "interview": interview_contract(record[c.id][0]),
         }
-        if c.id in upcoming:
-            entry["interview"] = interview_contract(upcoming[c.id])
         listed.append({k: v for k, v in entry.items() if v is not None})
     first = candidates[0]
     raw: dict[str, Any] = {
@@ -103,12 +103,20 @@ def filled_situation(
         "role": "employer",
         "intent": "position_filled",
         "reason": {"category": "position_filled"},
-        "interview": general,
+        "interview": listed[0]["interview"],
         "me": {"name": user.name, "email": user.email, "timezone": user.timezone},
         "counterpart": {"name": first.name, "email": first.email, "timezone": first.timezone},
         "candidates": listed,
     }
-    return validate(Situation, raw), upcoming
+    return validate(Situation, raw), record
+
+
+def split(
+    session: Session, *, workspace_id: int, candidates: list[Candidate], now: datetime
+) -> tuple[list[Candidate], list[Candidate]]:
+    """(told by the plan, to be told by hand): a letter needs an interview to name (M1)."""
+    record = on_record(session, workspace_id, [c.id for c in candidates], now)
+    return [c for c in candidates if c.id in record], [c for c in candidates if c.id not in record]
 
 
 def preview(
@@ -122,9 +130,10 @@ def preview(
 ) -> tuple[list[Candidate], Plan]:
     """The plan (one message set per remaining candidate) without storing anything."""
     position = scoped(session, Position, workspace_id, position_id)
-    candidates = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=clock())
     if not candidates:
-        raise BadInput([("candidates", "no remaining candidate to tell")])
+        raise BadInput([("candidates", "no remaining candidate with an interview on record")])
     situation, _ = filled_situation(
         session,
         workspace_id=workspace_id,
@@ -152,10 +161,11 @@ def fill(
     if hired is not None:
         scoped(session, Candidate, workspace_id, hired)
     now = clock()
-    candidates = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=now)
     if not candidates:
-        raise BadInput([("candidates", "no remaining candidate to tell")])
-    situation, upcoming = filled_situation(
+        raise BadInput([("candidates", "no remaining candidate with an interview on record")])
+    situation, record_of = filled_situation(
         session,
         workspace_id=workspace_id,
         position=position,
@@ -168,9 +178,10 @@ def fill(
         session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
     )
     queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
-    for interview in upcoming.values():
-        interview.status = "cancelled"
-        interview.sequence += 1
+    for interview, ahead in record_of.values():
+        if ahead:
+            interview.status = "cancelled"
+            interview.sequence += 1
     for candidate in candidates:
         candidate.status = "informed"
     position.status = "filled"

@@ -52,7 +52,8 @@ def db(request: Request) -> Iterator[Session]:
             raise
 
 
-Db = Annotated[Session, Depends(db)]
+# "function": commit before the response is sent, so the next request reads the write.
+Db = Annotated[Session, Depends(db, scope="function")]
 
 
 def language(request: Request) -> str:
@@ -150,7 +151,9 @@ def render(
         languages=i18n.NAMES,
         _=_translator(t),
         ngettext=t.ngettext,
-        csrf=csrf_token(request),
+        # Error pages never start a session: a stray request (a favicon, a prefetch) that
+        # raced a sign-in must not answer with a cookie that overwrites the new session.
+        csrf=csrf_token(request) if status < 400 else request.session.get("csrf", ""),
         when=lambda moment: i18n.when(moment, lang, tz),
         time_only=lambda moment: i18n.time_only(moment, lang, tz),
         zone_label=i18n.zone_label(tz, lang),

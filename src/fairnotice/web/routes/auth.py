@@ -11,7 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fairnotice.errors import BadInput, Conflict
 from fairnotice.operations import accounts
 from fairnotice.web import i18n
-from fairnotice.web.deps import CurrentUser, Db, InScope, csrf_protect, language, redirect, render
+from fairnotice.web.deps import (
+    CurrentUser,
+    Db,
+    InScope,
+    csrf_protect,
+    csrf_token,
+    language,
+    redirect,
+    render,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -70,6 +79,7 @@ def signup(
         )
     request.session.clear()
     request.session["uid"] = user.id
+    csrf_token(request)  # a fresh token, set in the same response as the new session
     return redirect(_home(request, user.id, session))
 
 
@@ -96,6 +106,7 @@ def signin(
     request.session["uid"] = user.id
     if lang:
         request.session["lang"] = lang
+    csrf_token(request)
     return redirect(_safe_next(next, _home(request, user.id, session)))
 
 

@@ -256,6 +256,14 @@ def fill_preview(
         hired=hired,
         clock=request.app.state.clock,
     )
+    by_hand = filling.split(
+        session,
+        workspace_id=scope.id,
+        candidates=filling.remaining(
+            session, workspace_id=scope.id, position_id=position.id, hired=hired
+        ),
+        now=request.app.state.clock(),
+    )[1]
     by_email: dict[str, list[Any]] = {}
     for message in plan.messages:
         by_email.setdefault(message.to, []).append(message)
@@ -270,6 +278,7 @@ def fill_preview(
             candidates=candidates,
             everyone=everyone,
             by_email=by_email,
+            by_hand=by_hand,
             calls=calls,
             hired=hired,
         ),
