@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,7 @@ from fairnotice.mail.delivery import Stats
 from fairnotice.mail.transport import Transport
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
 from fairnotice.operations.planning import system_now
+from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox, poll_mailboxes
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 
@@ -43,14 +44,13 @@ def one_round(
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
     transport: Callable[[], Transport] | None = None,
+    poll_every: timedelta = POLL_EVERY,
 ) -> Round:
     """Follow-ups, replies, then every batch that is due now."""
     done = Round()
     with transaction(sessions, write=True) as session:
         done.reminded = fire_followups(session, now=clock())["reminded"]
-    from fairnotice.operations.replies import poll_mailboxes
-
-    done.replies = poll_mailboxes(sessions, clock=clock, stop=stop)
+    done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
     worker = deliverer(sessions, settings, delivery, clock=clock, stop=stop, transport=transport)
     done.delivery = worker.drain()
     return done
@@ -77,11 +77,24 @@ def run(
     clock: Callable[[], datetime] = system_now,
     transport: Callable[[], Transport] | None = None,
     report: Callable[[Round], None] | None = None,
+    imap: ImapSettings | None = None,
 ) -> Stats:
     """Rounds until stopped (or one round with `once`); the delivery totals."""
+    imap = imap or ImapSettings()
+    with transaction(sessions, write=True) as session:
+        env_mailbox(session, imap)
+    every = timedelta(seconds=imap.poll_seconds)
     total = Stats()
     while not stop.is_set():
-        done = one_round(sessions, settings, delivery, clock=clock, stop=stop, transport=transport)
+        done = one_round(
+            sessions,
+            settings,
+            delivery,
+            clock=clock,
+            stop=stop,
+            transport=transport,
+            poll_every=every,
+        )
         total.add(done.delivery)
         if report is not None:
             report(done)
@@ -102,3 +115,19 @@ def log_round(done: Round) -> None:
             parts.append(f"replies={done.replies}")
         sys.stderr.write("fairnotice worker: " + " ".join(parts) + "\n")
         sys.stderr.flush()
+
+
+def background(settings: Settings, *, stop: threading.Event) -> threading.Thread:
+    """The worker inside `fairnotice serve` (SQLite: the one worker), as a daemon thread."""
+    from fairnotice.store.session import make_engine, session_factory
+
+    sessions = session_factory(make_engine(settings.database))
+    thread = threading.Thread(
+        target=run,
+        args=(sessions, settings, DeliverySettings()),
+        kwargs={"once": False, "stop": stop, "report": log_round},
+        name="fairnotice-worker",
+        daemon=True,
+    )
+    thread.start()
+    return thread

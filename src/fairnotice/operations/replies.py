@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +34,58 @@ from fairnotice.store.tables import (
 )
 
 POLL_EVERY = timedelta(seconds=60)
+
+
+class ImapSettings(BaseSettings):
+    """FAIRNOTICE_IMAP_*: the mailbox the CLI's worker polls for replies (optional; the
+    web app connects mailboxes per workspace instead)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAIRNOTICE_IMAP_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    host: str | None = None
+    port: int = Field(default=993, ge=1, le=65535)
+    tls: Literal["none", "starttls", "tls"] = "tls"
+    username: str | None = None
+    password: str | None = None
+    folder: str = "INBOX"
+    poll_seconds: float = Field(default=60, gt=0)
+
+
+def env_mailbox(session: Session, imap: ImapSettings) -> int | None:
+    """The configured mailbox as a row of the CLI workspace (created or updated)."""
+    if not imap.host:
+        return None
+    if not imap.username:
+        raise BadInput([("FAIRNOTICE_IMAP_USERNAME", "required when FAIRNOTICE_IMAP_HOST is set")])
+    from fairnotice.operations.sending import local_workspace
+
+    workspace_id = local_workspace(session)
+    box = session.scalar(
+        select(Mailbox).where(
+            Mailbox.workspace_id == workspace_id,
+            Mailbox.host == imap.host,
+            Mailbox.username == imap.username,
+            Mailbox.folder == imap.folder,
+        )
+    )
+    if box is None:
+        box = connect_mailbox(
+            session,
+            workspace_id=workspace_id,
+            host=imap.host,
+            port=imap.port,
+            username=imap.username,
+            password=imap.password or "",
+            tls=imap.tls,
+            folder=imap.folder,
+        )
+    else:
+        box.port, box.tls, box.password = imap.port, imap.tls, imap.password or ""
+    return box.id
+
+
 TlsMode = Literal["none", "starttls", "tls"]
 
 
