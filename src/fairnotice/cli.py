@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.operations.replies import ImapSettings
     from fairnotice.settings import Settings
 
 app = typer.Typer(
@@ -258,6 +259,72 @@ def _settings() -> tuple[Settings, DeliverySettings]:
         raise _fail(f"{name}: {first['msg']}") from None
 
 
+def _imap_settings() -> ImapSettings:
+    from pydantic import ValidationError
+
+    from fairnotice.operations.replies import ImapSettings
+
+    try:
+        return ImapSettings()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        name = "FAIRNOTICE_IMAP_" + "_".join(str(x) for x in first["loc"]).upper()
+        raise _fail(f"{name}: {first['msg']}") from None
+
+
+@app.command("reply")
+def reply_command(
+    file: Annotated[str, typer.Argument(help="A reply as an .eml file ('-' reads stdin).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Record a reply (matched by In-Reply-To/References) and check the times it proposes."""
+    from fairnotice.errors import BadInput
+    from fairnotice.io import MAX_INPUT_BYTES
+    from fairnotice.operations.planning import system_now
+    from fairnotice.operations.replies import record_reply
+    from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
+
+    settings, _ = _settings()
+    if file == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        try:
+            with open(file, "rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError:
+            raise _fail(f"FILE: no such file: {file}") from None
+    upgrade(settings.database)
+    engine = make_engine(settings.database)
+    try:
+        with transaction(session_factory(engine), write=True) as session:
+            found = record_reply(session, raw=raw, source="upload", now=system_now())
+            if found is None:
+                raise BadInput([("FILE", "not a reply to a message fairnotice sent")])
+            reply, new = found
+            result = {
+                "plan": reply.plan_id,
+                "outbox": reply.outbox_id,
+                "from": reply.sender,
+                "new": new,
+                "proposals": reply.proposals,
+            }
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write(f"reply from {result['from']} to plan {result['plan']}\n")
+    for item in reply.proposals:
+        verdict = (
+            "you are free then"
+            if item["free"]
+            else "clashes with " + ", ".join(f"{c['start']}-{c['end']}" for c in item["clashes"])
+        )
+        sys.stdout.write(f"  {item['start']} ({item['text']}): {verdict}\n")
+
+
 @app.command("send")
 def send_command(
     file: Annotated[str, typer.Argument(help="A situation as JSON ('-' reads stdin).")],
@@ -382,8 +449,11 @@ def worker_command(
     from fairnotice.worker import install_signals, log_round, run
 
     settings, delivery = _settings()
+    imap = _imap_settings()
     try:
         has_relay = relay(settings, delivery) is not None
+        if imap.host and not imap.username:
+            raise BadInput([("FAIRNOTICE_IMAP_USERNAME", "required with FAIRNOTICE_IMAP_HOST")])
     except BadInput as exc:
         raise _fail(str(exc)) from None
     if not has_relay:
@@ -397,7 +467,13 @@ def worker_command(
     install_signals(stop)
     try:
         total = run(
-            session_factory(engine), settings, delivery, once=once, stop=stop, report=log_round
+            session_factory(engine),
+            settings,
+            delivery,
+            once=once,
+            stop=stop,
+            report=log_round,
+            imap=imap,
         )
     finally:
         engine.dispose()
