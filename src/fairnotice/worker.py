@@ -121,13 +121,17 @@ def background(settings: Settings, *, stop: threading.Event) -> threading.Thread
     """The worker inside `fairnotice serve` (SQLite: the one worker), as a daemon thread."""
     from fairnotice.store.session import make_engine, session_factory
 
-    sessions = session_factory(make_engine(settings.database))
-    thread = threading.Thread(
-        target=run,
-        args=(sessions, settings, DeliverySettings()),
-        kwargs={"once": False, "stop": stop, "report": log_round},
-        name="fairnotice-worker",
-        daemon=True,
-    )
+    engine = make_engine(settings.database)
+    delivery = DeliverySettings()
+
+    def work() -> None:
+        try:
+            run(
+                session_factory(engine), settings, delivery, once=False, stop=stop, report=log_round
+            )
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=work, name="fairnotice-worker", daemon=True)
     thread.start()
     return thread
