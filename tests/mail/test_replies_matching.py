@@ -205,3 +205,19 @@ def test_agreement_drafts_the_follow_up_note_which_goes_out_once_released(
     with transaction(sessions, write=True) as session, pytest.raises(BadInput) as refused:
         release(session, row_id=draft_id, now=clock(), workspace_id=ws)
     assert refused.value.field == "id"
+
+
+def test_a_reply_without_message_id_is_still_kept_once(
+    sqlite_sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    _, message_id = _sent(sqlite_sessions, clock)
+    raw = _reply(message_id, "Gerne am Freitag um 9 Uhr.").replace(
+        b"Message-ID: <r1@muster.example>\r\n", b""
+    )
+    assert b"Message-ID" not in raw
+    with transaction(sqlite_sessions, write=True) as session:
+        first = record_reply(session, raw=raw, source="upload", now=clock())
+        second = record_reply(session, raw=raw, source="upload", now=clock())
+    assert first is not None and first[1] is True
+    assert second is not None and second[1] is False and second[0].id == first[0].id
+    assert first[0].message_id.startswith("<sha256-")

@@ -8,6 +8,7 @@ messages; nothing else (subject lines, senders) is trusted. The same reply seen 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -171,7 +172,8 @@ def record_reply(
     row = session.scalars(query.limit(1)).first()
     if row is None:
         return None
-    own_id = incoming.message_id or f"<none-{hash(raw) & 0xFFFFFFFF:x}@{source}>"
+    # a reply without a Message-ID is known again by its bytes (stable across processes)
+    own_id = incoming.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@{source}>"
     existing = session.scalar(
         select(ReplyRecord).where(
             ReplyRecord.workspace_id == row.workspace_id, ReplyRecord.message_id == own_id
