@@ -21,7 +21,8 @@ def main() -> int:
     ok = True
     print("| set | language | replies | exact | precision | recall | ms per reply |")
     print("|---|---|---|---|---|---|---|")
-    for suffix, label in (("", "main"), ("_heldout", "held out")):
+    rounds = (("", "main"), ("_heldout", "held out 1"), ("_heldout2", "held out 2"))
+    for suffix, label in rounds:
         for language in ("de", "sv", "en"):
             cases = load(language + suffix)
             start = time.perf_counter()

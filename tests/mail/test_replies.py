@@ -32,10 +32,42 @@ def test_proposed_times_are_read_exactly_in_most_replies(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["de", "sv", "en"])
-def test_held_out_replies_are_mostly_read(language: str) -> None:
-    result = score(load(f"{language}_heldout"))
+@pytest.mark.parametrize("round_", ["heldout", "heldout2"])
+def test_held_out_replies_are_mostly_read(language: str, round_: str) -> None:
+    result = score(load(f"{language}_{round_}"))
     assert result.cases >= 8
-    assert result.accuracy >= 0.7, "\n".join(result.misses)
+    assert result.accuracy >= 0.75, "\n".join(result.misses)
+
+
+@pytest.mark.parametrize(
+    ("language", "zone", "text", "want"),
+    [
+        ("de", "Europe/Berlin", "Ginge Donnerstagvormittag um 10?", ["2026-03-12T10:00"]),
+        ("de", "Europe/Berlin", "Mittwochnachmittag gegen 3?", ["2026-03-11T15:00"]),
+        ("sv", "Europe/Stockholm", "Går det på tisdagseftermiddag kl. 2?", ["2026-03-17T14:00"]),
+        ("en", "Europe/London", "How does 11 o'clock on Friday sound?", ["2026-03-13T11:00"]),
+        ("en", "Europe/London", "Monday 23rd at 10:00?", ["2026-03-23T10:00"]),
+        ("en", "Europe/London", "Could you do the 2nd at 9am?", ["2026-04-02T09:00"]),
+        (
+            "sv",
+            "Europe/Stockholm",
+            "Onsdag 18/3 kl. 13, alternativt torsdag 19/3 samma tid.",
+            ["2026-03-18T13:00", "2026-03-19T13:00"],
+        ),
+        (
+            "de",
+            "Europe/Berlin",
+            "Am 26.03. um 10 Uhr. Sonst der 27.03. zur gleichen Uhrzeit.",
+            ["2026-03-26T10:00", "2026-03-27T10:00"],
+        ),
+        ("de", "Europe/Berlin", "Freitag geht nicht. Um 10 Uhr wäre gut.", []),
+    ],
+)
+def test_compounds_oclock_ordinals_and_the_same_time(
+    language: str, zone: str, text: str, want: list[str]
+) -> None:
+    found = read_proposals(text, language=language, zone=zone, written=TUESDAY)
+    assert [p.start.strftime("%Y-%m-%dT%H:%M") for p in found] == want
 
 
 def test_the_three_examples_of_the_issue() -> None:

@@ -64,6 +64,11 @@ AFTERNOON = {
     "en": r"afternoon|evening",
 }
 DATE_ORDER = {"de": "DMY", "sv": "DMY", "en": "DMY"}
+SAME_TIME = {
+    "de": r"(?:zur )?(?:gleichen|selben) (?:uhr)?zeit|gleiche uhrzeit",
+    "sv": r"samma tid(?:punkt)?",
+    "en": r"(?:at )?the same time",
+}
 
 
 @dataclass(frozen=True)
@@ -122,17 +127,24 @@ def _patterns(lang: str) -> dict[str, re.Pattern[str]]:
             rf"\b(?:between|from)\s+{hhmm(5)}\s*(?:and|to|-|–)\s*\d{{1,2}}(?:[:.]\d\d)?\s*(?P<ap1>[ap]\.?m\.?)?"
             rf"|half past\s+(?P<half>\d{{1,2}}|{words})\b"
             rf"|\b(?P<noon>noon|midday)\b"
+            rf"|\b(?P<h7>1[0-2]|0?[1-9]|{words})\s*o['’]clock\b"
             rf"|\b(?P<h2>1[0-2]|0?[1-9])(?:[:.](?P<m2>[0-5]\d))?\s*{ampm}"
             rf"|\b(?P<h3>[01]?\d|2[0-3])[:.](?P<m3>[0-5]\d)\b"
             rf"|\bat\s+(?P<h4>[01]?\d|2[0-3]|{words})(?:[:.](?P<m4>[0-5]\d))?"
             rf"(?:\s*(?P<ap2>[ap]\.?m\.?))?\b(?!\s*(?:{months}))"
         )
-    day_words = "|".join(rf"{w}(?:en|s)?" if lang == "sv" else w for w in WEEKDAYS[lang])
+    suffix = {
+        "de": r"(?:vormittags?|nachmittags?|mittags?|abends?|morgens?|früh)?",
+        "sv": r"(?:en|s)?(?:förmiddag(?:en)?|eftermiddag(?:en)?|kväll(?:en)?)?",
+        "en": "",
+    }[lang]  # 'Donnerstagvormittag', 'tisdagseftermiddag'
+    day_words = "|".join(rf"{w}{suffix}" for w in WEEKDAYS[lang])
     if lang == "en":
         dated = (
             rf"\b(?:{months})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
             rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{months})\b"
             rf"|\bthe\s+\d{{1,2}}(?:st|nd|rd|th)\b"
+            rf"|(?<=day )\d{{1,2}}(?:st|nd|rd|th)\b"
         )
     elif lang == "de":
         dated = rf"\b\d{{1,2}}\.\s*(?:{months})\b"
@@ -151,6 +163,7 @@ def _patterns(lang: str) -> dict[str, re.Pattern[str]]:
         "next_week": re.compile(NEXT_WEEK[lang]),
         "join": re.compile(rf"^[\s,]*(?:{JOIN[lang]})[\s,]*(?:am|on|på|den)?\s*$"),
         "afternoon": re.compile(AFTERNOON[lang]),
+        "same": re.compile(SAME_TIME[lang]),
         "weekday_names": re.compile(rf"^(?:{wd})"),
     }
 
@@ -167,7 +180,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-_HOURS = ("h2", "h3", "h4", "h5", "h6")
+_HOURS = ("h2", "h3", "h4", "h5", "h6", "h7")
 _MINUTES = ("m2", "m3", "m4", "m5", "m6")
 
 
@@ -233,7 +246,7 @@ def _dateparser(phrase: str, lang: str, base: datetime) -> date | None:
     return found.date() if found else None
 
 
-def _days(low: str, lang: str, base: datetime) -> list[_Day]:
+def _days(low: str, lang: str, base: datetime, sentences: list[tuple[int, int]]) -> list[_Day]:
     p = _patterns(lang)
     today = base.date()
     days: list[_Day] = []
@@ -252,13 +265,23 @@ def _days(low: str, lang: str, base: datetime) -> list[_Day]:
     for m in p["dated"].finditer(low):
         if any(d.start <= m.start() < d.end for d in days):
             continue
+        ordinal = re.fullmatch(r"(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", m.group(0))
+        if ordinal:  # 'the 19th', 'Monday 23rd': that day of this month or the next
+            day = int(ordinal.group(1))
+            month = today.replace(day=1)
+            value = _future(day, month.month, month.year, today)
+            if value is None or value < today:
+                following = (month + timedelta(days=32)).replace(day=1)
+                value = _future(day, following.month, following.year, today)
+            if value:
+                days.append(_Day(m.start(), m.end(), value, True))
+            continue
         value = _dateparser(m.group(0), lang, base)
         if value:
             days.append(_Day(m.start(), m.end(), value, True))
     for m in p["relative"].finditer(low):
         offset = next(o for pat, o in RELATIVE[lang] if re.fullmatch(pat, m.group(0)))
         days.append(_Day(m.start(), m.end(), today + timedelta(days=offset), False))
-    sentences = _sentences(low)
     for m in p["weekday"].finditer(low):
         name = p["weekday_names"].match(m.group("wd"))
         assert name is not None
@@ -307,12 +330,14 @@ def read_proposals(text: str, *, language: str, zone: str, written: datetime) ->
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     tz = ZoneInfo(zone)
     base = written.astimezone(tz)
-    days = _days(low, lang, base)
+    sentences = _sentences(text)  # capitals mark a new sentence: the original text
+    days = _days(low, lang, base, sentences)
     times = _times(low, lang, [(d.start, d.end) for d in days])
     found: list[Proposal] = []
     seen: set[datetime] = set()
     timed: dict[int, list[_Time]] = {}
-    for lo, hi in _sentences(low):
+    last_times: list[_Time] = []
+    for lo, hi in sentences:
         in_days = [d for d in days if lo <= d.start < hi]
         for t in (t for t in times if lo <= t.start < hi):
             before = [d for d in in_days if d.end <= t.start]
@@ -326,6 +351,14 @@ def read_proposals(text: str, *, language: str, zone: str, written: datetime) ->
             joined = join.match(low[first.end : second.start])
             if id(first) not in timed and id(second) in timed and joined:
                 timed[id(first)] = timed[id(second)]
+        # 'onsdagen den 25 mars samma tid': the time last proposed, on this day too
+        if _patterns(lang)["same"].search(low[lo:hi]):
+            previous = last_times
+            for day in in_days:
+                if id(day) in timed:
+                    previous = timed[id(day)]
+                elif previous:
+                    timed[id(day)] = list(previous)
         for day in in_days:
             for t in timed.get(id(day), []):
                 hour = _hour_in_office(t, low[lo:hi], lang)
@@ -334,4 +367,5 @@ def read_proposals(text: str, *, language: str, zone: str, written: datetime) ->
                     seen.add(start)
                     words = text[min(day.start, t.start) : max(day.end, t.end)]
                     found.append(Proposal(start, " ".join(words.split())))
+            last_times = timed.get(id(day), last_times)
     return found
