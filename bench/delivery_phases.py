@@ -1,0 +1,89 @@
+"""Where a delivered message's time goes: claim, render, SMTP, outcome write (in-process).
+
+    .venv/bin/python bench/delivery_phases.py [--count 2000]
+
+Same workload as delivery_throughput.py (position filled, iMIP CANCEL each), SQLite, one
+Deliverer in this process, aiosmtpd Sink in its own; each phase timed by wrapping the
+function that does it (no profiler: cProfile inflates the email package several times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import delivery_throughput as bench  # noqa: E402
+
+from fairnotice.mail import delivery  # noqa: E402
+from fairnotice.mail.transport import SmtpConfig, SmtpTransport  # noqa: E402
+from fairnotice.operations.planning import system_now  # noqa: E402
+from fairnotice.store.session import make_engine, session_factory  # noqa: E402
+
+SPENT: Counter[str] = Counter()
+
+
+def timed(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            SPENT[name] += time.perf_counter() - start
+
+    return wrapper
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=2000)
+    count = parser.parse_args().count
+    delivery.render = timed("render", delivery.render)  # type: ignore[assignment]
+    delivery.Deliverer._flush = timed("write", delivery.Deliverer._flush)  # type: ignore[method-assign]
+    delivery.Deliverer.claim = timed("claim", delivery.Deliverer.claim)  # type: ignore[method-assign]
+    SmtpTransport.send = timed("smtp", SmtpTransport.send)  # type: ignore[method-assign]
+    server, port = bench.sink()
+    try:
+        baseline = bench.baseline(port, count)
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.sqlite3"
+            enqueue = bench.enqueue(url, count)
+            engine = make_engine(url)
+            worker = delivery.Deliverer(
+                session_factory(engine),
+                lambda: SmtpTransport(SmtpConfig("127.0.0.1", port, tls="none")),
+                sender="noreply@fairnotice.test",
+                policy=delivery.Policy(batch=100),
+                clock=system_now,
+            )
+            start = time.perf_counter()
+            stats = worker.drain()
+            deliver = time.perf_counter() - start
+            engine.dispose()
+    finally:
+        server.terminate()
+        server.wait()
+    assert stats.sent == count, stats
+    print(f"baseline (raw smtplib, pre-built): {baseline:.0f} msg/s ({1000 / baseline:.2f} ms)")
+    print(f"enqueue: {1000 * enqueue / count:.2f} ms/msg")
+    print(f"deliver: {count / deliver:.0f} msg/s ({1000 * deliver / count:.2f} ms/msg)")
+    for name in ("claim", "render", "smtp", "write"):
+        print(f"  {name}: {1000 * SPENT[name] / count:.2f} ms/msg")
+    end_to_end = count / (enqueue + deliver)
+    print(
+        f"in-process end to end: {end_to_end:.0f} msg/s = {end_to_end / baseline:.0%} of baseline"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
