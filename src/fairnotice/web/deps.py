@@ -56,6 +56,19 @@ def db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(db, scope="function")]
 
 
+def read_db(request: Request) -> Iterator[Session]:
+    """A read-only unit of work, whatever the method (POSTs of the pure API, token checks):
+    on SQLite it never queues for the write lock."""
+    with request.app.state.sessions() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+ReadDb = Annotated[Session, Depends(read_db, scope="function")]
+
+
 def language(request: Request) -> str:
     chosen = request.session.get("lang")
     if chosen in i18n.LANGUAGES:

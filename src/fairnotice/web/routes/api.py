@@ -6,6 +6,7 @@ ids outside the token's workspace, 409 for state conflicts, 422 naming the field
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -35,7 +36,6 @@ from fairnotice.operations import accounts
 from fairnotice.operations.planning import plan_change
 from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
 from fairnotice.store.tables import BusyCalendar
-from fairnotice.web.deps import Db
 
 bearer = HTTPBearer(auto_error=False, description="An API token from the workspace's token page")
 
@@ -45,16 +45,40 @@ class Caller(BaseModel):
     workspace_id: int
 
 
-def caller(
-    session: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+TOKEN_TTL = 10.0  # seconds a resolved token is trusted before the database is asked again
+TOKEN_CACHE_SIZE = 10_000
+
+
+def _resolve(request: Request, token: str) -> tuple[int, int] | None:
+    with request.app.state.sessions() as session:
+        return accounts.resolve_api_token(session, token)
+
+
+async def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """The workspace a bearer token grants; 401 for none or an unknown one."""
+    """The workspace a bearer token grants; 401 for none or an unknown one.
+
+    A resolved token is remembered for TOKEN_TTL seconds (per process), so a deleted token
+    or a removed member loses access within that time, and a busy client costs no query.
+    """
     if credentials is None or len(credentials.credentials) > 200:
         raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
-    found = accounts.resolve_api_token(session, credentials.credentials)
+    token = credentials.credentials
+    cache: dict[str, tuple[float, Caller]] = request.app.state.token_cache
+    key = accounts.digest(token)
+    hit = cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    found = await run_in_threadpool(_resolve, request, token)
     if found is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
-    return Caller(user_id=found[0], workspace_id=found[1])
+    who = Caller(user_id=found[0], workspace_id=found[1])
+    if len(cache) >= TOKEN_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (time.monotonic() + TOKEN_TTL, who)
+    return who
 
 
 Authed = Annotated[Caller, Depends(caller)]
@@ -72,13 +96,13 @@ class Health(BaseModel):
 
 
 @health.get("/health", response_model=Health)
-def health_check() -> Health:
+async def health_check() -> Health:
     """A trivial endpoint (the load benchmark's baseline)."""
     return Health(status="ok")
 
 
 @router.post("/plan", response_model=Plan)
-def plan(situation: Situation, request: Request, _: Authed) -> Plan:
+async def plan(situation: Situation, request: Request, _: Authed) -> Plan:
     """The contract's plan for a situation (same as `fairnotice plan --json`)."""
     without_server_calendars(situation)
     try:
@@ -118,16 +142,29 @@ class SlotsQuery(Strict):
 MAX_WINDOW = timedelta(days=92)
 
 
+def _stored_busy(request: Request, workspace_id: int, ids: list[int]) -> list[BusyCalendar]:
+    with request.app.state.sessions() as session:
+        return list(
+            session.scalars(
+                select(BusyCalendar).where(
+                    BusyCalendar.workspace_id == workspace_id, BusyCalendar.id.in_(ids)
+                )
+            )
+        )
+
+
 @router.post("/slots", response_model=list[Slot])
-def slots(query: SlotsQuery, request: Request, session: Db, who: Authed) -> list[Slot]:
-    """Common free slots of the stored calendars named and the busy periods given."""
+async def slots(query: SlotsQuery, request: Request, who: Authed) -> list[Slot]:
+    """Common free slots of the stored calendars named and the busy periods given.
+
+    CPU-only work runs on the event loop (a thread hop costs more than the search); only
+    the stored calendars are read in the thread pool.
+    """
     busy = [(p.start, p.end) for p in query.busy]
     if query.calendars:
-        rows = session.scalars(
-            select(BusyCalendar).where(
-                BusyCalendar.workspace_id == who.workspace_id, BusyCalendar.id.in_(query.calendars)
-            )
-        ).all()
+        rows = await run_in_threadpool(
+            _stored_busy, request, who.workspace_id, list(set(query.calendars))
+        )
         missing = set(query.calendars) - {r.id for r in rows}
         if missing:
             raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
