@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
@@ -62,22 +63,31 @@ class Hours:
         return True
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
 class BusyIndex:
     """Merged, sorted busy intervals with O(log n) overlap checks."""
 
     __slots__ = ("_ends", "_starts")
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
-        merged: list[list[datetime]] = []
-        for start, end in sorted(
-            (s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals if e > s
-        ):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
+        pairs = [(_utc(s), _utc(e)) for s, e in intervals]
+        pairs.sort()  # stored intervals come sorted: then this is one linear pass
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for start, end in pairs:
+            if end <= start:
+                continue
+            if ends and start <= ends[-1]:
+                if end > ends[-1]:
+                    ends[-1] = end
             else:
-                merged.append([start, end])
-        self._starts = [m[0] for m in merged]
-        self._ends = [m[1] for m in merged]
+                starts.append(start)
+                ends.append(end)
+        self._starts = starts
+        self._ends = ends
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -139,11 +149,8 @@ def _grid(
     last_yielded: datetime | None = None
     day = first_day
     while day <= last_day:
-        midnight = datetime.combine(day, time(0))
-        offset = midnight.replace(tzinfo=tz).utcoffset()
-        following = (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
-        if offset is not None and offset == following:
-            base = (midnight - offset).replace(tzinfo=UTC)
+        base = _uniform_midnight(day, tz)
+        if base is not None:
             points: Iterable[datetime] = _points(
                 base, seconds, (24 * 60) // minutes + (1 if 1440 % minutes else 0), windows
             )
@@ -154,6 +161,17 @@ def _grid(
                 last_yielded = moment
                 yield moment
         day += timedelta(days=1)
+
+
+@lru_cache(maxsize=4096)
+def _uniform_midnight(day: date, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of the day's midnight when the day has no clock change, else None."""
+    midnight = datetime.combine(day, time(0))
+    offset = midnight.replace(tzinfo=tz).utcoffset()
+    following = (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+    if offset is None or offset != following:
+        return None
+    return (midnight - offset).replace(tzinfo=UTC)
 
 
 def _points(
@@ -200,21 +218,29 @@ def _spans(hours: Hours, first: datetime, last: datetime) -> tuple[list[datetime
     day = first.astimezone(hours.zone).date() - timedelta(days=1)
     stop = last.astimezone(hours.zone).date() + timedelta(days=1)
     while day <= stop:
-        if day.isoweekday() in hours.days:
-            opening = datetime.combine(day, hours.start)
-            closing = (
-                datetime.combine(day + timedelta(days=1), time(0))
-                if hours.end == time.max
-                else datetime.combine(day, hours.end)
-            )
-            starts.append(
-                min(opening.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1))
-            )
-            ends.append(
-                max(closing.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1))
-            )
+        span = _day_span(hours, day)
+        if span is not None:
+            starts.append(span[0])
+            ends.append(span[1])
         day += timedelta(days=1)
     return starts, ends
+
+
+@lru_cache(maxsize=8192)
+def _day_span(hours: Hours, day: date) -> Interval | None:
+    """One day's working hours in UTC, or None on a day off (cached: a pure function)."""
+    if day.isoweekday() not in hours.days:
+        return None
+    opening = datetime.combine(day, hours.start)
+    closing = (
+        datetime.combine(day + timedelta(days=1), time(0))
+        if hours.end == time.max
+        else datetime.combine(day, hours.end)
+    )
+    return (
+        min(opening.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1)),
+        max(closing.replace(tzinfo=hours.zone, fold=f).astimezone(UTC) for f in (0, 1)),
+    )
 
 
 def conflicts(
