@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from fairnotice.calendar.intervals import MemoryIntervalStore
-from fairnotice.calendar.slots import Hours
 from fairnotice.errors import BadInput
 from fairnotice.model import Situation
 from fairnotice.operations.calendars import SlotQuery, find_slots
@@ -203,7 +203,7 @@ def test_minimum_notice_and_the_store_parse_each_calendar_once(mine: Path) -> No
     now = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)  # 09:00 Berlin
     query = SlotQuery(
         duration=timedelta(hours=1),
-        tz=Hours(zone=_berlin()).zone,
+        tz=ZoneInfo("Europe/Berlin"),
         calendars=(str(mine),),
         notice=timedelta(hours=4),
         count=2,
@@ -218,12 +218,6 @@ def test_minimum_notice_and_the_store_parse_each_calendar_once(mine: Path) -> No
     assert window is not None
     mine.write_text("not a calendar any more")  # stored intervals are used, not the file
     assert find_slots(query, store=store, clock=lambda: now) == first
-
-
-def _berlin() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/Berlin")
 
 
 def test_planner_proposals_avoid_the_calendars_of_the_situation(
