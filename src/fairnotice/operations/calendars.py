@@ -22,7 +22,7 @@ from fairnotice.calendar.invite import ImportedInterview, import_invitation
 from fairnotice.calendar.slots import BusyIndex, Hours, conflicts, free_slots
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
-from fairnotice.model import Period, Situation, parse_clock, zone
+from fairnotice.model import Period, Situation, WorkingHours, parse_clock, zone
 from fairnotice.operations import caldav
 
 MAX_BYTES_ENV = "FAIRNOTICE_MAX_CALENDAR_BYTES"
@@ -210,23 +210,20 @@ def _days(text: str) -> frozenset[int]:
 
 
 def _hours(text: str, *, default: ZoneInfo, days: frozenset[int]) -> Hours:
+    """'09:00-17:00' or '09:00-12:00@America/New_York', checked as the contract's
+    working hours are."""
     span, _, zone_name = text.partition("@")
+    first, _, last = span.partition("-")
     try:
         tz = zone(zone_name.strip()) if zone_name else default
-        first, last = (parse_clock(_check_clock(p.strip())) for p in span.split("-"))
+        hours = validate(
+            WorkingHours, {"start": first.strip(), "end": last.strip(), "days": sorted(days)}
+        )
     except ValueError as exc:
         raise BadInput([("--hours", f"{text!r}: {exc}")]) from None
-    if last <= first:
-        raise BadInput([("--hours", f"{text!r}: the end must be after the start")])
-    return Hours(zone=tz, start=first, end=last, days=days)
-
-
-def _check_clock(text: str) -> str:
-    if not (len(text) == 5 and text[2] == ":" and text.replace(":", "").isdigit()):
-        raise ValueError("expected HH:MM-HH:MM")
-    if text != "24:00" and (int(text[:2]) > 23 or int(text[3:]) > 59):
-        raise ValueError(f"{text} is not a time of day")
-    return text
+    except BadInput as exc:
+        raise BadInput(("--hours", f"{text!r}: {f} {m}") for f, m in exc.problems) from None
+    return Hours(zone=tz, start=parse_clock(hours.start), end=parse_clock(hours.end), days=days)
 
 
 def _moment(text: str | None, name: str) -> datetime | None:
