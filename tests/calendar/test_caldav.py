@@ -25,6 +25,11 @@ from tests.calendar.test_import import invoke
 USER, PASSWORD = "alex", "s3cret:pw"
 
 
+def with_login(url: str, password: str = PASSWORD) -> str:
+    """The URL with user and (percent-encoded) password in it."""
+    return url.replace("http://", f"http://{USER}:{password.replace(':', '%3A')}@")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -115,7 +120,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_busy_time_from_caldav_with_credentials_in_the_url(server: str) -> None:
-    url = server.replace("http://", f"http://{USER}:{PASSWORD.replace(':', '%3A')}@")
+    url = with_login(server)
     found = load_calendar(
         url,
         start=datetime(2026, 3, 16, tzinfo=UTC),
@@ -163,7 +168,7 @@ def test_slots_from_caldav_with_credentials_from_the_environment(
 
 
 def test_wrong_password_is_a_clear_error(server: str) -> None:
-    url = server.replace("http://", f"http://{USER}:wrong@")
+    url = with_login(server, "wrong")
     with pytest.raises(BadInput, match="401"):
         caldav.fetch(
             url,
@@ -186,7 +191,7 @@ def test_wrong_password_is_a_clear_error(server: str) -> None:
 
 
 def test_answer_over_the_size_cap_is_refused(server: str) -> None:
-    url = server.replace("http://", f"http://{USER}:{PASSWORD.replace(':', '%3A')}@")
+    url = with_login(server)
     with pytest.raises(BadInput, match="larger than the limit"):
         caldav.fetch(
             url,
@@ -221,7 +226,7 @@ def test_a_broken_calendar_on_the_server_names_the_url_without_the_password(
         "PUT",
         ics("UID:b\nDTSTART;TZID=Nowhere/Land:20260316T100000\nDURATION:PT1H"),
     )
-    url = server.replace("http://", f"http://{USER}:{PASSWORD.replace(':', '%3A')}@")
+    url = with_login(server)
     try:
         code, _, err, _ = invoke(
             "slots",
