@@ -49,12 +49,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sink() -> tuple[subprocess.Popen[bytes], int]:
+def sink(delay: float = 0.0) -> tuple[subprocess.Popen[bytes], int]:
+    """aiosmtpd in its own process; with `delay`, each message takes that long to accept."""
     port = free_port()
+    handler = ["_slow_sink.SlowSink", str(delay)] if delay else ["aiosmtpd.handlers.Sink"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Sink"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", *handler],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
     for _ in range(100):
         try:
@@ -167,6 +169,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--relay-delay", type=float, default=0.02, help="seconds per message")
+    parser.add_argument("--slow-count", type=int, default=2000)
     args = parser.parse_args()
     count = args.count
     server, port = sink()
@@ -198,6 +202,25 @@ def main() -> int:
                 results["pg_gain_1_to_2"] = (
                     results["pg2_deliver_rate"] / results["pg1_deliver_rate"]
                 )
+                slow, slow_port = sink(args.relay_delay)
+                try:
+                    for workers in (1, 2):
+                        made = pg_database()
+                        assert made is not None
+                        url, name = made
+                        try:
+                            with tempfile.TemporaryDirectory() as folder:
+                                enqueue(url, args.slow_count)
+                                seconds = deliver(url, slow_port, workers, Path(folder))
+                            results[f"pg{workers}_slow_relay_rate"] = args.slow_count / seconds
+                        finally:
+                            drop(name)
+                finally:
+                    slow.terminate()
+                    slow.wait()
+                results["pg_slow_relay_gain_1_to_2"] = (
+                    results["pg2_slow_relay_rate"] / results["pg1_slow_relay_rate"]
+                )
     finally:
         server.terminate()
         server.wait()
@@ -212,6 +235,12 @@ def main() -> int:
             f"PostgreSQL delivery: 1 worker {results['pg1_deliver_rate']:.0f} msg/s, "
             f"2 workers {results['pg2_deliver_rate']:.0f} msg/s, "
             f"gain x{results['pg_gain_1_to_2']:.2f}"
+        )
+        print(
+            f"PostgreSQL, relay taking {1000 * args.relay_delay:.0f} ms per message: "
+            f"1 worker {results['pg1_slow_relay_rate']:.0f} msg/s, "
+            f"2 workers {results['pg2_slow_relay_rate']:.0f} msg/s, "
+            f"gain x{results['pg_slow_relay_gain_1_to_2']:.2f}"
         )
     return 0 if results["sqlite_vs_baseline"] >= 0.5 else 1
 
