@@ -91,3 +91,8 @@ def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) ->
             return True
         time.sleep(step)
     return check()
+
+
+def url_of(sessions: sessionmaker[Session]) -> str:
+    """The database URL behind a session factory (for a child process)."""
+    return str(sessions.kw["bind"].url.render_as_string(hide_password=False))

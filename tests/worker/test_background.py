@@ -12,8 +12,7 @@ from fairnotice.settings import Settings
 from fairnotice.worker import background
 from tests.mail.outbox_rows import seed, states
 from tests.mail.servers import smtp_server
-from tests.worker.processes import wait_until
-from tests.worker.test_kill import url_of
+from tests.worker.processes import url_of, wait_until
 
 
 def test_the_background_worker_delivers_and_stops(

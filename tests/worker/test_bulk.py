@@ -18,8 +18,7 @@ from fairnotice.store.tables import Interview, OutboxMessage
 from tests.mail.outbox_rows import states
 from tests.mail.servers import Recorder, smtp_server
 from tests.worker.bulk import filled
-from tests.worker.processes import open_rows, start_worker, stop, wait_until, worker_env
-from tests.worker.test_kill import url_of
+from tests.worker.processes import open_rows, start_worker, stop, url_of, wait_until, worker_env
 
 CANDIDATES = int(os.environ.get("FAIRNOTICE_TEST_CANDIDATES", "5000"))
 

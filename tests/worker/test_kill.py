@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states
 from tests.mail.servers import Recorder, smtp_server
-from tests.worker.processes import open_rows, start_worker, stop, wait_until, worker_env
-
-
-def url_of(sessions: sessionmaker[Session]) -> str:
-    return str(sessions.kw["bind"].url.render_as_string(hide_password=False))
+from tests.worker.processes import (
+    open_rows,
+    start_worker,
+    stop,
+    url_of,
+    wait_until,
+    worker_env,
+)
 
 
 def kill_run(

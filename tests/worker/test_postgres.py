@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states
 from tests.mail.servers import Recorder, smtp_server
-from tests.worker.processes import open_rows, start_worker, stop, wait_until, worker_env
-from tests.worker.test_kill import url_of
+from tests.worker.processes import open_rows, start_worker, stop, url_of, wait_until, worker_env
 
 
 def test_three_workers_share_the_queue_and_send_each_message_once(
