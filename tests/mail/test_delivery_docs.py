@@ -1,0 +1,34 @@
+"""The README documents every delivery setting and command (fails when the docs lag)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.replies import ImapSettings
+from fairnotice.settings import Settings
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_smtp_delivery_and_imap_variable_is_in_the_readme() -> None:
+    names = [f"FAIRNOTICE_{n.upper()}" for n in Settings.model_fields if n.startswith("smtp_")]
+    names += [f"FAIRNOTICE_DELIVERY_{n.upper()}" for n in DeliverySettings.model_fields]
+    names += [f"FAIRNOTICE_IMAP_{n.upper()}" for n in ImapSettings.model_fields]
+    assert len(names) >= 20
+    missing = [
+        n for n in names if n not in README and n.replace("FAIRNOTICE_DELIVERY", "") not in README
+    ]
+    assert missing == []
+
+
+def test_every_delivery_command_is_in_the_readme() -> None:
+    for command in (
+        "fairnotice send",
+        "fairnotice outbox",
+        "fairnotice worker",
+        "fairnotice reply",
+    ):
+        assert command in README, command
+    for option in ("--now", "--once", "--json", "--eml", "--mark-sent"):
+        assert option in README, option
