@@ -343,12 +343,14 @@ def send_command(
 
     _cache_templates()
     settings, delivery = _settings()
-    try:
-        situation = parse_model(Situation, read_text(file))
-        plan = plan_change(situation=situation)
-        has_relay = relay(settings, delivery) is not None
-    except BadInput as exc:
-        raise _fail(str(exc)) from None
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        bar.add_task("planning and writing the messages", total=None)
+        try:
+            situation = parse_model(Situation, read_text(file))
+            plan = plan_change(situation=situation)
+            has_relay = relay(settings, delivery) is not None
+        except BadInput as exc:
+            raise _fail(str(exc)) from None
     upgrade(settings.database)
     engine = make_engine(settings.database)
     with Progress(transient=True, console=_stderr_console()) as bar:
