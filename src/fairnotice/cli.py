@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -484,5 +485,24 @@ def worker_command(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    A CLI run ends by leaving the process without the interpreter's teardown: tearing
+    down pydantic, icalendar and the rest takes about as long as planning itself. Output
+    is flushed and logging shut down first; long-running commands (serve, worker) have
+    finished their own shutdown inside `app()` by then.
+    """
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            sys.stderr.write(exc.code + "\n")
+            code = 1
+        else:
+            code = exc.code or 0
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
