@@ -196,3 +196,18 @@ def test_openapi_and_docs_are_served(browser: Browser) -> None:
     )
     assert not any(p.startswith("/w/") for p in spec["paths"])
     assert browser.http.get("/docs").status_code == 200
+
+
+def test_out_of_range_ids_and_nul_characters_are_422_not_500(
+    browser: Browser, auth: dict[str, str]
+) -> None:
+    huge = browser.http.post("/api/v1/offers", json={"interview_id": 2**63}, headers=auth)
+    assert huge.status_code == 422 and huge.json()["detail"][0]["field"] == "interview_id"
+    nul = browser.http.post(
+        "/api/v1/positions", json={"title": "Para\x00legal", "company": "M&P"}, headers=auth
+    )
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"][0]["msg"]
+    slots = browser.http.post(
+        "/api/v1/slots", json={"calendars": [2**40], "duration": 60, "tz": "UTC"}, headers=auth
+    )
+    assert slots.status_code == 422

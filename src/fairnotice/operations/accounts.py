@@ -33,14 +33,14 @@ def digest(token: str) -> str:
 
 def _clean_email(email: str) -> str:
     value = email.strip().lower()
-    if "@" not in value or len(value) > 320 or any(c.isspace() for c in value):
+    if "\x00" in value or "@" not in value or len(value) > 320 or any(c.isspace() for c in value):
         raise BadInput([("email", "not an email address")])
     return value
 
 
 def _clean_name(name: str, field: str = "name") -> str:
     value = " ".join(name.split())
-    if not value or len(value) > 200:
+    if not value or len(value) > 200 or "\x00" in value:
         raise BadInput([(field, "must be 1 to 200 characters")])
     return value
 
@@ -189,7 +189,7 @@ def issue_api_token(session: Session, *, user_id: int, workspace_id: int, label:
             workspace_id=workspace_id,
             user_id=user_id,
             token_hash=digest(token),
-            label=label.strip()[:200],
+            label=label.replace("\x00", "").strip()[:200],
         )
     )
     session.flush()

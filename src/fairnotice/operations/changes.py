@@ -153,9 +153,9 @@ def edit_message(
 ) -> dict[str, Any]:
     """Replace a message's words with the user's own (the plan keeps the edit)."""
     record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
-    if len(body) > 20_000 or not body.strip():
+    if len(body) > 20_000 or not body.strip() or "\x00" in body:
         raise BadInput([("body", "must be 1 to 20000 characters")])
-    if subject is not None and ("\r" in subject or "\n" in subject or len(subject) > 300):
+    if subject is not None and (any(c in subject for c in "\r\n\x00") or len(subject) > 300):
         raise BadInput([("subject", "one line of at most 300 characters")])
     plan = dict(record.plan)
     messages = [dict(m) for m in plan["messages"]]

@@ -266,7 +266,7 @@ def decline(
     now = clock()
     offer = offer_by_token(session, token)
     text = suggestion.strip()
-    if not text or len(text) > MAX_SUGGESTION:
+    if not text or len(text) > MAX_SUGGESTION or "\x00" in text:
         raise BadInput([("suggestion", f"must be 1 to {MAX_SUGGESTION} characters")])
     _usable(offer, now)
     won = session.execute(

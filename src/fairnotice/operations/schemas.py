@@ -7,11 +7,44 @@ form, an API call and the CLI reject the same input with the same field named.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from fairnotice.model import Counterpart, Email, Interview, Language, Name, Phone, Strict, ZoneName
+
+# Ids as the database keeps them (PostgreSQL integer): larger values are a 422, not a 500.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string holding a NUL character (PostgreSQL refuses
+    them in text), or None."""
+    if isinstance(value, str):
+        return path or "(body)" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class NoNul(BaseModel):
+    """Mixin: refuse NUL characters anywhere in the input, naming where."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        found = _nul_path(data)
+        if found:
+            raise ValueError(f"{found}: contains a NUL character")
+        return data
 
 
 class Person(Strict):
@@ -19,17 +52,17 @@ class Person(Strict):
     email: Email
 
 
-class InterviewCreate(Interview):
+class InterviewCreate(NoNul, Interview):
     """An interview as the contract describes it, plus who is on the other side."""
 
     contact: Counterpart
     interviewers: list[Person] = Field(default_factory=list, max_length=20)
     history_channel: Literal["email", "phone"] = "email"
-    position_id: int | None = None
-    candidate_id: int | None = None
+    position_id: RowId | None = None
+    candidate_id: RowId | None = None
 
 
-class InterviewUpdate(Strict):
+class InterviewUpdate(NoNul, Strict):
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     location: str | None = Field(default=None, max_length=1000)
@@ -56,12 +89,12 @@ class InterviewPublic(BaseModel):
     candidate_id: int | None
 
 
-class PositionCreate(Strict):
+class PositionCreate(NoNul, Strict):
     title: str = Field(min_length=1, max_length=300)
     company: str = Field(min_length=1, max_length=300)
 
 
-class PositionUpdate(Strict):
+class PositionUpdate(NoNul, Strict):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     status: Literal["open", "filled"] | None = None
 
@@ -74,7 +107,7 @@ class PositionPublic(BaseModel):
     status: str
 
 
-class CandidateCreate(Strict):
+class CandidateCreate(NoNul, Strict):
     name: Name
     email: Email
     phone: Phone | None = None
@@ -82,10 +115,10 @@ class CandidateCreate(Strict):
     salutation: str | None = Field(default=None, max_length=40)
     timezone: ZoneName = "UTC"
     round: int = Field(default=1, ge=1, le=20)
-    position_id: int | None = None
+    position_id: RowId | None = None
 
 
-class CandidateUpdate(Strict):
+class CandidateUpdate(NoNul, Strict):
     name: Name | None = None
     phone: Phone | None = None
     language: Language | None = None
@@ -107,7 +140,7 @@ class CandidatePublic(BaseModel):
 
 
 class OfferCreate(Strict):
-    interview_id: int
+    interview_id: RowId
     slot_count: int = Field(default=3, ge=3, le=10)
     valid_days: int = Field(default=7, ge=1, le=60)
 

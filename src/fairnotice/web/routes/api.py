@@ -34,6 +34,7 @@ from fairnotice.model import (
 )
 from fairnotice.operations import accounts
 from fairnotice.operations.planning import plan_change
+from fairnotice.operations.schemas import RowId
 from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
 from fairnotice.store.tables import BusyCalendar
 
@@ -114,7 +115,7 @@ async def plan(situation: Situation, request: Request, _: Authed) -> Plan:
 class SlotsQuery(Strict):
     """POST /api/v1/slots: the CLI's `slots` options, over stored calendars and given busy."""
 
-    calendars: list[int] = Field(
+    calendars: list[RowId] = Field(
         default_factory=list, max_length=50, description="stored calendar ids"
     )
     busy: list[Period] = Field(default_factory=list, max_length=10_000)
