@@ -313,6 +313,18 @@ def test_main_pages_have_no_serious_accessibility_violations(
     found["position"] = _axe(page)
     page.goto(position + "/fill")
     found["fill"] = _axe(page)
+    with live["app"].state.sessions() as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.recipient == "kim@example.org")
+        ).all()
+    link = next(
+        m.group(0)
+        for b in bodies
+        for m in [re.search(r"http://127\.0\.0\.1:\d+/pick/[\w\-]+", b)]
+        if m
+    )
+    page.goto(link)
+    found["pick"] = _axe(page)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto("/rules")
     found["rules_phone"] = _axe(page)
@@ -332,5 +344,8 @@ def _employer_again(page: Any) -> str:
     page.wait_for_url(re.compile(r"/positions/\d+$"))
     url = str(page.url)
     _add_candidate(page, "Kim Park", "kim@example.org", "en")
+    _schedule(page, "Kim Park", "2026-03-13")
+    _submit(page, page.get_by_role("link", name="Kim Park"))
+    _submit(page, page.get_by_role("button", name="Offer new times to the candidate"))
     page.goto(url)
     return url

@@ -104,14 +104,14 @@ def test_editing_a_message_keeps_the_users_words(browser: Browser) -> None:
 def test_marking_steps_done_and_the_dashboard(browser: Browser) -> None:
     ws = browser.sign_up("steps@example.org")
     plan_id = make_plan(browser, ws, add_interview(browser, ws))
-    before = browser.get(f"/w/{ws}").text.count("Send the email to Jonas Doe")
+    before = browser.get(f"/w/{ws}").text.count("Send the email to Herr Doe")
     assert before >= 1
     page = browser.get(f"/w/{ws}/plans/{plan_id}")
     step = ids_in(rf'action="/w/{ws}/steps/(\d+)"', page.text)[0]
     assert browser.post(f"/w/{ws}/steps/{step}", {"outcome": "sent"}).status_code == 303
     page = browser.get(f"/w/{ws}/plans/{plan_id}")
     assert "✓ Sent" in page.text
-    assert browser.get(f"/w/{ws}").text.count("Send the email to Jonas Doe") == before - 1
+    assert browser.get(f"/w/{ws}").text.count("Send the email to Herr Doe") == before - 1
     wrong = browser.post(f"/w/{ws}/steps/{step}", {"outcome": "reached"})
     assert wrong.status_code == 422
 
@@ -124,4 +124,4 @@ def test_short_notice_plan_lists_a_call_with_the_phone_script(browser: Browser, 
     assert 'class="message phone_script"' in page.text
     assert "+49 30 000000" in page.text
     assert 'href="/rules#T3"' in page.text
-    assert "Call Jonas Doe" in browser.get(f"/w/{ws}").text
+    assert "Call Herr Doe" in browser.get(f"/w/{ws}").text

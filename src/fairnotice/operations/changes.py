@@ -76,6 +76,16 @@ def situation_for(
     return validate(Situation, raw)
 
 
+def _addressed(name: str | None, situation: Situation) -> str:
+    """How the dashboard names the person of a step: "Herr Doe" where a salutation is
+    known for them (C5), else the full name."""
+    them = situation.counterpart
+    name = name or them.name
+    if name == them.name and them.salutation:
+        return f"{them.salutation} {name.split()[-1]}"
+    return name
+
+
 def store_plan(
     session: Session,
     *,
@@ -103,7 +113,7 @@ def store_plan(
                 due=step.due,
                 action=step.action.value,
                 condition=step.condition.value if step.condition else None,
-                label=(step.to.name if step.to else situation.counterpart.name)[:300],
+                label=_addressed(step.to.name if step.to else None, situation)[:300],
             )
         )
     session.flush()
