@@ -125,3 +125,33 @@ def test_short_notice_plan_lists_a_call_with_the_phone_script(browser: Browser, 
     assert "+49 30 000000" in page.text
     assert 'href="/rules#T3"' in page.text
     assert "Call Herr Doe" in browser.get(f"/w/{ws}").text
+
+
+def test_free_times_marked_on_the_week_view_are_the_only_proposals(app, browser: Browser) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from fairnotice.store.tables import PlanRecord
+
+    ws = browser.sign_up("week@example.org")
+    interview = add_interview(browser, ws)
+    page = browser.get(f"/w/{ws}/interviews/{interview}")
+    assert 'value="2026-03-17T14"' in page.text  # ten weekdays from the clock's tomorrow
+    plan_id = make_plan(browser, ws, interview, free=["2026-03-17T14", "2026-03-19T10"])
+    with app.state.sessions() as session:
+        record = session.get(PlanRecord, plan_id)
+        assert record is not None
+        starts = [
+            datetime.fromisoformat(s["start"]).astimezone(ZoneInfo("Europe/Berlin"))
+            for s in record.plan["proposed_slots"]
+        ]
+    assert starts and all(
+        (s.date().isoformat(), s.hour)
+        in {("2026-03-17", 14), ("2026-03-17", 15), ("2026-03-19", 10), ("2026-03-19", 11)}
+        for s in starts
+    ), starts
+    bad = browser.post(
+        f"/w/{ws}/interviews/{interview}/plan",
+        {"intent": "reschedule", "reason": "family", "free": "2027-01-01T10"},
+    )
+    assert bad.status_code == 422 and "free" in bad.text

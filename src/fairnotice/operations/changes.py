@@ -7,7 +7,7 @@ The private note is stored beside the plan for the user alone; the planner gets 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
-from fairnotice.model import Plan, Situation, dump
+from fairnotice.model import Plan, Situation, dump, zone
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import scoped
 from fairnotice.store.tables import Interview, PlanRecord, PlanStep, User
@@ -41,6 +41,50 @@ def interview_contract(row: Interview) -> dict[str, Any]:
         "uid": row.uid,
         "sequence": row.sequence,
     }
+
+
+BLOCKS = (8, 10, 12, 14, 16)  # two-hour blocks of the week view, local start hours
+BLOCK_HOURS = 2
+
+
+def week_days(now: datetime, zone_name: str, count: int = 10) -> list[date]:
+    """The working days the week view offers: the next `count` weekdays after today."""
+    day = now.astimezone(zone(zone_name)).date()
+    found: list[date] = []
+    while len(found) < count:
+        day += timedelta(days=1)
+        if day.isoweekday() <= 5:
+            found.append(day)
+    return found
+
+
+def busy_outside(
+    free: Sequence[str], *, days: Sequence[date], zone_name: str, horizon_days: int = 42
+) -> list[dict[str, str]]:
+    """Busy periods that leave only the blocks marked free ("YYYY-MM-DDTHH") in the week
+    view: every other hour of the shown days, and everything after them, is busy."""
+    tz = zone(zone_name)
+    chosen: set[tuple[date, int]] = set()
+    for item in free:
+        try:
+            day_text, hour_text = item.split("T")
+            chosen.add((date.fromisoformat(day_text), int(hour_text)))
+        except ValueError:
+            raise BadInput([("free", f"not a block of the week view: {item!r}")]) from None
+    if not chosen <= {(d, h) for d in days for h in BLOCKS}:
+        raise BadInput([("free", "a marked block lies outside the week shown")])
+    busy: list[dict[str, str]] = []
+    cursor = datetime.combine(days[0], time(0), tzinfo=tz)
+    for day in days:
+        for hour in BLOCKS:
+            if (day, hour) in chosen:
+                start = datetime.combine(day, time(hour), tzinfo=tz)
+                if start > cursor:
+                    busy.append({"start": cursor.isoformat(), "end": start.isoformat()})
+                cursor = start + timedelta(hours=BLOCK_HOURS)
+    end = datetime.combine(days[-1] + timedelta(days=horizon_days), time(0), tzinfo=tz)
+    busy.append({"start": cursor.isoformat(), "end": end.isoformat()})
+    return busy
 
 
 def situation_for(

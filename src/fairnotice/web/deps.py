@@ -169,6 +169,7 @@ def render(
         csrf=csrf_token(request) if status < 400 else request.session.get("csrf", ""),
         when=lambda moment: i18n.when(moment, lang, tz),
         time_only=lambda moment: i18n.time_only(moment, lang, tz),
+        day_label=lambda day: i18n.day_label(day, lang),
         zone_label=i18n.zone_label(tz, lang),
     )
     if isinstance(user, User) and "workspaces" not in ctx:

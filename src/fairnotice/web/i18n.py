@@ -7,12 +7,12 @@ sources that translators edit; `make messages` re-extracts them from the templat
 from __future__ import annotations
 
 import gettext
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -80,3 +80,9 @@ def zone_label(zone_name: str, language: str) -> str:
     locale = _BABEL_LOCALE.get(language, "en_GB")
     name = str(get_timezone_name(zone(zone_name), locale=locale))
     return zone_name if "Unknown" in name else f"{name} ({zone_name})"
+
+
+def day_label(day: date, language: str) -> str:
+    """A short weekday and date for a column head: "Mo., 16. März", "Mon 16 Mar"."""
+    locale = _BABEL_LOCALE.get(language, "en_GB")
+    return str(format_skeleton("MMMEd", day, locale=locale))

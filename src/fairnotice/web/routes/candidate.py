@@ -92,6 +92,7 @@ def interview_page(
     request: Request, scope: InScope, session: Db, interview_id: int
 ) -> HTMLResponse:
     row = records.scoped(session, Interview, scope.id, interview_id)
+    days = changes.week_days(request.app.state.clock(), scope.user.timezone)
     return render(
         request,
         "interview.html",
@@ -102,6 +103,8 @@ def interview_page(
             intents=CANDIDATE_INTENTS,
             reasons=list(ReasonCategory),
             certainties=list(Certainty),
+            week=days,
+            blocks=changes.BLOCKS,
         ),
     )
 
@@ -121,8 +124,18 @@ async def make_plan(
     hours_end: Annotated[str, Form(max_length=5)] = "17:00",
     days: Annotated[list[int] | None, Form()] = None,
     calendar: Annotated[UploadFile | None, File()] = None,
+    free: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> Response:
     data = await _upload(calendar, "calendar")
+    marked = (
+        changes.busy_outside(
+            free,
+            days=changes.week_days(request.app.state.clock(), scope.user.timezone),
+            zone_name=scope.user.timezone,
+        )
+        if free
+        else []
+    )
     busy = (
         await run_in_threadpool(
             uploads.busy_from_calendar,
@@ -147,7 +160,7 @@ async def make_plan(
         language=language_choice or None,
         working_days=days or [1, 2, 3, 4, 5],
         hours=(hours_start, hours_end),
-        busy=busy,
+        busy=busy + marked,
     )
     return redirect(f"/w/{scope.id}/plans/{record.id}")
 
