@@ -172,6 +172,53 @@ def offer_by_token(session: Session, token: str) -> Offer:
     return offer
 
 
+@dataclass(frozen=True)
+class OfferView:
+    """What the pick page shows, read in two plain queries (the page is the hot path)."""
+
+    id: int
+    state: str
+    expires_at: datetime
+    picked_slot_id: int | None
+    language: str
+    timezone: str
+    position: str
+    company: str
+    slots: list[dict[str, Any]]
+
+
+def offer_view(session: Session, token: str) -> OfferView:
+    """The pick page's facts for a link token; NotFound for any token that is not one."""
+    if not token or len(token) > 100:
+        raise NotFound("offer")
+    row = (
+        session.execute(
+            select(
+                Offer.id,
+                Offer.state,
+                Offer.expires_at,
+                Offer.picked_slot_id,
+                Offer.language,
+                Offer.timezone,
+                Interview.position,
+                Interview.company,
+            )
+            .join(Interview, Interview.id == Offer.interview_id)
+            .where(Offer.token_hash == digest(token))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("offer")
+    slots = session.execute(
+        select(OfferSlot.id, OfferSlot.start, OfferSlot.end, OfferSlot.state)
+        .where(OfferSlot.offer_id == row["id"])
+        .order_by(OfferSlot.start)
+    ).mappings()
+    return OfferView(**row, slots=[dict(s) for s in slots])
+
+
 def _usable(offer: Offer, now: datetime) -> None:
     if offer.state != "open":
         raise Conflict("offer: this link has been used")

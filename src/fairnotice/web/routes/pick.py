@@ -13,22 +13,20 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.operations import offers
-from fairnotice.store.tables import Interview, Offer
 from fairnotice.web.deps import Db, csrf_protect, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
-def _load(request: Request, token: str) -> tuple[Offer, Interview | None]:
+def _load(request: Request, token: str) -> offers.OfferView:
     with request.app.state.sessions() as session:
-        offer = offers.offer_by_token(session, token)
-        return offer, session.get(Interview, offer.interview_id)
+        return offers.offer_view(session, token)
 
 
 @router.get("/pick/{token}")
 async def pick_page(request: Request, token: str) -> HTMLResponse:
     """Reads in one thread-pool call, renders on the event loop (the page is hot)."""
-    offer, interview = await run_in_threadpool(_load, request, token)
+    offer = await run_in_threadpool(_load, request, token)
     now = request.app.state.clock()
     expired = offer.state == "open" and offer.expires_at <= now
     status = 410 if expired else 200
@@ -37,7 +35,6 @@ async def pick_page(request: Request, token: str) -> HTMLResponse:
         "pick.html",
         {
             "offer": offer,
-            "interview": interview,
             "expired": expired,
             "token": token,
             "viewer_zone": offer.timezone,
