@@ -211,3 +211,15 @@ def test_out_of_range_ids_and_nul_characters_are_422_not_500(
         "/api/v1/slots", json={"calendars": [2**40], "duration": 60, "tz": "UTC"}, headers=auth
     )
     assert slots.status_code == 422
+
+
+def test_a_revoked_token_stops_working(app, browser: Browser) -> None:  # type: ignore[no-untyped-def]
+    headers = api_token(browser, "revoke@example.org")
+    assert browser.http.get("/api/v1/interviews", headers=headers).status_code == 200
+    ws = int(browser.get("/").url.path.rsplit("/", 1)[1])
+    page = browser.get(f"/w/{ws}/tokens")
+    token_id = re.search(rf'action="/w/{ws}/tokens/(\d+)/revoke"', page.text)
+    assert token_id is not None
+    assert browser.post(f"/w/{ws}/tokens/{token_id.group(1)}/revoke").status_code == 303
+    app.state.token_cache.clear()  # what TOKEN_TTL seconds do in a running server
+    assert browser.http.get("/api/v1/interviews", headers=headers).status_code == 401

@@ -73,12 +73,24 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         "position": position,
         "offer": setup.offer,
         "link": setup.link,
+        "token": _api_token_id(app, owner, setup.org),
     }
+
+
+def _api_token_id(app: FastAPI, owner: Browser, org: int) -> int:
+    from fairnotice.store.tables import ApiToken
+
+    owner.get(f"/w/{org}/tokens")
+    assert owner.post(f"/w/{org}/tokens", {"label": "x"}).status_code == 200
+    with app.state.sessions() as session:
+        found = session.scalar(select(ApiToken.id).where(ApiToken.workspace_id == org))
+    assert found is not None
+    return int(found)
 
 
 def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
     in_org = any(
-        k in route.path for k in ("positions", "offers", "members")
+        k in route.path for k in ("positions", "offers", "members", "tokens")
     ) or route.path.endswith(("/offer", "/cancel"))
     return {
         "ws": world["org"] if in_org else world["personal"],
@@ -87,6 +99,7 @@ def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
         "step_id": world["step"],
         "position_id": world["position"],
         "offer_id": world["offer"],
+        "token_id": world["token"],
         "message_id": "m1",
         "token": world["link"].rsplit("/", 1)[1],
     }

@@ -210,3 +210,21 @@ def resolve_api_token(session: Session, token: str) -> tuple[int, int] | None:
 
 
 Kind = Literal["personal", "organisation"]
+
+
+def api_tokens(session: Session, *, workspace_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.workspace_id == workspace_id).order_by(ApiToken.id)
+        )
+    )
+
+
+def revoke_api_token(session: Session, *, workspace_id: int, token_id: int) -> None:
+    """Delete a token of this workspace (processes that cached it stop within 10 s)."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.workspace_id == workspace_id)
+    )
+    if row is None:
+        raise NotFound("token")
+    session.delete(row)

@@ -181,8 +181,21 @@ def add_member(
 @router.get("/w/{ws}/tokens")
 def tokens(request: Request, scope: InScope, session: Db) -> HTMLResponse:
     return render(
-        request, "tokens.html", {"user": scope.user, "ws": scope.workspace, "session": session}
+        request,
+        "tokens.html",
+        {
+            "user": scope.user,
+            "ws": scope.workspace,
+            "session": session,
+            "tokens": accounts.api_tokens(session, workspace_id=scope.id),
+        },
     )
+
+
+@router.post("/w/{ws}/tokens/{token_id}/revoke")
+def revoke_token(scope: InScope, session: Db, token_id: int) -> Response:
+    accounts.revoke_api_token(session, workspace_id=scope.id, token_id=token_id)
+    return redirect(f"/w/{scope.id}/tokens")
 
 
 @router.post("/w/{ws}/tokens")
@@ -195,5 +208,11 @@ def new_token(
     return render(
         request,
         "tokens.html",
-        {"user": scope.user, "ws": scope.workspace, "session": session, "token": token},
+        {
+            "user": scope.user,
+            "ws": scope.workspace,
+            "session": session,
+            "token": token,
+            "tokens": accounts.api_tokens(session, workspace_id=scope.id),
+        },
     )
