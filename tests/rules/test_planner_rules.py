@@ -131,6 +131,18 @@ def test_t5_night_call_waits_for_office_hours_and_email_goes_first(
     assert call.due == at("2026-03-11T09:00:00+01:00")
 
 
+def test_t5_an_email_sent_before_the_call_does_not_speak_of_it(make_plan: PlanFactory) -> None:
+    plan = make_plan(
+        language="en",
+        now="2026-03-10T23:30:00+01:00",
+        interview={"start": "2026-03-11T14:00:00+01:00", "end": "2026-03-11T15:00:00+01:00"},
+    )
+    email = message(plan, plan.steps[0].message)
+    assert "call" not in email.lower()
+    script = next(m for m in plan.messages if m.kind.value == "phone_script")
+    assert "email" in script.body.lower()  # the call follows up the email of the night
+
+
 # --- Channel ------------------------------------------------------------------------------
 
 

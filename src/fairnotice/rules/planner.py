@@ -278,7 +278,17 @@ def _message_set(
         draft.apply("E4")
     if wants_phone and not recipient.phone:
         draft.warn("C2")
-    phone_first = wants_phone and recipient.phone is not None
+    calls_first = wants_phone and recipient.phone is not None
+    call_at = draft.now
+    if calls_first and not (
+        s.reason.category is ReasonCategory.emergency and s.role is Role.candidate
+    ):  # X1: an emergency calls at once; otherwise only inside their working hours (T5)
+        latest = start if urgency is not Urgency.missed else None
+        call_at = timing.call_due(draft.now, latest, hours)
+    # Nobody answers at night: then the written word goes first and the call follows, so
+    # the letters must not speak of a call that has not happened yet.
+    deferred = calls_first and call_at > draft.now
+    phone_first = calls_first and not deferred
 
     def make(kind: MessageKind) -> str:
         the_letter = letter(
@@ -307,19 +317,11 @@ def _message_set(
         )
 
     email_id = make(MessageKind.email)
-    if phone_first:
+    if calls_first:
         draft.apply("C3")
         script_id = make(MessageKind.phone_script)
         voicemail_id = make(MessageKind.voicemail)
-        emergency = s.reason.category is ReasonCategory.emergency and s.role is Role.candidate
-        call_at = (
-            draft.now
-            if emergency
-            else timing.call_due(draft.now, start if urgency is not Urgency.missed else None, hours)
-        )
-        deferred = call_at > draft.now
         if deferred:
-            # Nobody answers at night: the written word goes first, the call when they open.
             draft.apply("T5")
             draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.add_call(call_at, script_id, voicemail_id, target_phone, None)
