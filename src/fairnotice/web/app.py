@@ -154,7 +154,8 @@ def create_app(
     from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick
 
     app.include_router(api.health)
-    modules = (api, api_crud, auth, candidate, employer, pick)
+    # Routes are matched in order: the hot, unauthenticated pick page and the API first.
+    modules = (pick, api, api_crud, auth, candidate, employer)
     for module in modules:
         app.include_router(module.router)
     app.state.route_methods = [
