@@ -211,7 +211,7 @@ def serve_command(
         f"fairnotice: serving on http://{host}:{port} (database: {_safe_url(settings.database)})\n"
     )
     uvicorn.run(
-        "fairnotice.web.app:create_app",
+        "fairnotice.web.app:serve_app",
         factory=True,
         host=host,
         port=port,
