@@ -200,7 +200,7 @@ def main() -> int:
             sys.executable,
             "-m",
             "uvicorn",
-            "fairnotice.web.app:create_app",
+            "fairnotice.web.app:serve_app",
             "--factory",
             "--host",
             "127.0.0.1",

@@ -174,8 +174,14 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
-    # Everything loaded so far lives as long as the process: keep it out of the garbage
-    # collector's full passes, which otherwise stall every request now and then (p99).
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `fairnotice serve` runs it (uvicorn's factory): configured from the
+    environment, and everything loaded at start kept out of the garbage collector's full
+    passes, which otherwise stall a request now and then (p99)."""
+    app = create_app()
     gc.collect()
     gc.freeze()
     return app
