@@ -171,6 +171,15 @@ class Recorder:
     def duplicates(self) -> dict[str, int]:
         return {mid: n for mid, n in self.counts().items() if n > 1}
 
+    def deaths_after(self, mid: str) -> int:
+        """How many connections ended without QUIT right after the server took `mid`."""
+        with self.lock:
+            return sum(
+                1
+                for c in self.connections.values()
+                if not c.quit and c.accepted and c.accepted[-1] == mid
+            )
+
     def died_after_data(self, mid: str) -> bool:
         """Was `mid` the last message accepted on a connection that ended without QUIT?"""
         with self.lock:

@@ -329,3 +329,45 @@ def test_a_message_that_cannot_be_built_fails_alone(
     assert failed[0].last_error is not None
     assert failed[0].last_error.startswith("cannot be sent: email:")
     assert all("evil" not in r for e in transport.sent for r in e.recipients)
+
+
+def test_a_long_batch_renews_its_lease_so_no_one_takes_it_over(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    seed(sessions, 10)
+    other = deliverer(sessions, lambda: MemoryTransport(), clock)
+    taken: list[int] = []
+
+    def slow_relay(envelope: Envelope) -> Result:
+        clock.advance(minutes=2)  # 10 messages x 2 min: four times the 5-minute lease
+        taken.append(other.drain().claimed)  # another worker looks in the meantime
+        return Result(Outcome.delivered, 250, "OK")
+
+    transport = MemoryTransport(slow_relay)
+    stats = deliverer(sessions, lambda: transport, clock, lease=timedelta(minutes=5)).drain()
+    assert stats.sent == 10 and taken == [0] * 10
+    assert len({e.message_id for e in transport.sent}) == 10
+
+
+def test_a_worker_stalled_past_its_lease_sends_none_of_what_was_taken_over(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    seed(sessions, 6)
+    rescuer = MemoryTransport()
+    other = deliverer(sessions, lambda: rescuer, clock)
+
+    def stalled(envelope: Envelope) -> Result:
+        if len(stalled_transport.sent) == 1:  # the second message hangs for 10 minutes
+            clock.advance(minutes=10)
+            other.drain()  # meanwhile another worker takes over what was leased
+        return Result(Outcome.delivered, 250, "OK")
+
+    stalled_transport = MemoryTransport(stalled)
+    stats = deliverer(sessions, lambda: stalled_transport, clock).drain()
+    sent_by_stalled = [e.message_id for e in stalled_transport.sent]
+    sent_by_rescuer = [e.message_id for e in rescuer.sent]
+    assert len(sent_by_stalled) == 2 and stats.lost == 4
+    # the one in flight went out twice (its outcome was not yet written); nothing else did
+    assert len(set(sent_by_stalled) & set(sent_by_rescuer)) == 1
+    assert len(set(sent_by_stalled) | set(sent_by_rescuer)) == 6
+    assert states(sessions) == {"sent": 6}

@@ -63,9 +63,9 @@ def test_kill_9_at_random_moments_during_1000_sends_loses_nothing(
     assert kills >= 3 and killed_mid_session >= 3, (kills, killed_mid_session)
     assert reclaimed  # killed workers' claims were taken over
     duplicates = recorder.duplicates()
-    # a duplicate only where a connection died right after the server took the message
-    assert all(recorder.died_after_data(mid) for mid in duplicates)
-    assert all(n == 2 for n in duplicates.values())
-    assert len(duplicates) <= killed_mid_session
+    # every extra copy: a connection that died right after the server took that message
+    # (a copy sent again can die again, when the next worker is killed right after it)
+    assert all(n - 1 <= recorder.deaths_after(mid) for mid, n in duplicates.items())
+    assert sum(n - 1 for n in duplicates.values()) <= killed_mid_session
     print(f"\nkill -9: {kills} kills, {killed_mid_session} mid-session, "
           f"{len(reclaimed)} rows reclaimed, {len(duplicates)} duplicates")  # fmt: skip

@@ -28,7 +28,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
@@ -107,6 +107,9 @@ class Deliverer:
         self.stop = stop or threading.Event()
         self.limiter = DomainLimiter(self.policy.per_domain_per_minute)
         self._writes: list[tuple[Claimed, dict[str, Any], str, str]] = []
+        self._lease_end = self._renew_at = datetime.min.replace(tzinfo=UTC)
+        self._lost = False  # the row about to be sent was taken over by another worker
+        self._ours: set[int] | None = None  # after a lapsed lease: the rows still held
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -148,6 +151,9 @@ class Deliverer:
             if events:
                 session.execute(insert(OutboxEvent), events)
         stats.claimed += len(claimed)
+        self._lease_end = now + self.policy.lease
+        self._renew_at = now + self.policy.lease / 3
+        self._ours = None
         return claimed
 
     @staticmethod
@@ -231,17 +237,24 @@ class Deliverer:
             stats.deferred += 1
             return
         why = self._flush(conn, entry)  # earlier outcomes written, this interview re-read
+        if self._lost:  # our lease ran out and another worker has this row now
+            stats.lost += 1
+            return
         if why is not None:
             self._final(entry, "cancelled", why)
             stats.cancelled += 1
             return
         try:
             data = render(entry.item, sender=self.sender, date=now)
-        except ValueError as exc:
+        except Exception as exc:  # one message that cannot be built never stalls the rest
             self._record(entry, Result(Outcome.permanent, None, f"cannot be sent: {exc}"), stats)
             return
         envelope = Envelope(self.sender, (entry.item.recipient,), data, entry.item.message_id)
-        self._record(entry, transport.send(envelope), stats)
+        try:
+            result = transport.send(envelope)
+        except Exception as exc:  # a transport bug: retried with backoff, up to the max age
+            result = Result(Outcome.temporary, None, f"{type(exc).__name__}: {exc}")
+        self._record(entry, result, stats)
 
     # --- recording ----------------------------------------------------------------------
 
@@ -255,12 +268,19 @@ class Deliverer:
     def _flush(self, conn: Connection, check: Claimed | None) -> str | None:
         """Commit the outcomes not yet written; with `check`, re-read its interview in the
         same transaction and say why it must not go out (or None)."""
-        reread = check is not None and check.interview_id is not None
-        if not self._writes and not reread:
-            return None
         now = self.clock()
+        self._lost = False
+        renew = check is not None and now >= self._renew_at
+        reread = check is not None and check.interview_id is not None
+        if not self._writes and not reread and not renew:
+            self._lost = check is not None and self._ours is not None and check.id not in self._ours
+            return None
         why = None
         with conn.begin():
+            if renew:
+                self._renew(conn, now)
+            if check is not None and self._ours is not None:
+                self._lost = check.id not in self._ours
             events = []
             for entry, values, state, detail in self._writes:
                 done = conn.execute(self._mine(entry).values(**values))
@@ -281,6 +301,23 @@ class Deliverer:
                 )
         self._writes.clear()
         return why
+
+    def _renew(self, conn: Connection, now: datetime) -> None:
+        """Extend the lease of every row this worker still holds (a third of the way in),
+        so a long batch is never taken over while alive; after a lapse, only the rows
+        still held are sent."""
+        held = conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == self.name, OutboxMessage.state == "sending")
+            .values(lease_until=now + self.policy.lease)
+            .returning(OutboxMessage.id)
+        ).scalars()
+        if now >= self._lease_end:  # lapsed: what another worker reclaimed is not ours
+            self._ours = set(held)
+        else:
+            held.all()
+        self._lease_end = now + self.policy.lease
+        self._renew_at = now + self.policy.lease / 3
 
     def _write(self, entry: Claimed, values: dict[str, Any], state: str, detail: str) -> None:
         self._writes.append((entry, values, state, detail))

@@ -41,6 +41,7 @@ class Stats:
     deferred: int = 0
     released: int = 0
     reclaimed: int = 0  # rows whose lease had run out (a worker died holding them)
+    lost: int = 0  # rows taken over by another worker while this one was stalled
 
     def add(self, other: Stats) -> None:
         for f in fields(self):
