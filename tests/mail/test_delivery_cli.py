@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.conftest import BASE, merge
 from tests.mail.servers import smtp_server
@@ -95,6 +96,11 @@ def test_a_withdrawal_voids_the_reschedule_still_waiting_for_the_same_interview(
 def test_without_a_relay_the_user_gets_the_eml_and_marks_it_sent(tmp_path: Path) -> None:
     assert run(tmp_path, "send", situation(tmp_path, "s.json"), "--now").returncode == 0
     (row,) = outbox(tmp_path)
+    link = urlsplit(row["mailto"])
+    assert (link.scheme, link.path) == ("mailto", "j.doe@example.com")
+    fields = parse_qs(link.query)
+    assert fields["subject"] == [row["subject"]]
+    assert fields["body"][0].startswith("Sehr geehrter Herr Doe,\r\n")
     eml = run(tmp_path, "outbox", "--eml", str(row["id"]))
     assert eml.returncode == 0
     parsed = email.message_from_string(eml.stdout, policy=policy.default)

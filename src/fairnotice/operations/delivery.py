@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -329,9 +330,16 @@ def listing(
             "sent_at": row.sent_at.isoformat() if row.sent_at else None,
             "last_error": row.last_error,
             "message_id": row.message_id,
+            "mailto": mailto(row.recipient, row.subject, row.body),
         }
         for row in session.scalars(query)
     ]
+
+
+def mailto(to: str, subject: str, body: str) -> str:
+    """A mailto: link (RFC 6068) that opens the message in the user's mail program."""
+    query = urlencode({"subject": subject, "body": body.replace("\n", "\r\n")}, quote_via=quote)
+    return f"mailto:{quote(to, safe='@')}?{query}"
 
 
 def history(session: Session, *, row_id: int) -> list[dict[str, Any]]:
