@@ -281,3 +281,22 @@ def test_employer_cancel_queues_a_cancel(app: FastAPI, browser: Browser) -> None
     with app.state.sessions() as session:
         mail = session.scalars(select(OutboxMessage).where(OutboxMessage.workspace_id == org)).all()
         assert [m.calendar_method for m in mail if m.recipient == "lena@example.org"] == ["CANCEL"]
+
+
+def test_the_kept_pick_page_carries_each_visitors_own_csrf_token(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    setup = offered(app, browser)
+    first = other_browser.get(_path(setup.link))
+    browser.http.cookies.clear()
+    second = browser.get(_path(setup.link))
+    assert first.text != second.text  # same page, two tokens
+    assert other_browser.csrf and browser.csrf and other_browser.csrf != browser.csrf
+    assert first.text.replace(other_browser.csrf, "") == second.text.replace(browser.csrf, "")
+    with app.state.sessions() as session:
+        slot = session.scalars(
+            select(OfferSlot.id).where(OfferSlot.offer_id == setup.offer)
+        ).first()
+    assert browser.post(_path(setup.link), {"slot": str(slot)}).status_code == 303
+    after = other_browser.get(_path(setup.link))
+    assert 'name="slot"' not in after.text  # the kept page follows the offer's state

@@ -149,6 +149,7 @@ def create_app(
     app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
     app.state.clock = clock
     app.state.token_cache = {}
+    app.state.pick_pages = {}
     _install_errors(app)
 
     from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick

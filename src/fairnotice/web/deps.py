@@ -166,7 +166,8 @@ def render(
         ngettext=t.ngettext,
         # Error pages never start a session: a stray request (a favicon, a prefetch) that
         # raced a sign-in must not answer with a cookie that overwrites the new session.
-        csrf=csrf_token(request) if status < 400 else request.session.get("csrf", ""),
+        csrf=ctx.pop("csrf_mark", None)
+        or (csrf_token(request) if status < 400 else request.session.get("csrf", "")),
         when=lambda moment: i18n.when(moment, lang, tz),
         time_only=lambda moment: i18n.time_only(moment, lang, tz),
         day_label=lambda day: i18n.day_label(day, lang),

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.operations import offers
-from fairnotice.web.deps import Db, csrf_protect, redirect, render
+from fairnotice.web.deps import Db, csrf_protect, csrf_token, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -23,25 +23,43 @@ def _load(request: Request, token: str) -> offers.OfferView:
         return offers.offer_view(session, token)
 
 
+CSRF_MARK = "__fairnotice_csrf_mark__"
+CACHE_SIZE = 4096
+
+
 @router.get("/pick/{token}")
 async def pick_page(request: Request, token: str) -> HTMLResponse:
-    """Reads in one thread-pool call, renders on the event loop (the page is hot)."""
+    """Reads in one thread-pool call; the page is rendered once per offer state and
+    language and kept, only the visitor's CSRF token is put in per request (hot path)."""
     offer = await run_in_threadpool(_load, request, token)
     now = request.app.state.clock()
     expired = offer.state == "open" and offer.expires_at <= now
     status = 410 if expired else 200
-    return render(
-        request,
-        "pick.html",
-        {
-            "offer": offer,
-            "expired": expired,
-            "token": token,
-            "viewer_zone": offer.timezone,
-            "force_lang": request.session.get("lang") or offer.language,
-        },
-        status=status,
-    )
+    language = request.session.get("lang") or offer.language
+    # The offer's facts identify its one token, so the key needs no token of its own.
+    key = (repr(offer), language, expired)
+    cache: dict[tuple[str, str, bool], str] = request.app.state.pick_pages
+    html = cache.get(key)
+    if html is None:
+        page = render(
+            request,
+            "pick.html",
+            {
+                "offer": offer,
+                "expired": expired,
+                "token": token,
+                "viewer_zone": offer.timezone,
+                "force_lang": language,
+                "csrf_mark": CSRF_MARK,
+            },
+            status=status,
+        )
+        html = bytes(page.body).decode("utf-8")
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = html
+    csrf = csrf_token(request) if status < 400 else ""
+    return HTMLResponse(html.replace(CSRF_MARK, csrf), status_code=status)
 
 
 @router.post("/pick/{token}")
