@@ -4,8 +4,10 @@ and a message reaches the server twice only where the connection died after DATA
 from __future__ import annotations
 
 import random
+import subprocess
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +26,10 @@ from tests.worker.processes import (
 )
 
 
+def _talking(recorder: Recorder, seen: int, process: subprocess.Popen[bytes]) -> bool:
+    return len(recorder.connections) > seen or process.poll() is not None
+
+
 def kill_run(
     sessions: sessionmaker[Session], tmp_path: Path, *, count: int, seed_value: int
 ) -> tuple[Recorder, int]:
@@ -35,8 +41,11 @@ def kill_run(
     with smtp_server(Recorder(delay=0.002)) as (port, recorder):
         env = worker_env(url_of(sessions), port)
         while open_rows(sessions) and kills < 25:
+            seen = len(recorder.connections)
             process = start_worker(env, tmp_path)
-            time.sleep(rng.uniform(0.4, 1.6))
+            # once it talks to the relay (start-up takes a while on a busy machine) ...
+            wait_until(partial(_talking, recorder, seen, process), 30)
+            time.sleep(rng.uniform(0.0, 0.8))  # ... at a random moment of its sending
             if process.poll() is None:
                 stop(process, 9)
                 kills += 1
