@@ -150,6 +150,7 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = {}
     app.state.pick_pages = {}
+    app.state.busy = {}
     _install_errors(app)
 
     from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick

@@ -154,6 +154,34 @@ def _stored_busy(request: Request, workspace_id: int, ids: list[int]) -> list[Bu
         )
 
 
+BUSY_CACHE_SIZE = 4096
+
+
+async def _calendar_busy(
+    request: Request, workspace_id: int, ids: set[int]
+) -> list[tuple[datetime, datetime]]:
+    """Busy intervals of stored calendars. A stored calendar never changes (a new upload
+    is a new row), so each is read and parsed once per process."""
+    cache: dict[tuple[int, int], list[tuple[datetime, datetime]]] = request.app.state.busy
+    wanted = {(workspace_id, i) for i in ids}
+    found = {key: cache[key] for key in wanted if key in cache}
+    absent = [i for w, i in wanted if (w, i) not in found]
+    if absent:
+        rows = await run_in_threadpool(_stored_busy, request, workspace_id, absent)
+        missing = set(absent) - {r.id for r in rows}
+        if missing:
+            raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
+        if len(cache) + len(rows) > BUSY_CACHE_SIZE:
+            cache.clear()
+        for row in rows:
+            intervals = [
+                (datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
+                for b in row.busy
+            ]
+            found[(workspace_id, row.id)] = cache[(workspace_id, row.id)] = intervals
+    return [interval for key in wanted for interval in found[key]]
+
+
 @router.post("/slots", response_model=list[Slot])
 async def slots(query: SlotsQuery, request: Request, who: Authed) -> list[Slot]:
     """Common free slots of the stored calendars named and the busy periods given.
@@ -163,17 +191,7 @@ async def slots(query: SlotsQuery, request: Request, who: Authed) -> list[Slot]:
     """
     busy = [(p.start, p.end) for p in query.busy]
     if query.calendars:
-        rows = await run_in_threadpool(
-            _stored_busy, request, who.workspace_id, list(set(query.calendars))
-        )
-        missing = set(query.calendars) - {r.id for r in rows}
-        if missing:
-            raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
-        for row in rows:
-            busy += [
-                (datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
-                for b in row.busy
-            ]
+        busy += await _calendar_busy(request, who.workspace_id, set(query.calendars))
     earliest = query.from_ or request.app.state.clock()
     latest = query.until or earliest + timedelta(days=14)
     if latest <= earliest:
