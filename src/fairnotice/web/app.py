@@ -151,6 +151,7 @@ def create_app(
     app.state.token_cache = {}
     app.state.pick_pages = {}
     app.state.busy = {}
+    app.state.offer_views = {}
     _install_errors(app)
 
     from fairnotice.web.routes import api, api_crud, auth, candidate, employer, pick
