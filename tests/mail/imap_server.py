@@ -32,6 +32,7 @@ class Imap:
     port: int
     user: str
     password: str
+    tls_port: int = 0
 
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
         client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
@@ -50,7 +51,7 @@ def _require() -> None:
         pytest.skip("Dovecot not installed (apt-get install dovecot-imapd)")
 
 
-def _config(root: Path, port: int) -> Path:
+def _config(root: Path, port: int, tls: tuple[Path, Path, int] | None = None) -> Path:
     if os.getuid() == 0:  # Dovecot never gives mail to uid 0: use nobody
         owner = pwd.getpwnam("nobody")
         uid, gid = owner.pw_uid, owner.pw_gid
@@ -60,6 +61,9 @@ def _config(root: Path, port: int) -> Path:
         (root / name).mkdir()
     os.chown(root / "mail", uid, gid)
     (root / "users").write_text("alex:{PLAIN}s3cret-imap\n", encoding="utf-8")
+    ssl = "ssl = no"
+    if tls is not None:
+        ssl = f"ssl = yes\nssl_cert = <{tls[0]}\nssl_key = <{tls[1]}"
     conf = root / "dovecot.conf"
     conf.write_text(
         f"""base_dir = {root}/run
@@ -67,7 +71,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -87,7 +91,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls[2] if tls else 0}
   }}
 }}
 """,
@@ -97,13 +102,17 @@ service imap-login {{
 
 
 @contextmanager
-def dovecot() -> Iterator[Imap]:
+def dovecot(tls: tuple[Path, Path] | None = None) -> Iterator[Imap]:
+    """Dovecot on a free port (STARTTLS there, and implicit TLS on `imap.tls_port`, when
+    a certificate and key are given)."""
     _require()
     root = Path(tempfile.mkdtemp(prefix="fairnotice-dovecot-"))
     root.chmod(0o755)
     port = free_port()
+    tls_port = free_port() if tls else 0
+    secure = (tls[0], tls[1], tls_port) if tls else None
     process = subprocess.Popen(
-        [DOVECOT, "-c", str(_config(root, port)), "-F"],
+        [DOVECOT, "-c", str(_config(root, port, secure)), "-F"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -118,7 +127,7 @@ def dovecot() -> Iterator[Imap]:
                     log = (root / "dovecot.log").read_text(errors="replace")[-2000:]
                     pytest.fail(f"Dovecot did not start: {log}")
                 time.sleep(0.1)
-        yield Imap(port, "alex", "s3cret-imap")
+        yield Imap(port, "alex", "s3cret-imap", tls_port)
     finally:
         process.terminate()
         try:
