@@ -194,3 +194,21 @@ def test_memory_transport_keeps_what_it_was_given_and_plays_a_script() -> None:
     double.close()
     assert [e.message_id for e in double.sent] == ["<m1@fairnotice.test>"]
     assert scripted.sent == [] and double.closed == 1
+
+
+def test_utf8_addresses_need_the_relays_smtputf8() -> None:
+    letter = Envelope(
+        "alex@example.org", ("jörg@exämple.com",), b"Subject: x\r\n\r\nx\r\n", "<u@t>"
+    )
+    with smtp_server(enable_SMTPUTF8=True) as (port, recorder):
+        transport = SmtpTransport(SmtpConfig("127.0.0.1", port, tls="none"))
+        accepted = transport.send(letter)
+        transport.close()
+    with smtp_server(enable_SMTPUTF8=False) as (port, plain):
+        transport = SmtpTransport(SmtpConfig("127.0.0.1", port, tls="none"))
+        refused = transport.send(letter)
+        transport.close()
+    assert accepted.outcome is Outcome.delivered
+    assert recorder.received[0].rcpt_tos == ["jörg@exämple.com"]
+    assert refused.outcome is Outcome.permanent and "UTF-8" in refused.text
+    assert plain.received == []
