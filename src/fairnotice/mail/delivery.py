@@ -4,9 +4,9 @@ Nothing is lost, by construction:
 
 - A claim is its own committed transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
   workers never take the same row; `BEGIN IMMEDIATE` on SQLite). A claimed row is in
-  state `sending` with a lease; a worker killed at any point leaves it there, and once
-  the lease runs out any worker claims it again.
-- Each outcome is committed right after the server's answer, so a kill can repeat at
+  state `sending` with a lease, renewed while the batch goes on; a worker killed at any
+  point leaves it there, and once the lease runs out any worker claims it again.
+- Each outcome is committed before the next message goes out, so a kill can repeat at
   most the one message whose answer was not yet written: the case of a connection that
   died after DATA, which SMTP itself cannot tell apart from a lost message.
 - A graceful stop (SIGTERM) finishes the message in flight and hands the rest of the
@@ -27,7 +27,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,7 +58,6 @@ class Claimed:
     interview_id: int | None
     interview_sequence: int | None
     is_cancel: bool
-    guard: str | None = field(default=None)
 
 
 def worker_name() -> str:
