@@ -10,9 +10,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, model_validator
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -103,13 +103,15 @@ async def health_check() -> Health:
 
 
 @router.post("/plan", response_model=Plan)
-async def plan(situation: Situation, request: Request, _: Authed) -> Plan:
+async def plan(situation: Situation, request: Request, _: Authed) -> Response:
     """The contract's plan for a situation (same as `fairnotice plan --json`)."""
     without_server_calendars(situation)
     try:
-        return plan_change(situation=situation, clock=request.app.state.clock)
+        result = plan_change(situation=situation, clock=request.app.state.clock)
     except (OverflowError, ValueError) as exc:  # dates at the edge of the calendar
         raise BadInput([("interview", str(exc) or "dates out of range")]) from None
+    # The planner built a valid Plan already: serialise it once, without re-validating.
+    return Response(result.model_dump_json(by_alias=True), media_type="application/json")
 
 
 class SlotsQuery(Strict):
@@ -155,6 +157,7 @@ def _stored_busy(request: Request, workspace_id: int, ids: list[int]) -> list[Bu
 
 
 BUSY_CACHE_SIZE = 4096
+_SLOTS = TypeAdapter(list[Slot])
 
 
 async def _calendar_busy(
@@ -183,7 +186,7 @@ async def _calendar_busy(
 
 
 @router.post("/slots", response_model=list[Slot])
-async def slots(query: SlotsQuery, request: Request, who: Authed) -> list[Slot]:
+async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
     """Common free slots of the stored calendars named and the busy periods given.
 
     CPU-only work runs on the event loop (a thread hop costs more than the search); only
@@ -215,7 +218,8 @@ async def slots(query: SlotsQuery, request: Request, who: Authed) -> list[Slot]:
         step=timedelta(minutes=query.step),
         count=query.count,
     )
-    return [Slot(start=s.astimezone(tz), end=e.astimezone(tz)) for s, e in found]
+    slots_out = [Slot(start=s.astimezone(tz), end=e.astimezone(tz)) for s, e in found]
+    return Response(_SLOTS.dump_json(slots_out), media_type="application/json")
 
 
 class ReviewRequest(Strict):
