@@ -300,3 +300,31 @@ def test_the_kept_pick_page_carries_each_visitors_own_csrf_token(
     assert browser.post(_path(setup.link), {"slot": str(slot)}).status_code == 303
     after = other_browser.get(_path(setup.link))
     assert 'name="slot"' not in after.text  # the kept page follows the offer's state
+
+
+def test_messages_about_an_interview_are_dropped_by_delivery_when_it_changes(
+    app: FastAPI, browser: Browser
+) -> None:
+    from fairnotice.mail.delivery import interview_verdict
+
+    setup = offered(app, browser)
+    browser.get(f"/w/{setup.org}/interviews/{setup.interview}")
+    assert (
+        browser.post(f"/w/{setup.org}/interviews/{setup.interview}/cancel", {}).status_code == 303
+    )
+    with app.state.sessions() as session:
+        interview = session.get(Interview, setup.interview)
+        assert interview is not None
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.interview_id == setup.interview)
+        ).all()
+    verdicts = {
+        (row.calendar_method or "offer"): interview_verdict(
+            found=(interview.status, interview.sequence),
+            sequence=row.interview_sequence,
+            is_cancel=row.calendar_method == "CANCEL",
+        )
+        for row in rows
+    }
+    assert verdicts["CANCEL"] is None  # the cancellation still goes out
+    assert verdicts["offer"] is not None  # the now pointless offer of new times does not

@@ -156,7 +156,13 @@ def offer_times(
         situation=situation,
         plan=plan,
     )
-    queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
+    queue_plan_emails(
+        session,
+        workspace_id=workspace_id,
+        plan=plan,
+        reference=f"plan:{record.id}",
+        interview=(interview.id, interview.sequence),
+    )
     session.flush()
     session.refresh(offer)
     return NewOffer(offer=offer, token=token, pick_url=pick_url, plan=plan)
@@ -303,6 +309,7 @@ def _queue_request(session: Session, *, offer: Offer, interview: Interview, now:
             ics_text=text,
             due=now,
             reference=f"offer:{offer.id}",
+            interview=(interview.id, interview.sequence),
         )
 
 
@@ -373,7 +380,6 @@ def cancel_interview(
         situation=situation,
         plan=plan,
     )
-    queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
     session.execute(
         update(Offer)
         .where(Offer.interview_id == interview.id, Offer.state == "open")
@@ -381,4 +387,11 @@ def cancel_interview(
     )
     interview.status = "cancelled"
     interview.sequence += 1
+    queue_plan_emails(
+        session,
+        workspace_id=workspace_id,
+        plan=plan,
+        reference=f"plan:{record.id}",
+        interview=(interview.id, interview.sequence),
+    )
     return record.id

@@ -28,7 +28,10 @@ def queue(
     ics_text: str | None = None,
     kind: str = "email",
     reference: str | None = None,
+    interview: tuple[int, int] | None = None,
 ) -> OutboxMessage:
+    """One row; `interview` (id, SEQUENCE) lets delivery drop it when that interview
+    changes or is cancelled before it goes out."""
     row = OutboxMessage(
         workspace_id=workspace_id,
         kind=kind,
@@ -40,13 +43,20 @@ def queue(
         calendar_ics=ics_text,
         due=due,
         reference=reference,
+        interview_id=interview[0] if interview else None,
+        interview_sequence=interview[1] if interview else None,
     )
     session.add(row)
     return row
 
 
 def queue_plan_emails(
-    session: Session, *, workspace_id: int, plan: Plan, reference: str
+    session: Session,
+    *,
+    workspace_id: int,
+    plan: Plan,
+    reference: str,
+    interview: tuple[int, int] | None = None,
 ) -> list[OutboxMessage]:
     """Every unconditional email step of a plan, due when its step is."""
     by_id = {m.id: m for m in plan.messages}
@@ -72,6 +82,7 @@ def queue_plan_emails(
                 ics_text=message.calendar.ics if message.calendar else None,
                 kind=message.kind.value,
                 reference=reference,
+                interview=interview,
             )
         )
     return rows
