@@ -1,4 +1,5 @@
-"""`fairnotice worker`: delivers what is due, fires due follow-ups, polls reply mailboxes.
+"""`fairnotice worker`: reads stored calendars, delivers what is due, fires due follow-ups,
+polls reply mailboxes.
 
 Any number of workers may run against PostgreSQL; on SQLite one (or the one inside
 `fairnotice serve`). SIGTERM and SIGINT stop a worker gracefully: the message in flight
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.delivery import Stats
 from fairnotice.mail.transport import Transport
+from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
 from fairnotice.operations.planning import system_now
 from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox, poll_mailboxes
@@ -34,6 +36,7 @@ class Round:
     delivery: Stats = field(default_factory=Stats)
     reminded: int = 0
     replies: int = 0
+    calendars: int = 0
 
 
 def one_round(
@@ -46,8 +49,9 @@ def one_round(
     transport: Callable[[], Transport] | None = None,
     poll_every: timedelta = POLL_EVERY,
 ) -> Round:
-    """Follow-ups, replies, then every batch that is due now."""
+    """Calendars waiting to be read, follow-ups, replies, then every batch due now."""
     done = Round()
+    done.calendars = read_calendars(sessions, clock=clock, stop=stop)
     with transaction(sessions, write=True) as session:
         done.reminded = fire_followups(session, now=clock())["reminded"]
     done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
@@ -100,15 +104,17 @@ def run(
             report(done)
         if once:
             break
-        if done.delivery.claimed == 0:
+        if done.delivery.claimed == 0 and done.calendars == 0:
             stop.wait(delivery.poll_seconds)
     return total
 
 
 def log_round(done: Round) -> None:
     stats = {k: v for k, v in done.delivery.as_dict().items() if v}
-    if stats or done.reminded or done.replies:
+    if stats or done.reminded or done.replies or done.calendars:
         parts = [f"{k}={v}" for k, v in stats.items()]
+        if done.calendars:
+            parts.append(f"calendars={done.calendars}")
         if done.reminded:
             parts.append(f"reminders={done.reminded}")
         if done.replies:

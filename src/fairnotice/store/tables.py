@@ -177,6 +177,30 @@ class BusyCalendar(Base):
     owner_email: Mapped[str] = mapped_column(String(320))
     busy: Mapped[list[Any]] = mapped_column(default=list)  # [{"start", "end"}] RFC 3339
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # Read in the background (operations/busy.py): the iCalendar text is kept so the
+    # window can be extended; the expansion lives in busy_intervals.
+    source: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # for floating times
+    state: Mapped[str] = mapped_column(
+        String(20), default="pending", server_default="ready"
+    )  # pending | ready | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+
+
+class BusyInterval(Base):
+    """One merged busy interval of a stored calendar, in UTC (slot search reads these)."""
+
+    __tablename__ = "busy_intervals"
+    __table_args__ = (Index("ix_busy_intervals_calendar_end", "calendar_id", "end", "start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
 
 
 class Offer(Base):

@@ -1,0 +1,310 @@
+"""Stored calendars: read once in the background, their busy intervals kept in the database.
+
+An upload only stores the iCalendar text (state `pending`); a worker claims the row
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite, and a lease, so a
+killed worker's row comes back), parses and expands it for a window from 30 days back
+to 12 months ahead, and writes the merged intervals to `busy_intervals` (state `ready`,
+or `failed` with the reason). The same worker reads a calendar again when fewer than
+nine months of its window remain. Slot search reads only `busy_intervals`, and refuses
+(`CalendarNotReady`, HTTP 409) a calendar that is not read for the time asked: an unread
+calendar is never taken as free time (K1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from fairnotice.calendar import expand, parse
+from fairnotice.calendar.expand import Interval, merge
+from fairnotice.errors import BadInput, Conflict
+from fairnotice.mail.delivery import worker_name
+from fairnotice.model import zone
+from fairnotice.store.session import transaction
+from fairnotice.store.tables import BusyCalendar, BusyInterval
+
+READ_BEFORE = timedelta(days=30)
+READ_AHEAD = timedelta(days=365)
+REFRESH_WHEN_LEFT = timedelta(days=270)  # read again when less than this lies ahead
+LEASE = timedelta(minutes=5)
+PLANNING_WINDOW = timedelta(days=42)  # the planner's 28-day horizon plus lead time
+MAX_SOURCE = parse.DEFAULT_MAX_BYTES
+# A calendar given as busy periods only is complete: it covers all time slot search allows.
+ALL_TIME: Interval = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
+
+
+class CalendarNotReady(Conflict):
+    """A stored calendar is not read (yet) for the time asked; its busy time is unknown."""
+
+
+class SqlIntervalStore:
+    """`IntervalStore` over `busy_intervals`; a key is a stored calendar's id as text."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def replace(self, key: str, intervals: Iterable[Interval], *, window: Interval) -> None:
+        calendar_id = int(key)
+        merged = merge((s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals)
+        self.session.execute(delete(BusyInterval).where(BusyInterval.calendar_id == calendar_id))
+        if merged:
+            self.session.execute(
+                insert(BusyInterval),
+                [{"calendar_id": calendar_id, "start": s, "end": e} for s, e in merged],
+            )
+        self.session.execute(
+            update(BusyCalendar)
+            .where(BusyCalendar.id == calendar_id)
+            .values(window_start=window[0], window_end=window[1])
+        )
+
+    def window(self, key: str) -> Interval | None:
+        found = self.session.execute(
+            select(BusyCalendar.window_start, BusyCalendar.window_end).where(
+                BusyCalendar.id == int(key)
+            )
+        ).first()
+        if found is None or found[0] is None or found[1] is None:
+            return None
+        return (found[0], found[1])
+
+    def busy(self, keys: Sequence[str], start: datetime, end: datetime) -> list[Interval]:
+        if not keys:
+            return []
+        rows = self.session.execute(
+            select(BusyInterval.start, BusyInterval.end)
+            .where(
+                BusyInterval.calendar_id.in_([int(k) for k in keys]),
+                BusyInterval.end > start,
+                BusyInterval.start < end,
+            )
+            .order_by(BusyInterval.start, BusyInterval.end)
+        )
+        return [(s, e) for s, e in rows]
+
+
+def _periods(items: Iterable[dict[str, str]]) -> list[Interval]:
+    return [(datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"])) for b in items]
+
+
+def add_calendar(
+    session: Session,
+    *,
+    workspace_id: int,
+    owner_email: str,
+    ics: bytes | None,
+    busy: Sequence[Interval] = (),
+    zone_name: str = "UTC",
+    field: str = "ics",
+) -> BusyCalendar:
+    """Store a calendar: busy periods alone are ready at once; iCalendar text waits for a
+    worker to read it (state `pending`). Only its size and shape are checked here."""
+    zone(zone_name)  # an unknown zone is refused now, not by the worker later
+    given = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in busy]
+    row = BusyCalendar(workspace_id=workspace_id, owner_email=owner_email, busy=given)
+    row.timezone = zone_name
+    if ics:
+        parse.check_size(ics, label=field, max_bytes=MAX_SOURCE)
+        text = parse.decode(ics, label=field)
+        if "BEGIN:VCALENDAR" not in text.upper():
+            raise BadInput([(field, "not an iCalendar file (no BEGIN:VCALENDAR)")])
+        row.source, row.state = text, "pending"
+        session.add(row)
+        session.flush()
+        return row
+    row.state = "ready"
+    session.add(row)
+    session.flush()
+    SqlIntervalStore(session).replace(str(row.id), busy, window=ALL_TIME)
+    return row
+
+
+# --- the background reader ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    source: str | None
+    busy: list[dict[str, str]]
+    timezone: str
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    free = or_(BusyCalendar.lease_until.is_(None), BusyCalendar.lease_until < now)
+    short = and_(
+        BusyCalendar.state == "ready",
+        BusyCalendar.source.is_not(None),
+        BusyCalendar.window_end < now + REFRESH_WHEN_LEFT,
+    )
+    return and_(or_(BusyCalendar.state == "pending", short), free)
+
+
+def claim_calendar(
+    sessions: sessionmaker[Session], *, now: datetime, name: str, lease: timedelta = LEASE
+) -> _Claimed | None:
+    """Take one calendar that needs reading, in its own committed transaction."""
+    query = (
+        select(BusyCalendar)
+        .where(_due(now))
+        .order_by(BusyCalendar.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    with transaction(sessions, write=True) as session:
+        row = session.scalars(query).first()
+        if row is None:
+            return None
+        row.claimed_by, row.lease_until = name, now + lease
+        return _Claimed(row.id, row.source, list(row.busy), row.timezone)
+
+
+def expand_calendar(claimed: _Claimed, *, now: datetime) -> tuple[list[Interval], Interval]:
+    """Parse and expand one claimed calendar for its window (plus its given periods)."""
+    window = (now - READ_BEFORE, now + READ_AHEAD)
+    found = _periods(claimed.busy)
+    if claimed.source is not None:
+        label = f"calendar {claimed.id}"
+        data = claimed.source.encode("utf-8")
+        parsed = parse.calendars(data, label=label, max_bytes=MAX_SOURCE)
+        found += expand.busy_intervals(
+            parsed,
+            start=window[0],
+            end=window[1],
+            floating=zone(claimed.timezone),
+            label=label,
+        )
+    return found, window
+
+
+def read_calendars(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime],
+    name: str | None = None,
+    limit: int = 20,
+    stop: threading.Event | None = None,
+) -> int:
+    """Read up to `limit` calendars that wait (pending, or their window runs short)."""
+    name = name or worker_name()
+    count = 0
+    while count < limit and not (stop is not None and stop.is_set()):
+        claimed = claim_calendar(sessions, now=clock(), name=name)
+        if claimed is None:
+            break
+        now = clock()
+        try:
+            intervals, window = expand_calendar(claimed, now=now)
+        except BadInput as exc:
+            _record(sessions, claimed, name, now, error=str(exc))
+        except Exception as exc:  # a bug in one calendar never stops the worker
+            _record(sessions, claimed, name, now, error=f"could not be read ({type(exc).__name__})")
+        else:
+            _record(sessions, claimed, name, now, intervals=intervals, window=window)
+        count += 1
+    return count
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    claimed: _Claimed,
+    name: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    intervals: list[Interval] | None = None,
+    window: Interval | None = None,
+) -> bool:
+    """Write the outcome, only while the row is still ours (a lapsed lease lost it)."""
+    with transaction(sessions, write=True) as session:
+        values: dict[str, object] = {"claimed_by": None, "lease_until": None, "read_at": now}
+        if error is None:
+            values.update(state="ready", error=None)
+        else:
+            values.update(state="failed", error=error[:2000])
+        done = session.execute(
+            update(BusyCalendar)
+            .where(BusyCalendar.id == claimed.id, BusyCalendar.claimed_by == name)
+            .values(**values)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return False
+        if error is None and window is not None:
+            SqlIntervalStore(session).replace(str(claimed.id), intervals or [], window=window)
+        return True
+
+
+# --- reading the stored intervals --------------------------------------------------------
+
+
+def why_unread(row: BusyCalendar, start: datetime, end: datetime) -> str | None:
+    """Why `row` cannot answer for [start, end), or None when it can."""
+    who = f"calendar {row.id} ({row.owner_email})"
+    if row.state == "pending":
+        return f"{who} is being read; ask again in a moment"
+    if row.state == "failed":
+        return f"{who} could not be read: {row.error or 'unknown error'}"
+    if row.window_start is None or row.window_end is None:
+        return f"{who} is being read; ask again in a moment"
+    if start < row.window_start or end > row.window_end:
+        return (
+            f"{who} is read from {row.window_start:%Y-%m-%d} to {row.window_end:%Y-%m-%d} "
+            "only; the time asked lies outside"
+        )
+    return None
+
+
+def calendar_busy(
+    session: Session, *, workspace_id: int, ids: Iterable[int], start: datetime, end: datetime
+) -> list[Interval]:
+    """Stored busy intervals of the workspace's calendars `ids` overlapping [start, end).
+
+    Unknown ids are bad input (field `calendars`); a calendar not read for that time is
+    `CalendarNotReady`, never free time.
+    """
+    wanted = set(ids)
+    rows = list(
+        session.scalars(
+            select(BusyCalendar).where(
+                BusyCalendar.workspace_id == workspace_id, BusyCalendar.id.in_(wanted)
+            )
+        )
+    )
+    missing = wanted - {r.id for r in rows}
+    if missing:
+        raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
+    problems = [why for r in rows if (why := why_unread(r, start, end))]
+    if problems:
+        raise CalendarNotReady("; ".join(problems))
+    return SqlIntervalStore(session).busy([str(r.id) for r in rows], start, end)
+
+
+def owners_busy(
+    session: Session,
+    *,
+    workspace_id: int,
+    emails: Iterable[str],
+    start: datetime,
+    end: datetime,
+) -> tuple[list[Interval], list[str]]:
+    """Busy intervals of every calendar stored for `emails` in [start, end), and why any
+    of them could not be used (the caller decides whether that stops it)."""
+    wanted = {e.lower() for e in emails}
+    if not wanted:
+        return [], []
+    rows = [
+        r
+        for r in session.scalars(
+            select(BusyCalendar).where(BusyCalendar.workspace_id == workspace_id)
+        )
+        if r.owner_email.lower() in wanted
+    ]
+    problems = [why for r in rows if (why := why_unread(r, start, end))]
+    usable = [str(r.id) for r in rows if why_unread(r, start, end) is None]
+    return SqlIntervalStore(session).busy(usable, start, end), problems
