@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
     smtp_from: str | None = None
+    caldav_allow_private: bool = Field(
+        default=False, description="let users' CalDAV URLs reach loopback and private addresses"
+    )
 
     @property
     def database(self) -> str:

@@ -171,7 +171,9 @@ def test_wrong_password_is_a_clear_error(server: str) -> None:
     url = with_login(server, "wrong")
     with pytest.raises(BadInput, match="401"):
         caldav.fetch(
-            url,
+            server,
+            username=USER,
+            password="wrong",
             start=datetime(2026, 3, 16, tzinfo=UTC),
             end=datetime(2026, 3, 17, tzinfo=UTC),
             max_bytes=1024 * 1024,
@@ -191,10 +193,11 @@ def test_wrong_password_is_a_clear_error(server: str) -> None:
 
 
 def test_answer_over_the_size_cap_is_refused(server: str) -> None:
-    url = with_login(server)
     with pytest.raises(BadInput, match="larger than the limit"):
         caldav.fetch(
-            url,
+            server,
+            username=USER,
+            password=PASSWORD,
             start=datetime(2026, 3, 1, tzinfo=UTC),
             end=datetime(2026, 4, 1, tzinfo=UTC),
             max_bytes=200,
@@ -216,6 +219,16 @@ def test_unreachable_server_is_a_clear_error() -> None:
 def test_credentials_are_not_part_of_the_url_sent() -> None:
     clean, user, password = caldav._credentials("https://bob:p%40ss@cal.example.org:8443/b/c/")
     assert (clean, user, password) == ("https://cal.example.org:8443/b/c/", "bob", "p@ss")
+
+
+def test_environment_credentials_are_only_read_for_the_cli(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAIRNOTICE_CALDAV_USERNAME", "env-user")
+    monkeypatch.setenv("FAIRNOTICE_CALDAV_PASSWORD", "env-pass")
+    assert caldav._credentials("https://cal.example.org/c/")[1:] == (None, None)
+    assert caldav.cli_credentials("https://cal.example.org/c/")[1:] == ("env-user", "env-pass")
+    assert caldav.cli_credentials("https://bob:pw@cal.example.org/c/")[1:] == ("bob", "pw")
 
 
 def test_a_broken_calendar_on_the_server_names_the_url_without_the_password(

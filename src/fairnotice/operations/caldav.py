@@ -1,19 +1,27 @@
 """A CalDAV calendar by URL: the events of a time range, as iCalendar bytes.
 
 One `calendar-query` REPORT (RFC 4791 section 7.8) with a time-range filter, so the
-server sends only what can matter. Credentials come from the URL's user part or from
-FAIRNOTICE_CALDAV_USERNAME / FAIRNOTICE_CALDAV_PASSWORD; the answer is size-capped like
-any calendar file.
+server sends only what can matter. Credentials are explicit arguments: the CLI reads its
+user's own from the URL or FAIRNOTICE_CALDAV_USERNAME / _PASSWORD (`cli_credentials`);
+the web app passes what the user typed, so server-wide credentials never go to a URL a
+web user chose. With `allow_private=False` (the web app) every address the host resolves
+to, checked at connect time (no DNS rebinding), must be public; redirects are followed
+only to the same scheme, host and port; the answer is size-capped and time-boxed.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
+import ipaddress
 import os
+import socket
+import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fairnotice.errors import BadInput
@@ -26,6 +34,7 @@ _QUERY = """<?xml version="1.0" encoding="utf-8"?>
     <c:time-range start="{start}" end="{end}"/>
   </c:comp-filter></c:comp-filter></c:filter>
 </c:calendar-query>"""
+_CHUNK = 64 * 1024
 
 
 def is_url(source: str) -> bool:
@@ -42,14 +51,10 @@ def public(url: str) -> str:
 
 
 def _credentials(url: str) -> tuple[str, str | None, str | None]:
-    """The URL without its user part, and the user name and password to send."""
+    """The URL without its user part, and the user name and password it carries."""
     parts = urlsplit(url)
-    user = (
-        unquote(parts.username) if parts.username else os.environ.get("FAIRNOTICE_CALDAV_USERNAME")
-    )
-    password = (
-        unquote(parts.password) if parts.password else os.environ.get("FAIRNOTICE_CALDAV_PASSWORD")
-    )
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
     host = parts.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
     if parts.port:
@@ -57,35 +62,185 @@ def _credentials(url: str) -> tuple[str, str | None, str | None]:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), user, password
 
 
-def fetch(
-    url: str, *, start: datetime, end: datetime, max_bytes: int, timeout: float = 30.0
-) -> list[bytes]:
-    """Every calendar object of the collection at `url` with events in [start, end)."""
+def cli_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """For the CLI user's own calendars: the URL's user part, else the environment's."""
     clean, user, password = _credentials(url)
+    return (
+        clean,
+        user if user is not None else os.environ.get("FAIRNOTICE_CALDAV_USERNAME"),
+        password if password is not None else os.environ.get("FAIRNOTICE_CALDAV_PASSWORD"),
+    )
+
+
+class RefusedAddress(OSError):
+    """The host resolves to an address a web user may not make the server reach."""
+
+
+def _public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _guarded_connection(
+    address: tuple[str, int], timeout: float | None = None, source: Any = None
+) -> socket.socket:
+    """socket.create_connection, refusing a host with any non-public address."""
+    host, port = address
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot resolve {host}: {exc.strerror}") from None
+    if not found or not all(_public_address(str(info[4][0])) for info in found):
+        raise RefusedAddress(f"{host} is a loopback, private, link-local or reserved address")
+    error: OSError | None = None
+    for family, kind, proto, _, peer in found:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not None:
+                sock.settimeout(timeout)
+            sock.connect(peer)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"cannot connect to {host}")
+
+
+class _GuardedHTTP(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTP, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPS, req)
+
+
+class _SameOrigin(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect (keeping method, body and login) only within one origin."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if code not in (301, 302, 307, 308) or (new.scheme, new.hostname, new.port) != (
+            old.scheme,
+            old.hostname,
+            old.port,
+        ):
+            return None  # the 3xx becomes an error the caller sees
+        return urllib.request.Request(
+            newurl, data=req.data, headers=dict(req.header_items()), method=req.get_method()
+        )
+
+
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    if allow_private:
+        return urllib.request.build_opener(_SameOrigin)
+    # No proxies: the address checked must be the address connected to.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _GuardedHTTPHandler, _GuardedHTTPSHandler, _SameOrigin
+    )
+
+
+def _read(response: IO[bytes], *, max_bytes: int, deadline: float, label: str) -> bytes:
+    """At most max_bytes + 1 bytes, before the deadline (a server cannot dribble forever)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        if time.monotonic() > deadline:
+            raise BadInput([(label, "the CalDAV server took too long to answer")])
+        chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def fetch(
+    url: str,
+    *,
+    start: datetime,
+    end: datetime,
+    max_bytes: int,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 30.0,
+    allow_private: bool = True,
+    label: str | None = None,
+    login_label: str | None = None,
+) -> list[bytes]:
+    """Every calendar object of the collection at `url` with events in [start, end).
+
+    Problems are named `label` (default: the URL without any user part); a refused login
+    (401/403) is named `login_label`. No message ever holds the password.
+    """
+    clean = public(url)
+    label = label or clean
+    parts = urlsplit(clean)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput([(label, "must be an http:// or https:// address")])
     body = _QUERY.format(start=_stamp(start), end=_stamp(end)).encode("utf-8")
     request = urllib.request.Request(clean, data=body, method="REPORT")
     request.add_header("Depth", "1")
     request.add_header("Content-Type", "application/xml; charset=utf-8")
-    if user is not None:
-        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+    if username is not None:
+        token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
         request.add_header("Authorization", f"Basic {token}")
+    deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(max_bytes + 1)
+        with _opener(allow_private).open(request, timeout=timeout) as response:
+            data = _read(response, max_bytes=max_bytes, deadline=deadline, label=label)
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise BadInput([(clean, f"the CalDAV server answered {exc.code} {exc.reason}")]) from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise BadInput([(clean, f"cannot reach the CalDAV server: {exc}")]) from None
+        if exc.code in (401, 403):
+            raise BadInput(
+                [(login_label or label, f"the CalDAV server refused the login ({exc.code})")]
+            ) from None
+        raise BadInput([(label, f"the CalDAV server answered {exc.code} {exc.reason}")]) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, RefusedAddress):
+            raise BadInput([(label, f"not allowed: {exc.reason}")]) from None
+        raise BadInput([(label, f"cannot reach the CalDAV server: {exc.reason}")]) from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise BadInput([(label, f"cannot reach the CalDAV server: {exc}")]) from None
     if len(data) > max_bytes:
-        raise BadInput([(clean, f"the CalDAV answer is larger than the limit of {max_bytes}")])
+        raise BadInput([(label, f"the CalDAV answer is larger than the limit of {max_bytes}")])
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise BadInput([(clean, f"the CalDAV answer is not valid XML: {exc}")]) from None
-    found = [
+        raise BadInput([(label, f"the CalDAV answer is not valid XML: {exc}")]) from None
+    return [
         node.text.encode("utf-8")
         for node in root.iterfind(".//d:response/d:propstat/d:prop/c:calendar-data", _NS)
         if node.text
     ]
-    return found

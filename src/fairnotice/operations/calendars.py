@@ -75,7 +75,10 @@ def load_calendar(
     limit = max_bytes or max_calendar_bytes()
     label = caldav.public(source)  # never a password in a message
     if caldav.is_url(source):
-        texts = caldav.fetch(source, start=start, end=end, max_bytes=limit)
+        _, user, password = caldav.cli_credentials(source)  # the CLI user's own login
+        texts = caldav.fetch(
+            source, start=start, end=end, max_bytes=limit, username=user, password=password
+        )
     else:
         texts = [read_file(source, max_bytes=limit, label=label)]
     found = [c for text in texts for c in parse.calendars(text, label=label, max_bytes=limit)]

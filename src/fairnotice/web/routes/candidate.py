@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.model import Certainty, Intent, ReasonCategory
-from fairnotice.operations import changes, records, uploads
+from fairnotice.operations import changes, records, remote_calendars, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, Position
@@ -125,8 +125,26 @@ async def make_plan(
     days: Annotated[list[int] | None, Form()] = None,
     calendar: Annotated[UploadFile | None, File()] = None,
     free: Annotated[list[str] | None, Form(max_length=200)] = None,
+    caldav_url: Annotated[str, Form(max_length=2000)] = "",
+    caldav_username: Annotated[str, Form(max_length=256)] = "",
+    caldav_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     data = await _upload(calendar, "calendar")
+    if caldav_url.strip():  # reach no server for an interview that is not ours
+        await run_in_threadpool(records.scoped, session, Interview, scope.id, interview_id)
+    remote = (  # the user's own login, for this one fetch only
+        await run_in_threadpool(
+            remote_calendars.busy_from_caldav,
+            caldav_url,
+            username=caldav_username,
+            password=caldav_password,
+            now=request.app.state.clock(),
+            zone_name=scope.user.timezone,
+            allow_private=request.app.state.settings.caldav_allow_private,
+        )
+        if caldav_url.strip()
+        else []
+    )
     marked = (
         changes.busy_outside(
             free,
@@ -160,7 +178,7 @@ async def make_plan(
         language=language_choice or None,
         working_days=days or [1, 2, 3, 4, 5],
         hours=(hours_start, hours_end),
-        busy=busy + marked,
+        busy=busy + remote + marked,
     )
     return redirect(f"/w/{scope.id}/plans/{record.id}")
 
