@@ -1,8 +1,9 @@
 """Files users upload to the web app: invitations (.ics/.eml) and calendars (busy time).
 
 Uploads arrive as bytes and are parsed in memory with the calendar core; nothing here
-opens a path or a URL that a user named (the CLI may read files and CalDAV; the web
-app may not, or a request could read the server's disk or reach its network).
+opens a path or a URL that a user named (the CLI may read files and CalDAV; the web app
+never reads a path, and reaches a CalDAV URL only through `remote_calendars`, which keeps
+it off the server's own network).
 """
 
 from __future__ import annotations
