@@ -159,6 +159,7 @@ def test_a_login_inside_the_address_is_refused(
         "LOCAL",  # the test's Radicale on 127.0.0.1
         "http://localhost:9/cal/",
         "http://[::1]:9/cal/",
+        "https://127.0.0.1:9/cal/",
         "http://[::ffff:127.0.0.1]:9/cal/",
         "http://10.1.2.3/cal/",
         "http://169.254.169.254/latest/meta-data/",
