@@ -198,27 +198,58 @@ def serve_command(
     workers: Annotated[
         int, typer.Option(help="Worker processes (PostgreSQL for more than 1).")
     ] = 1,
+    delivery: Annotated[
+        bool,
+        typer.Option(
+            "--delivery/--no-delivery",
+            help="On SQLite, run the delivery worker inside this process (the one worker). "
+            "On PostgreSQL, run `fairnotice worker` processes beside the web app instead.",
+        ),
+    ] = True,
 ) -> None:
-    """The web app and REST API (migrates the database first)."""
+    """The web app and REST API (migrates the database first). On SQLite the delivery
+    worker runs inside it; on PostgreSQL run separate `fairnotice worker` processes."""
+    import threading
+
     import uvicorn
 
-    from fairnotice.settings import Settings
+    from fairnotice.errors import BadInput
+    from fairnotice.operations.delivery import relay
     from fairnotice.store.session import upgrade
+    from fairnotice.worker import background
 
-    settings = Settings()
+    settings, delivery_settings = _settings()
+    try:
+        relay(settings, delivery_settings)  # a half-configured relay fails here, not later
+    except BadInput as exc:
+        raise _fail(str(exc)) from None
     upgrade(settings.database)
     sys.stderr.write(
         f"fairnotice: serving on http://{host}:{port} (database: {_safe_url(settings.database)})\n"
     )
-    uvicorn.run(
-        "fairnotice.web.app:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-        log_level="info",
-    )
+    stop = threading.Event()
+    inside = delivery and settings.database.startswith("sqlite")
+    if inside:
+        sys.stderr.write("fairnotice: the delivery worker runs inside this process (SQLite)\n")
+        thread = background(settings, stop=stop)
+    elif delivery:
+        sys.stderr.write(
+            "fairnotice: PostgreSQL: run `fairnotice worker` (any number) to deliver mail\n"
+        )
+    try:
+        uvicorn.run(
+            "fairnotice.web.app:serve_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            log_level="info",
+        )
+    finally:
+        stop.set()
+        if inside:
+            thread.join(timeout=30)
 
 
 def _safe_url(url: str) -> str:

@@ -177,11 +177,20 @@ def fill(
     record = store_plan(
         session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
     )
-    queue_plan_emails(session, workspace_id=workspace_id, plan=plan, reference=f"plan:{record.id}")
     for interview, ahead in record_of.values():
         if ahead:
             interview.status = "cancelled"
             interview.sequence += 1
+    # queued after the CANCELs' SEQUENCE bump, so delivery knows these rows are current
+    queue_plan_emails(
+        session,
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=record.id,
+        now=now,
+        interviews={i.uid: (i.id, i.sequence) for i, _ in record_of.values()},
+    )
     for candidate in candidates:
         candidate.status = "informed"
     position.status = "filled"

@@ -159,9 +159,11 @@ def offer_times(
     queue_plan_emails(
         session,
         workspace_id=workspace_id,
+        situation=situation,
         plan=plan,
-        reference=f"plan:{record.id}",
-        interview=(interview.id, interview.sequence),
+        plan_id=record.id,
+        now=now,
+        interviews={interview.uid: (interview.id, interview.sequence)},
     )
     session.flush()
     session.refresh(offer)
@@ -291,6 +293,7 @@ def _queue_request(session: Session, *, offer: Offer, interview: Interview, now:
         url=interview.video_url,
     )
     text = ics.request(facts, dtstamp=now)
+    sender_name = organizer.name if organizer.email == offer.reply_to else ""
     people = [(candidate, offer.language, offer.timezone)] + [
         (p, offer.language, interview.timezone) for p in interviewers
     ]
@@ -308,6 +311,9 @@ def _queue_request(session: Session, *, offer: Offer, interview: Interview, now:
             method="REQUEST",
             ics_text=text,
             due=now,
+            sender=(sender_name, offer.reply_to),
+            recipient_name=party.name or None,
+            deadline=interview.start,
             reference=f"offer:{offer.id}",
             interview=(interview.id, interview.sequence),
         )
@@ -343,6 +349,7 @@ def decline(
         body=f"{name} suggests:\n\n{text}",
         language="en",
         due=now,
+        sender=(name, interview.contact.get("email", "") if interview else ""),
         reference=f"offer:{offer.id}",
     )
     session.refresh(offer)
@@ -390,8 +397,10 @@ def cancel_interview(
     queue_plan_emails(
         session,
         workspace_id=workspace_id,
+        situation=situation,
         plan=plan,
-        reference=f"plan:{record.id}",
-        interview=(interview.id, interview.sequence),
+        plan_id=record.id,
+        now=situation.now or clock(),
+        interviews={interview.uid: (interview.id, interview.sequence)},
     )
     return record.id

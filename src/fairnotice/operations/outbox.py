@@ -2,17 +2,155 @@
 
 Nothing is sent here: delivery (SMTP workers) reads the rows in state "pending" later,
 so a request never waits on a mail server and a rolled-back change sends nothing.
+
+Every row, whichever face writes it (`fairnotice send`, the web app's offers, picks,
+cancellations and filled positions), is built by `plan_rows` or `queue` here: a
+Message-ID fixed before the first try (replies find their thread by it), a deadline
+after which it must not go out, and the interview (id, SEQUENCE) it is about, so a
+later change to that interview voids it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from fairnotice.model import Action, ChannelKind, Plan
-from fairnotice.store.tables import OutboxMessage
+from fairnotice.mail.outgoing import new_message_id
+from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
+from fairnotice.model import Interview as InterviewFacts
+from fairnotice.store.tables import OutboxEvent, OutboxMessage
+
+MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
+CHUNK = 500
+
+Progress = Callable[[int, int], None]
+
+
+def deadline_for(
+    facts: InterviewFacts | None, plan: Plan, now: datetime, *, intent: Intent | None = None
+) -> datetime | None:
+    """When a message about `facts` stops making sense: at the interview's start, or a few
+    days after `now` for a plan about a missed one (T4 still asks for a new date); none
+    without an interview, nor for telling someone whose interview is over that the
+    position is filled (that news never goes stale)."""
+    if facts is None:
+        return None
+    if intent is Intent.position_filled and facts.start <= now:
+        return None
+    if plan.urgency is Urgency.missed and facts.start <= now:
+        return max(now, facts.end) + MISSED_GRACE
+    return facts.start
+
+
+def plan_rows(
+    *,
+    workspace_id: int,
+    situation: Situation,
+    plan: Plan,
+    plan_id: int,
+    now: datetime,
+    interviews: Mapping[str, tuple[int, int]],
+    first_now: bool = False,
+) -> list[dict[str, Any]]:
+    """The outbox rows (column values) of a plan's unconditional email steps, due when
+    their step is (`now` for the first with `first_now`). `interviews` maps an
+    interview's UID to its stored (id, SEQUENCE)."""
+    by_id = {m.id: m for m in plan.messages}
+    by_email = {c.email: c for c in situation.candidates}
+    rows: list[dict[str, Any]] = []
+    for step in plan.steps:
+        if step.action is not Action.send or step.channel is not ChannelKind.email:
+            continue
+        if step.condition is not None or step.message not in by_id:
+            continue
+        message: Message = by_id[step.message]
+        candidate = by_email.get(message.to)
+        about = candidate.interview if candidate else situation.interview
+        if candidate is not None and candidate.interview is None:
+            about = None  # told the position is filled; no interview of theirs to miss
+        interview = interviews.get(about.uid) if about and about.uid else None
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": message.kind.value,
+                "recipient": message.to,
+                "recipient_name": message.recipient
+                or (candidate.name if candidate else situation.counterpart.name),
+                "sender_name": situation.me.name,
+                "reply_to": situation.me.email,
+                "subject": message.subject or "",
+                "body": message.body,
+                "language": message.language.value,
+                "calendar_method": message.calendar.method.value
+                if message.calendar and message.calendar.method
+                else None,
+                "calendar_ics": message.calendar.ics if message.calendar else None,
+                "due": now if first_now and not rows else step.due,
+                "state": "pending",
+                "reference": f"plan:{plan_id}",
+                "plan_id": plan_id,
+                "message_id": new_message_id(situation.me.email),
+                "deadline": deadline_for(about, plan, now, intent=situation.intent),
+                "interview_id": interview[0] if interview else None,
+                "interview_sequence": interview[1] if interview else None,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def insert_rows(
+    session: Session,
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> list[int]:
+    """Write rows in bulk, each with its first history event ("queued")."""
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        written = list(
+            session.scalars(
+                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                chunk,
+            ).all()
+        )
+        session.execute(
+            insert(OutboxEvent),
+            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written],
+        )
+        ids += written
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    return ids
+
+
+def queue_plan_emails(
+    session: Session,
+    *,
+    workspace_id: int,
+    situation: Situation,
+    plan: Plan,
+    plan_id: int,
+    now: datetime,
+    interviews: Mapping[str, tuple[int, int]],
+) -> list[int]:
+    """Every unconditional email step of a stored plan, queued; the new rows' ids."""
+    rows = plan_rows(
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=plan_id,
+        now=now,
+        interviews=interviews,
+    )
+    return insert_rows(session, rows, now=now)
 
 
 def queue(
@@ -24,68 +162,45 @@ def queue(
     body: str,
     language: str,
     due: datetime,
+    sender: tuple[str, str],
+    recipient_name: str | None = None,
+    deadline: datetime | None = None,
     method: str | None = None,
     ics_text: str | None = None,
     kind: str = "email",
     reference: str | None = None,
     interview: tuple[int, int] | None = None,
 ) -> OutboxMessage:
-    """One row; `interview` (id, SEQUENCE) lets delivery drop it when that interview
-    changes or is cancelled before it goes out."""
+    """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
+    (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
+    that interview changes or is cancelled before it goes out."""
+    name, address = sender
     row = OutboxMessage(
         workspace_id=workspace_id,
         kind=kind,
         recipient=recipient,
+        recipient_name=recipient_name,
+        sender_name=name or None,
+        reply_to=address or None,
         subject=subject,
         body=body,
         language=language,
         calendar_method=method,
         calendar_ics=ics_text,
         due=due,
+        state="pending",
         reference=reference,
+        message_id=new_message_id(address),
+        deadline=deadline,
         interview_id=interview[0] if interview else None,
         interview_sequence=interview[1] if interview else None,
+        attempts=0,
+        created_at=due,
     )
     session.add(row)
+    session.flush()
+    session.add(OutboxEvent(outbox_id=row.id, at=due, state="pending", detail="queued"))
     return row
-
-
-def queue_plan_emails(
-    session: Session,
-    *,
-    workspace_id: int,
-    plan: Plan,
-    reference: str,
-    interview: tuple[int, int] | None = None,
-) -> list[OutboxMessage]:
-    """Every unconditional email step of a plan, due when its step is."""
-    by_id = {m.id: m for m in plan.messages}
-    rows = []
-    for step in plan.steps:
-        if step.action is not Action.send or step.channel is not ChannelKind.email:
-            continue
-        if step.condition is not None or step.message not in by_id:
-            continue
-        message = by_id[step.message]
-        rows.append(
-            queue(
-                session,
-                workspace_id=workspace_id,
-                recipient=message.to,
-                subject=message.subject or "",
-                body=message.body,
-                language=message.language.value,
-                due=step.due,
-                method=message.calendar.method.value
-                if message.calendar and message.calendar.method
-                else None,
-                ics_text=message.calendar.ics if message.calendar else None,
-                kind=message.kind.value,
-                reference=reference,
-                interview=interview,
-            )
-        )
-    return rows
 
 
 def progress(session: Session, *, workspace_id: int, reference: str) -> dict[str, int]:
@@ -103,6 +218,47 @@ def listed(session: Session, *, workspace_id: int, limit: int = 200) -> list[Out
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.workspace_id == workspace_id)
+            .order_by(OutboxMessage.due, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def of_plan(session: Session, *, workspace_id: int, plan_id: int) -> list[OutboxMessage]:
+    """The outbox rows a plan caused (its emails, reminders, after-agreement drafts)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.plan_id == plan_id)
+            .order_by(OutboxMessage.due, OutboxMessage.id)
+        )
+    )
+
+
+def failures(
+    session: Session, *, workspace_id: int, reference: str, limit: int = 20
+) -> list[OutboxMessage]:
+    """A batch's messages that failed, with the server's words (the progress view)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.reference == reference,
+                OutboxMessage.state == "failed",
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def drafts(session: Session, *, workspace_id: int, limit: int = 50) -> list[OutboxMessage]:
+    """Drafts waiting for the user to check and release (after-agreement notes)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.state == "draft")
             .order_by(OutboxMessage.due, OutboxMessage.id)
             .limit(limit)
         )

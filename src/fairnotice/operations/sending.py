@@ -12,24 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from fairnotice.mail.outgoing import new_message_id
 from fairnotice.model import (
-    Action,
-    ChannelKind,
     Intent,
-    Message,
     Plan,
     Situation,
-    Urgency,
     dump,
 )
 from fairnotice.model import Interview as InterviewFacts
+from fairnotice.operations.outbox import (
+    CHUNK,
+    MISSED_GRACE,
+    Progress,
+    deadline_for,
+    insert_rows,
+    plan_rows,
+)
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.store.tables import (
     Interview,
@@ -42,10 +45,15 @@ from fairnotice.store.tables import (
 
 CLI_WORKSPACE = "fairnotice CLI"
 ENDING = {Intent.withdraw, Intent.cancel, Intent.position_filled}
-MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
-CHUNK = 500
-
-Progress = Callable[[int, int], None]
+__all__ = [
+    "MISSED_GRACE",
+    "Progress",
+    "Queued",
+    "deadline_for",
+    "local_workspace",
+    "send_plan",
+    "void_queued",
+]
 
 
 @dataclass(frozen=True)
@@ -64,17 +72,6 @@ def local_workspace(session: Session) -> int:
     session.add(row)
     session.flush()
     return row.id
-
-
-def deadline_for(facts: InterviewFacts | None, plan: Plan, now: datetime) -> datetime | None:
-    """When a message about `facts` stops making sense: at the interview's start, or a few
-    days after `now` for a plan about a missed one (T4 still asks for a new date); none
-    without an interview."""
-    if facts is None:
-        return None
-    if plan.urgency is Urgency.missed:
-        return max(now, facts.end) + MISSED_GRACE
-    return facts.start
 
 
 @dataclass
@@ -211,53 +208,18 @@ def _rows(
     now: datetime,
     first_now: bool,
 ) -> list[dict[str, Any]]:
-    by_id = {m.id: m for m in plan.messages}
-    by_email = {c.email: c for c in situation.candidates}
     ends = situation.intent in ENDING
     facts = [c.interview for c in situation.candidates if c.interview is not None]
     known = _interviews(session, workspace_id, facts or [situation.interview], ends)
-    rows: list[dict[str, Any]] = []
-    for step in plan.steps:
-        if step.action is not Action.send or step.channel is not ChannelKind.email:
-            continue
-        if step.condition is not None or step.message not in by_id:
-            continue
-        message: Message = by_id[step.message]
-        candidate = by_email.get(message.to)
-        about = candidate.interview if candidate else situation.interview
-        if candidate is not None and candidate.interview is None:
-            about = None  # told the position is filled; no interview of theirs to miss
-        interview = known.get(about.uid) if about and about.uid else None
-        due = now if first_now and not rows else step.due
-        rows.append(
-            {
-                "workspace_id": workspace_id,
-                "kind": message.kind.value,
-                "recipient": message.to,
-                "recipient_name": message.recipient
-                or (candidate.name if candidate else situation.counterpart.name),
-                "sender_name": situation.me.name,
-                "reply_to": situation.me.email,
-                "subject": message.subject or "",
-                "body": message.body,
-                "language": message.language.value,
-                "calendar_method": message.calendar.method.value
-                if message.calendar and message.calendar.method
-                else None,
-                "calendar_ics": message.calendar.ics if message.calendar else None,
-                "due": due,
-                "state": "pending",
-                "reference": f"plan:{plan_id}",
-                "plan_id": plan_id,
-                "message_id": new_message_id(situation.me.email),
-                "deadline": deadline_for(about, plan, now),
-                "interview_id": interview.id if interview else None,
-                "interview_sequence": interview.sequence if interview else None,
-                "attempts": 0,
-                "created_at": now,
-            }
-        )
-    return rows
+    return plan_rows(
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=plan_id,
+        now=now,
+        interviews={uid: (k.id, k.sequence) for uid, k in known.items()},
+        first_now=first_now,
+    )
 
 
 def send_plan(
@@ -284,14 +246,6 @@ def send_plan(
         now=now,
         first_now=first_now,
     )
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        ids = session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), chunk).all()
-        session.execute(
-            insert(OutboxEvent),
-            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in ids],
-        )
-        if progress is not None:
-            progress(start + len(chunk), len(rows))
+    insert_rows(session, rows, now=now, progress=progress)
     first = min((r["due"] for r in rows), default=None)
     return Queued(plan_id=plan_id, messages=len(rows), first_due=first)

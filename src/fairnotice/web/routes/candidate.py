@@ -16,7 +16,8 @@ from fairnotice.operations import changes, records, remote_calendars, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, Position
-from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
+from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
+from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, text_fields
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -34,6 +35,7 @@ def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
         scope,
         session,
         due=changes.due_steps(session, workspace_id=scope.id, now=now),
+        drafts=outbox_ops.drafts(session, workspace_id=scope.id),
         interviews=records.listed(session, Interview, scope.id),
         positions=records.listed(session, Position, scope.id)
         if scope.workspace.kind == "organisation"
@@ -186,33 +188,7 @@ async def make_plan(
 @router.get("/w/{ws}/plans/{plan_id}")
 def plan_page(request: Request, scope: InScope, session: Db, plan_id: int) -> HTMLResponse:
     record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
-    plan = record.plan
-    catalog = rules()
-    ui = language(request)
-    notes = [
-        {
-            **n,
-            "kind": kind,
-            "title": catalog[n["rule"]].title.get(ui, n["rule"])  # type: ignore[call-overload]
-            if n["rule"] in catalog
-            else n["rule"],
-        }
-        for kind in ("warnings", "advice")
-        for n in plan[kind]
-    ]
-    return render(
-        request,
-        "plan.html",
-        _page(
-            scope,
-            session,
-            record=record,
-            plan=plan,
-            notes=notes,
-            messages={m["id"]: m for m in plan["messages"]},
-            outcomes=changes.OUTCOMES,
-        ),
-    )
+    return followups.plan_view(request, scope, session, record)
 
 
 @router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}")

@@ -319,5 +319,10 @@ def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTM
             counts=counts,
             total=sum(counts.values()),
             calls=[s for s in record.steps if s.action == "call"],
+            failed=outbox_ops.failures(
+                session, workspace_id=scope.id, reference=f"plan:{record.id}"
+            )
+            if counts.get("failed")
+            else [],
         ),
     )

@@ -1,0 +1,199 @@
+"""The plan page and what follows a plan: "Check this message" in the editor (issue 6),
+its emails into the outbox, a reply uploaded or pasted, "new time agreed" and the draft
+it causes, released by the user (issue 5).
+
+Every action works as a plain form POST (the page is rendered again, or a redirect), and
+the message check also as an htmx request that swaps in just the findings.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from fairnotice.errors import BadInput
+from fairnotice.operations import changes, followups, uploads
+from fairnotice.operations import delivery as delivery_ops
+from fairnotice.operations import outbox as outbox_ops
+from fairnotice.rules.catalog import rules
+from fairnotice.store.tables import PlanRecord
+from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _titled(rule: str, ui: str) -> str:
+    catalog = rules()
+    return catalog[rule].title.get(ui, rule) if rule in catalog else rule  # type: ignore[call-overload]
+
+
+def plan_view(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    record: PlanRecord,
+    *,
+    checked: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The plan page; `checked` carries one message's review and the words it reviewed,
+    shown in the editor in place of the stored ones."""
+    plan = record.plan
+    ui = language(request)
+    notes = [
+        {**n, "kind": kind, "title": _titled(n["rule"], ui)}
+        for kind in ("warnings", "advice")
+        for n in plan[kind]
+    ]
+    rows = outbox_ops.of_plan(session, workspace_id=scope.id, plan_id=record.id)
+    context = {
+        "user": scope.user,
+        "ws": scope.workspace,
+        "session": session,
+        "record": record,
+        "plan": plan,
+        "notes": notes,
+        "messages": {m["id"]: m for m in plan["messages"]},
+        "outcomes": changes.OUTCOMES,
+        "checked": checked,
+        "queued": [r for r in rows if r.kind != "reminder" and r.state != "draft"],
+        "drafts": [r for r in rows if r.state == "draft"],
+        "replies": followups.replies_of(session, workspace_id=scope.id, plan_id=record.id),
+        "can_queue": not any(r.kind != "reminder" and r.state != "draft" for r in rows)
+        and any(
+            s["action"] == "send" and s["channel"] == "email" and not s["condition"]
+            for s in plan["steps"]
+        ),
+        "has_after_agreement": any(s["condition"] == "after_agreement" for s in plan["steps"]),
+    }
+    return render(request, "plan.html", context, status=status)
+
+
+@router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}/check")
+def check_message(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    message_id: str,
+    body: Annotated[str, Form(max_length=20000)],
+    subject: Annotated[str | None, Form(max_length=300)] = None,
+) -> HTMLResponse:
+    """Review the words in the editor (not saved): the findings under the editor."""
+    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    result = followups.check_message(
+        record,
+        message_id=message_id,
+        subject=subject,
+        body=body,
+        now=request.app.state.clock(),
+    )
+    ui = language(request)
+    checked = {
+        "message": message_id,
+        "subject": subject,
+        "body": body,
+        "ok": result.findings.ok,
+        "findings": [{**f, "title": _titled(f["rule"], ui)} for f in result.marked()],
+    }
+    if request.headers.get("hx-request"):
+        return render(
+            request,
+            "_findings.html",
+            {
+                "user": scope.user,
+                "ws": scope.workspace,
+                "checked": checked,
+                "mid": message_id,
+            },
+        )
+    return plan_view(request, scope, session, record, checked=checked)
+
+
+@router.post("/w/{ws}/plans/{plan_id}/queue")
+def queue_emails(request: Request, scope: InScope, session: Db, plan_id: int) -> Response:
+    followups.queue_emails(
+        session, workspace_id=scope.id, plan_id=plan_id, now=request.app.state.clock()
+    )
+    return redirect(f"/w/{scope.id}/plans/{plan_id}#delivery")
+
+
+@router.post("/w/{ws}/plans/{plan_id}/replies")
+async def add_reply(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    """A reply as an uploaded .eml or pasted text; matched, read, shown on its plan."""
+    changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    raw: bytes | None = None
+    source = "upload"
+    if file is not None and file.filename:
+        try:
+            raw = await file.read(uploads.MAX_UPLOAD + 1)
+        finally:
+            await file.close()
+        if len(raw) > uploads.MAX_UPLOAD:
+            raise BadInput([("file", "larger than 1 MiB")])
+    elif text.strip():
+        raw = await run_in_threadpool(
+            followups.pasted_reply, session, workspace_id=scope.id, plan_id=plan_id, text=text
+        )
+        source = "paste"
+    if not raw:
+        raise BadInput([("reply", "choose an .eml file or paste the reply")])
+    reply = await run_in_threadpool(
+        followups.take_reply,
+        session,
+        workspace_id=scope.id,
+        raw=raw,
+        source=source,
+        now=request.app.state.clock(),
+    )
+    return redirect(f"/w/{scope.id}/plans/{reply.plan_id or plan_id}#replies")
+
+
+@router.post("/w/{ws}/plans/{plan_id}/agreed")
+def agreed(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    agreed: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """ "New time agreed": the after-agreement note becomes a draft on this page."""
+    followups.agree(
+        session,
+        workspace_id=scope.id,
+        plan_id=plan_id,
+        agreed=followups.parse_agreed(agreed, scope.user.timezone),
+        now=request.app.state.clock(),
+    )
+    return redirect(f"/w/{scope.id}/plans/{plan_id}#drafts")
+
+
+@router.post("/w/{ws}/outbox/{row_id}/release")
+def release(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    row_id: int,
+    back: Annotated[str, Form(max_length=300)] = "",
+    subject: Annotated[str | None, Form(max_length=300)] = None,
+    body: Annotated[str | None, Form(max_length=20000)] = None,
+) -> Response:
+    """A draft the user checked (and perhaps reworded) goes out with the next round."""
+    followups.reword_draft(
+        session, workspace_id=scope.id, row_id=row_id, subject=subject, body=body
+    )
+    delivery_ops.release(
+        session, row_id=row_id, now=request.app.state.clock(), workspace_id=scope.id
+    )
+    target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}/outbox"
+    return redirect(target)
