@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from fairnotice.operations.busy import read_calendars
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, PlanRecord
 from tests.web.conftest import Browser
 from tests.web.helpers import add_interview, candidate, organisation, position, schedule
@@ -112,6 +113,7 @@ def test_interviewers_calendars_shape_the_offered_times(app: FastAPI, browser: B
         follow_redirects=False,
     )
     assert upload.status_code == 303
+    read_calendars(app.state.sessions, clock=app.state.clock)  # what a worker does
     with app.state.sessions() as session:
         cand = session.scalar(select(Candidate.id).where(Candidate.workspace_id == org))
     schedule(browser, org, pos, cand)

@@ -23,11 +23,12 @@ from fairnotice.errors import BadInput, Conflict, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Language, Plan, Situation
 from fairnotice.operations.accounts import digest
+from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, store_plan
 from fairnotice.operations.outbox import queue, queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import scoped
-from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, OfferSlot, User
+from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User
 
 TOKEN_BYTES = 32
 MAX_SUGGESTION = 2000
@@ -42,18 +43,24 @@ class NewOffer:
 
 
 def interviewer_busy(
-    session: Session, *, workspace_id: int, interview: Interview
+    session: Session, *, workspace_id: int, interview: Interview, now: datetime
 ) -> list[dict[str, str]]:
-    """Busy periods of the interview's interviewers: their stored calendars and their other
-    scheduled interviews in this workspace (K1)."""
+    """Busy periods of the interview's interviewers: their stored calendars (as read by a
+    worker; one not read yet stops the offer) and their other scheduled interviews in this
+    workspace (K1)."""
     emails = {p["email"].lower() for p in interview.interviewers}
     busy: list[dict[str, str]] = []
     if emails:
-        for row in session.scalars(
-            select(BusyCalendar).where(BusyCalendar.workspace_id == workspace_id)
-        ):
-            if row.owner_email.lower() in emails:
-                busy.extend(row.busy)
+        found, unread = owners_busy(
+            session,
+            workspace_id=workspace_id,
+            emails=emails,
+            start=now - timedelta(days=1),
+            end=now + PLANNING_WINDOW,
+        )
+        if unread:
+            raise CalendarNotReady("; ".join(unread))
+        busy.extend({"start": s.isoformat(), "end": e.isoformat()} for s, e in found)
         for other in session.scalars(
             select(Interview).where(
                 Interview.workspace_id == workspace_id,
@@ -120,7 +127,7 @@ def offer_times(
         user=user,
         intent="reschedule",
         reason=reason,
-        busy=interviewer_busy(session, workspace_id=workspace_id, interview=interview),
+        busy=interviewer_busy(session, workspace_id=workspace_id, interview=interview, now=now),
         slot_count=max(3, slot_count),
         pick_url=pick_url,
         now=now,

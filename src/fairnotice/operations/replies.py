@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.errors import BadInput
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
+from fairnotice.operations.busy import owners_busy
 from fairnotice.operations.planning import system_now
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
-    BusyCalendar,
     Mailbox,
     OutboxMessage,
     PlanRecord,
@@ -91,25 +91,24 @@ TlsMode = Literal["none", "starttls", "tls"]
 
 
 def _busy(
-    session: Session, record: PlanRecord | None, workspace_id: int
-) -> list[tuple[datetime, datetime]]:
-    """The user's busy periods: the plan's own and their stored calendars."""
+    session: Session,
+    record: PlanRecord | None,
+    workspace_id: int,
+    window: tuple[datetime, datetime] | None,
+) -> tuple[list[tuple[datetime, datetime]], list[str]]:
+    """The user's busy periods: the plan's own and their stored calendars' (as a worker
+    read them), and why any stored calendar could not be used."""
     periods: list[tuple[datetime, datetime]] = []
     situation: dict[str, Any] = record.situation if record else {}
     for item in (situation.get("availability") or {}).get("busy", []):
         periods.append((datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])))
     me = (situation.get("me") or {}).get("email")
-    if me:
-        for calendar in session.scalars(
-            select(BusyCalendar).where(
-                BusyCalendar.workspace_id == workspace_id, BusyCalendar.owner_email == me
-            )
-        ):
-            for item in calendar.busy:
-                periods.append(
-                    (datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"]))
-                )
-    return periods
+    if me and window is not None:
+        found, unread = owners_busy(
+            session, workspace_id=workspace_id, emails=[me], start=window[0], end=window[1]
+        )
+        return periods + found, unread
+    return periods, []
 
 
 def checked(
@@ -117,8 +116,10 @@ def checked(
     *,
     duration: timedelta,
     busy: list[tuple[datetime, datetime]],
+    unread: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Each proposed time with 'free' or the busy periods it clashes with."""
+    """Each proposed time with 'free' or the busy periods it clashes with; never 'free'
+    while a calendar of the user's is unread (`unchecked` says which)."""
     out = []
     for start, words in starts:
         end = start + duration
@@ -128,8 +129,9 @@ def checked(
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "text": words,
-                "free": not clashes,
+                "free": not clashes and not unread,
                 "clashes": [{"start": a.isoformat(), "end": b.isoformat()} for a, b in clashes],
+                "unchecked": list(unread),
             }
         )
     return out
@@ -185,11 +187,10 @@ def record_reply(
     language, zone, duration = _thread_facts(record, row)
     written = incoming.written or now
     found = read_proposals(incoming.text, language=language, zone=zone, written=written)
-    proposals = checked(
-        [(p.start, p.text) for p in found],
-        duration=duration,
-        busy=_busy(session, record, row.workspace_id),
-    )
+    starts = [(p.start, p.text) for p in found]
+    window = (min(t for t, _ in starts), max(t for t, _ in starts) + duration) if starts else None
+    busy, unread = _busy(session, record, row.workspace_id, window)
+    proposals = checked(starts, duration=duration, busy=busy, unread=unread)
     reply = ReplyRecord(
         workspace_id=row.workspace_id,
         outbox_id=row.id,

@@ -150,7 +150,6 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = {}
     app.state.pick_pages = {}
-    app.state.busy = {}
     app.state.offer_views = {}
     _install_errors(app)
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, model_validator
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.calendar.invite import ImportedInterview
@@ -33,10 +32,10 @@ from fairnotice.model import (
     zone,
 )
 from fairnotice.operations import accounts
+from fairnotice.operations.busy import calendar_busy
 from fairnotice.operations.planning import plan_change
 from fairnotice.operations.schemas import RowId
 from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
-from fairnotice.store.tables import BusyCalendar
 
 bearer = HTTPBearer(auto_error=False, description="An API token from the workspace's token page")
 
@@ -145,44 +144,15 @@ class SlotsQuery(Strict):
 MAX_WINDOW = timedelta(days=92)
 
 
-def _stored_busy(request: Request, workspace_id: int, ids: list[int]) -> list[BusyCalendar]:
-    with request.app.state.sessions() as session:
-        return list(
-            session.scalars(
-                select(BusyCalendar).where(
-                    BusyCalendar.workspace_id == workspace_id, BusyCalendar.id.in_(ids)
-                )
-            )
-        )
-
-
-BUSY_CACHE_SIZE = 4096
 _SLOTS = TypeAdapter(list[Slot])
 
 
-async def _calendar_busy(
-    request: Request, workspace_id: int, ids: set[int]
+def _calendar_busy(
+    request: Request, workspace_id: int, ids: set[int], start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
-    """Busy intervals of stored calendars. A stored calendar never changes (a new upload
-    is a new row), so each is read and parsed once per process."""
-    cache: dict[tuple[int, int], list[tuple[datetime, datetime]]] = request.app.state.busy
-    wanted = {(workspace_id, i) for i in ids}
-    found = {key: cache[key] for key in wanted if key in cache}
-    absent = [i for w, i in wanted if (w, i) not in found]
-    if absent:
-        rows = await run_in_threadpool(_stored_busy, request, workspace_id, absent)
-        missing = set(absent) - {r.id for r in rows}
-        if missing:
-            raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
-        if len(cache) + len(rows) > BUSY_CACHE_SIZE:
-            cache.clear()
-        for row in rows:
-            intervals = [
-                (datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
-                for b in row.busy
-            ]
-            found[(workspace_id, row.id)] = cache[(workspace_id, row.id)] = intervals
-    return [interval for key in wanted for interval in found[key]]
+    """Stored busy intervals of the calendars (read once by a worker); 409 until read."""
+    with request.app.state.sessions() as session:
+        return calendar_busy(session, workspace_id=workspace_id, ids=ids, start=start, end=end)
 
 
 @router.post("/slots", response_model=list[Slot])
@@ -190,17 +160,19 @@ async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
     """Common free slots of the stored calendars named and the busy periods given.
 
     CPU-only work runs on the event loop (a thread hop costs more than the search); only
-    the stored calendars are read in the thread pool.
+    the stored calendars' intervals are read in the thread pool (409 while one is unread).
     """
     busy = [(p.start, p.end) for p in query.busy]
-    if query.calendars:
-        busy += await _calendar_busy(request, who.workspace_id, set(query.calendars))
     earliest = query.from_ or request.app.state.clock()
     latest = query.until or earliest + timedelta(days=14)
     if latest <= earliest:
         raise BadInput([("until", "must be after from")])
     if latest - earliest > MAX_WINDOW:
         raise BadInput([("until", "the window may span at most 92 days")])
+    if query.calendars:
+        busy += await run_in_threadpool(
+            _calendar_busy, request, who.workspace_id, set(query.calendars), earliest, latest
+        )
     tz = zone(query.tz)
     hours = Hours(
         zone=tz,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from fairnotice.errors import NotFound
 from fairnotice.model import Email, Period, Strict, ZoneName
-from fairnotice.operations import offers, records, uploads
+from fairnotice.operations import busy, offers, records
 from fairnotice.operations.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -194,7 +194,7 @@ def withdraw_offer(item: Id, session: Db, who: Authed) -> Response:
 
 
 class CalendarCreate(Strict):
-    """Busy time of one person: periods, and/or an iCalendar text expanded here."""
+    """Busy time of one person: periods, and/or an iCalendar text a worker reads."""
 
     owner_email: Email
     busy: list[Period] = Field(default_factory=list, max_length=10_000)
@@ -205,25 +205,48 @@ class CalendarCreate(Strict):
 class CalendarPublic(Strict):
     id: int
     owner_email: str
-    busy: list[Period]
+    busy: list[Period] = Field(description="the busy periods given directly")
+    state: str = Field(
+        default="ready",
+        description="pending (the iCalendar text waits for a worker), ready or failed; "
+        "/api/v1/slots answers 409 for a calendar that is not ready",
+    )
+    error: str | None = Field(default=None, description="why it could not be read (failed)")
+
+
+def _calendar_public(row: BusyCalendar) -> CalendarPublic:
+    return CalendarPublic(
+        id=row.id,
+        owner_email=row.owner_email,
+        busy=[Period.model_validate(b) for b in row.busy],
+        state=row.state,
+        error=row.error,
+    )
 
 
 @router.post("/calendars", response_model=CalendarPublic, status_code=201, tags=["calendars"])
-def store_calendar(
-    data: CalendarCreate, request: Request, session: Db, who: Authed
-) -> CalendarPublic:
-    """Store busy time for offers and /api/v1/slots (the calendar text itself is not kept)."""
-    busy = [p.model_dump(mode="json") for p in data.busy]
-    if data.ics:
-        busy += uploads.busy_from_calendar(
-            data.ics.encode("utf-8"),
-            now=request.app.state.clock(),
-            zone_name=data.timezone,
-            label="ics",
-        )
-    row = BusyCalendar(workspace_id=who.workspace_id, owner_email=data.owner_email, busy=busy)
-    session.add(row)
-    session.flush()
-    return CalendarPublic(
-        id=row.id, owner_email=row.owner_email, busy=[Period.model_validate(b) for b in busy]
+def store_calendar(data: CalendarCreate, session: Db, who: Authed) -> CalendarPublic:
+    """Store busy time for offers and /api/v1/slots. Periods alone are ready at once; an
+    iCalendar text is read by a worker in the background (state `pending` until then)."""
+    row = busy.add_calendar(
+        session,
+        workspace_id=who.workspace_id,
+        owner_email=data.owner_email,
+        ics=data.ics.encode("utf-8") if data.ics else None,
+        busy=[(p.start, p.end) for p in data.busy],
+        zone_name=data.timezone,
     )
+    return _calendar_public(row)
+
+
+@router.get("/calendars/{item}", response_model=CalendarPublic, tags=["calendars"])
+def get_calendar(item: Id, session: Db, who: Authed) -> CalendarPublic:
+    """A stored calendar and whether it has been read (poll until `ready`)."""
+    row = session.scalar(
+        select(BusyCalendar).where(
+            BusyCalendar.id == item, BusyCalendar.workspace_id == who.workspace_id
+        )
+    )
+    if row is None:
+        raise NotFound("calendar")
+    return _calendar_public(row)

@@ -13,10 +13,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import changes, filling, offers, records, uploads
+from fairnotice.operations import busy, changes, filling, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
-from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
+from fairnotice.store.tables import Candidate, Interview, Offer, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import interview_from_form, text_fields
 
@@ -128,7 +128,7 @@ async def upload_calendar(
     back: Annotated[str, Form(max_length=300)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """An interviewer's calendar: its busy time is kept, the file itself is not."""
+    """An interviewer's calendar: stored as it came, read by a worker in the background."""
     if file is None or not file.filename:
         raise BadInput([("file", "choose a calendar (.ics)")])
     try:
@@ -138,15 +138,16 @@ async def upload_calendar(
     if len(data) > uploads.MAX_UPLOAD:
         raise BadInput([("file", "larger than 1 MiB")])
     email = validate(Person, {"name": owner_email, "email": owner_email}).email
-    busy = await run_in_threadpool(
-        uploads.busy_from_calendar,
-        data,
-        now=request.app.state.clock(),
-        zone_name=scope.user.timezone,
-    )
 
     def work() -> None:
-        session.add(BusyCalendar(workspace_id=scope.id, owner_email=email, busy=busy))
+        busy.add_calendar(
+            session,
+            workspace_id=scope.id,
+            owner_email=email,
+            ics=data,
+            zone_name=scope.user.timezone,
+            field="file",
+        )
 
     await run_in_threadpool(work)
     target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}"
