@@ -103,7 +103,8 @@ def _queued(app: FastAPI, browser: Browser, ws: int, plan: int) -> OutboxMessage
     browser.get(f"/w/{ws}/plans/{plan}")
     assert browser.post(f"/w/{ws}/plans/{plan}/queue").status_code == 303
     with app.state.sessions() as session:
-        row = session.scalars(select(OutboxMessage).where(OutboxMessage.plan_id == plan)).first()
+        query = select(OutboxMessage).where(OutboxMessage.plan_id == plan)
+        row: OutboxMessage | None = session.scalars(query).first()
         assert row is not None
         session.expunge(row)
     return row
@@ -186,7 +187,7 @@ def _reply(to_id: str, text: str, own: str = "<r1@muster.example>") -> bytes:
 
 def _no_reply_step(app: FastAPI, plan: int) -> PlanStep:
     with app.state.sessions() as session:
-        step = session.scalars(
+        step: PlanStep = session.scalars(
             select(PlanStep).where(PlanStep.plan_id == plan, PlanStep.condition == "no_reply")
         ).one()
         session.expunge(step)
