@@ -29,6 +29,7 @@ _env = Environment(
     autoescape=select_autoescape(["html"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # templates ship with the package: no stat() per page and include
 )
 _env.filters["todatetime"] = datetime.fromisoformat
 templates = Jinja2Templates(env=_env)
