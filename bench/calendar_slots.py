@@ -12,7 +12,11 @@ and the round with the lowest p99 counts; every round's p99 is printed. The stor
 intervals are long-lived, as in a server, so they are moved out of the garbage
 collector's way (gc.freeze) once loaded.
 
-    .venv/bin/python bench/calendar_slots.py
+    .venv/bin/python bench/calendar_slots.py [POSTGRESQL_URL]
+
+A second figure runs the same queries reading `busy_intervals` from the database (the
+web app's path since the background reader): a SQLite file, and PostgreSQL when a URL is
+given. The goal is judged on the first figure; the second shows what the database adds.
 """
 
 from __future__ import annotations
@@ -21,18 +25,22 @@ import gc
 import random
 import statistics
 import sys
+import tempfile
 import time
 import warnings
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calendar_import import YEAR, ZONES, calendar_text, expand
 
-from fairnotice.calendar.intervals import MemoryIntervalStore
+from fairnotice.calendar.intervals import IntervalStore, MemoryIntervalStore
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
+from fairnotice.operations.busy import SqlIntervalStore
 
 GOAL_P99_MS = 5.0
 QUERIES = 500
@@ -47,9 +55,7 @@ def percentile(values: list[float], share: float) -> float:
 Round = tuple[list[float], list[float], list[int], list[int]]
 
 
-def _round(
-    store: MemoryIntervalStore, keys: list[str], hours: list[Hours], rng: random.Random
-) -> Round:
+def _round(store: IntervalStore, keys: list[str], hours: list[Hours], rng: random.Random) -> Round:
     search_ms: list[float] = []
     floor_ms: list[float] = []
     found_counts: list[int] = []
@@ -125,7 +131,68 @@ def main() -> int:
         f"3 of the calendars: p50 {statistics.median(few):.2f} ms, p99 "
         f"{percentile(few, 0.99):.2f} ms, {statistics.mean(found_few):.1f} slots found"
     )
+    sql_figures(store, keys, hours)
     return 0 if p99 < GOAL_P99_MS else 1
+
+
+class _PerQuerySession:
+    """The SQL store as the web app uses it: a session (and a pooled connection) per query."""
+
+    def __init__(self, sessions: Any) -> None:
+        self.sessions = sessions
+
+    def replace(self, key: str, intervals: Any, *, window: Any) -> None:
+        raise NotImplementedError
+
+    def window(self, key: str) -> Any:
+        raise NotImplementedError
+
+    def busy(self, keys: Sequence[str], start: datetime, end: datetime) -> list[Any]:
+        with self.sessions() as session:
+            return SqlIntervalStore(session).busy(keys, start, end)
+
+
+def sql_figures(memory: MemoryIntervalStore, keys: list[str], hours: list[Hours]) -> None:
+    """The same queries with the intervals read from the database (busy_intervals) each
+    time: a SQLite file, and PostgreSQL when a URL is given as the first argument."""
+    from fairnotice.operations import busy
+    from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        urls = [("SQLite", f"sqlite:///{folder}/bench.sqlite3")]
+        if len(sys.argv) > 1:
+            urls.append(("PostgreSQL", sys.argv[1]))
+        for label, url in urls:
+            upgrade(url)
+            engine = make_engine(url)
+            sessions = session_factory(engine)
+            with transaction(sessions, write=True) as session:
+                org = _workspace(session)
+                sql_keys = []
+                for key in keys:
+                    row = busy.add_calendar(
+                        session, workspace_id=org, owner_email="x@example.org", ics=None
+                    )
+                    store = SqlIntervalStore(session)
+                    store.replace(str(row.id), memory.busy([key], *YEAR), window=YEAR)
+                    sql_keys.append(str(row.id))
+            per_query = _PerQuerySession(sessions)
+            rounds = [_round(per_query, sql_keys, hours, random.Random(s)) for s in (7, 8, 9)]
+            search_ms = min((r[0] for r in rounds), key=lambda ms: percentile(ms, 0.99))
+            print(
+                f"slot search reading busy_intervals from {label} per query: p50 "
+                f"{statistics.median(search_ms):.2f} ms, p99 {percentile(search_ms, 0.99):.2f} ms"
+            )
+            engine.dispose()
+
+
+def _workspace(session: Any) -> int:
+    from fairnotice.operations import accounts
+
+    user = accounts.sign_up(
+        session, email=f"bench-{random.random()}@example.org", name="B", password="bench pass 1"
+    )
+    return accounts.personal_workspace(session, user.id).id
 
 
 if __name__ == "__main__":
