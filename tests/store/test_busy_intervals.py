@@ -286,3 +286,69 @@ def test_slots_from_stored_intervals_equal_slots_from_parsing(
         from_store = free_slots(busy=BusyIndex(stored), **options)
         from_parsing = free_slots(busy=BusyIndex(direct), **options)
         assert from_store == from_parsing and from_store
+
+
+def test_the_worker_loop_reads_pending_calendars(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.settings import Settings
+    from fairnotice.worker import run
+
+    ws = workspace(factory)
+    calendar_id = store(factory, ws, BUSY_ICS, "Europe/Berlin")
+    settings = Settings(database_url=database_url, data_dir=tmp_path)
+    rounds: list[int] = []
+    run(
+        factory,
+        settings,
+        DeliverySettings(),
+        once=True,
+        stop=threading.Event(),
+        clock=lambda: NOW,
+        report=lambda done: rounds.append(done.calendars),
+    )
+    assert rounds == [1]
+    with factory() as session:
+        row = session.get(BusyCalendar, calendar_id)
+        assert row is not None and row.state == "ready" and row.read_at == NOW
+
+
+def test_migration_0004_keeps_calendars_stored_before_it(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from fairnotice.store.session import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0003")
+    engine = make_engine(url)
+    busy_json = '[{"start": "2026-03-11T09:00:00+01:00", "end": "2026-03-11T17:00:00+01:00"}]'
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workspaces (id, kind, name, created_at) "
+                "VALUES (1, 'organisation', 'M', '2026-03-10 08:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO calendars (id, workspace_id, owner_email, busy, created_at) "
+                "VALUES (7, 1, 'j@example.com', :busy, '2026-03-10 08:00:00')"
+            ),
+            {"busy": busy_json},
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            asked = (datetime(2026, 3, 11, tzinfo=UTC), datetime(2026, 3, 12, tzinfo=UTC))
+            found = calendar_busy(session, workspace_id=1, ids=[7], start=asked[0], end=asked[1])
+            assert found == [
+                (datetime(2026, 3, 11, 8, tzinfo=UTC), datetime(2026, 3, 11, 16, tzinfo=UTC))
+            ]
+            row = session.get(BusyCalendar, 7)
+            assert row is not None and row.state == "ready"
+            assert row.window_end == NOW + timedelta(days=92)
+    finally:
+        engine.dispose()
