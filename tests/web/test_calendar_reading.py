@@ -125,6 +125,8 @@ def test_an_offer_waits_for_the_interviewers_calendar_to_be_read(
         cand = session.scalar(select(Candidate.id).where(Candidate.workspace_id == org))
         row = session.scalar(select(BusyCalendar).where(BusyCalendar.workspace_id == org))
         assert row is not None and row.state == "pending" and row.source
+    page = browser.get(f"/w/{org}/positions/{pos}").text
+    assert "j.doe@example.com: being read" in page
     schedule(browser, org, pos, cand)
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
@@ -134,5 +136,6 @@ def test_an_offer_waits_for_the_interviewers_calendar_to_be_read(
     with app.state.sessions() as session:
         assert session.scalar(select(Offer.id).where(Offer.workspace_id == org)) is None
     read_calendars(app.state.sessions, clock=clock)
+    assert "j.doe@example.com: read" in browser.get(f"/w/{org}/positions/{pos}").text
     browser.get(f"/w/{org}/interviews/{interview}")
     assert browser.post(f"/w/{org}/interviews/{interview}/offer", {}).status_code == 303

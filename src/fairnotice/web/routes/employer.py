@@ -16,7 +16,7 @@ from fairnotice.model import Language
 from fairnotice.operations import busy, changes, filling, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
-from fairnotice.store.tables import Candidate, Interview, Offer, Position
+from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import interview_from_form, text_fields
 
@@ -68,6 +68,13 @@ def position_page(request: Request, scope: InScope, session: Db, position_id: in
             candidates=candidates,
             interviews=interviews,
             languages_list=[lang.value for lang in Language],
+            calendars=list(
+                session.scalars(
+                    select(BusyCalendar)
+                    .where(BusyCalendar.workspace_id == scope.id)
+                    .order_by(BusyCalendar.id)
+                )
+            ),
         ),
     )
 
