@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -32,7 +33,7 @@ from fairnotice.model import (
     zone,
 )
 from fairnotice.operations import accounts
-from fairnotice.operations.busy import calendar_busy
+from fairnotice.operations.busy_read import stored_busy
 from fairnotice.operations.planning import plan_change
 from fairnotice.operations.schemas import RowId
 from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
@@ -147,20 +148,28 @@ MAX_WINDOW = timedelta(days=92)
 _SLOTS = TypeAdapter(list[Slot])
 
 
-def _calendar_busy(
+async def _calendar_busy(
     request: Request, workspace_id: int, ids: set[int], start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
-    """Stored busy intervals of the calendars (read once by a worker); 409 until read."""
-    with request.app.state.sessions() as session:
-        return calendar_busy(session, workspace_id=workspace_id, ids=ids, start=start, end=end)
+    """Stored busy intervals of the calendars (read once by a worker); 409 until read.
+
+    One statement without an ORM session (busy_read.py). On SQLite it runs on the event
+    loop (a WAL reader never waits for a writer, and the read costs less than a hop to
+    the thread pool); a database server's round trip goes to the thread pool."""
+    engine = request.app.state.engine
+    if engine.dialect.name == "sqlite":
+        return stored_busy(engine, workspace_id=workspace_id, ids=ids, start=start, end=end)
+    return await run_in_threadpool(
+        partial(stored_busy, engine, workspace_id=workspace_id, ids=ids, start=start, end=end)
+    )
 
 
 @router.post("/slots", response_model=list[Slot])
 async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
     """Common free slots of the stored calendars named and the busy periods given.
 
-    CPU-only work runs on the event loop (a thread hop costs more than the search); only
-    the stored calendars' intervals are read in the thread pool (409 while one is unread).
+    CPU-only work runs on the event loop (a thread hop costs more than the search), and
+    so does the read of the stored intervals on SQLite (409 while a calendar is unread).
     """
     busy = [(p.start, p.end) for p in query.busy]
     earliest = query.from_ or request.app.state.clock()
@@ -170,8 +179,8 @@ async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
     if latest - earliest > MAX_WINDOW:
         raise BadInput([("until", "the window may span at most 92 days")])
     if query.calendars:
-        busy += await run_in_threadpool(
-            _calendar_busy, request, who.workspace_id, set(query.calendars), earliest, latest
+        busy += await _calendar_busy(
+            request, who.workspace_id, set(query.calendars), earliest, latest
         )
     tz = zone(query.tz)
     hours = Hours(
