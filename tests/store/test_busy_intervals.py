@@ -352,3 +352,37 @@ def test_migration_0004_keeps_calendars_stored_before_it(tmp_path: Path) -> None
             assert row.window_end == NOW + timedelta(days=92)
     finally:
         engine.dispose()
+
+
+def test_a_proposed_time_is_not_called_free_while_the_users_calendar_is_unread(
+    factory: sessionmaker[Session],
+) -> None:
+    from fairnotice.operations.replies import checked
+
+    ws = workspace(factory)
+    store(factory, ws, BUSY_ICS, "Europe/Berlin")  # owner j.doe@example.com
+    window = (datetime(2026, 3, 11, tzinfo=UTC), datetime(2026, 3, 14, tzinfo=UTC))
+    friday = datetime(2026, 3, 13, 9, tzinfo=UTC)
+    wednesday = datetime(2026, 3, 11, 9, tzinfo=UTC)
+    times = [(friday, "Friday 10:00"), (wednesday, "Wednesday 10:00")]
+
+    def check() -> list[dict[str, Any]]:
+        with factory() as session:
+            found, unread = busy.owners_busy(
+                session,
+                workspace_id=ws,
+                emails=["J.Doe@example.com"],
+                start=window[0],
+                end=window[1],
+            )
+        return checked(times, duration=timedelta(hours=1), busy=found, unread=unread)
+
+    before = check()
+    assert [p["free"] for p in before] == [False, False]
+    assert all("being read" in p["unchecked"][0] for p in before)
+    busy.read_calendars(factory, clock=lambda: NOW)
+    after = check()
+    assert [p["free"] for p in after] == [True, False]
+    assert after[0]["unchecked"] == [] and after[1]["clashes"] == [
+        {"start": "2026-03-11T08:00:00+00:00", "end": "2026-03-11T16:00:00+00:00"}
+    ]
