@@ -10,16 +10,19 @@ unknown id is bad input (field `calendars`), a calendar not read for the window 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, String, and_, bindparam, select, type_coerce
+from sqlalchemy.sql import Select
 
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import BadInput
 from fairnotice.operations.busy import CalendarNotReady, why_unread
-from fairnotice.store.tables import BusyCalendar, BusyInterval
+from fairnotice.store.raw import Prepared
+from fairnotice.store.tables import BusyCalendar, BusyInterval, UTCDateTime
 
 
 def _raw(column: Any) -> Any:
@@ -36,30 +39,43 @@ def _utc(value: datetime | str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-_STATEMENT = (
-    select(
-        BusyCalendar.id,
-        BusyCalendar.owner_email,
-        BusyCalendar.state,
-        BusyCalendar.error,
-        _raw(BusyCalendar.window_start),
-        _raw(BusyCalendar.window_end),
-        _raw(BusyInterval.start),
-        _raw(BusyInterval.end),
+def _statement(count: int) -> Select[Any]:
+    """The read for `count` calendar ids (one bind parameter each, so it compiles once)."""
+    return (
+        select(
+            BusyCalendar.id,
+            BusyCalendar.owner_email,
+            BusyCalendar.state,
+            BusyCalendar.error,
+            _raw(BusyCalendar.window_start),
+            _raw(BusyCalendar.window_end),
+            _raw(BusyInterval.start),
+            _raw(BusyInterval.end),
+        )
+        .outerjoin(
+            BusyInterval,
+            and_(
+                BusyInterval.calendar_id == BusyCalendar.id,
+                BusyInterval.end > bindparam("start", type_=UTCDateTime()),
+                BusyInterval.start < bindparam("end", type_=UTCDateTime()),
+            ),
+        )
+        .where(
+            BusyCalendar.workspace_id == bindparam("workspace_id"),
+            BusyCalendar.id.in_([bindparam(f"id{i}") for i in range(count)]),
+        )
     )
-    .outerjoin(
-        BusyInterval,
-        and_(
-            BusyInterval.calendar_id == BusyCalendar.id,
-            BusyInterval.end > bindparam("start"),
-            BusyInterval.start < bindparam("end"),
-        ),
-    )
-    .where(
-        BusyCalendar.workspace_id == bindparam("workspace_id"),
-        BusyCalendar.id.in_(bindparam("ids", expanding=True)),
-    )
-)
+
+
+_PREPARED: weakref.WeakKeyDictionary[Engine, dict[int, Prepared]] = weakref.WeakKeyDictionary()
+
+
+def _prepared(engine: Engine, count: int) -> Prepared:
+    per_engine = _PREPARED.setdefault(engine, {})
+    found = per_engine.get(count)
+    if found is None:
+        found = per_engine[count] = Prepared(engine, _statement(count))
+    return found
 
 
 def stored_busy(
@@ -67,11 +83,11 @@ def stored_busy(
 ) -> list[Interval]:
     """Busy intervals of the workspace's calendars `ids` overlapping [start, end), sorted."""
     wanted = sorted(set(ids))
-    with engine.connect() as connection:
-        rows = connection.execute(
-            _STATEMENT,
-            {"workspace_id": workspace_id, "ids": wanted, "start": start, "end": end},
-        ).all()
+    if not wanted:
+        return []
+    values: dict[str, Any] = {"workspace_id": workspace_id, "start": start, "end": end}
+    values.update((f"id{i}", calendar_id) for i, calendar_id in enumerate(wanted))
+    rows = _prepared(engine, len(wanted))(values)
     calendars: dict[int, BusyCalendar] = {}
     intervals: list[Interval] = []
     for row in rows:
