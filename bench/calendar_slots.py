@@ -31,14 +31,14 @@ import warnings
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calendar_import import YEAR, ZONES, calendar_text, expand
 
-from fairnotice.calendar.intervals import IntervalStore, MemoryIntervalStore
+from fairnotice.calendar.intervals import MemoryIntervalStore
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
 from fairnotice.operations.busy import SqlIntervalStore
 
@@ -55,7 +55,13 @@ def percentile(values: list[float], share: float) -> float:
 Round = tuple[list[float], list[float], list[int], list[int]]
 
 
-def _round(store: IntervalStore, keys: list[str], hours: list[Hours], rng: random.Random) -> Round:
+class _Reads(Protocol):
+    """The part of an `IntervalStore` a query uses."""
+
+    def busy(self, keys: Sequence[str], start: datetime, end: datetime) -> list[Any]: ...
+
+
+def _round(store: _Reads, keys: list[str], hours: list[Hours], rng: random.Random) -> Round:
     search_ms: list[float] = []
     floor_ms: list[float] = []
     found_counts: list[int] = []
@@ -140,12 +146,6 @@ class _PerQuerySession:
 
     def __init__(self, sessions: Any) -> None:
         self.sessions = sessions
-
-    def replace(self, key: str, intervals: Any, *, window: Any) -> None:
-        raise NotImplementedError
-
-    def window(self, key: str) -> Any:
-        raise NotImplementedError
 
     def busy(self, keys: Sequence[str], start: datetime, end: datetime) -> list[Any]:
         with self.sessions() as session:
