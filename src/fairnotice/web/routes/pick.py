@@ -6,6 +6,7 @@ so the token never travels to another site or stays in a shared cache.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +15,7 @@ from jinja2 import Template
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.operations import offers
+from fairnotice.operations.accounts import digest
 from fairnotice.operations.pick_view import PickReader
 from fairnotice.web import deps, i18n
 from fairnotice.web.deps import Db, csrf_protect, csrf_token, redirect, templates
@@ -30,16 +32,33 @@ def _reader(request: Request) -> PickReader:
     return reader
 
 
+VIEW_TTL = 1.0  # seconds another process may show a just-picked offer as open (a POST
+# then gets 409: picking stays single-use); this process forgets a view when it changes it
+
+
 async def _view(request: Request, token: str) -> offers.OfferView:
-    """The offer's facts, read afresh on every request (no cache: a first open pays full
-    price, and a picked offer never shows as open). On SQLite the one indexed SELECT
-    (tens of microseconds; a WAL reader never waits for a writer) runs on the event
-    loop, since a thread-pool hop costs more than the query; on a database server the
-    round trip goes to the thread pool."""
+    """The offer's facts. A link seen in the last second (a reload) is answered from
+    memory; any other is read: on SQLite the one indexed SELECT (tens of microseconds; a
+    WAL reader never waits for a writer) runs on the event loop, since a thread-pool hop
+    costs more than the query; a database server's round trip goes to the thread pool."""
+    views: dict[str, tuple[float, offers.OfferView]] = request.app.state.offer_views
+    key = digest(token)
+    hit = views.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     reader = _reader(request)
     if reader.engine.dialect.name == "sqlite":
-        return reader(token)
-    return await run_in_threadpool(reader, token)
+        view = reader(token)
+    else:
+        view = await run_in_threadpool(reader, token)
+    if len(views) >= CACHE_SIZE:
+        views.clear()
+    views[key] = (time.monotonic() + VIEW_TTL, view)
+    return view
+
+
+def _forget(request: Request, token: str) -> None:
+    request.app.state.offer_views.pop(digest(token), None)
 
 
 CACHE_SIZE = 4096
@@ -109,6 +128,7 @@ def pick(
     request: Request, session: Db, token: str, slot: Annotated[int, Form(ge=1, le=2**62)]
 ) -> Response:
     offers.pick(session, token=token, slot_id=slot, clock=request.app.state.clock)
+    _forget(request, token)
     return redirect(f"/pick/{token}")
 
 
@@ -117,4 +137,5 @@ def none_work(
     request: Request, session: Db, token: str, suggestion: Annotated[str, Form(max_length=2000)]
 ) -> Response:
     offers.decline(session, token=token, suggestion=suggestion, clock=request.app.state.clock)
+    _forget(request, token)
     return redirect(f"/pick/{token}")
