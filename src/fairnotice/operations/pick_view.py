@@ -4,19 +4,17 @@ statement, on a pooled connection without an ORM session.
 The pick page is the hot, unauthenticated path (every candidate opens their link), and
 an ORM session with its transaction costs about 20 times the query itself. The statement
 is built with SQLAlchemy Core (so it is the same on SQLite and PostgreSQL), compiled once
-per dialect, and its columns are converted by their own SQLAlchemy types.
+per dialect (store/raw.py), and its columns are converted as their types say.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
 from fairnotice.errors import NotFound
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.offers import OfferView
+from fairnotice.store.raw import Prepared
 from fairnotice.store.tables import Interview, Offer, OfferSlot
 
 _STATEMENT = (
@@ -46,44 +44,18 @@ class PickReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        compiled = _STATEMENT.compile(dialect=engine.dialect)
-        self.sql = str(compiled)
-        names = compiled.positiontup or []
-        self.positional = bool(compiled.positional)
-        self.names = list(names)
-        processors: list[Callable[[Any], Any] | None] = []
-        for column in _STATEMENT.selected_columns:
-            processors.append(column.type._cached_result_processor(engine.dialect, None))
-        self.processors = processors
+        self.read = Prepared(engine, _STATEMENT)
 
     def __call__(self, token: str) -> OfferView:
         if not token or len(token) > 100:
             raise NotFound("offer")
-        key = digest(token)
-        params: Any = tuple(key for _ in self.names) if self.positional else {"token_hash": key}
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self.sql, params)
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
-        finally:
-            raw.close()  # back to the pool, which rolls back (no transaction stays open)
+        rows = self.read({"token_hash": digest(token)})
         if not rows:
             raise NotFound("offer")
-        converted = [
-            [
-                value if p is None else p(value)
-                for p, value in zip(self.processors, row, strict=True)
-            ]
-            for row in rows
-        ]
-        first = converted[0]
+        first = rows[0]
         slots = [
             {"id": r[8], "start": r[9], "end": r[10], "state": r[11]}
-            for r in converted
+            for r in rows
             if r[8] is not None
         ]
         return OfferView(

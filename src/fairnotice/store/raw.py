@@ -4,22 +4,35 @@ For the few hot reads (the pick page, slot search): SQLAlchemy's Connection with
 autobegin, events and result machinery costs several times an indexed SQLite query. The
 statement is still built with Core, so it is the same on SQLite and PostgreSQL; values
 go through each bind parameter's and column's own type processors, so a result is what
-`Connection.execute` would give.
+`Connection.execute` would give (UTCDateTime columns parsed faster, to the same values).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
+from fairnotice.store.tables import UTCDateTime
+
+
+def utc_datetime(value: datetime | str | None) -> datetime | None:
+    """What UTCDateTime returns (an aware UTC datetime; SQLite keeps naive UTC text), with
+    the text parsed in C: SQLAlchemy's SQLite DateTime parses it with a regular expression,
+    the bulk of a small read's cost."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
 
 class Prepared:
     """`statement` compiled for `engine`'s dialect; call with the bind values by name."""
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(self, engine: Engine, statement: Select[*tuple[Any, ...]]) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.engine = engine
@@ -30,7 +43,9 @@ class Prepared:
             name: compiled.binds[name].type._cached_bind_processor(dialect) for name in self.names
         }
         self.results: list[Callable[[Any], Any] | None] = [
-            column.type._cached_result_processor(dialect, None)
+            utc_datetime
+            if isinstance(column.type, UTCDateTime)
+            else column.type._cached_result_processor(dialect, None)
             for column in statement.selected_columns
         ]
 
