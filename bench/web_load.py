@@ -1,15 +1,17 @@
 """Web load on loopback: the pick page, POST /api/v1/slots and POST /api/v1/plan against a
 trivial JSON endpoint of the same app (GET /api/v1/health) under the same uvicorn server.
 
-    .venv/bin/python bench/web_load.py [--seconds 4] [--clients 4 32]
+    .venv/bin/python bench/web_load.py [--seconds 4] [--clients 4 32] [--only slots plan]
 
 One uvicorn worker in its own process (SQLite in a temporary folder, data made first
 through the operations layer); the load comes from this process: a minimal HTTP/1.1
 keep-alive client on asyncio streams (one connection per client), so the client costs
 little next to the server. Every run is bounded by time and by count, and only
-127.0.0.1 is contacted. Prints req/s, p50 and p99 per endpoint and client count, and the
-goals of issue 4 (pick page and slots >= 50 % of the baseline, plan >= 500/s, p99 < 50 ms
-at 32 clients).
+127.0.0.1 is contacted. The baseline runs right before each endpoint (the machine's other
+load changes from minute to minute); pick links of the "every link once" runs are each
+opened once in the whole benchmark. Prints req/s, p50, p99 and the server's CPU time per
+request for each endpoint and client count, and the goals of issue 4 (pick page and slots
+>= 50 % of the baseline, plan >= 500/s, p99 < 50 ms at 32 clients).
 """
 
 from __future__ import annotations
