@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -374,6 +375,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)  # its database holds 50,000 offers
 
 
 if __name__ == "__main__":
