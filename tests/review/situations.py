@@ -6,10 +6,10 @@ changes (None removes a key). The corpus files name a base and a few changes.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from fairnotice.model import Situation
+from tests.conftest import merge
 
 _PEOPLE = {
     "de": {
@@ -108,18 +108,6 @@ def base(language: str) -> dict[str, Any]:
         },
         "options": {"slot_count": 3, "tone": "formal"},
     }
-
-
-def merge(into: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(into)
-    for key, value in changes.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def situation_data(language: str, /, **changes: Any) -> dict[str, Any]:
