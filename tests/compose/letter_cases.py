@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fairnotice.compose import dates
 from fairnotice.compose.render import Letter, PersonRef
-from fairnotice.model import Language, MessageKind, Role
+from fairnotice.model import Language, MessageKind, ReasonCategory, Role
 
 KINDS_BY_INTENT: dict[tuple[str, str], tuple[str, ...]] = {
     ("candidate", "reschedule"): ("email", "phone_script", "voicemail", "follow_up_email"),
@@ -39,20 +39,7 @@ DEFAULT_REASON = {
     ("employer", "position_filled"): "position_filled",
 }
 
-REASONS = (
-    "illness",
-    "family",
-    "emergency",
-    "work_conflict",
-    "schedule_conflict",
-    "other_interview",
-    "accepted_offer",
-    "lost_interest",
-    "personal_plans",
-    "interviewer_unavailable",
-    "position_filled",
-    "other",
-)
+REASONS = tuple(category.value for category in ReasonCategory)  # every contract reason
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fairnotice.model import Action, Plan, Situation, Urgency, dump
+from fairnotice.model import Action, Plan, ReasonCategory, Situation, Urgency, dump
 from fairnotice.rules.planner import plan
 
 ZONES = [
@@ -32,20 +32,7 @@ PAIRS = [
     ("employer", "cancel"),
     ("employer", "position_filled"),
 ]
-REASONS = [
-    "illness",
-    "family",
-    "emergency",
-    "work_conflict",
-    "schedule_conflict",
-    "other_interview",
-    "accepted_offer",
-    "lost_interest",
-    "personal_plans",
-    "interviewer_unavailable",
-    "position_filled",
-    "other",
-]
+REASONS = tuple(category.value for category in ReasonCategory)  # every contract reason
 
 # Private words: long and distinctive enough that no letter could contain them by chance.
 secret = st.text(alphabet="bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ", min_size=10, max_size=30)
