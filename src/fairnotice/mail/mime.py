@@ -11,8 +11,11 @@ Gmail, Outlook, Apple Mail and Thunderbird all recognise this shape and apply th
 calendar part by themselves. Self-contained: the message is data (bytes), delivery is the
 transport's business.
 
-Headers are written by hand (compat32) rather than through `email.policy.default`, which
-decodes "=?...?=" typed by a user into something else: every user-supplied header text is
+The whole message is written out by hand (the email package's generator cost 2.5 ms a
+message, more than sending it), and so are the headers, rather than through
+`email.policy.default`, which decodes "=?...?=" typed by a user into something else:
+text parts are base64, the calendar part folded ASCII or base64, boundaries random and
+absent from every part, and every user-supplied header text is
 stripped of control and line-separator characters, and whatever is not plain printable
 ASCII (or looks like an encoded word) is sent as RFC 2047 encoded words, so it re-parses
 to exactly the text intended and can never start a header of its own.
@@ -21,16 +24,13 @@ to exactly the text intended and can never start a header of its own.
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import encoders, policy
-from email.header import Header
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime
 
 METHODS = frozenset(
@@ -39,7 +39,10 @@ METHODS = frozenset(
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\ud800-\udfff]+")
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _PLAIN = re.compile(r"^[\x20-\x7e]*$")
-_WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=78)
+_EOL = re.compile(r"\r\n|\r|\n")
+# 42 bytes make 56 base64 characters: "Subject: " and one word stay within 78.
+_WORD_BYTES = 42
+_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +79,21 @@ def _literal(text: str) -> bool:
 
 
 def header_text(value: str) -> str:
-    """The Subject as it goes on the wire (RFC 2047 where needed)."""
+    """The Subject as it goes on the wire: as is when that is safe, else RFC 2047 base64
+    words of whole characters, one per line (joined without spaces when read back)."""
     clean = one_line(value)
     if _literal(clean):
         return clean
-    return Header(clean, "utf-8", header_name="Subject").encode(maxlinelen=76)
+    data = clean.encode("utf-8")
+    words = []
+    start = 0
+    while start < len(data):
+        end = min(start + _WORD_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        words.append("=?utf-8?b?" + base64.b64encode(data[start:end]).decode("ascii") + "?=")
+        start = end
+    return "\r\n ".join(words)
 
 
 def address(mailbox: Mailbox) -> str:
@@ -101,50 +114,116 @@ def address(mailbox: Mailbox) -> str:
     return f"=?utf-8?b?{word}?= <{mail}>"
 
 
-def _text_part(body: str, subtype: str) -> MIMEBase:
-    return _inner(MIMEText(body.replace("\r\n", "\n"), subtype, "utf-8"))
+def folded(name: str, value: str) -> str:
+    """`Name: value` folded at spaces into lines of at most 78 characters where it can be
+    (RFC 5322 2.2.3); unfolding, which only removes the CRLF, gives back the same text."""
+    line = f"{name}: {value}"
+    lines = []
+    while len(line) > 78:
+        cut = line.rfind(" ", len(name) + 2, 78)
+        if cut == -1:
+            cut = line.find(" ", 78)
+            if cut == -1:
+                break
+        lines.append(line[:cut])
+        line = line[cut:]  # the continuation line starts with the space it was cut at
+    lines.append(line)
+    return "\r\n".join(lines)
 
 
-def _inner(part: MIMEBase) -> MIMEBase:
-    """A body part: MIME-Version belongs to the message's top-level header only."""
-    del part["MIME-Version"]
-    return part
+def base64_lines(data: bytes) -> bytes:
+    """Base64 in lines of 76 characters, CRLF-ended (RFC 2045 6.8)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    lines = [encoded[at : at + 76] for at in range(0, len(encoded), 76)]
+    return b"\r\n".join(lines) + b"\r\n" if lines else b""
+
+
+def crlf(text: str) -> str:
+    """Every line end as CRLF, the last line ended too."""
+    body = _EOL.sub("\r\n", text)
+    return body if body.endswith("\r\n") else body + "\r\n"
+
+
+def text_part(body: str, subtype: str) -> bytes:
+    """A UTF-8 text part, base64 so that no line of the user's text can be structure (its
+    lines end in LF inside the base64, as the email package writes them)."""
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64'
+    text = _EOL.sub("\n", body).encode("utf-8")
+    return head.encode("ascii") + b"\r\n\r\n" + base64_lines(text)
+
+
+def multipart(subtype: str, parts: Sequence[bytes], head: str = "") -> bytes:
+    """A multipart body with a fresh random boundary that occurs in none of its parts."""
+    boundary = "=_" + secrets.token_hex(12)
+    while any(boundary.encode("ascii") in part for part in parts):  # pragma: no cover
+        boundary = "=_" + secrets.token_hex(12)
+    dash = f"--{boundary}\r\n".encode("ascii")
+    top = f'{head}Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\n'
+    body = b"".join(dash + part for part in parts)
+    return top.encode("ascii") + body + f"--{boundary}--\r\n".encode("ascii")
 
 
 def build(invitation: Invitation) -> bytes:
-    """The email as bytes with CRLF line ends, ready for SMTP or an .eml file."""
+    """The email as bytes with CRLF line ends, ready for SMTP or an .eml file.
+
+    Written out directly rather than through `email.generator`, which took 2.5 ms a
+    message: every part is base64 or folded-at-75 calendar text, every header one line
+    of checked ASCII."""
     method = invitation.method.upper()
     if method not in METHODS:
         raise ValueError(f"method: {invitation.method!r} is not an iTIP method")
     if not invitation.to:
         raise ValueError("to: an invitation needs at least one recipient")
-    alternative = _inner(MIMEMultipart("alternative"))
-    alternative.attach(_text_part(invitation.text, "plain"))
+    if not _FILENAME.match(invitation.filename):
+        raise ValueError(f"filename: {invitation.filename!r} is not a plain file name")
     page = invitation.html or (
         "<html><body><pre>" + html.escape(invitation.text) + "</pre></body></html>"
     )
-    alternative.attach(_text_part(page, "html"))
+    ics = invitation.ics.encode("utf-8")
     # Plain ASCII (the usual case: ICS folds its lines at 75 octets) travels as 7bit, as
     # Google sends it; anything else as base64 UTF-8.
-    ascii_only = invitation.ics.isascii()
-    calendar = _inner(MIMEText(invitation.ics, "calendar", "us-ascii" if ascii_only else "utf-8"))
-    calendar.replace_header("Content-Type", f'text/calendar; charset="UTF-8"; method={method}')
-    alternative.attach(calendar)
+    calendar_type = f'Content-Type: text/calendar; charset="UTF-8"; method={method}\r\n'
+    if invitation.ics.isascii():
+        calendar = (
+            calendar_type.encode("ascii")
+            + b"Content-Transfer-Encoding: 7bit\r\n\r\n"
+            + crlf(invitation.ics).encode("ascii")
+        )
+    else:
+        calendar = (
+            calendar_type.encode("ascii")
+            + b"Content-Transfer-Encoding: base64\r\n\r\n"
+            + base64_lines(ics)
+        )
+    alternative = multipart(
+        "alternative", [text_part(invitation.text, "plain"), text_part(page, "html"), calendar]
+    )
+    name = invitation.filename
+    attachment = (
+        f'Content-Type: application/ics; name="{name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'
+    ).encode("ascii") + base64_lines(ics)
+    head = "".join(
+        line + "\r\n"
+        for line in (
+            folded("From", address(invitation.sender)),
+            folded("To", ", ".join(address(m) for m in invitation.to)),
+            subject_line(invitation.subject),
+            "Date: " + format_datetime(invitation.date),
+            "Message-ID: " + _message_id(invitation.message_id),
+            "MIME-Version: 1.0",
+        )
+    )
+    return multipart("mixed", [alternative, attachment], head)
 
-    attachment = _inner(MIMEBase("application", "ics", name=invitation.filename))
-    attachment.set_payload(invitation.ics.encode("utf-8"))
-    encoders.encode_base64(attachment)
-    attachment.add_header("Content-Disposition", "attachment", filename=invitation.filename)
 
-    message = MIMEMultipart("mixed")
-    message["From"] = address(invitation.sender)
-    message["To"] = ", ".join(address(m) for m in invitation.to)
-    message["Subject"] = header_text(invitation.subject)
-    message["Date"] = format_datetime(invitation.date)
-    message["Message-ID"] = _message_id(invitation.message_id)
-    message.attach(alternative)
-    message.attach(attachment)
-    return message.as_bytes(policy=_WIRE)
+def subject_line(value: str) -> str:
+    """The Subject header line (folded, CRLF inside)."""
+    text = header_text(value)
+    if text.startswith("=?"):  # encoded words, already one to a line
+        return "Subject: " + text
+    return folded("Subject", text)
 
 
 def _message_id(value: str) -> str:

@@ -12,13 +12,19 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.mime.text import MIMEText
 from email.utils import format_datetime
 
-from fairnotice.mail.mime import Invitation, Mailbox, address, build, header_text, one_line
+from fairnotice.mail.mime import (
+    Invitation,
+    Mailbox,
+    address,
+    build,
+    folded,
+    one_line,
+    subject_line,
+    text_part,
+)
 
-_WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=78)
 _MSGID = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>$")
 
 
@@ -82,15 +88,20 @@ def render(item: Outgoing, *, sender: str, date: datetime) -> bytes:
             )
         )
     else:
-        message = MIMEText(item.body.replace("\r\n", "\n"), "plain", "utf-8")
-        message["From"] = address(from_box)
-        message["To"] = address(to_box)
-        message["Subject"] = header_text(item.subject)
-        message["Date"] = format_datetime(date)
         if not _MSGID.match(item.message_id):
             raise ValueError(f"message_id: {item.message_id!r} is not like <id@host>")
-        message["Message-ID"] = item.message_id
-        data = message.as_bytes(policy=_WIRE)
+        head = "".join(
+            line + "\r\n"
+            for line in (
+                folded("From", address(from_box)),
+                folded("To", address(to_box)),
+                subject_line(item.subject),
+                "Date: " + format_datetime(date),
+                "Message-ID: " + item.message_id,
+                "MIME-Version: 1.0",
+            )
+        )
+        data = head.encode("ascii") + text_part(item.body, "plain")
     if not extra:
         return data
     return "\r\n".join(extra).encode("ascii") + b"\r\n" + data
