@@ -36,9 +36,9 @@ PAGE_PREFIXES = (
 
 def _page_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the page routers (the API has its own tests)."""
-    from fairnotice.web.routes import auth, candidate, employer, pick
+    from fairnotice.web.routes import auth, candidate, edits, employer, pick
 
-    routes = [r for m in (auth, candidate, employer, pick) for r in m.router.routes]
+    routes = [r for m in (auth, candidate, edits, employer, pick) for r in m.router.routes]
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
 
 
@@ -63,6 +63,9 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         from fairnotice.store.tables import Position
 
         position = session.scalar(select(Position.id).where(Position.workspace_id == setup.org))
+        from fairnotice.store.tables import Candidate
+
+        candidate = session.scalar(select(Candidate.id).where(Candidate.workspace_id == setup.org))
     return {
         "org": setup.org,
         "personal": personal,
@@ -71,6 +74,7 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         "plan": plan,
         "step": step,
         "position": position,
+        "candidate": candidate,
         "offer": setup.offer,
         "link": setup.link,
         "token": _api_token_id(app, owner, setup.org),
@@ -90,7 +94,7 @@ def _api_token_id(app: FastAPI, owner: Browser, org: int) -> int:
 
 def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
     in_org = any(
-        k in route.path for k in ("positions", "offers", "members", "tokens")
+        k in route.path for k in ("positions", "offers", "members", "tokens", "candidates")
     ) or route.path.endswith(("/offer", "/cancel"))
     return {
         "ws": world["org"] if in_org else world["personal"],
@@ -98,6 +102,7 @@ def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
         "plan_id": world["plan"],
         "step_id": world["step"],
         "position_id": world["position"],
+        "candidate_id": world["candidate"],
         "offer_id": world["offer"],
         "token_id": world["token"],
         "message_id": "m1",

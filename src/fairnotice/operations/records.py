@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -25,10 +26,11 @@ from fairnotice.operations.schemas import (
     PositionCreate,
     PositionUpdate,
 )
-from fairnotice.store.tables import Candidate, Interview, Position
+from fairnotice.store.tables import Candidate, Interview, OutboxEvent, OutboxMessage, Position
 
 Row = TypeVar("Row", Interview, Position, Candidate)
 MAX_CSV_ROWS = 5000
+INTERVIEW_DELETED = "the interview was deleted since this message was queued"
 
 
 def scoped(session: Session, model: type[Row], workspace_id: int, row_id: int) -> Row:
@@ -94,9 +96,55 @@ def update_interview(
     return row
 
 
-def delete(session: Session, model: type[Row], workspace_id: int, row_id: int) -> None:
-    session.delete(scoped(session, model, workspace_id, row_id))
+def delete(
+    session: Session,
+    model: type[Row],
+    workspace_id: int,
+    row_id: int,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Delete a row of this workspace, in one transaction. An interview's queued messages
+    (pending or draft) are voided first, with an event naming why, so nothing about an
+    interview that no longer exists goes out; a queued CANCEL still goes (it tells the other
+    side the interview is off). Candidates and positions leave their interviews in place."""
+    row = scoped(session, model, workspace_id, row_id)
+    if isinstance(row, Interview):
+        void_queued(session, interview_id=row.id, now=now or datetime.now(UTC))
+    session.delete(row)
     session.flush()
+
+
+def queued_about(session: Session, *, workspace_id: int, interview_id: int) -> int:
+    """How many messages about an interview would be voided by deleting it."""
+    return len(_voidable(session, workspace_id=workspace_id, interview_id=interview_id))
+
+
+def _voidable(session: Session, *, workspace_id: int, interview_id: int) -> list[OutboxMessage]:
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.interview_id == interview_id,
+            OutboxMessage.state.in_(("pending", "draft")),
+        )
+    )
+    return [r for r in rows if (r.calendar_method or "").upper() != "CANCEL"]
+
+
+def void_queued(session: Session, *, interview_id: int, now: datetime) -> int:
+    """Mark the interview's pending and draft messages cancelled (a CANCEL excepted), as the
+    worker would on finding the interview gone; rows a worker holds (sending) are checked
+    by it again before they go out."""
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        return 0
+    rows = _voidable(session, workspace_id=interview.workspace_id, interview_id=interview_id)
+    for row in rows:
+        row.state, row.last_error, row.lease_until = "cancelled", INTERVIEW_DELETED, None
+        event = OutboxEvent(outbox_id=row.id, at=now, state="cancelled", detail=INTERVIEW_DELETED)
+        session.add(event)
+    session.flush()
+    return len(rows)
 
 
 def create_position(session: Session, *, workspace_id: int, data: PositionCreate) -> Position:

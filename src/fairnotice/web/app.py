@@ -153,11 +153,20 @@ def create_app(
     app.state.offer_views = {}
     _install_errors(app)
 
-    from fairnotice.web.routes import api, api_crud, auth, candidate, employer, followups, pick
+    from fairnotice.web.routes import (
+        api,
+        api_crud,
+        auth,
+        candidate,
+        edits,
+        employer,
+        followups,
+        pick,
+    )
 
     app.include_router(api.health)
     # Routes are matched in order: the hot, unauthenticated pick page and the API first.
-    modules = (pick, api, api_crud, auth, candidate, employer, followups)
+    modules = (pick, api, api_crud, auth, candidate, employer, followups, edits)
     for module in modules:
         app.include_router(module.router)
     app.state.route_methods = [

@@ -62,8 +62,9 @@ def update_interview(item: Id, data: InterviewUpdate, session: Db, who: Authed) 
 
 
 @router.delete("/interviews/{item}", status_code=204, tags=["interviews"])
-def delete_interview(item: Id, session: Db, who: Authed) -> Response:
-    records.delete(session, Interview, who.workspace_id, item)
+def delete_interview(item: Id, request: Request, session: Db, who: Authed) -> Response:
+    """Its queued messages (a CANCEL excepted) are voided in the same transaction."""
+    records.delete(session, Interview, who.workspace_id, item, now=request.app.state.clock())
     return Response(status_code=204)
 
 

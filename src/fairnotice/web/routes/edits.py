@@ -1,0 +1,322 @@
+"""Change and delete interviews, positions and candidates from the pages, and what the
+user does by hand in the outbox (mark as sent, the .eml to open in a mail program).
+
+The same operations as the REST API (`records.update_*`, `records.delete`). Changes are
+POSTs with the CSRF token; a delete first shows what it will do and asks. Bad input comes
+back as the form (HTTP 422) with the fields named and the typed values kept; nothing of a
+refused change is written (the transaction is rolled back before the page is rendered).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+
+from fairnotice.errors import BadInput
+from fairnotice.io import validate
+from fairnotice.model import Language, zone
+from fairnotice.operations import records
+from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
+from fairnotice.store.tables import Candidate, Interview, Position
+from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
+from fairnotice.web.routes.forms import local_moment, text_fields
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+INTERVIEW_STATES = ("scheduled", "cancelled")
+POSITION_STATES = ("open", "filled")
+
+
+def _page(scope: Scope, session: Db, **extra: Any) -> dict[str, Any]:
+    return {"user": scope.user, "ws": scope.workspace, "session": session, **extra}
+
+
+def _refused(
+    request: Request, scope: Scope, session: Db, name: str, exc: BadInput, **extra: Any
+) -> HTMLResponse:
+    """The form again, 422, with the problems by field; the refused change is not kept."""
+    session.rollback()
+    return render(
+        request,
+        name,
+        _page(scope, session, problems=exc.problems, bad={f for f, _ in exc.problems}, **extra),
+        status=422,
+    )
+
+
+# --- interviews -------------------------------------------------------------------------
+
+
+def _interview_form(row: Interview) -> dict[str, str]:
+    local_start = row.start.astimezone(zone(row.timezone))
+    local_end = row.end.astimezone(zone(row.timezone))
+    return {
+        "date": local_start.date().isoformat(),
+        "start_time": local_start.strftime("%H:%M"),
+        "end_time": local_end.strftime("%H:%M"),
+        "location": row.location or "",
+        "status": row.status,
+    }
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/edit")
+def edit_interview_page(
+    request: Request, scope: InScope, session: Db, interview_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    context = _page(scope, session, interview=row, form=_interview_form(row), states=_states(row))
+    return render(request, "interview_edit.html", context)
+
+
+def _states(row: Interview) -> tuple[str, ...]:
+    """The statuses the form offers: the two one may set, and the current one kept."""
+    return INTERVIEW_STATES if row.status in INTERVIEW_STATES else (row.status, *INTERVIEW_STATES)
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/edit")
+async def edit_interview(
+    request: Request, scope: InScope, session: Db, interview_id: int
+) -> Response:
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    form = text_fields(await request.form())
+    shown = {**_interview_form(row), **{k: v for k, v in form.items() if k != "csrf_token"}}
+    try:
+        day = form.get("date", "")
+        data = validate(
+            InterviewUpdate,
+            {
+                "start": local_moment(day, form.get("start_time", ""), row.timezone, "start_time"),
+                "end": local_moment(day, form.get("end_time", ""), row.timezone, "end_time"),
+                "location": form.get("location", "").strip(),
+                "status": None if form.get("status") in ("", None, row.status) else form["status"],
+            },
+        )
+        records.update_interview(session, workspace_id=scope.id, interview_id=row.id, data=data)
+        session.flush()
+    except BadInput as exc:
+        return _refused(
+            request,
+            scope,
+            session,
+            "interview_edit.html",
+            _named(exc, {"start": "start_time", "end": "end_time"}),
+            interview=row,
+            form=shown,
+            states=_states(row),
+        )
+    return redirect(f"/w/{scope.id}/interviews/{row.id}")
+
+
+def _named(exc: BadInput, fields: dict[str, str]) -> BadInput:
+    """The problems under the form's own field names (the form asks for a date and times)."""
+    named = BadInput([(fields.get(f, f), what) for f, what in exc.problems])
+    return named
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/delete")
+def delete_interview_page(
+    request: Request, scope: InScope, session: Db, interview_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    queued = records.queued_about(session, workspace_id=scope.id, interview_id=row.id)
+    context = _page(
+        scope,
+        session,
+        kind="interview",
+        name=f"{row.position} · {row.company}",
+        action=f"/w/{scope.id}/interviews/{row.id}/delete",
+        back=f"/w/{scope.id}/interviews/{row.id}",
+        queued=queued,
+        start=row.start,
+    )
+    return render(request, "confirm_delete.html", context)
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/delete")
+def delete_interview(request: Request, scope: InScope, session: Db, interview_id: int) -> Response:
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    position_id = row.position_id
+    records.delete(session, Interview, scope.id, row.id, now=request.app.state.clock())
+    if position_id is not None and session.get(Position, position_id) is not None:
+        return redirect(f"/w/{scope.id}/positions/{position_id}")
+    return redirect(f"/w/{scope.id}")
+
+
+# --- positions --------------------------------------------------------------------------
+
+
+@router.get("/w/{ws}/positions/{position_id}/edit")
+def edit_position_page(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Position, scope.id, position_id)
+    form = {"title": row.title, "status": row.status}
+    context = _page(scope, session, position=row, form=form, states=POSITION_STATES)
+    return render(request, "position_edit.html", context)
+
+
+@router.post("/w/{ws}/positions/{position_id}/edit")
+async def edit_position(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> Response:
+    row = records.scoped(session, Position, scope.id, position_id)
+    form = text_fields(await request.form())
+    shown = {"title": form.get("title", ""), "status": form.get("status", row.status)}
+    try:
+        data = validate(
+            PositionUpdate,
+            {"title": form.get("title", "").strip(), "status": form.get("status") or None},
+        )
+        records.update_position(session, workspace_id=scope.id, position_id=row.id, data=data)
+        session.flush()
+    except BadInput as exc:
+        return _refused(
+            request,
+            scope,
+            session,
+            "position_edit.html",
+            exc,
+            position=row,
+            form=shown,
+            states=POSITION_STATES,
+        )
+    return redirect(f"/w/{scope.id}/positions/{row.id}")
+
+
+@router.get("/w/{ws}/positions/{position_id}/delete")
+def delete_position_page(
+    request: Request, scope: InScope, session: Db, position_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Position, scope.id, position_id)
+
+    def count(model: type[Candidate] | type[Interview]) -> int:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    model.workspace_id == scope.id, model.position_id == row.id
+                )
+            )
+            or 0
+        )
+
+    context = _page(
+        scope,
+        session,
+        kind="position",
+        name=f"{row.title} · {row.company}",
+        action=f"/w/{scope.id}/positions/{row.id}/delete",
+        back=f"/w/{scope.id}/positions/{row.id}",
+        candidates=count(Candidate),
+        interviews=count(Interview),
+    )
+    return render(request, "confirm_delete.html", context)
+
+
+@router.post("/w/{ws}/positions/{position_id}/delete")
+def delete_position(scope: InScope, session: Db, position_id: int) -> Response:
+    records.delete(session, Position, scope.id, position_id)
+    return redirect(f"/w/{scope.id}")
+
+
+# --- candidates -------------------------------------------------------------------------
+
+
+def _candidate_form(row: Candidate) -> dict[str, str]:
+    return {
+        "name": row.name,
+        "phone": row.phone or "",
+        "language": row.language,
+        "round": str(row.round),
+    }
+
+
+def _after_candidate(scope: Scope, row: Candidate) -> str:
+    if row.position_id is not None:
+        return f"/w/{scope.id}/positions/{row.position_id}"
+    return f"/w/{scope.id}"
+
+
+@router.get("/w/{ws}/candidates/{candidate_id}/edit")
+def edit_candidate_page(
+    request: Request, scope: InScope, session: Db, candidate_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Candidate, scope.id, candidate_id)
+    context = _page(
+        scope,
+        session,
+        candidate=row,
+        form=_candidate_form(row),
+        languages_list=[lang.value for lang in Language],
+        back=_after_candidate(scope, row),
+    )
+    return render(request, "candidate_edit.html", context)
+
+
+@router.post("/w/{ws}/candidates/{candidate_id}/edit")
+async def edit_candidate(
+    request: Request, scope: InScope, session: Db, candidate_id: int
+) -> Response:
+    row = records.scoped(session, Candidate, scope.id, candidate_id)
+    form = text_fields(await request.form())
+    shown = {**_candidate_form(row), **{k: v for k, v in form.items() if k != "csrf_token"}}
+    raw: dict[str, Any] = {
+        "name": form.get("name", "").strip(),
+        "language": form.get("language") or None,
+        "round": form.get("round", "").strip() or None,
+    }
+    if form.get("phone", "").strip():
+        raw["phone"] = form["phone"].strip()
+    try:
+        data = validate(CandidateUpdate, raw)
+        records.update_candidate(session, workspace_id=scope.id, candidate_id=row.id, data=data)
+        if "phone" not in raw and "phone" in form:
+            row.phone = None  # the field emptied: no phone on record any more
+        session.flush()
+    except BadInput as exc:
+        return _refused(
+            request,
+            scope,
+            session,
+            "candidate_edit.html",
+            exc,
+            candidate=row,
+            form=shown,
+            languages_list=[lang.value for lang in Language],
+            back=_after_candidate(scope, row),
+        )
+    return redirect(_after_candidate(scope, row))
+
+
+@router.get("/w/{ws}/candidates/{candidate_id}/delete")
+def delete_candidate_page(
+    request: Request, scope: InScope, session: Db, candidate_id: int
+) -> HTMLResponse:
+    row = records.scoped(session, Candidate, scope.id, candidate_id)
+    interviews = int(
+        session.scalar(
+            select(func.count()).where(
+                Interview.workspace_id == scope.id, Interview.candidate_id == row.id
+            )
+        )
+        or 0
+    )
+    context = _page(
+        scope,
+        session,
+        kind="candidate",
+        name=f"{row.name} <{row.email}>",
+        action=f"/w/{scope.id}/candidates/{row.id}/delete",
+        back=_after_candidate(scope, row),
+        interviews=interviews,
+    )
+    return render(request, "confirm_delete.html", context)
+
+
+@router.post("/w/{ws}/candidates/{candidate_id}/delete")
+def delete_candidate(scope: InScope, session: Db, candidate_id: int) -> Response:
+    row = records.scoped(session, Candidate, scope.id, candidate_id)
+    target = _after_candidate(scope, row)
+    records.delete(session, Candidate, scope.id, row.id)
+    return redirect(target)

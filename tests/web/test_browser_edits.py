@@ -1,0 +1,66 @@
+"""Editing and deleting records, and the outbox by hand, in Chromium (screenshots in
+tests/artifacts/, axe-core on every new page)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.test_browser import (  # noqa: F401  (module fixtures)
+    AXE,
+    INVITE,
+    _axe,
+    _context,
+    _require,
+    _shot,
+    _sign_up,
+    _submit,
+    chromium,
+    expect,
+    live,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_edit_then_delete_an_interview(chromium: Any, live: dict[str, Any]) -> None:  # noqa: F811
+    _require(AXE, "axe-core (make web-deps)")
+    context = _context(chromium, live, bypass_csp=True)
+    page = context.new_page()
+    found: dict[str, Any] = {}
+    _sign_up(page, "edits@example.org", "Eda Lind")
+    home = page.url
+    page.goto(home + "/interviews/new")
+    page.get_by_label("Invitation file (.ics or .eml)").set_input_files(str(INVITE))
+    _submit(page, page.get_by_role("button", name="Import"))
+    page.wait_for_url(re.compile(r"/interviews/\d+$"))
+    interview = page.url
+    _submit(page, page.get_by_role("link", name="Edit the record"))
+    found["interview_edit"] = _axe(page)
+    _shot(page, "10-interview-edit")
+    page.get_by_label("To").fill("08:00")
+    page.get_by_label("Address").fill("Unter den Linden 1, Berlin")
+    _submit(page, page.get_by_role("button", name="Save the changes"))
+    expect(page.get_by_role("alert")).to_contain_text("end_time")
+    expect(page.get_by_label("Address")).to_have_value("Unter den Linden 1, Berlin")
+    found["interview_edit_422"] = _axe(page)
+    _shot(page, "11-interview-edit-refused")
+    page.get_by_label("To").fill("16:30")
+    _submit(page, page.get_by_role("button", name="Save the changes"))
+    assert page.url == interview
+    expect(page.locator("dl.facts")).to_contain_text("Unter den Linden 1, Berlin")
+    _submit(page, page.get_by_role("link", name="Delete", exact=True))
+    found["confirm_delete"] = _axe(page)
+    _shot(page, "12-interview-delete-confirm")
+    _submit(page, page.get_by_role("link", name="Keep it"))
+    assert page.url == interview
+    _submit(page, page.get_by_role("link", name="Delete", exact=True))
+    _submit(page, page.get_by_role("button", name="Delete"))
+    assert page.url == home
+    assert page.goto(interview).status == 404  # type: ignore[union-attr]
+    context.close()
+    problems = {name: [(v["id"], v["help"]) for v in found[name]] for name in found if found[name]}
+    assert problems == {}, json.dumps(problems, indent=1)
