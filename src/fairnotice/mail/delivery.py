@@ -27,17 +27,19 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Dialect, Engine, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
-from fairnotice.store.session import WRITE, transaction
+from fairnotice.store.compiled import Compiled, raw_transaction
+from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 
 __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats"]
@@ -66,6 +68,59 @@ def worker_name() -> str:
 
 def _event(outbox_id: int, at: datetime, state: str, detail: str | None) -> dict[str, Any]:
     return {"outbox_id": outbox_id, "at": at, "state": state, "detail": detail}
+
+
+class Statements:
+    """The delivery loop's per-message SQL, compiled once for a dialect (store/compiled)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        mine = (
+            OutboxMessage.id == bindparam("v_row"),
+            OutboxMessage.state == "sending",
+            OutboxMessage.claimed_by == bindparam("v_worker"),
+        )
+        self._mine = mine
+        self._outcomes: dict[frozenset[str], Compiled] = {}
+        self.event = Compiled(
+            dialect,
+            insert(OutboxEvent).values(
+                {name: bindparam(name) for name in ("outbox_id", "at", "state", "detail")}
+            ),
+        )
+        self.interview = Compiled(
+            dialect,
+            select(Interview.status, Interview.sequence).where(
+                Interview.id == bindparam("v_interview")
+            ),
+        )
+        self.renew = Compiled(
+            dialect,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.claimed_by == bindparam("v_worker"),
+                OutboxMessage.state == "sending",
+            )
+            .values(lease_until=bindparam("v_lease"))
+            .returning(OutboxMessage.id),
+        )
+
+    def outcome(self, values: dict[str, Any]) -> Compiled:
+        """UPDATE of this row, if still ours, setting the columns `values` names."""
+        keys = frozenset(values)
+        found = self._outcomes.get(keys)
+        if found is None:
+            statement = (
+                update(OutboxMessage)
+                .where(*self._mine)
+                .values({key: bindparam(key) for key in sorted(keys)})
+            )
+            found = self._outcomes[keys] = Compiled(self.dialect, statement)
+        return found
+
+
+# what a batch writes with: the engine, its DBAPI connection, the compiled statements
+Db = tuple[Engine, Any, Statements]
 
 
 def interview_verdict(
@@ -109,6 +164,7 @@ class Deliverer:
         self._lease_end = self._renew_at = datetime.min.replace(tzinfo=UTC)
         self._lost = False  # the row about to be sent was taken over by another worker
         self._ours: set[int] | None = None  # after a lapsed lease: the rows still held
+        self._compiled: Statements | None = None
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -187,6 +243,8 @@ class Deliverer:
         Outcomes are written in the transaction that opens before the next send (which
         also re-reads that message's interview), and always before a message is sent:
         one short write transaction per message, and a kill repeats at most one message.
+        While a message is on the wire, the next one is rendered in a second thread (the
+        wait for the relay releases the GIL), so building costs no time of its own.
         """
         stats = Stats()
         if self.transport is None or self.stop.is_set():
@@ -196,18 +254,39 @@ class Deliverer:
             return stats
         transport = self.transport()
         engine = self.sessions.kw["bind"]
-        with engine.connect() as conn:
-            conn.execution_options(**WRITE)
+        statements = self._statements(engine.dialect)
+        connection = engine.raw_connection()
+        ahead = ThreadPoolExecutor(1, thread_name_prefix="fairnotice-render")
+        try:
+            rendering = ahead.submit(self._render, claimed[0])
+            for index, entry in enumerate(claimed):
+                if self.stop.is_set():
+                    self._release(claimed[index:], stats)
+                    break
+                built = rendering.result()
+                if index + 1 < len(claimed):
+                    rendering = ahead.submit(self._render, claimed[index + 1])
+                self._deliver(entry, built, transport, stats, (engine, connection, statements))
+        finally:
+            ahead.shutdown(wait=True, cancel_futures=True)
             try:
-                for index, entry in enumerate(claimed):
-                    if self.stop.is_set():
-                        self._release(claimed[index:], stats)
-                        break
-                    self._deliver(entry, transport, stats, conn)
+                self._flush((engine, connection, statements), None)
             finally:
-                self._flush(conn, None)
+                connection.close()  # back to the pool
                 transport.close()
         return stats
+
+    def _render(self, entry: Claimed) -> bytes | Exception:
+        """The message's bytes, or why it cannot be built (recorded when its turn comes)."""
+        try:
+            return render(entry.item, sender=self.sender, date=self.clock())
+        except Exception as exc:  # one message that cannot be built never stalls the rest
+            return exc
+
+    def _statements(self, dialect: Dialect) -> Statements:
+        if self._compiled is None or self._compiled.dialect is not dialect:
+            self._compiled = Statements(dialect)
+        return self._compiled
 
     def drain(self, *, max_batches: int | None = None) -> Stats:
         """Batches until nothing is due (or a stop is asked for)."""
@@ -222,7 +301,7 @@ class Deliverer:
         return total
 
     def _deliver(
-        self, entry: Claimed, transport: Transport, stats: Stats, conn: Connection
+        self, entry: Claimed, built: bytes | Exception, transport: Transport, stats: Stats, db: Db
     ) -> None:
         now = self.clock()
         if entry.deadline is not None and now >= entry.deadline:
@@ -235,7 +314,7 @@ class Deliverer:
             self._defer(entry, now + wait, f"rate limit for {domain}")
             stats.deferred += 1
             return
-        why = self._flush(conn, entry)  # earlier outcomes written, this interview re-read
+        why = self._flush(db, entry)  # earlier outcomes written, this interview re-read
         if self._lost:  # our lease ran out and another worker has this row now
             stats.lost += 1
             return
@@ -243,12 +322,10 @@ class Deliverer:
             self._final(entry, "cancelled", why)
             stats.cancelled += 1
             return
-        try:
-            data = render(entry.item, sender=self.sender, date=now)
-        except Exception as exc:  # one message that cannot be built never stalls the rest
-            self._record(entry, Result(Outcome.permanent, None, f"cannot be sent: {exc}"), stats)
+        if isinstance(built, Exception):
+            self._record(entry, Result(Outcome.permanent, None, f"cannot be sent: {built}"), stats)
             return
-        envelope = Envelope(self.sender, (entry.item.recipient,), data, entry.item.message_id)
+        envelope = Envelope(self.sender, (entry.item.recipient,), built, entry.item.message_id)
         try:
             result = transport.send(envelope)
         except Exception as exc:  # a transport bug: retried with backoff, up to the max age
@@ -257,14 +334,7 @@ class Deliverer:
 
     # --- recording ----------------------------------------------------------------------
 
-    def _mine(self, entry: Claimed) -> Any:
-        return update(OutboxMessage).where(
-            OutboxMessage.id == entry.id,
-            OutboxMessage.state == "sending",
-            OutboxMessage.claimed_by == self.name,
-        )
-
-    def _flush(self, conn: Connection, check: Claimed | None) -> str | None:
+    def _flush(self, db: Db, check: Claimed | None) -> str | None:
         """Commit the outcomes not yet written; with `check`, re-read its interview in the
         same transaction and say why it must not go out (or None)."""
         now = self.clock()
@@ -274,47 +344,40 @@ class Deliverer:
         if not self._writes and not reread and not renew:
             self._lost = check is not None and self._ours is not None and check.id not in self._ours
             return None
+        engine, connection, statements = db
         why = None
-        with conn.begin():
+        with raw_transaction(engine, connection) as cursor:
             if renew:
-                self._renew(conn, now)
+                self._renew(cursor, statements, now)
             if check is not None and self._ours is not None:
                 self._lost = check.id not in self._ours
             events = []
             for entry, values, state, detail in self._writes:
-                done = conn.execute(self._mine(entry).values(**values))
-                if done.rowcount:  # 0: our lease was taken over; the row is theirs now
+                changed = statements.outcome(values).execute(
+                    cursor, {"v_row": entry.id, "v_worker": self.name, **values}
+                )
+                if changed:  # 0: our lease was taken over; the row is theirs now
                     events.append(_event(entry.id, now, state, detail))
-            if events:
-                conn.execute(insert(OutboxEvent), events)
+            statements.event.execute_many(cursor, events)
             if reread and check is not None:
-                found = conn.execute(
-                    select(Interview.status, Interview.sequence).where(
-                        Interview.id == check.interview_id
-                    )
-                ).first()
+                found = statements.interview.fetch(cursor, {"v_interview": check.interview_id})
                 why = interview_verdict(
-                    found=(str(found[0]), int(found[1])) if found else None,
+                    found=(str(found[0][0]), int(found[0][1])) if found else None,
                     sequence=check.interview_sequence,
                     is_cancel=check.is_cancel,
                 )
         self._writes.clear()
         return why
 
-    def _renew(self, conn: Connection, now: datetime) -> None:
+    def _renew(self, cursor: Any, statements: Statements, now: datetime) -> None:
         """Extend the lease of every row this worker still holds (a third of the way in),
         so a long batch is never taken over while alive; after a lapse, only the rows
         still held are sent."""
-        held = conn.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.claimed_by == self.name, OutboxMessage.state == "sending")
-            .values(lease_until=now + self.policy.lease)
-            .returning(OutboxMessage.id)
-        ).scalars()
+        held = statements.renew.fetch(
+            cursor, {"v_worker": self.name, "v_lease": now + self.policy.lease}
+        )
         if now >= self._lease_end:  # lapsed: what another worker reclaimed is not ours
-            self._ours = set(held)
-        else:
-            held.all()
+            self._ours = {int(row[0]) for row in held}
         self._lease_end = now + self.policy.lease
         self._renew_at = now + self.policy.lease / 3
 
