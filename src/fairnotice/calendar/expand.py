@@ -3,8 +3,11 @@
 Pure. Honours RRULE, RDATE (dates, date-times and periods), EXDATE, overridden instances
 (RECURRENCE-ID), all-day and floating times (read in the owner's zone), TRANSP:TRANSPARENT
 and STATUS:CANCELLED (free), DURATION, and VFREEBUSY periods. An override with
-RANGE=THISANDFUTURE moves its own instance only: later instances keep the
-master's times (a known gap; Google and Outlook split such a series into two instead).
+RANGE=THISANDFUTURE (RFC 5545 3.8.4.4) replaces its own instance and changes every later
+one the same way, until the next such override: each later start moves by the override's
+shift (on the wall clock, as recurring-ical-events does), lasts the override's duration
+and is free or busy as the override is; a later plain override still replaces only its
+own instance, and EXDATE and RECURRENCE-ID name instances by their original start.
 
 Recurrences are expanded on the wall clock of the event's zone (as RFC 5545 and
 recurring-ical-events do), by date arithmetic for everyday rules and dateutil for the rest
@@ -17,8 +20,9 @@ and can never make a busy moment look free.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -123,6 +127,23 @@ def _length(event: Component, first: date | datetime, label: str) -> timedelta:
     return timedelta(days=1) if not isinstance(first, datetime) else timedelta(0)
 
 
+class _Range:
+    """An override with RANGE=THISANDFUTURE, as it changes the instances after its own:
+    their start moves by `shift` (wall clock), they last `length` and are free or busy."""
+
+    __slots__ = ("free", "length", "rid", "shift")
+
+    def __init__(self, rid: datetime, shift: timedelta, length: timedelta, free: bool) -> None:
+        self.rid, self.shift, self.length, self.free = rid, shift, length, free
+
+
+def _this_and_future(override: Component) -> bool:
+    raw = prop(override, "RECURRENCE-ID")
+    params = getattr(raw, "params", None)
+    found = params.get("RANGE") if params is not None else None
+    return found is not None and str(found).strip().upper() == "THISANDFUTURE"
+
+
 def _series(
     events: list[Component], window: Interval, floating: tzinfo, label: str, cap: int
 ) -> Iterator[Interval]:
@@ -130,26 +151,39 @@ def _series(
     masters = [e for e in events if prop(e, "RECURRENCE-ID") is None]
     overrides = [e for e in events if prop(e, "RECURRENCE-ID") is not None]
     moved: set[datetime] = set()
+    ranges: list[_Range] = []
+    master_start = value(masters[0], "DTSTART", label=label) if masters else None
+    master_clock = _Clock(master_start, floating) if master_start is not None else None
     for override in overrides:
         first = value(override, "DTSTART", label=label)
         rid = value(override, "RECURRENCE-ID", label=label)
-        if masters:
-            master_start = value(masters[0], "DTSTART", label=label)
-            if master_start is not None:
-                moved.add(_Clock(master_start, floating).key(rid))
+        if master_clock is not None:
+            key = master_clock.key(rid)
+            moved.add(key)
+            if first is not None and _this_and_future(override):
+                shift = master_clock.key(first) - key
+                length = _length(override, first, label)
+                ranges.append(_Range(key, shift, length, _is_free(override)))
         if first is None or _is_free(override):
             continue
         clock = _Clock(first, floating)
         length = _length(override, first, label)
         begin = clock.utc(clock.wall(first))
         yield begin, clock.utc(clock.wall(first) + length) if clock.all_day else begin + length
+    ranges.sort(key=lambda r: r.rid)
     for master in masters:
-        if not _is_free(master):
-            yield from _instances(master, window, floating, label, cap, moved)
+        if not _is_free(master) or any(not r.free for r in ranges):
+            yield from _instances(master, window, floating, label, cap, moved, ranges)
 
 
 def _instances(
-    event: Component, window: Interval, floating: tzinfo, label: str, cap: int, moved: set[datetime]
+    event: Component,
+    window: Interval,
+    floating: tzinfo,
+    label: str,
+    cap: int,
+    moved: set[datetime],
+    ranges: Sequence[_Range] = (),
 ) -> Iterator[Interval]:
     first = value(event, "DTSTART", label=label)
     if first is None:
@@ -170,27 +204,64 @@ def _instances(
         # All-day and other day-based spans end on the wall clock (a DST day is 23 h).
         return begin, clock.utc(wall + span) if clock.all_day else begin + span
 
+    place = _placer(ranges, free=_is_free(event))
+    reach = window
+    if ranges:  # later instances may be moved into the window from outside it
+        later = max([r.shift for r in ranges] + [timedelta(0)])
+        longer = max([r.length - length for r in ranges] + [timedelta(0)])
+        earlier = max([-r.shift for r in ranges] + [timedelta(0)])
+        reach = (window[0] - later - longer, window[1] + earlier)
+
     rules = prop(event, "RRULE")
     starts: set[datetime] = {start_wall}
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         field = where(label, event, "RRULE")
-        walls, busy_from = _expand(rule, start_wall, length, clock, window, field, cap)
+        walls, busy_from = _expand(rule, start_wall, length, clock, reach, field, cap)
         starts.update(walls)
         if busy_from is not None:
             # Too dense to list: the rest of the window counts as busy (never falsely free).
-            yield clock.utc(busy_from), window[1]
-    for wall in sorted(starts):
-        if wall not in excluded:
-            yield emit(wall, length)
+            yield clock.utc(busy_from), reach[1]
+    if place is None:
+        for wall in sorted(starts):
+            if wall not in excluded:
+                yield emit(wall, length)
+    else:
+        for wall in sorted(starts):
+            if wall not in excluded and (found := place(wall, length)) is not None:
+                yield emit(*found)
     for rdate in _date_values(event, "RDATE", label):
         if isinstance(rdate, tuple):  # a PERIOD: (start, end) or (start, duration)
             begin_wall = clock.wall(rdate[0])
             other = rdate[1]
             span = other if isinstance(other, timedelta) else clock.wall(other) - begin_wall
-            if begin_wall not in excluded:
-                yield emit(begin_wall, span)
-        elif clock.wall(rdate) not in excluded:
-            yield emit(clock.wall(rdate), length)
+            if begin_wall in excluded:
+                continue
+            found = (begin_wall, span) if place is None else place(begin_wall, span)
+            if found is not None:  # a period keeps its own length, as in recurring-ical-events
+                yield emit(found[0], span)
+        elif (wall := clock.wall(rdate)) not in excluded:
+            found = (wall, length) if place is None else place(wall, length)
+            if found is not None:
+                yield emit(*found)
+
+
+def _placer(
+    ranges: Sequence[_Range], *, free: bool
+) -> Callable[[datetime, timedelta], tuple[datetime, timedelta] | None] | None:
+    """Where an instance with this original start and length lies once the THISANDFUTURE
+    overrides before it are applied (None: it is free); None when there are none."""
+    if not ranges:
+        return None
+    rids = [r.rid for r in ranges]
+
+    def place(wall: datetime, span: timedelta) -> tuple[datetime, timedelta] | None:
+        index = bisect_left(rids, wall) - 1  # the last override strictly before it
+        if index < 0:
+            return None if free else (wall, span)
+        governing = ranges[index]
+        return None if governing.free else (wall + governing.shift, governing.length)
+
+    return place
 
 
 def _date_values(event: Component, name: str, label: str) -> list[Any]:
