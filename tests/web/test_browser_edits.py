@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +65,42 @@ def test_edit_then_delete_an_interview(chromium: Any, live: dict[str, Any]) -> N
     context.close()
     problems = {name: [(v["id"], v["help"]) for v in found[name]] for name in found if found[name]}
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+def test_outbox_by_hand_in_german(chromium: Any, live: dict[str, Any]) -> None:  # noqa: F811
+    """A message waits (no relay): .eml and email link beside it, then "Als gesendet markieren"."""
+    from sqlalchemy import select
+
+    from fairnotice.store.tables import OutboxMessage
+
+    _require(AXE, "axe-core (make web-deps)")
+    context = _context(chromium, live, bypass_csp=True)
+    page = context.new_page()
+    _sign_up(page, "outbox@example.org", "Olga Berg")
+    with page.expect_navigation(wait_until="load"):  # app.js submits the switch on change
+        page.get_by_label("Language").select_option("de")
+    home = page.url
+    page.goto(home + "/interviews/new")
+    page.get_by_label("Einladungsdatei (.ics oder .eml)").set_input_files(str(INVITE))
+    _submit(page, page.get_by_role("button", name="Importieren"))
+    page.wait_for_url(re.compile(r"/interviews/\d+$"))
+    _submit(page, page.get_by_role("button", name="Plan erstellen"))
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    _submit(page, page.get_by_role("button", name=re.compile("Postausgang")))
+    page.goto(home + "/outbox")
+    expect(page.get_by_text("Es ist kein Mailserver eingerichtet")).to_be_visible()
+    found = _axe(page)
+    _shot(page, "13-outbox-by-hand-de")
+    row = page.locator("tbody tr").first
+    with page.expect_download() as download:
+        row.get_by_role("link", name=".eml").click()
+    assert b"Message-ID:" in Path(download.value.path()).read_bytes()
+    href = row.get_by_role("link", name="E-Mail", exact=True).get_attribute("href")
+    assert href is not None and href.startswith("mailto:")
+    _submit(page, row.get_by_role("button", name="Als gesendet markieren"))
+    expect(page.locator("tbody tr").first).to_contain_text("gesendet")
+    with live["app"].state.sessions() as session:
+        states = session.scalars(select(OutboxMessage.state)).all()
+    assert "sent" in states
+    context.close()
+    assert [(v["id"], v["help"]) for v in found] == []

@@ -36,9 +36,12 @@ PAGE_PREFIXES = (
 
 def _page_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the page routers (the API has its own tests)."""
-    from fairnotice.web.routes import auth, candidate, edits, employer, pick
+    from fairnotice.web.routes import auth, candidate, edits, employer, followups, pick
 
-    routes = [r for m in (auth, candidate, edits, employer, pick) for r in m.router.routes]
+    modules = (auth, candidate, edits, employer, pick)
+    routes = [r for m in modules for r in m.router.routes]
+    # the outbox buttons of followups (its plan routes validate the form first: own tests)
+    routes += [r for r in followups.router.routes if "/outbox/" in getattr(r, "path", "")]
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
 
 
@@ -66,6 +69,11 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         from fairnotice.store.tables import Candidate
 
         candidate = session.scalar(select(Candidate.id).where(Candidate.workspace_id == setup.org))
+        from fairnotice.store.tables import OutboxMessage
+
+        row = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.workspace_id == setup.org)
+        )
     return {
         "org": setup.org,
         "personal": personal,
@@ -75,6 +83,7 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         "step": step,
         "position": position,
         "candidate": candidate,
+        "row": row,
         "offer": setup.offer,
         "link": setup.link,
         "token": _api_token_id(app, owner, setup.org),
@@ -94,7 +103,8 @@ def _api_token_id(app: FastAPI, owner: Browser, org: int) -> int:
 
 def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
     in_org = any(
-        k in route.path for k in ("positions", "offers", "members", "tokens", "candidates")
+        k in route.path
+        for k in ("positions", "offers", "members", "tokens", "candidates", "outbox/")
     ) or route.path.endswith(("/offer", "/cancel"))
     return {
         "ws": world["org"] if in_org else world["personal"],
@@ -103,6 +113,7 @@ def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
         "step_id": world["step"],
         "position_id": world["position"],
         "candidate_id": world["candidate"],
+        "row_id": world["row"],
         "offer_id": world["offer"],
         "token_id": world["token"],
         "message_id": "m1",

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import changes, records, remote_calendars, uploads
+from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, Position
@@ -280,7 +281,9 @@ def mark_step(
 @router.get("/w/{ws}/outbox")
 def outbox(request: Request, scope: InScope, session: Db) -> HTMLResponse:
     rows = outbox_ops.listed(session, workspace_id=scope.id)
-    return render(request, "outbox.html", _page(scope, session, rows=rows))
+    relay = bool(request.app.state.settings.smtp_host)
+    context = _page(scope, session, rows=rows, relay=relay, mailto=delivery_ops.mailto)
+    return render(request, "outbox.html", context)
 
 
 @router.get("/rules")

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language, zone
+from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import records
 from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
 from fairnotice.store.tables import Candidate, Interview, Position
@@ -320,3 +321,27 @@ def delete_candidate(scope: InScope, session: Db, candidate_id: int) -> Response
     target = _after_candidate(scope, row)
     records.delete(session, Candidate, scope.id, row.id)
     return redirect(target)
+# --- the outbox by hand -----------------------------------------------------------------
+
+
+@router.post("/w/{ws}/outbox/{row_id}/sent")
+def mark_sent(request: Request, scope: InScope, session: Db, row_id: int) -> Response:
+    """The user sent it from their own mail program: it is never sent again."""
+    delivery_ops.mark_sent(
+        session, row_id=row_id, now=request.app.state.clock(), workspace_id=scope.id
+    )
+    return redirect(f"/w/{scope.id}/outbox#row-{row_id}")
+
+
+@router.get("/w/{ws}/outbox/{row_id}.eml")
+def outbox_eml(request: Request, scope: InScope, session: Db, row_id: int) -> Response:
+    """The message as the user's mail program opens it (the Message-ID it keeps)."""
+    data = delivery_ops.as_eml(
+        session, row_id=row_id, workspace_id=scope.id, now=request.app.state.clock()
+    )
+    session.rollback()  # a GET writes nothing (a row without a Message-ID keeps none)
+    return Response(
+        data,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{row_id}.eml"'},
+    )
