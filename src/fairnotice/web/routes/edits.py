@@ -321,6 +321,8 @@ def delete_candidate(scope: InScope, session: Db, candidate_id: int) -> Response
     target = _after_candidate(scope, row)
     records.delete(session, Candidate, scope.id, row.id)
     return redirect(target)
+
+
 # --- the outbox by hand -----------------------------------------------------------------
 
 
