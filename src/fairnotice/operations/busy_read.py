@@ -11,12 +11,21 @@ unknown id is bad input (field `calendars`), a calendar not read for the window 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, String, and_, bindparam, select, type_coerce
-from sqlalchemy.sql import Select
+from sqlalchemy import (
+    Engine,
+    String,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import BadInput
@@ -31,50 +40,99 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, String)
 
 
+_FROM_ISO = datetime.fromisoformat
+
+
 def _utc(value: datetime | str | None) -> datetime | None:
-    """What UTCDateTime returns: an aware UTC datetime (SQLite keeps naive UTC text)."""
+    """What UTCDateTime returns: an aware UTC datetime (SQLite keeps naive UTC text).
+
+    SQLite's text is always "YYYY-MM-DD HH:MM:SS.ffffff" (26 characters): parsed with its
+    UTC offset appended, in C (`datetime.replace(tzinfo=...)` costs several times that)."""
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if type(value) is str and len(value) == 26:
+        return _FROM_ISO(value + "+00:00")
+    moment = value if isinstance(value, datetime) else _FROM_ISO(value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _statement(count: int) -> Select[Any]:
-    """The read for `count` calendar ids (one bind parameter each, so it compiles once)."""
-    return (
-        select(
-            BusyCalendar.id,
-            BusyCalendar.owner_email,
-            BusyCalendar.state,
-            BusyCalendar.error,
-            _raw(BusyCalendar.window_start),
-            _raw(BusyCalendar.window_end),
-            _raw(BusyInterval.start),
-            _raw(BusyInterval.end),
+@dataclass(frozen=True, slots=True)
+class _CalendarState:
+    """The columns of a BusyCalendar that `why_unread` reads (no ORM instance per read)."""
+
+    id: int
+    owner_email: str
+    state: str
+    error: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+
+
+class _RawRows(Prepared):
+    """The statement's rows as the driver gives them: every column is converted here."""
+
+    def __call__(self, values: Mapping[str, Any]) -> list[Any]:
+        processed = {}
+        for name, bind in self.binds.items():
+            value = values[name]
+            processed[name] = value if bind is None or value is None else bind(value)
+        params: Any = (
+            tuple(processed[name] for name in self.names) if self.positional else processed
         )
-        .outerjoin(
-            BusyInterval,
-            and_(
-                BusyInterval.calendar_id == BusyCalendar.id,
-                BusyInterval.end > bindparam("start", type_=UTCDateTime()),
-                BusyInterval.start < bindparam("end", type_=UTCDateTime()),
-            ),
-        )
-        .where(
-            BusyCalendar.workspace_id == bindparam("workspace_id"),
-            BusyCalendar.id.in_([bindparam(f"id{i}") for i in range(count)]),
-        )
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self.sql, params)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, which rolls back: no transaction stays open
+
+
+def _statement(count: int) -> Any:
+    """The read for `count` calendar ids (one bind parameter each, so it compiles once).
+
+    One statement, so one snapshot on every database: first a row per calendar (kind 0),
+    then one per interval overlapping the window (kind 1). The intervals are read by
+    calendar id alone; that every id is one of the workspace's calendars is checked on the
+    calendar rows (any other id is refused), so no interval of another workspace is used.
+    """
+    ids: list[Any] = [bindparam(f"id{i}") for i in range(count)]
+    calendars = select(
+        literal_column("0").label("kind"),
+        BusyCalendar.id,
+        BusyCalendar.owner_email,
+        BusyCalendar.state,
+        BusyCalendar.error,
+        _raw(BusyCalendar.window_start).label("low"),
+        _raw(BusyCalendar.window_end).label("high"),
+    ).where(BusyCalendar.workspace_id == bindparam("workspace_id"), BusyCalendar.id.in_(ids))
+    intervals = select(
+        literal_column("1"),
+        BusyInterval.calendar_id,
+        null(),
+        null(),
+        null(),
+        _raw(BusyInterval.start),
+        _raw(BusyInterval.end),
+    ).where(
+        BusyInterval.calendar_id.in_(ids),
+        BusyInterval.end > bindparam("start", type_=UTCDateTime()),
+        BusyInterval.start < bindparam("end", type_=UTCDateTime()),
     )
+    return union_all(calendars, intervals)
 
 
-_PREPARED: weakref.WeakKeyDictionary[Engine, dict[int, Prepared]] = weakref.WeakKeyDictionary()
+_PREPARED: weakref.WeakKeyDictionary[Engine, dict[int, _RawRows]] = weakref.WeakKeyDictionary()
 
 
-def _prepared(engine: Engine, count: int) -> Prepared:
+def _prepared(engine: Engine, count: int) -> _RawRows:
     per_engine = _PREPARED.setdefault(engine, {})
     found = per_engine.get(count)
     if found is None:
-        found = per_engine[count] = Prepared(engine, _statement(count))
+        found = per_engine[count] = _RawRows(engine, _statement(count))
     return found
 
 
@@ -88,24 +146,30 @@ def stored_busy(
     values: dict[str, Any] = {"workspace_id": workspace_id, "start": start, "end": end}
     values.update((f"id{i}", calendar_id) for i, calendar_id in enumerate(wanted))
     rows = _prepared(engine, len(wanted))(values)
-    calendars: dict[int, BusyCalendar] = {}
+    calendars: dict[int, _CalendarState] = {}
     intervals: list[Interval] = []
+    append = intervals.append
+    utc = _utc
     for row in rows:
-        if row[0] not in calendars:
-            calendars[row[0]] = BusyCalendar(
-                id=row[0],
-                owner_email=row[1],
-                state=row[2],
-                error=row[3],
-                window_start=_utc(row[4]),
-                window_end=_utc(row[5]),
+        if row[0]:
+            append((utc(row[5]), utc(row[6])))  # type: ignore[arg-type]
+        else:
+            calendars[row[1]] = _CalendarState(
+                id=row[1],
+                owner_email=row[2],
+                state=row[3],
+                error=row[4],
+                window_start=utc(row[5]),
+                window_end=utc(row[6]),
             )
-        if row[6] is not None:
-            intervals.append((_utc(row[6]), _utc(row[7])))  # type: ignore[arg-type]
     missing = set(wanted) - set(calendars)
     if missing:
         raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
-    problems = [why for _, c in sorted(calendars.items()) if (why := why_unread(c, start, end))]
+    problems = [
+        why
+        for _, c in sorted(calendars.items())
+        if (why := why_unread(cast(BusyCalendar, c), start, end))
+    ]
     if problems:
         raise CalendarNotReady("; ".join(problems))
     intervals.sort()

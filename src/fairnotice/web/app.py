@@ -23,10 +23,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.model import Situation
 from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.web.deps import SignInRequired, render
+from fairnotice.web.fastlane import FastRoute
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -164,6 +166,15 @@ def create_app(
         pick,
     )
 
+    # The hot JSON endpoints' everyday requests first (fastlane.py): the same code and
+    # handlers, without FastAPI's per-request dependency solving; anything else falls
+    # through to the FastAPI routes below.
+    app.router.routes.insert(
+        0, FastRoute("/api/v1/slots", api.SlotsQuery, api.known_caller, api.slots_answer)
+    )
+    app.router.routes.insert(
+        0, FastRoute("/api/v1/plan", Situation, api.known_caller, api.plan_answer)
+    )
     app.include_router(api.health)
     # Routes are matched in order: the hot, unauthenticated pick page and the API first.
     modules = (pick, api, api_crud, auth, candidate, employer, followups, edits)

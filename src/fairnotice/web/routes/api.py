@@ -67,19 +67,29 @@ async def caller(
     if credentials is None or len(credentials.credentials) > 200:
         raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     token = credentials.credentials
-    cache: dict[str, tuple[float, Caller]] = request.app.state.token_cache
-    key = accounts.digest(token)
-    hit = cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    known = known_caller(request, token)
+    if known is not None:
+        return known
     found = await run_in_threadpool(_resolve, request, token)
     if found is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
     who = Caller(user_id=found[0], workspace_id=found[1])
+    cache: dict[str, tuple[float, Caller]] = request.app.state.token_cache
     if len(cache) >= TOKEN_CACHE_SIZE:
         cache.clear()
-    cache[key] = (time.monotonic() + TOKEN_TTL, who)
+    cache[accounts.digest(token)] = (time.monotonic() + TOKEN_TTL, who)
     return who
+
+
+def known_caller(request: Request, token: str) -> Caller | None:
+    """The caller of a token this process resolved less than TOKEN_TTL seconds ago."""
+    if not token or len(token) > 200:
+        return None
+    cache: dict[str, tuple[float, Caller]] = request.app.state.token_cache
+    hit = cache.get(accounts.digest(token))
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    return None
 
 
 Authed = Annotated[Caller, Depends(caller)]
@@ -103,8 +113,13 @@ async def health_check() -> Health:
 
 
 @router.post("/plan", response_model=Plan)
-async def plan(situation: Situation, request: Request, _: Authed) -> Response:
+async def plan(situation: Situation, request: Request, who: Authed) -> Response:
     """The contract's plan for a situation (same as `fairnotice plan --json`)."""
+    return await plan_answer(situation, request, who)
+
+
+async def plan_answer(situation: Situation, request: Request, who: Caller) -> Response:
+    """The plan's JSON (also the fast lane's answer for a plainly valid request)."""
     without_server_calendars(situation)
     try:
         result = plan_change(situation=situation, clock=request.app.state.clock)
@@ -166,7 +181,12 @@ async def _calendar_busy(
 
 @router.post("/slots", response_model=list[Slot])
 async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
-    """Common free slots of the stored calendars named and the busy periods given.
+    """Common free slots of the stored calendars named and the busy periods given."""
+    return await slots_answer(query, request, who)
+
+
+async def slots_answer(query: SlotsQuery, request: Request, who: Caller) -> Response:
+    """The free slots' JSON (also the fast lane's answer for a plainly valid request).
 
     CPU-only work runs on the event loop (a thread hop costs more than the search), and
     so does the read of the stored intervals on SQLite (409 while a calendar is unread).
