@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fairnotice.calendar import ics
 from fairnotice.compose import dates
+from fairnotice.compose.notes import render_note
 from fairnotice.errors import BadInput, Conflict, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Language, Plan, Situation
@@ -32,6 +33,7 @@ from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User
 
 TOKEN_BYTES = 32
 MAX_SUGGESTION = 2000
+_LANGUAGES = frozenset(lang.value for lang in Language)
 
 
 @dataclass(frozen=True)
@@ -271,16 +273,6 @@ def pick(
     return slot
 
 
-_CONFIRM = {
-    "de": (
-        "Neuer Termin bestätigt: {position}",
-        "Der neue Termin für {position} ({company}) ist {when}.",
-    ),
-    "sv": ("Ny tid bekräftad: {position}", "Den nya tiden för {position} ({company}) är {when}."),
-    "en": ("New time confirmed: {position}", "The new time for {position} ({company}) is {when}."),
-}
-
-
 def _queue_request(session: Session, *, offer: Offer, interview: Interview, now: datetime) -> None:
     """The REQUEST (same UID, SEQUENCE + 1) for the candidate and every interviewer."""
     contact = interview.contact
@@ -305,15 +297,21 @@ def _queue_request(session: Session, *, offer: Offer, interview: Interview, now:
         (p, offer.language, interview.timezone) for p in interviewers
     ]
     for party, language, tz in people:
-        subject, body = _CONFIRM[language]
-        when = dates.span(interview.start, interview.end, tz, Language(language))
-        facts_text = {"position": interview.position, "company": interview.company, "when": when}
+        subject, body = render_note(
+            "time_confirmed",
+            Language(language),
+            recipient=party.name,
+            position=interview.position,
+            company=interview.company,
+            when=dates.span(interview.start, interview.end, tz, Language(language)),
+            sender=sender_name,
+        )
         queue(
             session,
             workspace_id=offer.workspace_id,
             recipient=party.email,
-            subject=subject.format(**facts_text),
-            body=body.format(**facts_text),
+            subject=subject,
+            body=body,
             language=language,
             method="REQUEST",
             ics_text=text,
@@ -348,13 +346,23 @@ def decline(
         slot.state = "released"
     interview = session.get(Interview, offer.interview_id)
     name = interview.contact.get("name", "") if interview else ""
+    employer = session.scalar(select(User).where(User.email == offer.reply_to))
+    language = Language(employer.language) if employer and employer.language in _LANGUAGES else None
+    subject, body = render_note(
+        "times_declined",
+        language or Language.en,
+        candidate=name,
+        position=interview.position if interview else "",
+        company=interview.company if interview else "",
+        suggestion=text,
+    )
     queue(
         session,
         workspace_id=offer.workspace_id,
         recipient=offer.reply_to,
-        subject=f"{name}: none of the offered times work",
-        body=f"{name} suggests:\n\n{text}",
-        language="en",
+        subject=subject,
+        body=body,
+        language=(language or Language.en).value,
         due=now,
         sender=(name, interview.contact.get("email", "") if interview else ""),
         reference=f"offer:{offer.id}",

@@ -1,0 +1,36 @@
+"""Short fixed notes that are not part of a plan: one template per note and language,
+subject and body as blocks, written natively like the letters.
+
+`letters/<lang>/note_<name>.txt`:
+
+- `time_confirmed`: a time picked from an offer, to the candidate and each interviewer
+  (the calendar update rides along); facts `recipient`, `position`, `company`, `when`,
+  `sender` (may be empty).
+- `times_declined`: none of the offered times work, to the employer who offered them, with
+  the candidate's own suggestion; facts `candidate`, `position`, `company`, `suggestion`.
+
+Facts arrive formatted (dates in the reader's locale and zone); a missing one is an error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fairnotice.compose.render import _template, _tidy
+from fairnotice.model import Language
+
+NoteName = Literal["time_confirmed", "times_declined"]
+NOTES: tuple[NoteName, ...] = ("time_confirmed", "times_declined")
+
+
+def note_name(name: NoteName, language: Language) -> str:
+    return f"{language.value}/note_{name}.txt"
+
+
+def render_note(name: NoteName, language: Language, **facts: str) -> tuple[str, str]:
+    """(subject, body) of a note in `language`."""
+    template = _template(note_name(name, language))
+    context = template.new_context(dict(facts))
+    body = _tidy("".join(template.blocks["body"](context)))
+    subject = " ".join("".join(template.blocks["subject"](context)).split())
+    return subject, body
