@@ -73,7 +73,13 @@ class BusyIndex:
     __slots__ = ("_ends", "_starts")
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
-        pairs = [(_utc(s), _utc(e)) for s, e in intervals]
+        pairs = [
+            (
+                s if s.tzinfo is UTC else s.astimezone(UTC),
+                e if e.tzinfo is UTC else e.astimezone(UTC),
+            )
+            for s, e in intervals
+        ]
         pairs.sort()  # stored intervals come sorted: then this is one linear pass
         starts: list[datetime] = []
         ends: list[datetime] = []
@@ -178,9 +184,12 @@ def _points(
     base: datetime, seconds: int, n: int, windows: tuple[list[datetime], list[datetime]] | None
 ) -> Iterator[datetime]:
     """base + k * step for k < n, only inside the windows (if any)."""
+    step = timedelta(seconds=seconds)
     if windows is None:
-        for k in range(n):
-            yield base + timedelta(seconds=k * seconds)
+        moment = base
+        for _ in range(n):
+            yield moment
+            moment += step
         return
     opening, closing = windows
     day_end = base + timedelta(seconds=(n - 1) * seconds)
@@ -188,8 +197,10 @@ def _points(
     while i < len(opening) and opening[i] <= day_end:
         low = max(0, -(-int((opening[i] - base).total_seconds()) // seconds))
         high = min(n - 1, int((closing[i] - base).total_seconds()) // seconds)
-        for k in range(low, high + 1):
-            yield base + timedelta(seconds=k * seconds)
+        moment = base + timedelta(seconds=low * seconds)
+        for _ in range(low, high + 1):
+            yield moment
+            moment += step
         i += 1
 
 
@@ -213,10 +224,19 @@ def _changing_day(day: date, tz: ZoneInfo, minutes: int) -> list[datetime]:
 def _spans(hours: Hours, first: datetime, last: datetime) -> tuple[list[datetime], list[datetime]]:
     """UTC intervals that hold every moment of `hours` between `first` and `last` (a
     superset around clock changes: both folds are tried), as parallel sorted lists."""
+    return _day_spans(
+        hours,
+        first.astimezone(hours.zone).date() - timedelta(days=1),
+        last.astimezone(hours.zone).date() + timedelta(days=1),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _day_spans(hours: Hours, day: date, stop: date) -> tuple[list[datetime], list[datetime]]:
+    """`_spans` for the local days `day` to `stop` (kept: a pure function, and searches
+    repeat their windows; the lists are only read)."""
     starts: list[datetime] = []
     ends: list[datetime] = []
-    day = first.astimezone(hours.zone).date() - timedelta(days=1)
-    stop = last.astimezone(hours.zone).date() + timedelta(days=1)
     while day <= stop:
         span = _day_span(hours, day)
         if span is not None:
@@ -284,13 +304,17 @@ def free_slots(
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
     windows = spans[0] if spans else None
+    only = spans[0] if len(spans) == 1 else None
     for start in _grid(first_day, last_day, grid_zone, step, windows):
         if start < free_again:
             continue
         end = start + duration
         if end > latest_utc:
             break
-        if not all(_within(start, end, opening, closing) for opening, closing in spans):
+        if only is not None:
+            if not _within(start, end, only[0], only[1]):
+                continue
+        elif not all(_within(start, end, opening, closing) for opening, closing in spans):
             continue
         blocked = index.blocking(start - buffer, end + buffer)
         if blocked is not None:
