@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -57,16 +57,19 @@ def busy_intervals(
     floating: tzinfo,
     label: str,
     max_instances: int = MAX_INSTANCES,
+    skip_uids: Collection[str] = (),
 ) -> list[Interval]:
-    """Busy time of `calendars` that overlaps [start, end), merged, in UTC."""
+    """Busy time of `calendars` that overlaps [start, end), merged, in UTC; events whose UID
+    is in `skip_uids` are left out (an interview is no clash with itself, K1)."""
     window = (start.astimezone(UTC), end.astimezone(UTC))
     found: list[Interval] = []
     for cal in calendars:
         by_uid: dict[str, list[Component]] = defaultdict(list)
         for index, event in enumerate(cal.walk("VEVENT")):
             by_uid[str(prop(event, "UID") or f"#{index}")].append(event)
-        for events in by_uid.values():
-            found.extend(_series(events, window, floating, label, max_instances))
+        for uid, events in by_uid.items():
+            if uid not in skip_uids:
+                found.extend(_series(events, window, floating, label, max_instances))
         for fb in cal.walk("VFREEBUSY"):
             found.extend(_freebusy(fb, window, label))
     return merge(

@@ -69,9 +69,16 @@ def import_invite(source: str, *, max_bytes: int | None = None) -> ImportedInter
 
 
 def load_calendar(
-    source: str, *, start: datetime, end: datetime, floating: ZoneInfo, max_bytes: int | None = None
+    source: str,
+    *,
+    start: datetime,
+    end: datetime,
+    floating: ZoneInfo,
+    max_bytes: int | None = None,
+    skip_uids: Sequence[str] = (),
 ) -> list[expand.Interval]:
-    """Busy intervals of one calendar (a file, or a CalDAV collection URL) in [start, end)."""
+    """Busy intervals of one calendar (a file, or a CalDAV collection URL) in [start, end),
+    leaving out the events whose UID is in `skip_uids`."""
     limit = max_bytes or max_calendar_bytes()
     label = caldav.public(source)  # never a password in a message
     if caldav.is_url(source):
@@ -82,7 +89,9 @@ def load_calendar(
     else:
         texts = [read_file(source, max_bytes=limit, label=label)]
     found = [c for text in texts for c in parse.calendars(text, label=label, max_bytes=limit)]
-    return expand.busy_intervals(found, start=start, end=end, floating=floating, label=label)
+    return expand.busy_intervals(
+        found, start=start, end=end, floating=floating, label=label, skip_uids=skip_uids
+    )
 
 
 def store_calendars(
@@ -179,17 +188,22 @@ def clashes(
 
 def with_calendar_busy(situation: Situation, *, now: datetime) -> Situation:
     """The situation with the busy time of `availability.calendars` added to its busy list,
-    so the pure planner proposes no time that clashes with them (K1, R4)."""
+    so the pure planner proposes no time that clashes with them and warns when the
+    interview does (K1, R4). The interview's own event (its UID) is not busy time: a
+    calendar that holds the interview does not clash with it."""
     availability = situation.availability
     if availability is None or not availability.calendars:
         return situation
     tz = zone(availability.timezone or situation.me.timezone)
     busy = list(availability.busy)
+    interview = situation.interview
+    day = timedelta(days=1)
+    start = min(now - day, interview.start - day)  # the interview's time too, however far
+    end = max(now + PLANNING_WINDOW, interview.end + day)
+    own = [interview.uid] if interview.uid else []
     for index, source in enumerate(availability.calendars):
         try:
-            found = load_calendar(
-                source, start=now - timedelta(days=1), end=now + PLANNING_WINDOW, floating=tz
-            )
+            found = load_calendar(source, start=start, end=end, floating=tz, skip_uids=own)
         except BadInput as exc:
             raise BadInput(
                 (f"availability.calendars[{index}] ({f})", m) for f, m in exc.problems

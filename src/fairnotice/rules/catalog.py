@@ -33,9 +33,18 @@ class Rule:
     family: Family
     title: dict[Language, str]
     rationale: dict[Language, str]
+    # A warning about the situation at hand, with {placeholders} the planner fills in;
+    # rules without one warn with their rationale.
+    warning: dict[Language, str] | None = None
 
     def text(self, language: Language) -> str:
         return self.rationale[language]
+
+    def warning_text(self, language: Language, **values: str) -> str:
+        """The rule's own warning with `values` filled in, else its rationale."""
+        if self.warning is None:
+            return self.rationale[language]
+        return self.warning[language].format(**values)
 
 
 _FAMILY_BY_PREFIX = {
@@ -61,6 +70,11 @@ def rules() -> dict[str, Rule]:
             family=_FAMILY_BY_PREFIX[rule_id[0]],
             title={lang: entry["title"][lang.value] for lang in Language},
             rationale={lang: entry["rationale"][lang.value] for lang in Language},
+            warning=(
+                {lang: entry["warning"][lang.value] for lang in Language}
+                if "warning" in entry
+                else None
+            ),
         )
     return out
 

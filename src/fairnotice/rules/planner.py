@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from fairnotice.calendar.slots import Hours
+from fairnotice.compose import dates
 from fairnotice.compose import language as detection
 from fairnotice.compose.context import Recipient, letter, primary_recipient, remaining_candidates
 from fairnotice.compose.render import render
@@ -38,7 +39,7 @@ from fairnotice.model import (
 )
 from fairnotice.rules import calendars, timing
 from fairnotice.rules.catalog import rules
-from fairnotice.rules.proposals import propose
+from fairnotice.rules.proposals import own_clashes, propose
 
 TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_interest})
 PLAIN_WITHDRAWAL_REASONS = frozenset({ReasonCategory.accepted_offer, ReasonCategory.lost_interest})
@@ -70,9 +71,12 @@ class _Draft:
     def apply(self, *rule_ids: str) -> None:
         self.applied.update(rule_ids)
 
-    def warn(self, rule_id: str) -> None:
+    def warn(self, rule_id: str, **values: str) -> None:
+        """A warning in the rule's words; with `values`, its own warning filled in."""
         self.apply(rule_id)
-        self.warnings.append(Note(rule=rule_id, text=rules()[rule_id].text(self.language)))
+        rule = rules()[rule_id]
+        text = rule.warning_text(self.language, **values) if values else rule.text(self.language)
+        self.warnings.append(Note(rule=rule_id, text=text))
 
     def advise(self, rule_id: str) -> None:
         self.apply(rule_id)
@@ -198,7 +202,8 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
 
 
 def _reflect(draft: _Draft) -> None:
-    """Warnings and advice that come before any words are drafted (R1, W1, W2, M3, M4, T3, T4)."""
+    """Warnings and advice that come before any words are drafted (R1, W1, W2, M3, M4, T3, T4,
+    K1)."""
     s = draft.situation
     reason = s.reason.category
     if s.role is Role.candidate and s.intent is Intent.reschedule and reason in TRIVIAL_REASONS:
@@ -216,6 +221,7 @@ def _reflect(draft: _Draft) -> None:
         draft.warn("T3")
     elif draft.urgency is Urgency.missed:
         draft.warn("T4")
+    _clash(draft)
     if reason is ReasonCategory.emergency and s.role is Role.candidate:
         draft.apply("X1")
     if s.role is Role.employer:
@@ -226,6 +232,25 @@ def _reflect(draft: _Draft) -> None:
         draft.apply("W3", "W4")
     if s.intent is Intent.status_inquiry:
         draft.apply("W5")
+
+
+# Intents about an interview that is no longer on: the employer called it off earlier
+# (status inquiry), or each candidate's own interview is told about (position filled).
+_NO_ORIGINAL_TIME = frozenset({Intent.status_inquiry, Intent.position_filled})
+
+
+def _clash(draft: _Draft) -> None:
+    """K1: the user's own busy time (availability) during the interview, named in the
+    user's language and zone. A missed interview's clash is past and not worth a word."""
+    s = draft.situation
+    if s.intent in _NO_ORIGINAL_TIME or draft.urgency is Urgency.missed:
+        return
+    found = own_clashes(s)
+    if not found:
+        return
+    tz = (s.availability.timezone if s.availability else None) or s.me.timezone
+    times = "; ".join(dates.span(a, b, tz, draft.language) for a, b in found)
+    draft.warn("K1", times=times)
 
 
 def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:

@@ -1,4 +1,5 @@
-"""New times to propose (R4, E2, K1): free for the proposer, inside both sides' working hours.
+"""New times to propose (R4, E2, K1): free for the proposer, inside both sides' working hours;
+and the proposer's own busy time during the original interview (K1).
 
 The proposer's busy periods come in the situation's availability (the operations layer
 adds the busy time of any calendars first); the original interview time counts as busy.
@@ -26,6 +27,26 @@ def proposer_hours(situation: Situation) -> Hours:
         end=parse_clock(hours.end),
         days=frozenset(hours.days),
     )
+
+
+def own_clashes(situation: Situation) -> list[tuple[datetime, datetime]]:
+    """K1: the parts of the interview's time that the proposer's own busy periods cover,
+    earliest first. A busy period that is exactly the interview is the interview itself
+    (calendars and busy lists usually carry it), not a clash."""
+    interview = situation.interview
+    start, end = interview.start, interview.end
+    parts = sorted(
+        (max(p.start, start), min(p.end, end))
+        for p in (situation.availability or Availability()).busy
+        if p.start < end and p.end > start and not (p.start == start and p.end == end)
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for first, last in parts:
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def propose(situation: Situation, now: datetime, *, count: int) -> list[tuple[datetime, datetime]]:
