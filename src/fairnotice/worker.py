@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.mail.delivery import Stats
 from fairnotice.mail.transport import Transport
 from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.clock import system_now
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
-from fairnotice.operations.planning import system_now
 from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox, poll_mailboxes
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction

@@ -120,3 +120,39 @@ def test_migrations_match_the_tables(database_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_the_head_read_off_the_migration_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from fairnotice.store.session import alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revision() == script.get_current_head()
+
+
+def test_upgrade_of_a_database_at_the_head_skips_alembic_and_an_old_one_is_migrated(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine, inspect, text
+
+    from fairnotice.store.session import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    upgrade(url, "0003")  # an older database: the fast path must not stop here
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        (version,) = connection.execute(text("SELECT version_num FROM alembic_version")).one()
+    assert version == head_revision()
+    assert "busy_intervals" in inspect(engine).get_table_names()
+    engine.dispose()
+    probe = (
+        "import sys; from fairnotice.store.session import upgrade; "
+        f"upgrade({url!r}); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -22,7 +22,7 @@ from fairnotice.errors import BadInput, NotFound
 from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
-from fairnotice.operations.planning import system_now
+from fairnotice.operations.clock import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
     OutboxEvent,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fairnotice.model import Plan, Situation
+from fairnotice.operations.clock import system_now
 from fairnotice.rules.planner import plan
 
-
-def system_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["plan_change", "system_now"]
 
 
 def plan_change(*, situation: Situation, clock: Callable[[], datetime] = system_now) -> Plan:
