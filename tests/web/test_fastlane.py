@@ -8,25 +8,28 @@ body and headers, for good requests and for every kind of bad one.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from fairnotice.operations.busy import read_calendars
-from fairnotice.web.fastlane import FastRoute
+from fairnotice.web.fastlane import FastRoute, TokenPage
 from tests.conftest import BASE
 from tests.web.conftest import Browser
+from tests.web.employer_setup import offered
 from tests.web.test_api import EXAMPLES, FIXTURES, api_token
 
 
 @contextmanager
 def without_fast_lane(app: FastAPI) -> Iterator[None]:
     routes = app.router.routes
-    lane = [r for r in routes if isinstance(r, FastRoute)]
-    assert len(lane) == 2
+    lane = [r for r in routes if isinstance(r, FastRoute | TokenPage)]
+    assert len(lane) == 3
     for route in lane:
         routes.remove(route)
     try:
@@ -35,12 +38,20 @@ def without_fast_lane(app: FastAPI) -> Iterator[None]:
         routes[0:0] = lane
 
 
-def _same(app: FastAPI, send: Any) -> httpx.Response:
+def _same(app: FastAPI, send: Any, *, cookies: bool = False) -> httpx.Response:
     fast = send()
     with without_fast_lane(app):
         slow = send()
+    if cookies:  # a new session each time: the signed cookies differ in their token
+        assert ("set-cookie" in fast.headers) == ("set-cookie" in slow.headers)
+        fast.headers.pop("set-cookie", None)
+        slow.headers.pop("set-cookie", None)
     assert fast.status_code == slow.status_code, (fast.text, slow.text)
-    assert fast.content == slow.content
+    if cookies:  # ... and so do the CSRF tokens in the page
+        csrf = re.compile(rb'(name="csrf_token" value="|"X-CSRF-Token": ")[^"]*"')
+        assert csrf.sub(rb"\1", fast.content) == csrf.sub(rb"\1", slow.content)
+    else:
+        assert fast.content == slow.content
     drop = {"date", "content-length"}
     assert {k: v for k, v in fast.headers.items() if k not in drop} == {
         k: v for k, v in slow.headers.items() if k not in drop
@@ -127,3 +138,20 @@ def test_fast_lane_answers_as_fastapi_does(app: FastAPI, browser: Browser) -> No
     for method in ("GET", "PUT", "DELETE"):
         answer = _same(app, lambda m=method: http.request(m, "/api/v1/slots", headers=auth))
         assert answer.status_code == 405
+
+
+def test_pick_page_lane_answers_as_fastapi_does(app: FastAPI, browser: Browser) -> None:
+    setup = offered(app, browser)
+    token = setup.link.rsplit("/", 1)[1]
+    http = browser.http
+    page = _same(app, lambda: http.get(f"/pick/{token}"))  # the browser's session: same
+    assert page.status_code == 200 and "csrf_token" in page.text
+    with TestClient(app, base_url="http://testserver") as visitor:
+
+        def fresh(method: str, path: str) -> httpx.Response:
+            visitor.cookies.clear()  # a first visit each time
+            return visitor.request(method, path, follow_redirects=False)
+
+        for path in (f"/pick/{token}", "/pick/nope", f"/pick/{token}/", "/pick/", "/pick/%2F"):
+            for method in ("GET", "HEAD"):
+                _same(app, lambda m=method, p=path: fresh(m, p), cookies=True)

@@ -25,6 +25,8 @@ def utc_datetime(value: datetime | str | None) -> datetime | None:
     the bulk of a small read's cost."""
     if value is None:
         return None
+    if type(value) is str and len(value) == 26:  # SQLite's "YYYY-MM-DD HH:MM:SS.ffffff"
+        return datetime.fromisoformat(value + "+00:00")  # replace(tzinfo=) costs 5x that
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 

@@ -28,7 +28,7 @@ from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.web.deps import SignInRequired, render
-from fairnotice.web.fastlane import FastRoute
+from fairnotice.web.fastlane import FastRoute, TokenPage
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -151,7 +151,6 @@ def create_app(
     app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
     app.state.clock = clock
     app.state.token_cache = {}
-    app.state.pick_pages = {}
     app.state.offer_views = {}
     _install_errors(app)
 
@@ -175,6 +174,7 @@ def create_app(
     app.router.routes.insert(
         0, FastRoute("/api/v1/plan", Situation, api.known_caller, api.plan_answer)
     )
+    app.router.routes.insert(0, TokenPage("/pick/", pick.pick_page))
     app.include_router(api.health)
     # Routes are matched in order: the hot, unauthenticated pick page and the API first.
     modules = (pick, api, api_crud, auth, candidate, employer, followups, edits)

@@ -127,3 +127,36 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return again
+
+
+class TokenPage(BaseRoute):
+    """`GET <prefix><token>` (one path segment) straight to `endpoint(request, token)`:
+    what FastAPI's route for `<prefix>{token}` calls, without its per-request dependency
+    solving (the endpoint takes no dependencies). Other methods, and paths with more
+    segments, go on to the FastAPI routes as before."""
+
+    def __init__(
+        self, prefix: str, endpoint: Callable[[Request, str], Awaitable[Response]]
+    ) -> None:
+        self.prefix = prefix
+        self.path = self.path_format = prefix + "{token}"
+        self.name = f"fastlane:{self.path}"
+        self.endpoint = endpoint
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            path: str = scope["path"]
+            if path.startswith(self.prefix):
+                token = path[len(self.prefix) :]
+                if token and "/" not in token:
+                    params = {**scope.get("path_params", {}), "token": token}
+                    return Match.FULL, {"endpoint": self.endpoint, "path_params": params}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.endpoint(request, scope["path_params"]["token"])
+        await response(scope, receive, send)

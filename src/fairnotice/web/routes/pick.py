@@ -6,12 +6,15 @@ so the token never travels to another site or stays in a shared cache.
 
 from __future__ import annotations
 
+import re
 import time
+from types import SimpleNamespace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Template
+from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.operations import offers
@@ -62,7 +65,9 @@ def _forget(request: Request, token: str) -> None:
 
 
 CACHE_SIZE = 4096
-CSRF_MARK = "__fairnotice_csrf_mark__"
+_MARK = "\x02{}\x03"  # a place to fill in: no escaping changes it, no text has it
+_PLACES = re.compile("\x02([a-z0-9_]+)\x03")
+_SHAPES: dict[tuple[str, str, bool, int, int], list[str]] = {}
 _PAGE = None
 
 
@@ -74,26 +79,6 @@ class _Url:
         self.path = path
 
 
-def _render(request: Request, offer: offers.OfferView, language: str, expired: bool) -> str:
-    """pick.html straight through Jinja (no TemplateResponse: no response object, no
-    template up-to-date check per request); the CSRF field holds a mark."""
-    lang = language if language in i18n.LANGUAGES else deps.language(request)
-    tz = offer.timezone
-    return _template().render(
-        request=_Url(request.url.path),
-        offer=offer,
-        expired=expired,
-        token=request.path_params["token"],
-        lang=lang,
-        languages=i18n.NAMES,
-        _=i18n.gettext_for(lang),
-        csrf=CSRF_MARK,
-        when=lambda moment: i18n.when(moment, lang, tz),
-        time_only=lambda moment: i18n.time_only(moment, lang, tz),
-        zone_label=i18n.zone_label(tz, lang),
-    )
-
-
 def _template() -> Template:
     global _PAGE
     if _PAGE is None:
@@ -101,26 +86,84 @@ def _template() -> Template:
     return _PAGE
 
 
+def _shape(lang: str, state: str, expired: bool, count: int, picked: int) -> list[str]:
+    """pick.html rendered once per shape of page (language, state, expiry, number of
+    times, which was picked) with a mark in place of every value of the offer and the
+    visitor; split into [text, place, text, place, ..., text]. Filling each place with
+    its value, escaped as Jinja's autoescape would, gives exactly Jinja's page: escaping
+    maps each character on its own, so escaping a value alone or inside its sentence
+    (a translated message with the value put in) gives the same text."""
+    key = (lang, state, expired, count, picked)
+    parts = _SHAPES.get(key)
+    if parts is None:
+        slots = [
+            {"id": _MARK.format(f"id{i}"), "start": f"{i}", "end": f"{i}"} for i in range(count)
+        ]
+        offer = SimpleNamespace(
+            state=state,
+            position=_MARK.format("position"),
+            company=_MARK.format("company"),
+            picked_slot_id=slots[picked]["id"] if picked >= 0 else None,
+            slots=slots,
+        )
+        html = _template().render(
+            request=_Url(_MARK.format("path")),
+            offer=offer,
+            expired=expired,
+            token=_MARK.format("token"),
+            lang=lang,
+            languages=i18n.NAMES,
+            _=i18n.gettext_for(lang),
+            csrf=_MARK.format("csrf"),
+            when=lambda i: _MARK.format(f"when{i}"),
+            time_only=lambda i: _MARK.format(f"until{i}"),
+            zone_label=_MARK.format("zone"),
+        )
+        parts = _PLACES.split(html)
+        if len(_SHAPES) >= CACHE_SIZE:
+            _SHAPES.clear()
+        _SHAPES[key] = parts
+    return parts
+
+
+def _render(
+    request: Request, offer: offers.OfferView, language: str, expired: bool, csrf: str
+) -> str:
+    """The pick page for this offer and visitor: its shape's text with the values put in,
+    escaped (the CSRF token as it is: URL-safe text)."""
+    lang = language if language in i18n.LANGUAGES else deps.language(request)
+    tz = offer.timezone
+    picked = next((i for i, s in enumerate(offer.slots) if s["id"] == offer.picked_slot_id), -1)
+    parts = _shape(lang, offer.state, expired, len(offer.slots), picked)
+    values = {
+        "position": escape(offer.position),
+        "company": escape(offer.company),
+        "path": escape(request.url.path),
+        "token": escape(request.path_params["token"]),
+        "csrf": csrf,
+        "zone": escape(i18n.zone_label(tz, lang)),
+    }
+    for i, slot in enumerate(offer.slots):
+        values[f"id{i}"] = escape(slot["id"])
+        values[f"when{i}"] = escape(i18n.when(slot["start"], lang, tz))
+        values[f"until{i}"] = escape(i18n.time_only(slot["end"], lang, tz))
+    page = parts[:]
+    for i in range(1, len(page), 2):
+        page[i] = values[page[i]]
+    return "".join(page)
+
+
 @router.get("/pick/{token}")
 async def pick_page(request: Request, token: str) -> HTMLResponse:
-    """One indexed read on every request; the page is rendered once per offer state and
-    language and kept, only the visitor's CSRF token is put in per request."""
+    """One indexed read on every request (a reload within a second excepted); the page
+    is its shape's text (rendered once per shape) with this offer's values put in."""
     offer = await _view(request, token)
     now = request.app.state.clock()
     expired = offer.state == "open" and offer.expires_at <= now
     status = 410 if expired else 200
     language = request.session.get("lang") or offer.language
-    # The offer's facts identify its one token, so the key needs no token of its own.
-    key = (repr(offer), language, expired)
-    cache: dict[tuple[str, str, bool], str] = request.app.state.pick_pages
-    html = cache.get(key)
-    if html is None:
-        html = _render(request, offer, language, expired)
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()
-        cache[key] = html
     csrf = csrf_token(request) if status < 400 else ""
-    return HTMLResponse(html.replace(CSRF_MARK, csrf), status_code=status)
+    return HTMLResponse(_render(request, offer, language, expired, csrf), status_code=status)
 
 
 @router.post("/pick/{token}", dependencies=CSRF)

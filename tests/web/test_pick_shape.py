@@ -1,0 +1,89 @@
+"""The pick page filled into its rendered shape (pick.py) is exactly Jinja's page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+from fairnotice.operations.offers import OfferView
+from fairnotice.web import i18n
+from fairnotice.web.routes import pick
+
+NASTY = [
+    "Paralegal",
+    "Müller & Söhne <GmbH> \"quoted\" 'single'",
+    "\x02position\x03 \x02csrf\x03 {{ 1 + 1 }} %(when)s %s",
+    "Åsa Öberg AB",
+]
+
+
+def _request(token: str, accept: str = "") -> Request:
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": f"/pick/{token}",
+        "raw_path": f"/pick/{token}".encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"accept-language", accept.encode())] if accept else [],
+        "path_params": {"token": token},
+        "session": {},
+    }
+    return Request(scope)
+
+
+def _jinja(request: Request, offer: OfferView, language: str, expired: bool, csrf: str) -> str:
+    """The page as Jinja renders it with the real values (what pick.py did before)."""
+    lang = language if language in i18n.LANGUAGES else pick.deps.language(request)
+    tz = offer.timezone
+    return pick._template().render(
+        request=pick._Url(request.url.path),
+        offer=offer,
+        expired=expired,
+        token=request.path_params["token"],
+        lang=lang,
+        languages=i18n.NAMES,
+        _=i18n.gettext_for(lang),
+        csrf=csrf,
+        when=lambda moment: i18n.when(moment, lang, tz),
+        time_only=lambda moment: i18n.time_only(moment, lang, tz),
+        zone_label=i18n.zone_label(tz, lang),
+    )
+
+
+@pytest.mark.parametrize("language", ["de", "sv", "en", "fr"])
+@pytest.mark.parametrize("state", ["open", "picked", "declined", "cancelled"])
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> None:
+    start = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # across Berlin's clock change
+    for n, text in enumerate(NASTY):
+        slots = [
+            {
+                "id": 10 + i,
+                "start": start + timedelta(hours=i),
+                "end": start + timedelta(hours=i + 1),
+                "state": "open",
+            }
+            for i in range(count)
+        ]
+        for picked in [None, *(s["id"] for s in slots)]:
+            offer = OfferView(
+                id=1,
+                state=state,
+                expires_at=start,
+                picked_slot_id=picked,
+                language=language,
+                timezone=("Europe/Berlin", "America/New_York", "UTC", "Asia/Tokyo")[n],
+                position=text,
+                company=NASTY[-1 - n],
+                slots=slots,
+            )
+            for expired in (False, True):
+                token = "tok-" + "x" * n
+                request = _request(token, accept="sv-SE,sv;q=0.9")
+                csrf = "" if expired else "csrf_Token-123"
+                got = pick._render(request, offer, language, expired, csrf)
+                assert got == _jinja(request, offer, language, expired, csrf)
