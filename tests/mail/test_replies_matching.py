@@ -6,6 +6,7 @@ busy time, and the same reply seen twice is kept once.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,9 +133,12 @@ def test_a_reply_before_the_due_time_means_no_reminder(
     assert kinds == ["email"]
 
 
+SECRET = "test-secret-key-0123456789abcdef"  # seals the stored mailbox password
+
+
 def _account(imap: Imap, password: str | None = None) -> Any:
-    def make(box: Mailbox) -> ImapAccount:
-        return ImapAccount("127.0.0.1", imap.port, box.username, password or box.password,
+    def make(box: Mailbox, stored: str) -> ImapAccount:  # stored: the password, decrypted
+        return ImapAccount("127.0.0.1", imap.port, box.username, password or stored,
                            tls="none", folder=box.folder, timeout=10)  # fmt: skip
 
     return make
@@ -152,16 +156,17 @@ def test_replies_are_polled_from_a_real_imap_mailbox(
             assert ws is not None
             box_id = connect_mailbox(session, workspace_id=ws, host="127.0.0.1", port=imap.port,
                                      username=imap.user, password=imap.password,
-                                     tls="none").id  # fmt: skip
+                                     tls="none", secret=SECRET).id  # fmt: skip
         every = timedelta(minutes=1)
-        assert poll_mailboxes(sessions, clock=clock, every=every, account=_account(imap)) == 1
-        assert poll_mailboxes(sessions, clock=clock, every=every, account=_account(imap)) == 0
+        poll = functools.partial(poll_mailboxes, sessions, clock=clock, every=every, secret=SECRET)
+        assert poll(account=_account(imap)) == 1
+        assert poll(account=_account(imap)) == 0
         clock.advance(minutes=2)
         imap.append(_reply(message_id, "Oder Montag um 9 Uhr?", own="<r3@muster.example>"))
-        assert poll_mailboxes(sessions, clock=clock, every=every, account=_account(imap)) == 1
+        assert poll(account=_account(imap)) == 1
         clock.advance(minutes=2)
         wrong = _account(imap, password="wrong")
-        assert poll_mailboxes(sessions, clock=clock, every=every, account=wrong) == 0
+        assert poll(account=wrong) == 0
     with sessions() as session:
         box = session.get(Mailbox, box_id)
         replies = session.scalars(select(ReplyRecord).order_by(ReplyRecord.id)).all()

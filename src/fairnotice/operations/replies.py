@@ -25,6 +25,7 @@ from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
 from fairnotice.operations.busy import owners_busy
 from fairnotice.operations.planning import system_now
+from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
     Mailbox,
@@ -54,8 +55,9 @@ class ImapSettings(BaseSettings):
     poll_seconds: float = Field(default=60, gt=0)
 
 
-def env_mailbox(session: Session, imap: ImapSettings) -> int | None:
-    """The configured mailbox as a row of the CLI workspace (created or updated)."""
+def env_mailbox(session: Session, imap: ImapSettings, *, secret: str | None = None) -> int | None:
+    """The configured mailbox as a row of the CLI workspace (created or updated); its
+    password is stored sealed (`secret`: the app's secret key, by default the configured)."""
     if not imap.host:
         return None
     if not imap.username:
@@ -81,9 +83,11 @@ def env_mailbox(session: Session, imap: ImapSettings) -> int | None:
             password=imap.password or "",
             tls=imap.tls,
             folder=imap.folder,
+            secret=secret,
         )
     else:
-        box.port, box.tls, box.password = imap.port, imap.tls, imap.password or ""
+        box.port, box.tls = imap.port, imap.tls
+        box.password = seal(imap.password or "", app_secret(secret))
     return box.id
 
 
@@ -228,7 +232,9 @@ def connect_mailbox(
     password: str,
     tls: str = "tls",
     folder: str = "INBOX",
+    secret: str | None = None,
 ) -> Mailbox:
+    """A mailbox to poll; the password is stored encrypted (Fernet, store/sealing.py)."""
     if tls not in ("none", "starttls", "tls"):
         raise BadInput([("tls", "one of none, starttls, tls")])
     if not host or not username:
@@ -239,7 +245,7 @@ def connect_mailbox(
         port=port,
         tls=tls,
         username=username,
-        password=password,
+        password=seal(password, app_secret(secret)),
         folder=folder,
         last_uid=0,
     )
@@ -254,12 +260,14 @@ def poll_mailboxes(
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
     every: timedelta = POLL_EVERY,
-    account: Callable[[Mailbox], ImapAccount] | None = None,
+    account: Callable[[Mailbox, str], ImapAccount] | None = None,
+    secret: str | None = None,
 ) -> int:
     """Poll each mailbox not polled within `every`; how many replies were recorded.
 
     A mailbox is taken with SKIP LOCKED and its `polled_at` moved first, so two workers
-    do not poll it at once; a failing server is written down and tried next round.
+    do not poll it at once; a failing server is written down and tried next round, and so
+    is a password the secret key cannot decrypt (the error names the mailbox).
     """
     recorded = 0
     now = clock()
@@ -271,9 +279,16 @@ def poll_mailboxes(
                 .with_for_update(skip_locked=True)
             )
         )
+        todo = []
         for box in boxes:
             box.polled_at = now
-        todo = [(b.id, (account or _account)(b), b.uidvalidity, b.last_uid) for b in boxes]
+            try:
+                password = mailbox_password(box, app_secret(secret))
+            except Unsealable as exc:
+                box.last_error = str(exc)[:1000]
+                continue
+            imap = (account or _account)(box, password)
+            todo.append((box.id, imap, box.uidvalidity, box.last_uid))
     for box_id, imap, validity, last_uid in todo:
         if stop is not None and stop.is_set():
             break
@@ -303,13 +318,28 @@ def poll_mailboxes(
     return recorded
 
 
-def _account(box: Mailbox) -> ImapAccount:
+def app_secret(secret: str | None = None) -> str:
+    """The key that seals mailbox passwords: the one given, else the configured one
+    (FAIRNOTICE_SECRET_KEY, else the data folder's secret_key, as the web app uses)."""
+    if secret:
+        return secret
+    from fairnotice.settings import Settings
+
+    return Settings().secret
+
+
+def mailbox_password(box: Mailbox, secret: str) -> str:
+    """The mailbox's password in plain text; Unsealable names the mailbox."""
+    return unseal(box.password, secret, what=f"mailbox {box.id} ({box.username}@{box.host})")
+
+
+def _account(box: Mailbox, password: str) -> ImapAccount:
     tls = box.tls if box.tls in ("none", "starttls", "tls") else "tls"
     return ImapAccount(
         host=box.host,
         port=box.port,
         username=box.username,
-        password=box.password,
+        password=password,
         tls=cast(TlsMode, tls),
         folder=box.folder,
     )

@@ -345,7 +345,7 @@ class Mailbox(Base):
     port: Mapped[int] = mapped_column(Integer, default=993)
     tls: Mapped[str] = mapped_column(String(10), default="tls")  # none | starttls | tls
     username: Mapped[str] = mapped_column(String(320))
-    password: Mapped[str] = mapped_column(String(500))
+    password: Mapped[str] = mapped_column(Text)  # sealed: store/sealing.py (Fernet)
     folder: Mapped[str] = mapped_column(String(200), default="INBOX")
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP: 32 bits unsigned
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -28,6 +28,8 @@ if connectable is not None:
     _run(connectable)
 else:
     engine = make_engine(url)
-    with engine.connect() as connection:
-        _run(connection)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:  # a failing migration (0005's downgrade with another key) leaves no connection
+        engine.dispose()
