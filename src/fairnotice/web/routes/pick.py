@@ -133,8 +133,9 @@ def _render(
     escaped (the CSRF token as it is: URL-safe text)."""
     lang = language if language in i18n.LANGUAGES else deps.language(request)
     tz = offer.timezone
-    picked = next((i for i, s in enumerate(offer.slots) if s["id"] == offer.picked_slot_id), -1)
-    parts = _shape(lang, offer.state, expired, len(offer.slots), picked)
+    slots = offer.slots
+    picked = next((i for i, s in enumerate(slots) if s["id"] == offer.picked_slot_id), -1)
+    parts = _shape(lang, offer.state, expired, len(slots), picked)
     values = {
         "position": escape(offer.position),
         "company": escape(offer.company),
@@ -143,14 +144,12 @@ def _render(
         "csrf": csrf,
         "zone": escape(i18n.zone_label(tz, lang)),
     }
-    for i, slot in enumerate(offer.slots):
-        values[f"id{i}"] = escape(slot["id"])
-        values[f"when{i}"] = escape(i18n.when(slot["start"], lang, tz))
-        values[f"until{i}"] = escape(i18n.time_only(slot["end"], lang, tz))
-    page = parts[:]
-    for i in range(1, len(page), 2):
-        page[i] = values[page[i]]
-    return "".join(page)
+    when, time_only = i18n.when, i18n.time_only
+    for i, slot in enumerate(slots):
+        values[f"id{i}"] = str(int(slot["id"]))  # what Jinja writes for an int
+        values[f"when{i}"] = escape(when(slot["start"], lang, tz))
+        values[f"until{i}"] = escape(time_only(slot["end"], lang, tz))
+    return "".join([values[part] if i % 2 else part for i, part in enumerate(parts)])
 
 
 @router.get("/pick/{token}")
