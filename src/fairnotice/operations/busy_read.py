@@ -72,23 +72,7 @@ class _RawRows(Prepared):
     """The statement's rows as the driver gives them: every column is converted here."""
 
     def __call__(self, values: Mapping[str, Any]) -> list[Any]:
-        processed = {}
-        for name, bind in self.binds.items():
-            value = values[name]
-            processed[name] = value if bind is None or value is None else bind(value)
-        params: Any = (
-            tuple(processed[name] for name in self.names) if self.positional else processed
-        )
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self.sql, params)
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-        finally:
-            raw.close()  # back to the pool, which rolls back: no transaction stays open
+        return self.rows(values)
 
 
 def _statement(count: int) -> Any:

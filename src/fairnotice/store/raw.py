@@ -1,4 +1,5 @@
-"""A Core statement compiled once for an engine and run on a pooled DBAPI connection.
+"""A Core statement compiled once for an engine and run on a DBAPI connection (pooled;
+on SQLite one per thread, kept).
 
 For the few hot reads (the pick page, slot search): SQLAlchemy's Connection with its
 autobegin, events and result machinery costs several times an indexed SQLite query. The
@@ -9,6 +10,7 @@ go through each bind parameter's and column's own type processors, so a result i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,8 @@ class Prepared:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.engine = engine
+        # Per thread on SQLite, a connection of its own (`_kept_rows`).
+        self.kept = threading.local() if dialect.name == "sqlite" else None
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         self.names = list(compiled.positiontup or compiled.binds)
@@ -51,7 +55,8 @@ class Prepared:
             for column in statement.selected_columns
         ]
 
-    def __call__(self, values: Mapping[str, Any]) -> list[list[Any]]:
+    def rows(self, values: Mapping[str, Any]) -> list[Any]:
+        """The rows as the driver returns them (no result conversion)."""
         processed = {}
         for name, bind in self.binds.items():
             value = values[name]
@@ -59,16 +64,43 @@ class Prepared:
         params: Any = (
             tuple(processed[name] for name in self.names) if self.positional else processed
         )
+        if self.kept is not None:
+            return self._kept_rows(params)
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
                 cursor.execute(self.sql, params)
-                rows = cursor.fetchall()
+                return list(cursor.fetchall())
             finally:
                 cursor.close()
         finally:
             raw.close()  # back to the pool, which rolls back: no transaction stays open
+
+    def _kept_rows(self, params: Any) -> list[Any]:
+        """SQLite: on a connection of this thread's own, kept out of the pool (a pool's
+        checkout and return cost about what the query does). It runs in autocommit mode
+        (make_engine), so each SELECT is its own read transaction, ended when its rows
+        are all fetched: no snapshot is kept between reads, and no write is ever made."""
+        assert self.kept is not None
+        connection: Any = getattr(self.kept, "connection", None)
+        if connection is None:
+            fairy = self.engine.raw_connection()  # made by the pool: the engine's PRAGMAs
+            connection = self.kept.connection = fairy.driver_connection
+            fairy.detach()  # the pool forgets it (and makes another when it needs one)
+        try:
+            rows = connection.execute(self.sql, params).fetchall()
+        except BaseException:
+            self.kept.connection = None
+            connection.close()
+            raise
+        if connection.in_transaction:  # never expected in autocommit mode; never kept
+            self.kept.connection = None
+            connection.close()
+        return list(rows)
+
+    def __call__(self, values: Mapping[str, Any]) -> list[list[Any]]:
+        rows = self.rows(values)
         convert = self.results
         return [
             [v if p is None else p(v) for p, v in zip(convert, row, strict=True)] for row in rows
