@@ -251,3 +251,35 @@ def test_calendars_are_read_at_the_interviews_time_however_far_ahead(
     )
     (text,) = k1(plan_change(situation=Situation.model_validate(data)))
     assert "(Dienstag, 16. Juni, 14:30–15:00 Uhr)" in text
+
+
+def test_calendars_the_interviews_own_event_beside_others_is_no_clash(
+    tmp_path: Path, situation_data: Any
+) -> None:
+    """The interview's own event between two others right before and after it: left out
+    before the calendar's busy time is merged, so the three never become one period that
+    covers the interview. Without a UID, the event at exactly the interview's time is its
+    own (here it has another UID, as a copy in another calendar may)."""
+    # The calendar above with the dentist's appointment replaced by a prep right before.
+    before = CALENDAR.split("BEGIN:VEVENT\r\nUID:dentist")[0] + (
+        "BEGIN:VEVENT\r\nUID:prep@example.org\r\nDTSTAMP:20260301T100000Z\r\n"
+        "DTSTART;TZID=Europe/Berlin:20260316T130000\r\n"
+        "DTEND;TZID=Europe/Berlin:20260316T140000\r\nSUMMARY:Prepare\r\nEND:VEVENT\r\n"
+    )
+    standup = CALENDAR[CALENDAR.index("BEGIN:VEVENT\r\nUID:standup") :]
+    path = tmp_path / "mine.ics"
+    path.write_text(before + standup, encoding="utf-8", newline="")
+    data = situation_data(language="en", availability={"busy": [], "calendars": [str(path)]})
+    assert k1(plan_change(situation=Situation.model_validate(data))) == []
+    data["interview"].pop("uid")
+    path.write_text(
+        (before + standup).replace("UID:a1b2c3@example.com", "UID:copy@example.net"),
+        encoding="utf-8",
+        newline="",
+    )
+    assert k1(plan_change(situation=Situation.model_validate(data))) == []
+    with_dentist = CALENDAR.replace("UID:a1b2c3@example.com", "UID:copy@example.net")
+    path.write_text(with_dentist, encoding="utf-8", newline="")
+    assert k1(plan_change(situation=Situation.model_validate(data))) == [
+        WARNINGS["en"].replace("14:00–14:30", "14:30–15:00")
+    ]

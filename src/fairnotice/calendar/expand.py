@@ -23,6 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -49,6 +50,28 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return out
 
 
+@dataclass(frozen=True)
+class OwnEvent:
+    """The interview as it stands in its user's own calendars, which is no clash with
+    itself (K1): every event with its UID; for an interview without a UID, an event at
+    exactly its time. Left out before merging, so that it never joins the events right
+    before or after it into one busy period that covers the interview."""
+
+    uid: str | None
+    start: datetime
+    end: datetime
+
+    @property
+    def uids(self) -> tuple[str, ...]:
+        return (self.uid,) if self.uid else ()
+
+    @property
+    def spans(self) -> tuple[Interval, ...]:
+        if self.uid:
+            return ()
+        return ((self.start.astimezone(UTC), self.end.astimezone(UTC)),)
+
+
 def busy_intervals(
     calendars: Sequence[Calendar],
     *,
@@ -58,18 +81,25 @@ def busy_intervals(
     label: str,
     max_instances: int = MAX_INSTANCES,
     skip_uids: Collection[str] = (),
+    skip_spans: Collection[Interval] = (),
 ) -> list[Interval]:
-    """Busy time of `calendars` that overlaps [start, end), merged, in UTC; events whose UID
-    is in `skip_uids` are left out (an interview is no clash with itself, K1)."""
+    """Busy time of `calendars` that overlaps [start, end), merged, in UTC. Left out before
+    merging: events whose UID is in `skip_uids`, and event instances at exactly one of
+    `skip_spans` (an interview is no clash with itself, K1; see `OwnEvent`)."""
     window = (start.astimezone(UTC), end.astimezone(UTC))
+    skipped = {(s.astimezone(UTC), e.astimezone(UTC)) for s, e in skip_spans}
     found: list[Interval] = []
     for cal in calendars:
         by_uid: dict[str, list[Component]] = defaultdict(list)
         for index, event in enumerate(cal.walk("VEVENT")):
             by_uid[str(prop(event, "UID") or f"#{index}")].append(event)
         for uid, events in by_uid.items():
-            if uid not in skip_uids:
-                found.extend(_series(events, window, floating, label, max_instances))
+            if uid in skip_uids:
+                continue
+            series = _series(events, window, floating, label, max_instances)
+            if skipped:
+                series = (i for i in series if i not in skipped)
+            found.extend(series)
         for fb in cal.walk("VFREEBUSY"):
             found.extend(_freebusy(fb, window, label))
     return merge(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from fairnotice.calendar import expand, parse
-from fairnotice.calendar.expand import Interval, merge
+from fairnotice.calendar.expand import Interval, OwnEvent, merge
 from fairnotice.errors import BadInput, Conflict
 from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
@@ -292,9 +292,15 @@ def owners_busy(
     emails: Iterable[str],
     start: datetime,
     end: datetime,
+    own: OwnEvent | None = None,
 ) -> tuple[list[Interval], list[str]]:
     """Busy intervals of every calendar stored for `emails` in [start, end), and why any
-    of them could not be used (the caller decides whether that stops it)."""
+    of them could not be used (the caller decides whether that stops it).
+
+    With `own`, the interview's own event is left out (K1): the stored intervals are
+    merged, so the interview joins the events right before and after it into one period
+    that covers it. A calendar with such a period near the interview is read again from
+    its stored text for the day around the interview, without the interview's event."""
     wanted = {e.lower() for e in emails}
     if not wanted:
         return [], []
@@ -306,5 +312,56 @@ def owners_busy(
         if r.owner_email.lower() in wanted
     ]
     problems = [why for r in rows if (why := why_unread(r, start, end))]
-    usable = [str(r.id) for r in rows if why_unread(r, start, end) is None]
-    return SqlIntervalStore(session).busy(usable, start, end), problems
+    usable = [r for r in rows if why_unread(r, start, end) is None]
+    store = SqlIntervalStore(session)
+    if own is None:
+        return store.busy([str(r.id) for r in usable], start, end), problems
+    around = (own.start - OWN_MARGIN, own.end + OWN_MARGIN)
+    found: list[Interval] = []
+    for row in usable:
+        stored = store.busy([str(row.id)], start, end)
+        span = (own.start, own.end)
+        if not any(s < own.end and e > own.start and (s, e) != span for s, e in stored):
+            found.extend(stored)  # nothing during the interview but (at most) itself
+            continue
+        found.extend(part for s, e in stored for part in _outside(s, e, around))
+        found.extend(
+            (max(s, start), min(e, end))
+            for s, e in _without_own(row, around, own)
+            if s < end and e > start
+        )
+    return found, problems
+
+
+OWN_MARGIN = timedelta(days=1)  # how much around the interview is read again (K1)
+
+
+def _outside(first: datetime, last: datetime, around: Interval) -> list[Interval]:
+    """The parts of [first, last) outside `around`."""
+    parts = [(first, min(last, around[0])), (max(first, around[1]), last)]
+    return [(s, e) for s, e in parts if s < e]
+
+
+def _without_own(row: BusyCalendar, around: Interval, own: OwnEvent) -> list[Interval]:
+    """Busy time of a stored calendar in `around`, read from its text and given periods
+    without the interview's own event (a given period is the interview's own when it is
+    exactly the interview: it carries no UID)."""
+    span = (own.start.astimezone(UTC), own.end.astimezone(UTC))
+    found = [
+        (s, e)
+        for s, e in _periods(row.busy)
+        if e > around[0] and s < around[1] and (s.astimezone(UTC), e.astimezone(UTC)) != span
+    ]
+    if row.source is not None:
+        label = f"calendar {row.id}"
+        parsed = parse.calendars(row.source.encode("utf-8"), label=label, max_bytes=MAX_SOURCE)
+        found += expand.busy_intervals(
+            parsed,
+            start=around[0],
+            end=around[1],
+            floating=zone(row.timezone),
+            label=label,
+            skip_uids=own.uids,
+            skip_spans=own.spans,
+        )
+    return merge((max(s, around[0]), min(e, around[1])) for s, e in found)

@@ -76,9 +76,11 @@ def load_calendar(
     floating: ZoneInfo,
     max_bytes: int | None = None,
     skip_uids: Sequence[str] = (),
+    skip_spans: Sequence[expand.Interval] = (),
 ) -> list[expand.Interval]:
     """Busy intervals of one calendar (a file, or a CalDAV collection URL) in [start, end),
-    leaving out the events whose UID is in `skip_uids`."""
+    leaving out the events whose UID is in `skip_uids` and those at exactly one of
+    `skip_spans` (the interview's own, `expand.OwnEvent`)."""
     limit = max_bytes or max_calendar_bytes()
     label = caldav.public(source)  # never a password in a message
     if caldav.is_url(source):
@@ -90,7 +92,13 @@ def load_calendar(
         texts = [read_file(source, max_bytes=limit, label=label)]
     found = [c for text in texts for c in parse.calendars(text, label=label, max_bytes=limit)]
     return expand.busy_intervals(
-        found, start=start, end=end, floating=floating, label=label, skip_uids=skip_uids
+        found,
+        start=start,
+        end=end,
+        floating=floating,
+        label=label,
+        skip_uids=skip_uids,
+        skip_spans=skip_spans,
     )
 
 
@@ -189,8 +197,9 @@ def clashes(
 def with_calendar_busy(situation: Situation, *, now: datetime) -> Situation:
     """The situation with the busy time of `availability.calendars` added to its busy list,
     so the pure planner proposes no time that clashes with them and warns when the
-    interview does (K1, R4). The interview's own event (its UID) is not busy time: a
-    calendar that holds the interview does not clash with it."""
+    interview does (K1, R4). The interview's own event (its UID; without one, an event at
+    exactly its time) is not busy time: a calendar that holds the interview does not
+    clash with it, nor do the events right before and after it."""
     availability = situation.availability
     if availability is None or not availability.calendars:
         return situation
@@ -200,10 +209,17 @@ def with_calendar_busy(situation: Situation, *, now: datetime) -> Situation:
     day = timedelta(days=1)
     start = min(now - day, interview.start - day)  # the interview's time too, however far
     end = max(now + PLANNING_WINDOW, interview.end + day)
-    own = [interview.uid] if interview.uid else []
+    own = expand.OwnEvent(interview.uid, interview.start, interview.end)
     for index, source in enumerate(availability.calendars):
         try:
-            found = load_calendar(source, start=start, end=end, floating=tz, skip_uids=own)
+            found = load_calendar(
+                source,
+                start=start,
+                end=end,
+                floating=tz,
+                skip_uids=own.uids,
+                skip_spans=own.spans,
+            )
         except BadInput as exc:
             raise BadInput(
                 (f"availability.calendars[{index}] ({f})", m) for f, m in exc.problems

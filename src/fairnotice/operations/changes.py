@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Plan, Situation, dump, zone
@@ -58,11 +59,24 @@ def week_days(now: datetime, zone_name: str, count: int = 10) -> list[date]:
     return found
 
 
+def own_event(row: Interview) -> OwnEvent:
+    """The stored interview as it stands in its user's own calendars (K1: no clash)."""
+    return OwnEvent(row.uid or None, row.start, row.end)
+
+
 def busy_outside(
-    free: Sequence[str], *, days: Sequence[date], zone_name: str, horizon_days: int = 42
+    free: Sequence[str],
+    *,
+    days: Sequence[date],
+    zone_name: str,
+    horizon_days: int = 42,
+    interview: OwnEvent | None = None,
 ) -> list[dict[str, str]]:
     """Busy periods that leave only the blocks marked free ("YYYY-MM-DDTHH") in the week
-    view: every other hour of the shown days, and everything after them, is busy."""
+    view: every other hour of the shown days, and everything after them, is busy; except
+    the `interview`'s own time: a block is left unmarked because the interview fills it,
+    which is no clash with the interview (K1). It is never proposed all the same (the
+    planner counts the original time as busy)."""
     tz = zone(zone_name)
     chosen: set[tuple[date, int]] = set()
     for item in free:
@@ -73,18 +87,36 @@ def busy_outside(
             raise BadInput([("free", f"not a block of the week view: {item!r}")]) from None
     if not chosen <= {(d, h) for d in days for h in BLOCKS}:
         raise BadInput([("free", "a marked block lies outside the week shown")])
-    busy: list[dict[str, str]] = []
+    busy: list[tuple[datetime, datetime]] = []
     cursor = datetime.combine(days[0], time(0), tzinfo=tz)
     for day in days:
         for hour in BLOCKS:
             if (day, hour) in chosen:
                 start = datetime.combine(day, time(hour), tzinfo=tz)
                 if start > cursor:
-                    busy.append({"start": cursor.isoformat(), "end": start.isoformat()})
+                    busy.append((cursor, start))
                 cursor = start + timedelta(hours=BLOCK_HOURS)
     end = datetime.combine(days[-1] + timedelta(days=horizon_days), time(0), tzinfo=tz)
-    busy.append({"start": cursor.isoformat(), "end": end.isoformat()})
-    return busy
+    busy.append((cursor, end))
+    if interview is not None:
+        busy = _cut(busy, interview.start.astimezone(tz), interview.end.astimezone(tz))
+    return [{"start": s.isoformat(), "end": e.isoformat()} for s, e in busy]
+
+
+def _cut(
+    periods: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """`periods` without [start, end)."""
+    out: list[tuple[datetime, datetime]] = []
+    for first, last in periods:
+        if last <= start or first >= end:
+            out.append((first, last))
+            continue
+        if first < start:
+            out.append((first, start))
+        if last > end:
+            out.append((end, last))
+    return out
 
 
 def situation_for(

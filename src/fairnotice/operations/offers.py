@@ -25,7 +25,7 @@ from fairnotice.io import validate
 from fairnotice.model import Language, Plan, Situation
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
-from fairnotice.operations.changes import interview_contract, store_plan
+from fairnotice.operations.changes import interview_contract, own_event, store_plan
 from fairnotice.operations.outbox import queue, queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import scoped
@@ -59,6 +59,7 @@ def interviewer_busy(
             emails=emails,
             start=now - timedelta(days=1),
             end=now + PLANNING_WINDOW,
+            own=own_event(interview),  # no clash with itself (K1)
         )
         if unread:
             raise CalendarNotReady("; ".join(unread))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import BadInput
 from fairnotice.operations import caldav, uploads
 
@@ -48,8 +49,10 @@ def busy_from_caldav(
     zone_name: str,
     allow_private: bool,
     timeout: float = TIMEOUT_SECONDS,
+    own: OwnEvent | None = None,
 ) -> list[dict[str, str]]:
-    """Busy periods of the CalDAV collection at `url`, over the window of an upload."""
+    """Busy periods of the CalDAV collection at `url`, over the window of an upload,
+    without the interview's `own` event (K1)."""
     url = checked_url(url)
     if len(username) > 256 or any(c in username for c in "\r\n\x00:"):
         raise BadInput([(USER_FIELD, "at most 256 characters, no colon or line break")])
@@ -72,5 +75,7 @@ def busy_from_caldav(
     )
     busy: list[dict[str, str]] = []
     for text in texts:
-        busy.extend(uploads.busy_from_calendar(text, now=now, zone_name=zone_name, label=URL_FIELD))
+        busy.extend(
+            uploads.busy_from_calendar(text, now=now, zone_name=zone_name, label=URL_FIELD, own=own)
+        )
     return busy

@@ -53,16 +53,28 @@ def interview_from_invitation(
 
 
 def busy_from_calendar(
-    data: bytes, *, now: datetime, zone_name: str, label: str = "calendar"
+    data: bytes,
+    *,
+    now: datetime,
+    zone_name: str,
+    label: str = "calendar",
+    own: expand.OwnEvent | None = None,
 ) -> list[dict[str, str]]:
-    """Busy periods of an uploaded calendar from a day ago to three months ahead."""
+    """Busy periods of an uploaded calendar from a day ago to three months ahead, and
+    around the interview `own` however far; its own event is left out before merging, so
+    it never joins the events beside it into a clash with itself (K1)."""
     found = parse.calendars(data, label=label, max_bytes=MAX_UPLOAD)
+    start, end = now - WINDOW_BEFORE, now + WINDOW_AFTER
+    if own is not None:
+        start, end = min(start, own.start - WINDOW_BEFORE), max(end, own.end + WINDOW_BEFORE)
     intervals = expand.busy_intervals(
         found,
-        start=now - WINDOW_BEFORE,
-        end=now + WINDOW_AFTER,
+        start=start,
+        end=end,
         floating=zone(zone_name),
         label=label,
+        skip_uids=own.uids if own else (),
+        skip_spans=own.spans if own else (),
     )
     return [{"start": s.isoformat(), "end": e.isoformat()} for s, e in intervals]
 

@@ -133,8 +133,10 @@ async def make_plan(
     caldav_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     data = await _upload(calendar, "calendar")
-    if caldav_url.strip():  # reach no server for an interview that is not ours
-        await run_in_threadpool(records.scoped, session, Interview, scope.id, interview_id)
+    # Reach no server for an interview that is not ours; its own event and time are no
+    # clash with it in the calendars read and the week view's marks (K1).
+    row = await run_in_threadpool(records.scoped, session, Interview, scope.id, interview_id)
+    own = changes.own_event(row)
     remote = (  # the user's own login, for this one fetch only
         await run_in_threadpool(
             remote_calendars.busy_from_caldav,
@@ -144,6 +146,7 @@ async def make_plan(
             now=request.app.state.clock(),
             zone_name=scope.user.timezone,
             allow_private=request.app.state.settings.caldav_allow_private,
+            own=own,
         )
         if caldav_url.strip()
         else []
@@ -153,6 +156,7 @@ async def make_plan(
             free,
             days=changes.week_days(request.app.state.clock(), scope.user.timezone),
             zone_name=scope.user.timezone,
+            interview=own,
         )
         if free
         else []
@@ -163,6 +167,7 @@ async def make_plan(
             data,
             now=request.app.state.clock(),
             zone_name=scope.user.timezone,
+            own=own,
         )
         if data
         else []
