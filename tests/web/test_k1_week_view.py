@@ -1,5 +1,6 @@
 """K1 on the candidate's plan page: the week view's unmarked blocks and the interview's own
-event in an uploaded calendar are no clash with the interview; a real clash still warns."""
+event in an uploaded or CalDAV calendar are no clash with the interview; a real clash
+still warns."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from fairnotice.store.tables import PlanRecord
+from tests.calendar.test_caldav import PASSWORD, USER, _request, server  # noqa: F401
 from tests.operations.k1_calendars import AFTER, BEFORE, DENTIST, OWN, calendar, k1
 from tests.web.conftest import Browser
 from tests.web.helpers import add_interview, make_plan
@@ -71,3 +73,30 @@ def test_week_view_and_calendar_warn_only_of_a_real_clash(app: FastAPI, browser:
     assert k1(plan_with(BEFORE, OWN, AFTER)) == []
     (text,) = k1(plan_with(BEFORE, OWN, DENTIST, AFTER))
     assert "(Monday 16 March, 14:30–15:00)" in text
+
+
+def test_caldav_calendar_own_event_is_no_clash_but_a_real_one_is(
+    app: FastAPI,
+    browser: Browser,
+    server: str,  # noqa: F811
+) -> None:
+    """The same through a CalDAV calendar (each event its own object, as servers keep them)."""
+    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    ws = browser.sign_up("caldav-k1@example.org")
+    interview = add_interview(browser, ws)
+    uid = interview_uid(app, interview)
+    collection = server.rstrip("/").rsplit("/", 1)[0] + f"/k1-{ws}/"
+    _request(collection, "MKCALENDAR")
+    try:
+        for name, item in (("prep", BEFORE), ("own", OWN), ("standup", AFTER)):
+            body = calendar(item.replace("a1b2c3@example.com", uid))
+            _request(f"{collection}{name}.ics", "PUT", body)
+        login = {"caldav_url": collection, "caldav_username": USER, "caldav_password": PASSWORD}
+        quiet = make_plan(browser, ws, interview, message_language="en", **login)
+        assert k1(stored_plan(app, quiet)) == []
+        _request(f"{collection}dentist.ics", "PUT", calendar(DENTIST))
+        warned = make_plan(browser, ws, interview, message_language="en", **login)
+        (text,) = k1(stored_plan(app, warned))
+        assert "(Monday 16 March, 14:30–15:00)" in text
+    finally:
+        _request(collection, "DELETE")
