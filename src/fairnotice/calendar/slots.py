@@ -326,7 +326,8 @@ def free_slots(
         if not all(h.contains(start, end) for h in hours):
             continue
         found.append((local, end.astimezone(grid_zone)))
-        taken_days.add(local.date())
+        if one_per_day:
+            taken_days.add(local.date())
         if len(found) >= count:
             break
     return found

@@ -134,9 +134,14 @@ def stored_busy(
     intervals: list[Interval] = []
     append = intervals.append
     utc = _utc
+    parse = _FROM_ISO
     for row in rows:
         if row[0]:
-            append((utc(row[5]), utc(row[6])))  # type: ignore[arg-type]
+            low, high = row[5], row[6]
+            if type(low) is str and type(high) is str and len(low) == len(high) == 26:
+                append((parse(low + "+00:00"), parse(high + "+00:00")))  # `_utc`, inline
+            else:
+                append((utc(low), utc(high)))  # type: ignore[arg-type]
         else:
             calendars[row[1]] = _CalendarState(
                 id=row[1],
