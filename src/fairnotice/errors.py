@@ -1,12 +1,59 @@
 """The exceptions fairnotice raises, one hierarchy for every face.
 
 FairnoticeError
-└── BadInput          the caller's input is wrong; `field` names where (CLI exit 2, HTTP 422)
+├── BadInput          the caller's input is wrong; `field` names where (CLI exit 2, HTTP 422)
+├── NotFound          no such object in the caller's workspace (HTTP 404)
+└── Conflict          valid, but lost to the object's current state (HTTP 409)
+
+Their texts are English: the CLI and the API's JSON bodies show them as they are. A text
+the web pages show is marked for translation: `N_("...")` for a fixed text, and
+`Phrase("... %(name)s ...", name=value)` for one with values, a `str` (the English text)
+that also keeps its template and values, so the web layer looks the template up in its
+gettext catalog and puts the values in (`make messages` extracts both markers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+
+def N_(text: str) -> str:
+    """Mark a fixed English text for translation by the faces that show it."""
+    return text
+
+
+class Phrase(str):
+    """An English text with values, that keeps its template and values for translation.
+
+    `str(Phrase(...))` and comparisons are the English text; a value may be a Phrase too
+    (translated with it)."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Phrase:
+        text = template % {k: str(v) for k, v in values.items()} if values else template
+        made = super().__new__(cls, text)
+        made.template = template
+        made.values = values
+        return made
+
+    def __reduce__(self) -> Any:
+        return (_phrase, (self.template, self.values))
+
+
+def _phrase(template: str, values: dict[str, Any]) -> Phrase:
+    return Phrase(template, **values)
+
+
+def joined(parts: Iterable[str], separator: str = "; ") -> str:
+    """Texts joined, each still translatable (a Phrase when any part is one)."""
+    items = list(parts)
+    if len(items) == 1:
+        return items[0]
+    names = {f"p{i}": item for i, item in enumerate(items)}
+    return Phrase(separator.join(f"%({name})s" for name in names), **names)
 
 
 class FairnoticeError(Exception):

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.errors import N_, BadInput, Conflict, NotFound
 from fairnotice.model import zone
 from fairnotice.store.tables import ApiToken, Member, User, Workspace
 
@@ -34,14 +34,14 @@ def digest(token: str) -> str:
 def _clean_email(email: str) -> str:
     value = email.strip().lower()
     if "\x00" in value or "@" not in value or len(value) > 320 or any(c.isspace() for c in value):
-        raise BadInput([("email", "not an email address")])
+        raise BadInput([("email", N_("not an email address"))])
     return value
 
 
 def _clean_name(name: str, field: str = "name") -> str:
     value = " ".join(name.split())
     if not value or len(value) > 200 or "\x00" in value:
-        raise BadInput([(field, "must be 1 to 200 characters")])
+        raise BadInput([(field, N_("must be 1 to 200 characters"))])
     return value
 
 
@@ -59,7 +59,7 @@ def sign_up(
     if len(password) < MIN_PASSWORD:
         problems.append(("password", f"must have at least {MIN_PASSWORD} characters"))
     if language not in LANGUAGES:
-        problems.append(("language", "must be de, sv or en"))
+        problems.append(("language", N_("must be de, sv or en")))
     try:
         zone(timezone)
     except ValueError as exc:
@@ -68,7 +68,7 @@ def sign_up(
         raise BadInput(problems)
     address = _clean_email(email)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise Conflict("email: an account with this address exists")
+        raise Conflict(N_("email: an account with this address exists"))
     user = User(
         email=address,
         name=_clean_name(name),
@@ -137,10 +137,10 @@ def add_member(session: Session, *, workspace_id: int, email: str) -> Member:
     """Add an existing user to an organisation (by their sign-in address)."""
     workspace = session.get(Workspace, workspace_id)
     if workspace is None or workspace.kind != "organisation":
-        raise BadInput([("workspace", "members can only join an organisation")])
+        raise BadInput([("workspace", N_("members can only join an organisation"))])
     user = session.scalar(select(User).where(User.email == _clean_email(email)))
     if user is None:
-        raise BadInput([("email", "nobody has signed up with this address")])
+        raise BadInput([("email", N_("nobody has signed up with this address"))])
     existing = session.scalar(
         select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user.id)
     )
@@ -170,7 +170,7 @@ def update_preferences(
         raise NotFound("user")
     if language is not None:
         if language not in LANGUAGES:
-            raise BadInput([("language", "must be de, sv or en")])
+            raise BadInput([("language", N_("must be de, sv or en"))])
         user.language = language
     if timezone is not None:
         try:

@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from fairnotice.calendar import expand, parse
 from fairnotice.calendar.expand import Interval, OwnEvent, merge
-from fairnotice.errors import BadInput, Conflict
+from fairnotice.errors import N_, BadInput, Conflict, Phrase, joined
 from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
 from fairnotice.store.session import transaction
@@ -113,7 +113,7 @@ def add_calendar(
         parse.check_size(ics, label=field, max_bytes=MAX_SOURCE)
         text = parse.decode(ics, label=field)
         if "BEGIN:VCALENDAR" not in text.upper():
-            raise BadInput([(field, "not an iCalendar file (no BEGIN:VCALENDAR)")])
+            raise BadInput([(field, N_("not an iCalendar file (no BEGIN:VCALENDAR)"))])
         row.source, row.state = text, "pending"
         session.add(row)
         session.flush()
@@ -245,17 +245,21 @@ def _record(
 
 def why_unread(row: BusyCalendar, start: datetime, end: datetime) -> str | None:
     """Why `row` cannot answer for [start, end), or None when it can."""
-    who = f"calendar {row.id} ({row.owner_email})"
+    who = Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
     if row.state == "pending":
-        return f"{who} is being read; ask again in a moment"
+        return Phrase("%(who)s is being read; ask again in a moment", who=who)
     if row.state == "failed":
-        return f"{who} could not be read: {row.error or 'unknown error'}"
+        return Phrase(
+            "%(who)s could not be read: %(error)s", who=who, error=row.error or "unknown error"
+        )
     if row.window_start is None or row.window_end is None:
-        return f"{who} is being read; ask again in a moment"
+        return Phrase("%(who)s is being read; ask again in a moment", who=who)
     if start < row.window_start or end > row.window_end:
-        return (
-            f"{who} is read from {row.window_start:%Y-%m-%d} to {row.window_end:%Y-%m-%d} "
-            "only; the time asked lies outside"
+        return Phrase(
+            "%(who)s is read from %(start)s to %(end)s only; the time asked lies outside",
+            who=who,
+            start=f"{row.window_start:%Y-%m-%d}",
+            end=f"{row.window_end:%Y-%m-%d}",
         )
     return None
 
@@ -278,10 +282,10 @@ def calendar_busy(
     )
     missing = wanted - {r.id for r in rows}
     if missing:
-        raise BadInput([("calendars", f"no such calendar: {sorted(missing)}")])
+        raise BadInput([("calendars", Phrase("no such calendar: %(ids)s", ids=sorted(missing)))])
     problems = [why for r in rows if (why := why_unread(r, start, end))]
     if problems:
-        raise CalendarNotReady("; ".join(problems))
+        raise CalendarNotReady(joined(problems))
     return SqlIntervalStore(session).busy([str(r.id) for r in rows], start, end)
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput, Phrase
 
 _NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
 _QUERY = """<?xml version="1.0" encoding="utf-8"?>
@@ -177,7 +177,7 @@ def _read(response: IO[bytes], *, max_bytes: int, deadline: float, label: str) -
     size = 0
     while size <= max_bytes:
         if time.monotonic() > deadline:
-            raise BadInput([(label, "the CalDAV server took too long to answer")])
+            raise BadInput([(label, N_("the CalDAV server took too long to answer"))])
         chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
         if not chunk:
             break
@@ -208,7 +208,7 @@ def fetch(
     label = label or clean
     parts = urlsplit(clean)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput([(label, "must be an http:// or https:// address")])
+        raise BadInput([(label, N_("must be an http:// or https:// address"))])
     body = _QUERY.format(start=_stamp(start), end=_stamp(end)).encode("utf-8")
     request = urllib.request.Request(clean, data=body, method="REPORT")
     request.add_header("Depth", "1")
@@ -224,21 +224,52 @@ def fetch(
         exc.close()
         if exc.code in (401, 403):
             raise BadInput(
-                [(login_label or label, f"the CalDAV server refused the login ({exc.code})")]
+                [
+                    (
+                        login_label or label,
+                        Phrase("the CalDAV server refused the login (%(code)s)", code=exc.code),
+                    )
+                ]
             ) from None
-        raise BadInput([(label, f"the CalDAV server answered {exc.code} {exc.reason}")]) from None
+        raise BadInput(
+            [
+                (
+                    label,
+                    Phrase(
+                        "the CalDAV server answered %(code)s %(reason)s",
+                        code=exc.code,
+                        reason=exc.reason,
+                    ),
+                )
+            ]
+        ) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, RefusedAddress):
-            raise BadInput([(label, f"not allowed: {exc.reason}")]) from None
-        raise BadInput([(label, f"cannot reach the CalDAV server: {exc.reason}")]) from None
+            raise BadInput(
+                [(label, Phrase("not allowed: %(reason)s", reason=exc.reason))]
+            ) from None
+        raise BadInput(
+            [(label, Phrase("cannot reach the CalDAV server: %(reason)s", reason=exc.reason))]
+        ) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise BadInput([(label, f"cannot reach the CalDAV server: {exc}")]) from None
+        raise BadInput(
+            [(label, Phrase("cannot reach the CalDAV server: %(reason)s", reason=exc))]
+        ) from None
     if len(data) > max_bytes:
-        raise BadInput([(label, f"the CalDAV answer is larger than the limit of {max_bytes}")])
+        raise BadInput(
+            [
+                (
+                    label,
+                    Phrase("the CalDAV answer is larger than the limit of %(max)s", max=max_bytes),
+                )
+            ]
+        )
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise BadInput([(label, f"the CalDAV answer is not valid XML: {exc}")]) from None
+        raise BadInput(
+            [(label, Phrase("the CalDAV answer is not valid XML: %(error)s", error=exc))]
+        ) from None
     return [
         node.text.encode("utf-8")
         for node in root.iterfind(".//d:response/d:propstat/d:prop/c:calendar-data", _NS)

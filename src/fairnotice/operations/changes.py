@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar.expand import OwnEvent
-from fairnotice.errors import BadInput, NotFound
+from fairnotice.errors import N_, BadInput, NotFound, Phrase
 from fairnotice.io import validate
 from fairnotice.model import Plan, Situation, dump, zone
 from fairnotice.operations.planning import plan_change, system_now
@@ -84,9 +84,11 @@ def busy_outside(
             day_text, hour_text = item.split("T")
             chosen.add((date.fromisoformat(day_text), int(hour_text)))
         except ValueError:
-            raise BadInput([("free", f"not a block of the week view: {item!r}")]) from None
+            raise BadInput(
+                [("free", Phrase("not a block of the week view: %(item)s", item=repr(item)))]
+            ) from None
     if not chosen <= {(d, h) for d in days for h in BLOCKS}:
-        raise BadInput([("free", "a marked block lies outside the week shown")])
+        raise BadInput([("free", N_("a marked block lies outside the week shown"))])
     busy: list[tuple[datetime, datetime]] = []
     cursor = datetime.combine(days[0], time(0), tzinfo=tz)
     for day in days:
@@ -240,9 +242,9 @@ def edit_message(
     """Replace a message's words with the user's own (the plan keeps the edit)."""
     record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     if len(body) > 20_000 or not body.strip() or "\x00" in body:
-        raise BadInput([("body", "must be 1 to 20000 characters")])
+        raise BadInput([("body", N_("must be 1 to 20000 characters"))])
     if subject is not None and (any(c in subject for c in "\r\n\x00") or len(subject) > 300):
-        raise BadInput([("subject", "one line of at most 300 characters")])
+        raise BadInput([("subject", N_("one line of at most 300 characters"))])
     plan = dict(record.plan)
     messages = [dict(m) for m in plan["messages"]]
     for message in messages:
@@ -274,7 +276,7 @@ def mark_step(
         step.state, step.outcome, step.done_at = "open", None, None
         return step
     if outcome not in OUTCOMES.get(step.action, ()):
-        raise BadInput([("outcome", f"not an outcome of {step.action}")])
+        raise BadInput([("outcome", Phrase("not an outcome of %(action)s", action=step.action))])
     step.state, step.outcome, step.done_at = "done", outcome, clock()
     return step
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import BadInput, Conflict
+from fairnotice.errors import N_, BadInput, Conflict
 from fairnotice.io import validate
 from fairnotice.model import Plan, Situation
 from fairnotice.operations.changes import interview_contract, store_plan
@@ -133,7 +133,7 @@ def preview(
     everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
     candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=clock())
     if not candidates:
-        raise BadInput([("candidates", "no remaining candidate with an interview on record")])
+        raise BadInput([("candidates", N_("no remaining candidate with an interview on record"))])
     situation, _ = filled_situation(
         session,
         workspace_id=workspace_id,
@@ -157,14 +157,14 @@ def fill(
     """Mark the position filled, queue every email, cancel every interview still ahead."""
     position = scoped(session, Position, workspace_id, position_id)
     if position.status == "filled":
-        raise Conflict("position: already filled")
+        raise Conflict(N_("position: already filled"))
     if hired is not None:
         scoped(session, Candidate, workspace_id, hired)
     now = clock()
     everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
     candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=now)
     if not candidates:
-        raise BadInput([("candidates", "no remaining candidate with an interview on record")])
+        raise BadInput([("candidates", N_("no remaining candidate with an interview on record"))])
     situation, record_of = filled_situation(
         session,
         workspace_id=workspace_id,

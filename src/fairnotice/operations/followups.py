@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.errors import N_, BadInput, Conflict, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Findings, Plan, Situation, zone
 from fairnotice.operations import outbox
@@ -60,7 +60,7 @@ def check_message(
     if message is None:
         raise NotFound("message")
     if not body.strip() or len(body) > 20_000 or "\x00" in body:
-        raise BadInput([("body", "must be 1 to 20000 characters")])
+        raise BadInput([("body", N_("must be 1 to 20000 characters"))])
     situation = validate(Situation, record.situation)
     text = body.replace("\r\n", "\n")
     if subject and subject.strip():
@@ -90,7 +90,7 @@ def queue_emails(session: Session, *, workspace_id: int, plan_id: int, now: date
     record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     queued = outbox.of_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     if any(r.kind != "reminder" and r.state != "draft" for r in queued):
-        raise Conflict("plan: its emails are already in the outbox")
+        raise Conflict(N_("plan: its emails are already in the outbox"))
     interviews: dict[str, tuple[int, int]] = {}
     if record.interview_id is not None:
         row = session.get(Interview, record.interview_id)
@@ -107,7 +107,7 @@ def queue_emails(session: Session, *, workspace_id: int, plan_id: int, now: date
         interviews=interviews,
     )
     if not ids:
-        raise BadInput([("plan", "has no email to send")])
+        raise BadInput([("plan", N_("has no email to send"))])
     return ids
 
 
@@ -128,7 +128,7 @@ def pasted_reply(session: Session, *, workspace_id: int, plan_id: int, text: str
         if r.kind != "reminder" and r.message_id and r.state != "draft"
     ]
     if not rows:
-        raise BadInput([("reply", "this plan has sent no email a reply could answer yet")])
+        raise BadInput([("reply", N_("this plan has sent no email a reply could answer yet"))])
     latest = max(rows, key=lambda r: (r.due, r.id))
     mail = EmailMessage(policy=email.policy.SMTP)
     mail["From"] = latest.recipient
@@ -145,11 +145,16 @@ def take_reply(
     """Match and keep a reply (see operations.replies.record_reply); BadInput when it
     answers nothing this workspace sent."""
     if len(raw) > MAX_REPLY:
-        raise BadInput([("reply", "larger than 1 MiB")])
+        raise BadInput([("reply", N_("larger than 1 MiB"))])
     found = record_reply(session, raw=raw, source=source, now=now, workspace_id=workspace_id)
     if found is None:
         raise BadInput(
-            [("reply", "it answers no message fairnotice sent for you (no matching In-Reply-To)")]
+            [
+                (
+                    "reply",
+                    N_("it answers no message fairnotice sent for you (no matching In-Reply-To)"),
+                )
+            ]
         )
     return found[0]
 
@@ -169,7 +174,7 @@ def parse_agreed(value: str, zone_name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise BadInput([("agreed", "a date and time like 2026-03-17T15:00")]) from None
+        raise BadInput([("agreed", N_("a date and time like 2026-03-17T15:00"))]) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(zone_name))
     return moment
@@ -182,10 +187,10 @@ def agree(
     "call if no reply" is closed. Once per plan."""
     get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     if agreed <= now:
-        raise BadInput([("agreed", "lies in the past")])
+        raise BadInput([("agreed", N_("lies in the past"))])
     queued = outbox.of_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     if any(r.kind == "follow_up_email" and r.state == "draft" for r in queued):
-        raise Conflict("plan: the new time is already agreed")
+        raise Conflict(N_("plan: the new time is already agreed"))
     return draft_after_agreement(
         session, workspace_id=workspace_id, plan_id=plan_id, agreed=agreed, now=now
     )
@@ -202,9 +207,9 @@ def reword_draft(
         return  # release names the problem
     if body is not None:
         if not body.strip() or "\x00" in body:
-            raise BadInput([("body", "must be 1 to 20000 characters")])
+            raise BadInput([("body", N_("must be 1 to 20000 characters"))])
         row.body = body.replace("\r\n", "\n")
     if subject is not None:
         if any(c in subject for c in "\r\n\x00"):
-            raise BadInput([("subject", "one line of at most 300 characters")])
+            raise BadInput([("subject", N_("one line of at most 300 characters"))])
         row.subject = subject

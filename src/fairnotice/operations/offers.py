@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fairnotice.calendar import ics
 from fairnotice.compose import dates
 from fairnotice.compose.notes import render_note
-from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
 from fairnotice.model import Language, Plan, Situation
 from fairnotice.operations.accounts import digest
@@ -62,7 +62,7 @@ def interviewer_busy(
             own=own_event(interview),  # no clash with itself (K1)
         )
         if unread:
-            raise CalendarNotReady("; ".join(unread))
+            raise CalendarNotReady(joined(unread))
         busy.extend({"start": s.isoformat(), "end": e.isoformat()} for s, e in found)
         for other in session.scalars(
             select(Interview).where(
@@ -120,7 +120,7 @@ def offer_times(
     """Propose at least three free times (E2) and queue the message with the pick link."""
     interview = scoped(session, Interview, workspace_id, interview_id)
     if interview.status == "cancelled":
-        raise Conflict("interview: it is cancelled")
+        raise Conflict(N_("interview: it is cancelled"))
     now = clock()
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -138,7 +138,7 @@ def offer_times(
     )
     plan = plan_change(situation=situation, clock=clock)
     if len(plan.proposed_slots) < 3:
-        raise BadInput([("slots", "fewer than three free times in the next four weeks")])
+        raise BadInput([("slots", N_("fewer than three free times in the next four weeks"))])
     # Earlier open offers for this interview stop working: one live link per interview.
     session.execute(
         update(Offer)
@@ -239,9 +239,9 @@ def offer_view(session: Session, token: str) -> OfferView:
 
 def _usable(offer: Offer, now: datetime) -> None:
     if offer.state != "open":
-        raise Conflict("offer: this link has been used")
+        raise Conflict(N_("offer: this link has been used"))
     if offer.expires_at <= now:
-        raise Conflict("offer: this link has expired")
+        raise Conflict(N_("offer: this link has expired"))
 
 
 def pick(
@@ -261,7 +261,7 @@ def pick(
         .execution_options(synchronize_session=False)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("offer: this link has been used")
+        raise Conflict(N_("offer: this link has been used"))
     for other in offer.slots:
         other.state = "booked" if other.id == slot.id else "released"
     interview = session.get(Interview, offer.interview_id)
@@ -333,7 +333,9 @@ def decline(
     offer = offer_by_token(session, token)
     text = suggestion.strip()
     if not text or len(text) > MAX_SUGGESTION or "\x00" in text:
-        raise BadInput([("suggestion", f"must be 1 to {MAX_SUGGESTION} characters")])
+        raise BadInput(
+            [("suggestion", Phrase("must be 1 to %(max)s characters", max=MAX_SUGGESTION))]
+        )
     _usable(offer, now)
     won = session.execute(
         update(Offer)
@@ -342,7 +344,7 @@ def decline(
         .execution_options(synchronize_session=False)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("offer: this link has been used")
+        raise Conflict(N_("offer: this link has been used"))
     for slot in offer.slots:
         slot.state = "released"
     interview = session.get(Interview, offer.interview_id)
@@ -384,7 +386,7 @@ def cancel_interview(
     """Employer cancels: the email with its CANCEL goes to the outbox; returns the plan id."""
     interview = scoped(session, Interview, workspace_id, interview_id)
     if interview.status == "cancelled":
-        raise Conflict("interview: already cancelled")
+        raise Conflict(N_("interview: already cancelled"))
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     situation = employer_situation(
         interview=interview,

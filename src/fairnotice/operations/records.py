@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar.ics import make_uid
-from fairnotice.errors import BadInput, NotFound
+from fairnotice.errors import N_, BadInput, NotFound, Phrase
 from fairnotice.io import problems_of
 from fairnotice.operations.schemas import (
     CandidateCreate,
@@ -85,7 +85,7 @@ def update_interview(
     start = data.start or row.start
     end = data.end or row.end
     if end <= start:
-        raise BadInput([("end", "end must be after start")])
+        raise BadInput([("end", N_("end must be after start"))])
     if (start, end) != (row.start, row.end):
         row.start, row.end = start, end
         row.sequence += 1
@@ -205,12 +205,14 @@ def import_candidates(
     scoped(session, Position, workspace_id, position_id)
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"name", "email"} <= {f.strip() for f in reader.fieldnames}:
-        raise BadInput([("file", "CSV needs a header with at least the columns name and email")])
+        raise BadInput(
+            [("file", N_("CSV needs a header with at least the columns name and email"))]
+        )
     parsed: list[CandidateCreate] = []
     problems: list[tuple[str, str]] = []
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_CSV_ROWS:
-            raise BadInput([("file", f"more than {MAX_CSV_ROWS} rows")])
+            raise BadInput([("file", Phrase("more than %(max)s rows", max=MAX_CSV_ROWS))])
         values = {k.strip(): v.strip() for k, v in raw.items() if k and v is not None and v.strip()}
         values["position_id"] = str(position_id)
         try:

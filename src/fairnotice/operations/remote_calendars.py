@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from fairnotice.calendar.expand import OwnEvent
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.operations import caldav, uploads
 
 URL_FIELD, USER_FIELD, PASSWORD_FIELD = "caldav_url", "caldav_username", "caldav_password"
@@ -25,17 +25,22 @@ def checked_url(url: str) -> str:
     """The URL if it is one a user may give: http(s), a host, no login inside it."""
     url = url.strip()
     if len(url) > 2000 or any(c in url for c in "\r\n\t \x00"):
-        raise BadInput([(URL_FIELD, "one address of at most 2000 characters")])
+        raise BadInput([(URL_FIELD, N_("one address of at most 2000 characters"))])
     try:
         parts = urlsplit(url)
         _ = parts.port  # a bad port raises here
     except ValueError:
-        raise BadInput([(URL_FIELD, "not a valid address")]) from None
+        raise BadInput([(URL_FIELD, N_("not a valid address"))]) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput([(URL_FIELD, "must be an http:// or https:// address")])
+        raise BadInput([(URL_FIELD, N_("must be an http:// or https:// address"))])
     if parts.username is not None or parts.password is not None:
         raise BadInput(
-            [(URL_FIELD, "put the user name and password in their own fields, not in the address")]
+            [
+                (
+                    URL_FIELD,
+                    N_("put the user name and password in their own fields, not in the address"),
+                )
+            ]
         )
     return url
 
@@ -55,12 +60,12 @@ def busy_from_caldav(
     without the interview's `own` event (K1)."""
     url = checked_url(url)
     if len(username) > 256 or any(c in username for c in "\r\n\x00:"):
-        raise BadInput([(USER_FIELD, "at most 256 characters, no colon or line break")])
+        raise BadInput([(USER_FIELD, N_("at most 256 characters, no colon or line break"))])
     if len(password) > 1024 or any(c in password for c in "\r\n\x00"):
-        raise BadInput([(PASSWORD_FIELD, "at most 1024 characters on one line")])
+        raise BadInput([(PASSWORD_FIELD, N_("at most 1024 characters on one line"))])
     if bool(username) != bool(password):
         missing = USER_FIELD if not username else PASSWORD_FIELD
-        raise BadInput([(missing, "give both the user name and the password, or neither")])
+        raise BadInput([(missing, N_("give both the user name and the password, or neither"))])
     texts = caldav.fetch(
         url,
         start=now - uploads.WINDOW_BEFORE,

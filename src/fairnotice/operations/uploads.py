@@ -13,7 +13,7 @@ from typing import Any
 
 from fairnotice.calendar import expand, parse
 from fairnotice.calendar.invite import ImportedInterview, import_invitation
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
 from fairnotice.model import Situation, zone
 from fairnotice.operations.schemas import InterviewCreate
@@ -37,7 +37,7 @@ def interview_from_invitation(
         others = [a for a in found.attendees if a.email.lower() != me_email.lower()]
         contact = others[0] if others else contact
     if contact is None:
-        raise BadInput([(label, "the invitation names no organiser to contact")])
+        raise BadInput([(label, N_("the invitation names no organiser to contact"))])
     raw: dict[str, Any] = found.model_dump(mode="json", exclude={"organizer", "attendees"})
     raw["contact"] = {
         "name": contact.name or contact.email.split("@")[0],

@@ -90,7 +90,8 @@ def _install_errors(app: FastAPI) -> None:
     async def conflict(request: Request, exc: Conflict) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=409)
-        return render(request, "error.html", {"status": 409, "message": str(exc)}, status=409)
+        message = exc.args[0] if exc.args else ""  # a Phrase stays translatable
+        return render(request, "error.html", {"status": 409, "message": message}, status=409)
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> Response:

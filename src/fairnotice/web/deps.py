@@ -164,6 +164,7 @@ def render(
         lang=lang,
         languages=i18n.NAMES,
         _=_translator(t),
+        tr=lambda message: i18n.translate(message, lang),  # operations' error texts
         ngettext=t.ngettext,
         # Error pages never start a session: a stray request (a favicon, a prefetch) that
         # raced a sign-in must not answer with a cookie that overwrites the new session.

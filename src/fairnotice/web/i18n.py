@@ -60,6 +60,22 @@ def gettext_for(language: str) -> Callable[..., str]:
     return gettext
 
 
+def translate(message: object, language: str) -> str:
+    """An error text of the operations in `language`: a Phrase by its template (values put
+    in, translated too when they are Phrases), a fixed text by itself; English, or a text
+    the catalog lacks, as it is."""
+    catalog = translations(language)
+    template = getattr(message, "template", None)
+    if template is None:
+        return catalog.gettext(str(message)) if message else ""
+    values = {k: translate(v, language) for k, v in getattr(message, "values", {}).items()}
+    text = catalog.gettext(template)
+    try:
+        return text % values if values else text
+    except (KeyError, ValueError, TypeError):  # a catalog entry that lost a placeholder
+        return str(message)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best UI language for an Accept-Language header (q-values honoured), else en."""
     best, best_q = "en", -1.0

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairnotice.errors import BadInput, Conflict
+from fairnotice.errors import N_, BadInput, Conflict
 from fairnotice.operations import accounts
 from fairnotice.web import i18n
 from fairnotice.web.deps import (
@@ -124,7 +124,7 @@ def switch_language(
     back: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     if lang not in i18n.LANGUAGES:
-        raise BadInput([("lang", "must be de, sv or en")])
+        raise BadInput([("lang", N_("must be de, sv or en"))])
     request.session["lang"] = lang
     user_id = request.session.get("uid")
     if isinstance(user_id, int):

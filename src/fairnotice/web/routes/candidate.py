@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import BadInput, NotFound
+from fairnotice.errors import N_, BadInput, NotFound
 from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import changes, records, remote_calendars, uploads
 from fairnotice.operations import delivery as delivery_ops
@@ -60,7 +60,7 @@ async def _upload(upload: UploadFile | None, field: str) -> bytes | None:
     finally:
         await upload.close()
     if len(data) > uploads.MAX_UPLOAD:
-        raise BadInput([(field, "larger than 1 MiB")])
+        raise BadInput([(field, N_("larger than 1 MiB"))])
     return data
 
 
@@ -70,7 +70,7 @@ async def import_interview(
 ) -> Response:
     data = await _upload(file, "file")
     if data is None:
-        raise BadInput([("file", "choose an invitation (.ics or .eml)")])
+        raise BadInput([("file", N_("choose an invitation (.ics or .eml)"))])
     created = await run_in_threadpool(
         uploads.interview_from_invitation, data, me_email=scope.user.email
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language
 from fairnotice.operations import busy, changes, filling, offers, records, uploads
@@ -105,17 +105,17 @@ async def import_candidates(
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, StarletteUpload):
-        raise BadInput([("file", "choose a CSV file")])
+        raise BadInput([("file", N_("choose a CSV file"))])
     try:
         data = await upload.read(MAX_UPLOAD + 1)
     finally:
         await form.close()
     if len(data) > MAX_UPLOAD:
-        raise BadInput([("file", "larger than 2 MiB")])
+        raise BadInput([("file", N_("larger than 2 MiB"))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadInput([("file", "not UTF-8 text")]) from None
+        raise BadInput([("file", N_("not UTF-8 text"))]) from None
     await run_in_threadpool(
         records.import_candidates,
         session,
@@ -137,13 +137,13 @@ async def upload_calendar(
 ) -> Response:
     """An interviewer's calendar: stored as it came, read by a worker in the background."""
     if file is None or not file.filename:
-        raise BadInput([("file", "choose a calendar (.ics)")])
+        raise BadInput([("file", N_("choose a calendar (.ics)"))])
     try:
         data = await file.read(uploads.MAX_UPLOAD + 1)
     finally:
         await file.close()
     if len(data) > uploads.MAX_UPLOAD:
-        raise BadInput([("file", "larger than 1 MiB")])
+        raise BadInput([("file", N_("larger than 1 MiB"))])
     email = validate(Person, {"name": owner_email, "email": owner_email}).email
 
     def work() -> None:

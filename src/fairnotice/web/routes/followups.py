@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.operations import changes, followups, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
@@ -140,14 +140,14 @@ async def add_reply(
         finally:
             await file.close()
         if len(raw) > uploads.MAX_UPLOAD:
-            raise BadInput([("file", "larger than 1 MiB")])
+            raise BadInput([("file", N_("larger than 1 MiB"))])
     elif text.strip():
         raw = await run_in_threadpool(
             followups.pasted_reply, session, workspace_id=scope.id, plan_id=plan_id, text=text
         )
         source = "paste"
     if not raw:
-        raise BadInput([("reply", "choose an .eml file or paste the reply")])
+        raise BadInput([("reply", N_("choose an .eml file or paste the reply"))])
     reply = await run_in_threadpool(
         followups.take_reply,
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
 from fairnotice.model import zone
 from fairnotice.operations.schemas import InterviewCreate
@@ -20,7 +20,7 @@ def local_moment(day: str, clock: str, zone_name: str, field: str) -> str:
     try:
         moment = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock))
     except ValueError:
-        raise BadInput([(field, "expected a date (YYYY-MM-DD) and a time (HH:MM)")]) from None
+        raise BadInput([(field, N_("expected a date (YYYY-MM-DD) and a time (HH:MM)"))]) from None
     return moment.replace(tzinfo=tz).isoformat()
 
 

@@ -1,0 +1,113 @@
+"""The operations' error texts the pages show are translated (de, sv); the API keeps them
+in English with the field names unchanged."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from fairnotice.errors import Phrase, joined
+from fairnotice.store.tables import PlanStep
+from fairnotice.web import i18n
+from tests.web.conftest import Browser
+from tests.web.helpers import add_interview, make_plan
+from tests.web.test_api import api_token
+
+SRC = Path(i18n.__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def _marked() -> set[str]:
+    found: set[str] = set()
+    for folder in ("operations", "web/routes"):
+        for _f, _l, message, _c, _ctx in extract_from_dir(
+            str(SRC / folder),
+            method_map=[("**.py", "python")],
+            keywords={"N_": None, "Phrase": (1,)},
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", ["de", "sv"])
+def test_every_marked_error_text_is_translated(language: str) -> None:
+    with (i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = {m.id: m.string for m in read_po(handle, locale=language) if m.id}
+    wanted = _marked()
+    assert len(wanted) > 40
+    missing = sorted(m for m in wanted if not catalog.get(m))
+    assert missing == []
+    for msgid in wanted:
+        assert sorted(PLACEHOLDER.findall(str(catalog[msgid]))) == sorted(
+            PLACEHOLDER.findall(msgid)
+        ), msgid
+
+
+def test_a_phrase_is_its_english_text_and_translates_with_its_values() -> None:
+    who = Phrase("calendar %(id)s (%(email)s)", id=3, email="j@x.de")
+    text = joined([Phrase("%(who)s is being read; ask again in a moment", who=who), "x y"])
+    assert text == "calendar 3 (j@x.de) is being read; ask again in a moment; x y"
+    assert i18n.translate(text, "de") == (
+        "Kalender 3 (j@x.de) wird gerade gelesen; versuche es gleich noch einmal; x y"
+    )
+    assert i18n.translate(text, "en") == text
+    assert i18n.translate("not in any catalog", "sv") == "not in any catalog"
+
+
+def test_pages_show_operation_errors_in_the_viewers_language(
+    app: FastAPI, browser: Browser
+) -> None:
+    ws = browser.sign_up("err@example.org")
+    interview = add_interview(browser, ws)
+    browser.http.headers["Accept-Language"] = "de-DE"
+    browser.get(f"/w/{ws}/interviews/{interview}/edit")
+    refused = browser.post(
+        f"/w/{ws}/interviews/{interview}/edit",
+        {"date": "2026-03-18", "start_time": "15:00", "end_time": "14:00"},
+    )
+    assert refused.status_code == 422
+    assert "<strong>end_time</strong>: das Ende muss nach dem Beginn liegen" in refused.text
+    plan = make_plan(browser, ws, interview)
+    with app.state.sessions() as session:
+        step = session.scalar(select(PlanStep.id).where(PlanStep.plan_id == plan))
+    browser.http.headers["Accept-Language"] = "sv-SE"
+    wrong = browser.post(f"/w/{ws}/steps/{step}", {"outcome": "bogus"})
+    assert wrong.status_code == 422
+    assert re.search(r"<strong>outcome</strong>: inte ett möjligt utfall av \w+", wrong.text)
+    browser.get(f"/w/{ws}/plans/{plan}")
+    assert browser.post(f"/w/{ws}/plans/{plan}/queue", {}).status_code == 303
+    again = browser.post(f"/w/{ws}/plans/{plan}/queue", {})
+    assert again.status_code == 409
+    assert "plan: dess e-postmeddelanden ligger redan i utkorgen" in again.text
+
+
+def test_the_api_keeps_english_texts_and_field_names(browser: Browser) -> None:
+    auth = api_token(browser, "api-en@example.org")
+    browser.http.headers["Accept-Language"] = "de-DE"
+    position = browser.http.post(
+        "/api/v1/positions", json={"title": "Paralegal", "company": "M&P"}, headers=auth
+    ).json()
+    assert position["id"]
+    from tests.conftest import BASE
+
+    interview = {
+        **BASE["interview"],
+        "contact": {"name": "Lena Vogel", "email": "lena@example.org"},
+    }
+    created = browser.http.post("/api/v1/interviews", json=interview, headers=auth)
+    assert created.status_code == 201, created.text
+    bad = browser.http.patch(
+        f"/api/v1/interviews/{created.json()['id']}",
+        json={"start": "2026-03-17T15:00:00+01:00", "end": "2026-03-17T14:00:00+01:00"},
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    assert bad.json() == {
+        "detail": [{"loc": ["end"], "field": "end", "msg": "end must be after start"}]
+    }
