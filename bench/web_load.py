@@ -324,6 +324,8 @@ def main() -> int:
         ]
         results: dict[tuple[str, int], Result] = {}
         paired: dict[tuple[str, int], Result] = {}  # the baseline run just before each
+        # The machine's load, since p99 and plans/s are absolute figures (ratios are not).
+        print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(
             f"{'endpoint':32} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
             f" {'CPU us/req':>10} {'errors':>6}"
@@ -371,6 +373,7 @@ def main() -> int:
             print(f"  {target.name}: p99 {p99:.1f} ms (goal < 50 ms)")
         errors = sum(r.errors for r in [*results.values(), *paired.values()])
         print(f"  non-200 responses: {errors}")
+        print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         return 0 if ok and errors == 0 else 1
     finally:
         server.terminate()
