@@ -13,8 +13,10 @@ import pytest
 from tests.web.test_browser import (  # noqa: F401  (module fixtures)
     AXE,
     INVITE,
+    _add_candidate,
     _axe,
     _context,
+    _employer,
     _require,
     _shot,
     _sign_up,
@@ -104,3 +106,51 @@ def test_outbox_by_hand_in_german(chromium: Any, live: dict[str, Any]) -> None: 
     assert "sent" in states
     context.close()
     assert [(v["id"], v["help"]) for v in found] == []
+
+
+def test_edit_and_delete_a_candidate_and_a_position_in_swedish(
+    chromium: Any,  # noqa: F811
+    live: dict[str, Any],  # noqa: F811
+) -> None:
+    _require(AXE, "axe-core (make web-deps)")
+    context = _context(chromium, live, bypass_csp=True)
+    page = context.new_page()
+    found: dict[str, Any] = {}
+    position = _employer(page, "hr-edits@example.com")
+    _add_candidate(page, "Kim Park", "kim.edits@example.org", "en")
+    with page.expect_navigation(wait_until="load"):
+        page.locator("#lang-switch").select_option("sv")
+    _submit(page, page.get_by_role("link", name="Redigera uppgifterna"))
+    found["position_edit"] = _axe(page)
+    _shot(page, "14-position-edit-sv")
+    page.get_by_label("Titel").fill("")
+    _submit(page, page.get_by_role("button", name="Spara ändringarna"))
+    expect(page.get_by_role("alert")).to_contain_text("title")
+    page.get_by_label("Titel").fill("Senior Paralegal")
+    _submit(page, page.get_by_role("button", name="Spara ändringarna"))
+    assert page.url == position
+    expect(page.locator("h1")).to_contain_text("Senior Paralegal")
+    _submit(page, page.get_by_role("link", name="Redigera Kim Park"))
+    found["candidate_edit"] = _axe(page)
+    page.get_by_label("Uppnådd omgång").fill("99")
+    _submit(page, page.get_by_role("button", name="Spara ändringarna"))
+    expect(page.get_by_role("alert")).to_contain_text("round")
+    found["candidate_edit_422"] = _axe(page)
+    _shot(page, "15-candidate-edit-refused-sv")
+    page.get_by_label("Uppnådd omgång").fill("2")
+    _submit(page, page.get_by_role("button", name="Spara ändringarna"))
+    assert page.url == position
+    _submit(page, page.get_by_role("link", name="Radera Kim Park"))
+    found["candidate_delete"] = _axe(page)
+    _shot(page, "16-candidate-delete-sv")
+    _submit(page, page.get_by_role("button", name="Radera"))
+    assert page.url == position
+    expect(page.get_by_text("kim.edits@example.org")).to_have_count(0)
+    _submit(page, page.get_by_role("link", name="Radera", exact=True))
+    found["position_delete"] = _axe(page)
+    _shot(page, "17-position-delete-sv")
+    _submit(page, page.get_by_role("button", name="Radera"))
+    assert re.search(r"/w/\d+$", page.url)
+    context.close()
+    problems = {name: [(v["id"], v["help"]) for v in found[name]] for name in found if found[name]}
+    assert problems == {}, json.dumps(problems, indent=1)

@@ -58,6 +58,10 @@ def test_a_phrase_is_its_english_text_and_translates_with_its_values() -> None:
     )
     assert i18n.translate(text, "en") == text
     assert i18n.translate("not in any catalog", "sv") == "not in any catalog"
+    assert i18n.translate("Input should be less than or equal to 20", "de") == "höchstens 20"
+    assert i18n.translate("Input should be 'de', 'sv' or 'en'", "sv") == (
+        "tillåtet är: 'de', 'sv', 'en'"
+    )
 
 
 def test_pages_show_operation_errors_in_the_viewers_language(

@@ -7,6 +7,7 @@ sources that translators edit; `make messages` re-extracts them from the templat
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -20,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from fairnotice.errors import N_
 from fairnotice.model import zone
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -60,6 +62,38 @@ def gettext_for(language: str) -> Callable[..., str]:
     return gettext
 
 
+# pydantic's own texts (the validation of forms), as templates with their values
+_VALIDATION = [
+    (re.compile(r"^Input should be less than or equal to (?P<limit>\S+)$"),
+     N_("Input should be less than or equal to %(limit)s")),
+    (re.compile(r"^Input should be greater than or equal to (?P<limit>\S+)$"),
+     N_("Input should be greater than or equal to %(limit)s")),
+    (re.compile(r"^String should have at least (?P<limit>\d+) characters?$"),
+     N_("String should have at least %(limit)s character(s)")),
+    (re.compile(r"^String should have at most (?P<limit>\d+) characters?$"),
+     N_("String should have at most %(limit)s character(s)")),
+    (re.compile(r"^Input should be (?P<choices>'.*)$"), N_("Input should be %(choices)s")),
+    (re.compile(r"^String should match pattern .*$"), N_("this is not in the expected form")),
+    (re.compile(r"^Input should be a valid integer.*$"), N_("a whole number is needed here")),
+    (re.compile(r"^unknown time zone (?P<zone>'.*') \(expected an IANA name like Europe/Berlin\)$"),
+     N_("unknown time zone %(zone)s (expected an IANA name like Europe/Berlin)")),
+    (re.compile(r"^required field is missing$"), N_("required field is missing")),
+]  # fmt: skip
+
+
+def _validation(text: str, catalog: gettext.NullTranslations) -> str | None:
+    """pydantic's text of a refused form field, translated, or None if not one of them."""
+    for pattern, template in _VALIDATION:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if "choices" in values:  # "'de', 'sv' or 'en'": no English word left in
+                values["choices"] = values["choices"].replace("' or '", "', '")
+            translated = catalog.gettext(template)
+            return translated % values if values else translated
+    return None
+
+
 def translate(message: object, language: str) -> str:
     """An error text of the operations in `language`: a Phrase by its template (values put
     in, translated too when they are Phrases), a fixed text by itself; English, or a text
@@ -67,7 +101,12 @@ def translate(message: object, language: str) -> str:
     catalog = translations(language)
     template = getattr(message, "template", None)
     if template is None:
-        return catalog.gettext(str(message)) if message else ""
+        if message is None:
+            return ""
+        if language == "en" or not isinstance(message, str) or not message:
+            return str(message)
+        text = str(message)
+        return _validation(text, catalog) or catalog.gettext(text)
     values = {k: translate(v, language) for k, v in getattr(message, "values", {}).items()}
     text = catalog.gettext(template)
     try:
