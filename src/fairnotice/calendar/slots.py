@@ -305,6 +305,7 @@ def free_slots(
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
     windows = spans[0] if spans else None
     only = spans[0] if len(spans) == 1 else None
+    party = hours[0] if len(hours) == 1 else None
     for start in _grid(first_day, last_day, grid_zone, step, windows):
         if start < free_again:
             continue
@@ -323,7 +324,10 @@ def free_slots(
         local = start.astimezone(grid_zone)
         if one_per_day and local.date() in taken_days:
             continue
-        if not all(h.contains(start, end) for h in hours):
+        if party is not None:
+            if not _contains(party, start, end):
+                continue
+        elif not all(_contains(h, start, end) for h in hours):
             continue
         found.append((local, end.astimezone(grid_zone)))
         if one_per_day:
@@ -331,6 +335,11 @@ def free_slots(
         if len(found) >= count:
             break
     return found
+
+
+# Hours.contains kept per (hours, start, end): a pure function, and searches meet the same
+# grid instants again and again (a lookup costs a fifth of the check).
+_contains = lru_cache(maxsize=16384)(Hours.contains)
 
 
 def _within(
