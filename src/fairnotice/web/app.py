@@ -136,7 +136,7 @@ def create_app(
     """The web app and API on the configured database, migrated to the newest schema."""
     settings = settings or Settings()
     if migrate:
-        upgrade(settings.database)
+        upgrade(settings.database, secret=settings.secret)  # 0005 seals with this key
     app = FastAPI(
         title="fairnotice",
         version="0.1.0",
