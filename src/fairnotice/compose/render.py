@@ -111,7 +111,11 @@ _TRAILING = re.compile(r"[ \t]+\n")
 
 def _tidy(text: str) -> str:
     """Collapse the blank lines that template conditionals leave behind."""
-    return _BLANKS.sub("\n\n", _TRAILING.sub("\n", text)).strip() + "\n"
+    if " \n" in text or "\t\n" in text:  # else the pattern cannot match: spare the scan
+        text = _TRAILING.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
+    return text.strip() + "\n"
 
 
 def render(letter: Letter) -> tuple[str | None, str]:
