@@ -130,7 +130,8 @@ def test_edit_and_delete_a_candidate_and_a_position_in_swedish(
     _submit(page, page.get_by_role("button", name="Spara ändringarna"))
     assert page.url == position
     expect(page.locator("h1")).to_contain_text("Senior Paralegal")
-    _submit(page, page.get_by_role("link", name="Redigera Kim Park"))
+    row = page.locator("tr", has_text="kim.edits@example.org")
+    _submit(page, row.get_by_role("link", name="Redigera", exact=True))
     found["candidate_edit"] = _axe(page)
     page.get_by_label("Uppnådd omgång").fill("99")
     _submit(page, page.get_by_role("button", name="Spara ändringarna"))
@@ -140,7 +141,8 @@ def test_edit_and_delete_a_candidate_and_a_position_in_swedish(
     page.get_by_label("Uppnådd omgång").fill("2")
     _submit(page, page.get_by_role("button", name="Spara ändringarna"))
     assert page.url == position
-    _submit(page, page.get_by_role("link", name="Radera Kim Park"))
+    row = page.locator("tr", has_text="kim.edits@example.org")
+    _submit(page, row.get_by_role("link", name="Radera", exact=True))
     found["candidate_delete"] = _axe(page)
     _shot(page, "16-candidate-delete-sv")
     _submit(page, page.get_by_role("button", name="Radera"))
