@@ -22,6 +22,23 @@ VALID_FORM = {
     "intent": "reschedule",
     "reason": "family",
 }
+# Every field a page route reads, missing (an empty form) or refused by its own limits:
+# a route looks its object up in the user's workspace (404) before it validates the form.
+INVALID_FORMS: tuple[dict[str, Any], ...] = (
+    {},
+    {
+        "outcome": "x" * 31,
+        "body": "x" * 20_001,
+        "subject": "x" * 301,
+        "back": "x" * 301,
+        "intent": "bogus",
+        "reason": "x" * 41,
+        "agreed": "x" * 41,
+        "hired": "not a number",
+        "note": "x" * 4001,
+        "text": "x" * 100_001,
+    },
+)
 PAGE_PREFIXES = (
     "/w/",
     "/pick/",
@@ -38,10 +55,8 @@ def _page_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the page routers (the API has its own tests)."""
     from fairnotice.web.routes import auth, candidate, edits, employer, followups, pick
 
-    modules = (auth, candidate, edits, employer, pick)
+    modules = (auth, candidate, edits, employer, followups, pick)
     routes = [r for m in modules for r in m.router.routes]
-    # the outbox buttons of followups (its plan routes validate the form first: own tests)
-    routes += [r for r in followups.router.routes if "/outbox/" in getattr(r, "path", "")]
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
 
 
@@ -135,17 +150,17 @@ def test_another_workspaces_ids_are_404_on_every_route(
             if method == "GET":
                 response = other_browser.http.get(url, follow_redirects=False)
             else:
-                response = other_browser.post(
-                    url,
-                    {
-                        "outcome": "sent",
-                        "body": "x",
-                        "name": "x",
-                        "title": "x",
-                        "company": "x",
-                        "email": "x@example.org",
-                    },
-                )
+                form = {
+                    "outcome": "sent",
+                    "body": "x",
+                    "name": "x",
+                    "title": "x",
+                    "company": "x",
+                    "email": "x@example.org",
+                }
+                for sent in (form, *INVALID_FORMS):
+                    response = other_browser.post(url, sent)
+                    assert response.status_code == 404, (url, sorted(sent), response.status_code)
             assert response.status_code == 404, (method, url, response.status_code)
             checked += 1
     assert checked >= 20
@@ -168,11 +183,43 @@ def test_foreign_object_ids_in_ones_own_workspace_are_404(
         for method in route.methods:
             if method == "GET":
                 response = other_browser.http.get(url, follow_redirects=False)
-            else:
-                response = other_browser.post(url, VALID_FORM)
-            assert response.status_code == 404, (method, url, response.status_code)
+                assert response.status_code == 404, (method, url, response.status_code)
+                checked += 1
+                continue
+            for form in (VALID_FORM, *INVALID_FORMS):
+                response = other_browser.post(url, form)
+                assert response.status_code == 404, (url, sorted(form), response.status_code)
             checked += 1
-    assert checked >= 15
+    assert checked >= 25
+
+
+def test_the_owner_gets_the_form_refused_where_an_intruder_gets_404(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    """The order is lookup, then form: the same empty or oversized form that is a 404 for
+    another workspace's user is a 422 (nothing written) for the owner."""
+    world = _world(app, browser)
+    other_browser.sign_up("intruder@example.org", name="Intruder")
+    ws, org = world["personal"], world["org"]
+    refused = [
+        (f"/w/{ws}/plans/{world['plan']}/agreed", {}),
+        (f"/w/{ws}/plans/{world['plan']}/messages/m1/check", {}),
+        (f"/w/{ws}/plans/{world['plan']}/messages/m1", {}),
+        (f"/w/{ws}/plans/{world['plan']}/replies", {}),
+        (f"/w/{ws}/steps/{world['step']}", {}),
+        (f"/w/{ws}/interviews/{world['interview']}/plan", {"intent": "bogus"}),
+        (f"/w/{org}/interviews/{world['org_interview']}/offer", {"reason": "x" * 41}),
+        (f"/w/{org}/interviews/{world['org_interview']}/cancel", {"reason": "x" * 41}),
+        (f"/w/{org}/positions/{world['position']}/fill", {"hired": "not a number"}),
+        (f"/w/{org}/outbox/{world['row']}/release", {"back": "x" * 301}),
+    ]
+    before = _snapshot(app)
+    for url, form in refused:
+        assert browser.post(url, form).status_code == 422, url
+        intruder = other_browser.post(url, form)
+        assert intruder.status_code == 404, url
+        assert "x" * 41 not in intruder.text
+    assert _snapshot(app) == before
 
 
 def test_every_post_without_csrf_token_is_403(app: FastAPI, browser: Browser) -> None:

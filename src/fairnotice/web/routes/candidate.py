@@ -20,6 +20,7 @@ from fairnotice.store.tables import Interview, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, text_fields
+from fairnotice.web.routes.scoped import IN_PLAN, IN_STEP, ScopedInterview
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 CANDIDATE_INTENTS = (Intent.reschedule, Intent.withdraw, Intent.status_inquiry)
@@ -117,7 +118,7 @@ async def make_plan(
     request: Request,
     scope: InScope,
     session: Db,
-    interview_id: int,
+    row: ScopedInterview,  # 404 for another workspace's interview before the form is read
     intent: Annotated[Intent, Form()],
     reason: Annotated[ReasonCategory, Form()],
     certainty: Annotated[Certainty, Form()] = Certainty.sure,
@@ -133,9 +134,9 @@ async def make_plan(
     caldav_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     data = await _upload(calendar, "calendar")
-    # Reach no server for an interview that is not ours; its own event and time are no
-    # clash with it in the calendars read and the week view's marks (K1).
-    row = await run_in_threadpool(records.scoped, session, Interview, scope.id, interview_id)
+    # No server is reached for an interview that is not ours (`row` is looked up first);
+    # its own event and time are no clash with it in the calendars read and the week
+    # view's marks (K1).
     own = changes.own_event(row)
     remote = (  # the user's own login, for this one fetch only
         await run_in_threadpool(
@@ -176,7 +177,7 @@ async def make_plan(
         changes.plan_for_interview,
         session,
         workspace_id=scope.id,
-        interview_id=interview_id,
+        interview_id=row.id,
         user=scope.user,
         clock=request.app.state.clock,
         intent=intent.value,
@@ -197,7 +198,7 @@ def plan_page(request: Request, scope: InScope, session: Db, plan_id: int) -> HT
     return followups.plan_view(request, scope, session, record)
 
 
-@router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}")
+@router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}", dependencies=[IN_PLAN])
 def edit_message(
     request: Request,
     scope: InScope,
@@ -263,7 +264,7 @@ def download_ics(scope: InScope, session: Db, plan_id: int, message_id: str) -> 
     )
 
 
-@router.post("/w/{ws}/steps/{step_id}")
+@router.post("/w/{ws}/steps/{step_id}", dependencies=[IN_STEP])
 def mark_step(
     request: Request,
     scope: InScope,

@@ -19,6 +19,7 @@ from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreat
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import interview_from_form, text_fields
+from fairnotice.web.routes.scoped import IN_INTERVIEW, IN_POSITION
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -192,7 +193,9 @@ async def schedule_interview(
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
-@router.post("/w/{ws}/interviews/{interview_id}/offer")
+# The routes below take form fields: their object is looked up first (404), as a
+# dependency, and only then is the form validated (422).
+@router.post("/w/{ws}/interviews/{interview_id}/offer", dependencies=[IN_INTERVIEW])
 def offer_times(
     request: Request,
     scope: InScope,
@@ -212,7 +215,7 @@ def offer_times(
     return redirect(f"/w/{scope.id}/offers/{created.offer.id}")
 
 
-@router.post("/w/{ws}/interviews/{interview_id}/cancel")
+@router.post("/w/{ws}/interviews/{interview_id}/cancel", dependencies=[IN_INTERVIEW])
 def cancel(
     request: Request,
     scope: InScope,
@@ -293,7 +296,7 @@ def fill_preview(
     )
 
 
-@router.post("/w/{ws}/positions/{position_id}/fill")
+@router.post("/w/{ws}/positions/{position_id}/fill", dependencies=[IN_POSITION])
 def fill(
     request: Request,
     scope: InScope,

@@ -21,6 +21,7 @@ from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import PlanRecord
 from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
+from fairnotice.web.routes.scoped import IN_OUTBOX, IN_PLAN, ScopedPlan
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -72,18 +73,21 @@ def plan_view(
     return render(request, "plan.html", context, status=status)
 
 
+# Each route below takes its plan or outbox row from `scoped` (a dependency): another
+# workspace's id is a 404 before the form's fields are validated (422).
+
+
 @router.post("/w/{ws}/plans/{plan_id}/messages/{message_id}/check")
 def check_message(
     request: Request,
     scope: InScope,
     session: Db,
-    plan_id: int,
+    record: ScopedPlan,
     message_id: str,
     body: Annotated[str, Form(max_length=20000)],
     subject: Annotated[str | None, Form(max_length=300)] = None,
 ) -> HTMLResponse:
     """Review the words in the editor (not saved): the findings under the editor."""
-    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
     result = followups.check_message(
         record,
         message_id=message_id,
@@ -113,7 +117,7 @@ def check_message(
     return plan_view(request, scope, session, record, checked=checked)
 
 
-@router.post("/w/{ws}/plans/{plan_id}/queue")
+@router.post("/w/{ws}/plans/{plan_id}/queue", dependencies=[IN_PLAN])
 def queue_emails(request: Request, scope: InScope, session: Db, plan_id: int) -> Response:
     followups.queue_emails(
         session, workspace_id=scope.id, plan_id=plan_id, now=request.app.state.clock()
@@ -121,7 +125,7 @@ def queue_emails(request: Request, scope: InScope, session: Db, plan_id: int) ->
     return redirect(f"/w/{scope.id}/plans/{plan_id}#delivery")
 
 
-@router.post("/w/{ws}/plans/{plan_id}/replies")
+@router.post("/w/{ws}/plans/{plan_id}/replies", dependencies=[IN_PLAN])
 async def add_reply(
     request: Request,
     scope: InScope,
@@ -131,7 +135,6 @@ async def add_reply(
     text: Annotated[str, Form(max_length=100_000)] = "",
 ) -> Response:
     """A reply as an uploaded .eml or pasted text; matched, read, shown on its plan."""
-    changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
     raw: bytes | None = None
     source = "upload"
     if file is not None and file.filename:
@@ -159,7 +162,7 @@ async def add_reply(
     return redirect(f"/w/{scope.id}/plans/{reply.plan_id or plan_id}#replies")
 
 
-@router.post("/w/{ws}/plans/{plan_id}/agreed")
+@router.post("/w/{ws}/plans/{plan_id}/agreed", dependencies=[IN_PLAN])
 def agreed(
     request: Request,
     scope: InScope,
@@ -178,7 +181,7 @@ def agreed(
     return redirect(f"/w/{scope.id}/plans/{plan_id}#drafts")
 
 
-@router.post("/w/{ws}/outbox/{row_id}/release")
+@router.post("/w/{ws}/outbox/{row_id}/release", dependencies=[IN_OUTBOX])
 def release(
     request: Request,
     scope: InScope,
