@@ -263,6 +263,40 @@ def _day_span(hours: Hours, day: date) -> Interval | None:
     )
 
 
+def _merged(opening: list[datetime], closing: list[datetime]) -> list[Interval]:
+    """Sorted spans joined where they meet or overlap."""
+    out: list[Interval] = []
+    for first, last in sorted(zip(opening, closing, strict=True)):
+        if out and first <= out[-1][1]:
+            if last > out[-1][1]:
+                out[-1] = (out[-1][0], last)
+        else:
+            out.append((first, last))
+    return out
+
+
+def _common(
+    spans: Sequence[tuple[list[datetime], list[datetime]]],
+) -> tuple[list[datetime], list[datetime]]:
+    """The moments inside some span of every party, as sorted disjoint closed intervals."""
+    shared = _merged(*spans[0])
+    for opening, closing in spans[1:]:
+        other = _merged(opening, closing)
+        both: list[Interval] = []
+        i = j = 0
+        while i < len(shared) and j < len(other):
+            first = max(shared[i][0], other[j][0])
+            last = min(shared[i][1], other[j][1])
+            if first <= last:
+                both.append((first, last))
+            if shared[i][1] < other[j][1]:
+                i += 1
+            else:
+                j += 1
+        shared = both
+    return [a for a, _ in shared], [b for _, b in shared]
+
+
 def conflicts(
     busy: BusyIndex | Iterable[Interval], start: datetime, end: datetime
 ) -> list[Interval]:
@@ -303,7 +337,9 @@ def free_slots(
     first_day = earliest_utc.astimezone(grid_zone).date()
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
-    windows = spans[0] if spans else None
+    # Grid points only where every party works: a superset of the starts the checks
+    # below accept (each lies inside a span of every party), so the same slots come out.
+    windows = spans[0] if len(spans) == 1 else _common(spans) if spans else None
     only = spans[0] if len(spans) == 1 else None
     party = hours[0] if len(hours) == 1 else None
     for start in _grid(first_day, last_day, grid_zone, step, windows):
@@ -330,10 +366,15 @@ def free_slots(
         elif not all(_contains(h, start, end) for h in hours):
             continue
         found.append((local, end.astimezone(grid_zone)))
-        if one_per_day:
-            taken_days.add(local.date())
         if len(found) >= count:
             break
+        if one_per_day:
+            taken_days.add(local.date())
+            # The rest of that day can give nothing: start again at its next midnight
+            # (exact on a day without a clock change; else the day check above decides).
+            following = _uniform_midnight(local.date() + timedelta(days=1), grid_zone)
+            if following is not None and following > free_again:
+                free_again = following
     return found
 
 
