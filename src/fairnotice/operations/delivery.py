@@ -271,25 +271,65 @@ def _row(session: Session, row_id: int, workspace_id: int | None) -> OutboxMessa
 
 def release(session: Session, *, row_id: int, now: datetime, workspace_id: int | None) -> None:
     """A draft the user checked goes out with the next worker round."""
-    row = _row(session, row_id, workspace_id)
+    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
     if row.state != "draft":
-        raise BadInput([("id", f"message {row_id} is {row.state}, not a draft")])
+        now_is = {  # the texts are translated on the web pages (the state names are not)
+            "pending": N_("it is already waiting in the outbox"),
+            "sending": N_("it is being sent"),
+            "sent": N_("it has been sent"),
+            "failed": N_("it could not be sent"),
+            "expired": N_("it was not sent: too late"),
+            "cancelled": N_("it was cancelled"),
+        }
+        said = now_is.get(row.state) or Phrase("its state is %(state)s", state=row.state)
+        raise BadInput(
+            [("id", Phrase("message %(id)s cannot be released: %(why)s", id=row_id, why=said))]
+        )
     row.state, row.due = "pending", now
     _log(session, row, now, "pending", "released by the user")
 
 
 def mark_sent(session: Session, *, row_id: int, now: datetime, workspace_id: int | None) -> None:
     """The user sent it themselves (from the .eml or mailto: link): never send it again."""
-    row = _row(session, row_id, workspace_id)
+    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
     if row.state not in ("pending", "draft", "failed"):
-        raise BadInput([("id", f"message {row_id} is {row.state}")])
+        now_is = {  # the texts are translated on the web pages (the state names are not)
+            "sending": N_("it is being sent right now"),
+            "sent": N_("it has been sent already"),
+            "expired": N_("it was not sent: too late"),
+            "cancelled": N_("it was cancelled"),
+        }
+        said = now_is.get(row.state) or Phrase("its state is %(state)s", state=row.state)
+        raise BadInput(
+            [
+                (
+                    "id",
+                    Phrase("message %(id)s cannot be marked as sent: %(why)s", id=row_id, why=said),
+                )
+            ]
+        )
     row.state, row.sent_at, row.lease_until = "sent", now, None
     _log(session, row, now, "sent", "sent by the user")
 
 
 def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: datetime) -> bytes:
     """The message as the user's mail program opens it (same bytes a relay would get)."""
-    row = _row(session, row_id, workspace_id)
+    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
     if row.message_id is None:
         row.message_id = new_message_id(row.reply_to or row.recipient)
     item = Outgoing(
@@ -306,8 +346,19 @@ def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: date
     )
     try:
         return render(item, sender=row.reply_to or row.recipient, date=now)
-    except ValueError as exc:
-        raise BadInput([("message", str(exc))]) from None
+    except ValueError as exc:  # mail's text names the field first ("message_id: ...")
+        field = str(exc).partition(":")[0]
+        invalid = {
+            "message_id": Phrase("its Message-ID %(id)s is not like <id@host>", id=row.message_id),
+            "in_reply_to": Phrase(
+                "the message it answers has no valid Message-ID (%(id)s)", id=row.in_reply_to
+            ),
+            "email": N_("an address in it cannot be carried in an email"),
+        }
+        why = invalid.get(field) or str(exc)
+        raise BadInput(
+            [("message", Phrase("it cannot be written as an email: %(why)s", why=why))]
+        ) from None
 
 
 def listing(

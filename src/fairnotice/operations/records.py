@@ -50,6 +50,14 @@ def listed(session: Session, model: type[Row], workspace_id: int) -> list[Row]:
     )
 
 
+def without_position(session: Session, *, workspace_id: int) -> list[Candidate]:
+    """The workspace's candidates tied to no position (theirs was deleted, or none given)."""
+    query = select(Candidate).where(
+        Candidate.workspace_id == workspace_id, Candidate.position_id.is_(None)
+    )
+    return list(session.scalars(query.order_by(Candidate.name, Candidate.id)))
+
+
 def create_interview(session: Session, *, workspace_id: int, data: InterviewCreate) -> Interview:
     if data.position_id is not None:
         scoped(session, Position, workspace_id, data.position_id)

@@ -42,6 +42,9 @@ def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
         positions=records.listed(session, Position, scope.id)
         if scope.workspace.kind == "organisation"
         else [],
+        unplaced=records.without_position(session, workspace_id=scope.id)
+        if scope.workspace.kind == "organisation"
+        else [],
         now=now,
     )
     return render(request, "dashboard.html", context)

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from fairnotice.errors import BadInput, Phrase
+from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language, zone
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import records
 from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
-from fairnotice.store.tables import Candidate, Interview, OutboxMessage, Position
+from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import local_moment, text_fields
 
@@ -329,25 +329,9 @@ def delete_candidate(scope: InScope, session: Db, candidate_id: int) -> Response
 @router.post("/w/{ws}/outbox/{row_id}/sent")
 def mark_sent(request: Request, scope: InScope, session: Db, row_id: int) -> Response:
     """The user sent it from their own mail program: it is never sent again."""
-    try:
-        delivery_ops.mark_sent(
-            session, row_id=row_id, now=request.app.state.clock(), workspace_id=scope.id
-        )
-    except BadInput:  # delivery's own text is English: say it translatably
-        row = session.get(OutboxMessage, row_id)
-        state = row.state if row is not None else ""
-        raise BadInput(
-            [
-                (
-                    "id",
-                    Phrase(
-                        "message %(id)s cannot be marked as sent (state: %(state)s)",
-                        id=row_id,
-                        state=state,
-                    ),
-                )
-            ]
-        ) from None
+    delivery_ops.mark_sent(  # its refusal is translated on the error page
+        session, row_id=row_id, now=request.app.state.clock(), workspace_id=scope.id
+    )
     return redirect(f"/w/{scope.id}/outbox#row-{row_id}")
 
 
