@@ -41,6 +41,7 @@ def letter(
     interview = recipient.interview
     zone, language = recipient.timezone, recipient.language
     me = situation.me
+    when, date, time = dates.moment_phrases(interview.start, zone, language)
     return Letter(
         role=situation.role,
         intent=situation.intent.value,
@@ -58,9 +59,9 @@ def letter(
         sender=PersonRef(name=me.name, salutation=me.salutation, phone=me.phone, email=me.email),
         position=interview.position,
         company=interview.company,
-        when=dates.when(interview.start, zone, language),
-        date=dates.long_date(interview.start, zone, language),
-        time=dates.time_phrase(interview.start, zone, language),
+        when=when,
+        date=date,
+        time=time,
         place=interview.place,
         is_video=interview.video_url is not None,
         round=interview.round,

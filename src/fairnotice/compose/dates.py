@@ -103,10 +103,25 @@ def time_phrase(moment: datetime, zone_name: str, language: Language) -> str:
     return _TIME_ONLY[language.value].format(time=clock_time(moment, zone_name, language))
 
 
+def moment_phrases(moment: datetime, zone_name: str, language: Language) -> tuple[str, str, str]:
+    """(`when`, `long_date`, `time_phrase`) of one moment, converted and looked up once."""
+    code = language.value
+    full, _, clock = _parts(moment, zone_name, locale_for(language, zone_name))
+    return (
+        _DATE_TIME_JOIN[code].format(date=full, time=clock),
+        full,
+        _TIME_ONLY[code].format(time=clock),
+    )
+
+
+_SPAN_AFFIXES = {"de": ("", " Uhr"), "sv": ("kl. ", ""), "en": ("", "")}
+
+
 def span(start: datetime, end: datetime, zone_name: str, language: Language) -> str:
     """A slot in running text: 'Dienstag, 17. März, 10:00–11:00 Uhr'."""
-    _, day, first = _parts(start, zone_name, locale_for(language, zone_name))
-    last = clock_time(end, zone_name, language)
-    suffix = {"de": " Uhr", "sv": "", "en": ""}[language.value]
-    prefix = {"de": "", "sv": "kl. ", "en": ""}[language.value]
+    locale = locale_for(language, zone_name)
+    _, day, first = _parts(start, zone_name, locale)
+    local_end = end.astimezone(zone(zone_name))
+    last = _clock(local_end.hour, local_end.minute, locale)
+    prefix, suffix = _SPAN_AFFIXES[language.value]
     return f"{day}, {prefix}{first}–{last}{suffix}"

@@ -7,8 +7,9 @@ or the caller, never from the clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from fairnotice.calendar.slots import Hours
 from fairnotice.compose import dates
@@ -65,7 +66,11 @@ class _Draft:
     warnings: list[Note] = field(default_factory=list)
     advice: list[Note] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
-    steps: list[tuple[datetime, int, Step]] = field(default_factory=list)
+    # (when in UTC, order added, condition, the step's fields): steps are made once
+    # their order is known.
+    steps: list[tuple[datetime, int, Condition | None, dict[str, Any]]] = field(
+        default_factory=list
+    )
     channels: list[ChannelChoice] = field(default_factory=list)
 
     def apply(self, *rule_ids: str) -> None:
@@ -117,16 +122,15 @@ class _Draft:
         condition: Condition | None,
         to: StepTarget,
     ) -> None:
-        step = Step(
-            order=0,
-            due=due,
-            action=action,
-            channel=channel,
-            message=message,
-            condition=condition,
-            to=to,
-        )
-        self.steps.append((timing.utc(due), len(self.steps), step))
+        step = {
+            "due": due,
+            "action": action,
+            "channel": channel,
+            "message": message,
+            "condition": condition,
+            "to": to,
+        }
+        self.steps.append((timing.utc(due), len(self.steps), condition, step))
 
 
 def resolve_language(situation: Situation) -> Language:
@@ -176,9 +180,9 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
     # Steps that wait for an agreement come last, whatever their earliest time.
     ordered = sorted(
         draft.steps,
-        key=lambda item: (item[2].condition is Condition.after_agreement, item[0], item[1]),
+        key=lambda item: (item[2] is Condition.after_agreement, item[0], item[1]),
     )
-    steps = [s.model_copy(update={"order": i}) for i, (_, _, s) in enumerate(ordered, 1)]
+    steps = [Step(order=i, **fields) for i, (_, _, _, fields) in enumerate(ordered, 1)]
     first_email = next((m for m in draft.messages if m.kind is MessageKind.email), None)
     calendar = (first_email.calendar if first_email else None) or CalendarObject(
         method=None, ics=None
@@ -315,11 +319,13 @@ def _message_set(
     deferred = calls_first and call_at > draft.now
     phone_first = calls_first and not deferred
 
+    # The facts are the same for every message to this recipient; only the kind differs.
+    facts = letter(
+        s, recipient, kind=MessageKind.email, urgency=urgency, slots=slots, phone_first=phone_first
+    )
+
     def make(kind: MessageKind) -> str:
-        the_letter = letter(
-            s, recipient, kind=kind, urgency=urgency, slots=slots, phone_first=phone_first
-        )
-        subject, body = render(the_letter)
+        subject, body = render(facts if kind is MessageKind.email else replace(facts, kind=kind))
         spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
         calendar = None
         if kind is MessageKind.email:
