@@ -283,3 +283,42 @@ def test_plans_store_the_private_note_apart(app: FastAPI, browser: Browser) -> N
         record = session.get(PlanRecord, plan)
         assert record is not None and record.private_note == "PRIVATE sister's rehearsal"
         assert all("PRIVATE" not in m["body"] for m in record.plan["messages"])
+
+
+def test_the_api_looks_a_record_up_before_it_validates_the_patch(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    """PATCH with another workspace's id: 404 whatever the body; the owner's bad body: 422."""
+    from tests.conftest import BASE
+    from tests.web.test_api import api_token
+
+    owner = api_token(browser, "owner-api@example.org", organisation="Owner AB")
+    intruder = api_token(other_browser, "intruder@example.org", organisation="Intruder AB")
+    position = browser.http.post(
+        "/api/v1/positions", json={"title": "Paralegal", "company": "M&P"}, headers=owner
+    ).json()["id"]
+    candidate = browser.http.post(
+        "/api/v1/candidates",
+        json={"name": "Lena Vogel", "email": "lena@example.org", "position_id": position},
+        headers=owner,
+    ).json()["id"]
+    interview = browser.http.post(
+        "/api/v1/interviews",
+        json={**BASE["interview"], "contact": {"name": "Lena Vogel", "email": "lena@example.org"}},
+        headers=owner,
+    )
+    assert interview.status_code == 201, interview.text
+    bad_bodies = [{"status": "bogus"}, {"unknown": 1}, {"start": "not a time"}, []]
+    before = _snapshot(app)
+    for kind, item in (
+        ("interviews", interview.json()["id"]),
+        ("positions", position),
+        ("candidates", candidate),
+    ):
+        for body in bad_bodies:
+            foreign = browser.http.patch(f"/api/v1/{kind}/{item}", json=body, headers=intruder)
+            assert foreign.status_code == 404, (kind, body, foreign.text)
+            assert foreign.json() == {"detail": "not found"}
+        own = browser.http.patch(f"/api/v1/{kind}/{item}", json={"unknown": 1}, headers=owner)
+        assert own.status_code == 422 and own.json()["detail"][0]["field"] == "unknown", own.text
+    assert _snapshot(app) == before

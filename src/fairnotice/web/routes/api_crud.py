@@ -5,9 +5,9 @@ Every handler works inside the token's workspace; another workspace's id is a 40
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import select
 
@@ -36,6 +36,16 @@ router = APIRouter(prefix="/api/v1", responses={**ERRORS, 404: {"description": "
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
+def _found(model: type[records.Row]) -> Any:
+    """The record in the token's workspace, looked up before the body is validated: another
+    workspace's id is a 404 whatever the body holds (then 422 for a bad body)."""
+
+    def lookup(item: Id, session: Db, who: Authed) -> None:
+        records.scoped(session, model, who.workspace_id, item)
+
+    return Depends(lookup)
+
+
 # --- interviews -------------------------------------------------------------------
 
 
@@ -54,7 +64,12 @@ def get_interview(item: Id, session: Db, who: Authed) -> Interview:
     return records.scoped(session, Interview, who.workspace_id, item)
 
 
-@router.patch("/interviews/{item}", response_model=InterviewPublic, tags=["interviews"])
+@router.patch(
+    "/interviews/{item}",
+    response_model=InterviewPublic,
+    tags=["interviews"],
+    dependencies=[_found(Interview)],
+)
 def update_interview(item: Id, data: InterviewUpdate, session: Db, who: Authed) -> Interview:
     return records.update_interview(
         session, workspace_id=who.workspace_id, interview_id=item, data=data
@@ -86,7 +101,12 @@ def get_position(item: Id, session: Db, who: Authed) -> Position:
     return records.scoped(session, Position, who.workspace_id, item)
 
 
-@router.patch("/positions/{item}", response_model=PositionPublic, tags=["positions"])
+@router.patch(
+    "/positions/{item}",
+    response_model=PositionPublic,
+    tags=["positions"],
+    dependencies=[_found(Position)],
+)
 def update_position(item: Id, data: PositionUpdate, session: Db, who: Authed) -> Position:
     return records.update_position(
         session, workspace_id=who.workspace_id, position_id=item, data=data
@@ -117,7 +137,12 @@ def get_candidate(item: Id, session: Db, who: Authed) -> Candidate:
     return records.scoped(session, Candidate, who.workspace_id, item)
 
 
-@router.patch("/candidates/{item}", response_model=CandidatePublic, tags=["candidates"])
+@router.patch(
+    "/candidates/{item}",
+    response_model=CandidatePublic,
+    tags=["candidates"],
+    dependencies=[_found(Candidate)],
+)
 def update_candidate(item: Id, data: CandidateUpdate, session: Db, who: Authed) -> Candidate:
     return records.update_candidate(
         session, workspace_id=who.workspace_id, candidate_id=item, data=data
