@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, Template
+from jinja2.runtime import Macro
+from jinja2.utils import missing
 
 from fairnotice.model import Language, MessageKind, Role
 
@@ -118,10 +121,19 @@ def _tidy(text: str) -> str:
     return text.strip() + "\n"
 
 
-def render(letter: Letter) -> tuple[str | None, str]:
-    """(subject, body) of a letter; subject is None for spoken kinds (phone, voicemail)."""
-    template = _template(template_name(letter))
-    context = template.new_context(_context(letter))
+def render(letter: Letter, kind: MessageKind | None = None) -> tuple[str | None, str]:
+    """(subject, body) of a letter; subject is None for spoken kinds (phone, voicemail).
+
+    With `kind`, the same facts told as that kind of message (as if `letter.kind` were it).
+    """
+    if kind is None:
+        kind = letter.kind
+    template = _letter_template(letter.language, letter.role, letter.intent, kind)
+    values = _context(letter)
+    values["kind"] = kind
+    # The context's own dict (shared): the globals are in it already, so Jinja need not
+    # merge them into a copy.
+    context = template.new_context(values, shared=True)
     body = _tidy("".join(template.blocks["body"](context)))
     subject: str | None = None
     if "subject" in template.blocks:
@@ -130,17 +142,59 @@ def render(letter: Letter) -> tuple[str | None, str]:
 
 
 @cache
+def _letter_template(language: Language, role: Role, intent: str, kind: MessageKind) -> Template:
+    return _template(f"{language.value}/{role.value}_{intent}_{kind.value}.txt")
+
+
+@cache
 def common(language: Language) -> Any:
     """The shared macros of a language (`letters/<lang>/_common.txt`), as `c` in templates."""
     return environment().get_template(f"{language.value}/_common.txt").module
 
 
+@cache
+def _macros(language: Language) -> SimpleNamespace:
+    """`common(language)` with each macro callable as a plain function (same output)."""
+    module = common(language)
+    return SimpleNamespace(
+        **{
+            name: _direct(value) if isinstance(value, Macro) else value
+            for name, value in vars(module).items()
+        }
+    )
+
+
+def _direct(macro: Macro) -> Any:
+    """A macro called the way `Macro.__call__` calls it for positional arguments (missing
+    ones left `missing`, which the macro's body replaces by its defaults), without its
+    argument handling per call; anything else goes to the macro itself."""
+    if (
+        macro.catch_kwargs
+        or macro.catch_varargs
+        or macro.caller
+        or macro.explicit_caller
+        or macro._environment.is_async
+        or macro._default_autoescape
+    ):
+        return macro
+    func, count = macro._func, macro._argument_count
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) > count:
+            return macro(*args, **kwargs)
+        if len(args) < count:
+            args += (missing,) * (count - len(args))
+        return func(*args)
+
+    return call
+
+
 def _context(letter: Letter) -> dict[str, Any]:
-    values = {f: getattr(letter, f) for f in Letter.__slots__}
-    values["c"] = common(letter.language)
+    values = dict(environment().globals)
+    for name in Letter.__slots__:
+        values[name] = getattr(letter, name)
+    values["c"] = _macros(letter.language)
     values["formal"] = letter.tone == "formal"
-    values["recipient"] = letter.recipient
-    values["sender"] = letter.sender
     return values
 
 

@@ -7,7 +7,7 @@ or the caller, never from the clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -325,7 +325,7 @@ def _message_set(
     )
 
     def make(kind: MessageKind) -> str:
-        subject, body = render(facts if kind is MessageKind.email else replace(facts, kind=kind))
+        subject, body = render(facts, kind)
         spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
         calendar = None
         if kind is MessageKind.email:
