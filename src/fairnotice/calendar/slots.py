@@ -221,10 +221,10 @@ def _changing_day(day: date, tz: ZoneInfo, minutes: int) -> list[datetime]:
     return sorted(found)
 
 
-def _spans(hours: Hours, first: datetime, last: datetime) -> tuple[list[datetime], list[datetime]]:
-    """UTC intervals that hold every moment of `hours` between `first` and `last` (a
-    superset around clock changes: both folds are tried), as parallel sorted lists."""
-    return _day_spans(
+def _span_key(hours: Hours, first: datetime, last: datetime) -> tuple[Hours, date, date]:
+    """The arguments of `_day_spans` that give UTC intervals holding every moment of `hours`
+    between `first` and `last` (a superset around clock changes: both folds are tried)."""
+    return (
         hours,
         first.astimezone(hours.zone).date() - timedelta(days=1),
         last.astimezone(hours.zone).date() + timedelta(days=1),
@@ -233,8 +233,8 @@ def _spans(hours: Hours, first: datetime, last: datetime) -> tuple[list[datetime
 
 @lru_cache(maxsize=1024)
 def _day_spans(hours: Hours, day: date, stop: date) -> tuple[list[datetime], list[datetime]]:
-    """`_spans` for the local days `day` to `stop` (kept: a pure function, and searches
-    repeat their windows; the lists are only read)."""
+    """`hours` on the local days `day` to `stop`, as parallel sorted lists (kept: a pure
+    function, and searches repeat their windows; the lists are only read)."""
     starts: list[datetime] = []
     ends: list[datetime] = []
     while day <= stop:
@@ -275,13 +275,13 @@ def _merged(opening: list[datetime], closing: list[datetime]) -> list[Interval]:
     return out
 
 
-def _common(
-    spans: Sequence[tuple[list[datetime], list[datetime]]],
-) -> tuple[list[datetime], list[datetime]]:
-    """The moments inside some span of every party, as sorted disjoint closed intervals."""
-    shared = _merged(*spans[0])
-    for opening, closing in spans[1:]:
-        other = _merged(opening, closing)
+@lru_cache(maxsize=1024)
+def _common(keys: tuple[tuple[Hours, date, date], ...]) -> tuple[list[datetime], list[datetime]]:
+    """The moments inside some span (`_day_spans(*key)`) of every party, as sorted disjoint
+    closed intervals (kept like the spans: a pure function; the lists are only read)."""
+    shared = _merged(*_day_spans(*keys[0]))
+    for key in keys[1:]:
+        other = _merged(*_day_spans(*key))
         both: list[Interval] = []
         i = j = 0
         while i < len(shared) and j < len(other):
@@ -333,13 +333,14 @@ def free_slots(
     found: list[Interval] = []
     taken_days: set[date] = set()
     earliest_utc, latest_utc = earliest.astimezone(UTC), latest.astimezone(UTC)
-    spans = [_spans(h, earliest_utc, latest_utc) for h in hours]
+    keys = tuple(_span_key(h, earliest_utc, latest_utc) for h in hours)
+    spans = [_day_spans(*key) for key in keys]
     first_day = earliest_utc.astimezone(grid_zone).date()
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
     # Grid points only where every party works: a superset of the starts the checks
     # below accept (each lies inside a span of every party), so the same slots come out.
-    windows = spans[0] if len(spans) == 1 else _common(spans) if spans else None
+    windows = spans[0] if len(spans) == 1 else _common(keys) if spans else None
     only = spans[0] if len(spans) == 1 else None
     party = hours[0] if len(hours) == 1 else None
     for start in _grid(first_day, last_day, grid_zone, step, windows):
