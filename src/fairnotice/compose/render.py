@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from types import SimpleNamespace
+from types import BuiltinFunctionType
 from typing import Any
 
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, Template
-from jinja2.runtime import Macro
+from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 
 from fairnotice.model import Language, MessageKind, Role
@@ -67,6 +67,45 @@ class Letter:
     new_when: str | None = None  # the agreed new time (follow-up after agreement)
 
 
+class _LetterContext(Context):
+    """Jinja's context, with the calls letters make all the time done directly: a macro
+    called with positional arguments (what `Macro.__call__` does for them: missing ones
+    left `missing` for the macro's body to default, no escaping as autoescape is off) and
+    a method of a built-in type such as `str.startswith` (which cannot ask for the
+    context). Anything else goes through `Context.call`, and the result is the same."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        kind = type(__obj)
+        if (kind is Macro or kind is BuiltinFunctionType) and kwargs.keys() <= _SCOPES:
+            if kind is BuiltinFunctionType:
+                try:
+                    return __obj(*args)
+                except StopIteration:
+                    return __self.environment.undefined(_STOPPED)
+            count = __obj._argument_count
+            if (
+                len(args) <= count
+                and not __self.eval_ctx.autoescape
+                and not (
+                    __obj.catch_kwargs
+                    or __obj.catch_varargs
+                    or __obj.caller
+                    or __obj.explicit_caller
+                )
+            ):
+                if len(args) < count:
+                    args += (missing,) * (count - len(args))
+                try:
+                    return __obj._func(*args)
+                except StopIteration:
+                    return __self.environment.undefined(_STOPPED)
+        return Context.call(__self, __obj, *args, **kwargs)
+
+
+# What compiled templates pass along for callables that take the context; others ignore it.
+_SCOPES = frozenset({"_block_vars", "_loop_vars"})
+_STOPPED = "value was undefined because a callable raised a StopIteration exception"
+
 _env: Environment | None = None
 _bytecode_cache: BytecodeCache | None = None
 
@@ -96,6 +135,7 @@ def environment() -> Environment:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        _env.context_class = _LetterContext
     return _env
 
 
@@ -152,48 +192,11 @@ def common(language: Language) -> Any:
     return environment().get_template(f"{language.value}/_common.txt").module
 
 
-@cache
-def _macros(language: Language) -> SimpleNamespace:
-    """`common(language)` with each macro callable as a plain function (same output)."""
-    module = common(language)
-    return SimpleNamespace(
-        **{
-            name: _direct(value) if isinstance(value, Macro) else value
-            for name, value in vars(module).items()
-        }
-    )
-
-
-def _direct(macro: Macro) -> Any:
-    """A macro called the way `Macro.__call__` calls it for positional arguments (missing
-    ones left `missing`, which the macro's body replaces by its defaults), without its
-    argument handling per call; anything else goes to the macro itself."""
-    if (
-        macro.catch_kwargs
-        or macro.catch_varargs
-        or macro.caller
-        or macro.explicit_caller
-        or macro._environment.is_async
-        or macro._default_autoescape
-    ):
-        return macro
-    func, count = macro._func, macro._argument_count
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) > count:
-            return macro(*args, **kwargs)
-        if len(args) < count:
-            args += (missing,) * (count - len(args))
-        return func(*args)
-
-    return call
-
-
 def _context(letter: Letter) -> dict[str, Any]:
     values = dict(environment().globals)
     for name in Letter.__slots__:
         values[name] = getattr(letter, name)
-    values["c"] = _macros(letter.language)
+    values["c"] = common(letter.language)
     values["formal"] = letter.tone == "formal"
     return values
 
