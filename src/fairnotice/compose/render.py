@@ -9,6 +9,7 @@ never raw private words (`reason.detail` is not in it, by construction).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from types import BuiltinFunctionType
@@ -166,10 +167,17 @@ def render(letter: Letter, kind: MessageKind | None = None) -> tuple[str | None,
 
     With `kind`, the same facts told as that kind of message (as if `letter.kind` were it).
     """
-    if kind is None:
-        kind = letter.kind
-    template = _letter_template(letter.language, letter.role, letter.intent, kind)
+    return _render(letter, letter.kind if kind is None else kind, _context(letter))
+
+
+def renderer(letter: Letter) -> Callable[[MessageKind], tuple[str | None, str]]:
+    """`render(letter, kind)` for any kind, the letter's facts read once for all."""
     values = _context(letter)
+    return lambda kind: _render(letter, kind, dict(values))
+
+
+def _render(letter: Letter, kind: MessageKind, values: dict[str, Any]) -> tuple[str | None, str]:
+    template = _letter_template(letter.language, letter.role, letter.intent, kind)
     values["kind"] = kind
     # The context's own dict (shared): the globals are in it already, so Jinja need not
     # merge them into a copy.

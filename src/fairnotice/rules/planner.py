@@ -15,7 +15,7 @@ from fairnotice.calendar.slots import Hours
 from fairnotice.compose import dates
 from fairnotice.compose import language as detection
 from fairnotice.compose.context import Recipient, letter, primary_recipient, remaining_candidates
-from fairnotice.compose.render import render
+from fairnotice.compose.render import renderer
 from fairnotice.model import (
     Action,
     CalendarObject,
@@ -320,12 +320,19 @@ def _message_set(
     phone_first = calls_first and not deferred
 
     # The facts are the same for every message to this recipient; only the kind differs.
-    facts = letter(
-        s, recipient, kind=MessageKind.email, urgency=urgency, slots=slots, phone_first=phone_first
+    render = renderer(
+        letter(
+            s,
+            recipient,
+            kind=MessageKind.email,
+            urgency=urgency,
+            slots=slots,
+            phone_first=phone_first,
+        )
     )
 
     def make(kind: MessageKind) -> str:
-        subject, body = render(facts, kind)
+        subject, body = render(kind)
         spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
         calendar = None
         if kind is MessageKind.email:
