@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fairnotice.mail.transport import (
     Envelope,
@@ -212,3 +215,27 @@ def test_utf8_addresses_need_the_relays_smtputf8() -> None:
     assert recorder.received[0].rcpt_tos == ["jörg@exämple.com"]
     assert refused.outcome is Outcome.permanent and "UTF-8" in refused.text
     assert plain.received == []
+
+
+@given(st.binary(max_size=400) | st.text(alphabet="\r\n.ab", max_size=60).map(str.encode))
+def test_dot_stuffing_fast_path_gives_what_the_full_rewrite_gives(data: bytes) -> None:
+    full = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r\n|\r|\n", b"\r\n", data))
+    full = (full if full.endswith(b"\r\n") else full + b"\r\n") + b".\r\n"
+    assert dot_stuffed(data) == full
+
+
+def test_envelope_paths_go_as_written_and_hostile_ones_never_reach_the_server() -> None:
+    body = b"X: y\r\n\r\nz\r\n"
+    hostile = "v@y.example>\r\nRCPT TO:<evil@z.example"
+    config = SmtpConfig("127.0.0.1", 0, tls="none")
+    with (
+        smtp_server(Recorder()) as (port, recorder),
+        SmtpTransport(SmtpConfig(config.host, port, tls="none")) as transport,
+    ):
+        ok = transport.send(Envelope("a.b+c@x.example", ("d@y.example",), body, "<m1@x>"))
+        bad = transport.send(Envelope("a@x.example", (hostile,), body, "<m2@x>"))
+    assert ok.outcome is Outcome.delivered
+    assert bad.outcome is not Outcome.delivered, bad
+    envelopes = [(r.mail_from, r.rcpt_tos) for r in recorder.received]
+    assert envelopes == [("a.b+c@x.example", ["d@y.example"])]
+    assert "evil@z.example" not in recorder.rcpt_seen
