@@ -219,6 +219,56 @@ def test_a_since_cancelled_interview_voids_its_rows_even_mid_batch(
     assert events(sessions, ids[2])[-1] == "cancelled"
 
 
+class _CancelsAfterFirst(Recorder):
+    """A relay during whose first accepted message the interview is cancelled."""
+
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        super().__init__()
+        self.cancel = cancel
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.received) == 1:
+            self.cancel()
+        return answer
+
+
+def test_over_smtp_a_message_withdrawn_mid_batch_never_reaches_the_relay(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """The interview is re-read while the relay answers MAIL; a cancelled one is withdrawn
+    (RSET) before any content goes out, and the connection carries on with the rest."""
+    ids = seed(sessions, 4)
+    with sessions() as session:
+        first = session.get(OutboxMessage, ids[0])
+        assert first is not None
+        ws = first.workspace_id
+    interview = _interview(sessions, ws)
+    with transaction(sessions, write=True) as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids[:3]))
+            .values(interview_id=interview, interview_sequence=0)
+        )
+
+    def cancel() -> None:
+        with transaction(sessions, write=True) as session:
+            session.execute(
+                update(Interview).where(Interview.id == interview).values(status="cancelled")
+            )
+
+    with smtp_server(_CancelsAfterFirst(cancel)) as (port, recorder):
+        stats = deliverer(sessions, relay(port), clock).drain()
+    assert stats.sent == 2 and stats.cancelled == 2
+    assert sorted(recorder.counts()) == [
+        f"<msg0.{ws}@fairnotice.test>",
+        f"<msg3.{ws}@fairnotice.test>",
+    ]
+    assert len(recorder.connections) == 1  # the withdrawals did not cost the connection
+    assert states(sessions) == {"sent": 2, "cancelled": 2}
+    assert events(sessions, ids[1])[-1] == "cancelled"
+
+
 def test_a_cancel_message_for_the_cancelled_interview_still_goes_out(
     sqlite_sessions: sessionmaker[Session], clock: Clock
 ) -> None:

@@ -6,9 +6,11 @@ Nothing is lost, by construction:
   workers never take the same row; `BEGIN IMMEDIATE` on SQLite). A claimed row is in
   state `sending` with a lease, renewed while the batch goes on; a worker killed at any
   point leaves it there, and once the lease runs out any worker claims it again.
-- Each outcome is committed before the next message goes out, so a kill can repeat at
-  most the one message whose answer was not yet written: the case of a connection that
-  died after DATA, which SMTP itself cannot tell apart from a lost message.
+- Each outcome is committed before the next message's content goes out (while the relay
+  answers that message's MAIL command), so a kill can repeat at most the one message whose
+  answer was not yet written, the last one the relay accepted on that connection: the case
+  of a connection that died after DATA, which SMTP itself cannot tell apart from a lost
+  message.
 - A graceful stop (SIGTERM) finishes the message in flight and hands the rest of the
   batch back at once: restarts send every message exactly once.
 - Before every send the row's deadline and its interview are checked again: nothing goes
@@ -264,9 +266,11 @@ class Deliverer:
     def run_batch(self) -> Stats:
         """Claim and deliver one batch; Stats.claimed == 0 means nothing was due.
 
-        Outcomes are written in the transaction that opens before the next send (which
-        also re-reads that message's interview), and always before a message is sent:
-        one short write transaction per message, and a kill repeats at most one message.
+        Outcomes are written in the transaction that opens once the next message's MAIL
+        command is on its way (while the relay answers it) and that also re-reads that
+        message's interview; always before the next message's content goes out: one short
+        write transaction per message, and a kill repeats at most the last message the
+        relay accepted on that connection.
         While a message is on the wire, the next one is rendered in a second thread (the
         wait for the relay releases the GIL), so building costs no time of its own.
         """
@@ -338,23 +342,40 @@ class Deliverer:
             self._defer(entry, now + wait, f"rate limit for {domain}")
             stats.deferred += 1
             return
-        why = self._flush(db, entry)  # earlier outcomes written, this interview re-read
-        if self._lost:  # our lease ran out and another worker has this row now
-            stats.lost += 1
+        if isinstance(built, Exception):
+            if not self._withheld(entry, self._flush(db, entry), stats):
+                why = f"cannot be sent: {built}"
+                self._record(entry, Result(Outcome.permanent, None, why), stats)
             return
+        checked: list[str | None] = []
+
+        def meanwhile() -> str | None:
+            """While the relay answers MAIL: the earlier outcomes are written and this
+            message's interview re-read, all before its content goes out."""
+            checked.append(self._flush(db, entry))
+            return "lease lost" if self._lost else checked[-1]
+
+        envelope = Envelope(self.sender, (entry.item.recipient,), built, entry.item.message_id)
+        try:
+            result = transport.send(envelope, meanwhile)
+        except Exception as exc:  # a transport bug: retried with backoff, up to the max age
+            result = Result(Outcome.temporary, None, f"{type(exc).__name__}: {exc}")
+        if not checked:  # the connection failed before MAIL went out
+            meanwhile()
+        if not self._withheld(entry, checked[-1], stats):
+            self._record(entry, result, stats)
+
+    def _withheld(self, entry: Claimed, why: str | None, stats: Stats) -> bool:
+        """After the check before sending: the row is another worker's now (lease lost),
+        or its interview changed (`why`); either way this worker records no delivery."""
+        if self._lost:
+            stats.lost += 1
+            return True
         if why is not None:
             self._final(entry, "cancelled", why)
             stats.cancelled += 1
-            return
-        if isinstance(built, Exception):
-            self._record(entry, Result(Outcome.permanent, None, f"cannot be sent: {built}"), stats)
-            return
-        envelope = Envelope(self.sender, (entry.item.recipient,), built, entry.item.message_id)
-        try:
-            result = transport.send(envelope)
-        except Exception as exc:  # a transport bug: retried with backoff, up to the max age
-            result = Result(Outcome.temporary, None, f"{type(exc).__name__}: {exc}")
-        self._record(entry, result, stats)
+            return True
+        return False
 
     # --- recording ----------------------------------------------------------------------
 

@@ -51,6 +51,8 @@ class Result:
     refused: dict[str, tuple[int, str]] = field(default_factory=dict)
     # The connection was lost after the content was sent: the message may have arrived.
     after_data: bool = False
+    # The caller's `meanwhile` asked to withdraw the message before its content went out.
+    withdrawn: bool = False
 
     @property
     def words(self) -> str:
@@ -58,8 +60,14 @@ class Result:
         return f"{self.code} {self.text}".strip() if self.code else self.text
 
 
+# Called once the MAIL command is on its way and before its answer is read, so that the
+# caller's own work (recording the previous outcome) overlaps the relay's; a reason it
+# returns withdraws the message (RSET, nothing delivered).
+Meanwhile = Callable[[], str | None]
+
+
 class Transport(Protocol):
-    def send(self, envelope: Envelope) -> Result: ...
+    def send(self, envelope: Envelope, meanwhile: Meanwhile | None = None) -> Result: ...
 
     def close(self) -> None: ...
 
@@ -154,7 +162,7 @@ class SmtpTransport:
         self.connections += 1
         return smtp
 
-    def send(self, envelope: Envelope) -> Result:
+    def send(self, envelope: Envelope, meanwhile: Meanwhile | None = None) -> Result:
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -167,7 +175,7 @@ class SmtpTransport:
             self._smtp = None
             return Result(Outcome.temporary, None, f"cannot connect to the relay: {exc}")
         try:
-            return self._transaction(self._smtp, envelope)
+            return self._transaction(self._smtp, envelope, meanwhile)
         except _Lost as lost:
             self._drop()
             return Result(
@@ -177,7 +185,9 @@ class SmtpTransport:
                 after_data=lost.phase == "end of data",
             )
 
-    def _transaction(self, smtp: smtplib.SMTP, envelope: Envelope) -> Result:
+    def _transaction(
+        self, smtp: smtplib.SMTP, envelope: Envelope, meanwhile: Meanwhile | None
+    ) -> Result:
         for address in (envelope.sender, *envelope.recipients):
             if _UNSAFE_PATH.search(address) or address.count("@") != 1:
                 return Result(Outcome.permanent, None, f"{address!r} is not a mailbox address")
@@ -188,7 +198,12 @@ class SmtpTransport:
             if not smtp.has_extn("smtputf8"):
                 return Result(Outcome.permanent, None, "the relay does not accept UTF-8 addresses")
             options.append("SMTPUTF8")
-        code, reply = _step("mail", lambda: _mail(smtp, envelope.sender, options))
+        _step("mail", lambda: _mail(smtp, envelope.sender, options))
+        withdraw = meanwhile() if meanwhile is not None else None
+        code, reply = _step("mail", smtp.getreply)
+        if withdraw is not None:
+            self._reset(smtp)
+            return Result(Outcome.temporary, None, f"withdrawn: {withdraw}", withdrawn=True)
         if code != 250:
             self._reset(smtp)
             return classify(code, reply)
@@ -260,13 +275,15 @@ _PLAIN_PATH = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
 
 
 def _mail(smtp: smtplib.SMTP, sender: str, options: list[str]) -> tuple[int, bytes]:
-    """MAIL FROM; a plain address goes as <address> directly (smtplib parses every address
-    with the email package first, a quarter of a millisecond a message), anything else
-    through smtplib's own quoting."""
-    if not _PLAIN_PATH.match(sender) or "SMTPUTF8" in options:
-        return smtp.mail(sender, options)
+    """Send MAIL FROM without reading its answer (the caller reads it): a plain address as
+    <address> directly (smtplib parses every address with the email package first, a
+    quarter of a millisecond a message), anything else with smtplib's own quoting."""
     extra = " " + " ".join(options) if options else ""
-    return smtp.docmd("MAIL", f"FROM:<{sender}>{extra}")
+    if "SMTPUTF8" in options:
+        smtp.command_encoding = "utf-8"  # what smtplib's mail() does for SMTPUTF8
+    path = f"<{sender}>" if _PLAIN_PATH.match(sender) else smtplib.quoteaddr(sender)
+    smtp.putcmd("mail", f"FROM:{path}{extra}")
+    return 0, b""
 
 
 def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
@@ -294,7 +311,10 @@ class MemoryTransport:
         self.sent: list[Envelope] = []
         self.closed = 0
 
-    def send(self, envelope: Envelope) -> Result:
+    def send(self, envelope: Envelope, meanwhile: Meanwhile | None = None) -> Result:
+        withdraw = meanwhile() if meanwhile is not None else None
+        if withdraw is not None:
+            return Result(Outcome.temporary, None, f"withdrawn: {withdraw}", withdrawn=True)
         result = self.answer(envelope) if self.answer else Result(Outcome.delivered, 250, "OK")
         if result.outcome is Outcome.delivered or result.after_data:
             self.sent.append(envelope)
