@@ -29,7 +29,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -271,8 +270,6 @@ class Deliverer:
         message's interview; always before the next message's content goes out: one short
         write transaction per message, and a kill repeats at most the last message the
         relay accepted on that connection.
-        While a message is on the wire, the next one is rendered in a second thread (the
-        wait for the relay releases the GIL), so building costs no time of its own.
         """
         stats = Stats()
         if self.transport is None or self.stop.is_set():
@@ -284,19 +281,13 @@ class Deliverer:
         engine = self.sessions.kw["bind"]
         statements = self._statements(engine.dialect)
         connection = engine.raw_connection()
-        ahead = ThreadPoolExecutor(1, thread_name_prefix="fairnotice-render")
         try:
-            rendering = ahead.submit(self._render, claimed[0])
             for index, entry in enumerate(claimed):
                 if self.stop.is_set():
                     self._release(claimed[index:], stats)
                     break
-                built = rendering.result()
-                if index + 1 < len(claimed):
-                    rendering = ahead.submit(self._render, claimed[index + 1])
-                self._deliver(entry, built, transport, stats, (engine, connection, statements))
+                self._deliver(entry, transport, stats, (engine, connection, statements))
         finally:
-            ahead.shutdown(wait=True, cancel_futures=True)
             try:
                 self._flush((engine, connection, statements), None)
             finally:
@@ -328,9 +319,7 @@ class Deliverer:
                 break
         return total
 
-    def _deliver(
-        self, entry: Claimed, built: bytes | Exception, transport: Transport, stats: Stats, db: Db
-    ) -> None:
+    def _deliver(self, entry: Claimed, transport: Transport, stats: Stats, db: Db) -> None:
         now = self.clock()
         if entry.deadline is not None and now >= entry.deadline:
             self._final(entry, "expired", f"its deadline {entry.deadline.isoformat()} has passed")
@@ -342,6 +331,7 @@ class Deliverer:
             self._defer(entry, now + wait, f"rate limit for {domain}")
             stats.deferred += 1
             return
+        built = self._render(entry)
         if isinstance(built, Exception):
             if not self._withheld(entry, self._flush(db, entry), stats):
                 why = f"cannot be sent: {built}"
