@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from operator import attrgetter
 from types import BuiltinFunctionType
 from typing import Any
 
@@ -179,9 +180,10 @@ def renderer(letter: Letter) -> Callable[[MessageKind], tuple[str | None, str]]:
 def _render(letter: Letter, kind: MessageKind, values: dict[str, Any]) -> tuple[str | None, str]:
     template = _letter_template(letter.language, letter.role, letter.intent, kind)
     values["kind"] = kind
-    # The context's own dict (shared): the globals are in it already, so Jinja need not
-    # merge them into a copy.
-    context = template.new_context(values, shared=True)
+    # What `template.new_context(values, shared=True)` makes (the globals are in `values`
+    # already), minus the set of global names it keeps for `{% import %}`, which only a
+    # template made into a module reads.
+    context = _LetterContext(template.environment, values, template.name, template.blocks)
     body = _tidy("".join(template.blocks["body"](context)))
     subject: str | None = None
     if "subject" in template.blocks:
@@ -200,10 +202,13 @@ def common(language: Language) -> Any:
     return environment().get_template(f"{language.value}/_common.txt").module
 
 
+_FIELDS: tuple[str, ...] = Letter.__slots__
+_facts_of = attrgetter(*_FIELDS)
+
+
 def _context(letter: Letter) -> dict[str, Any]:
     values = dict(environment().globals)
-    for name in Letter.__slots__:
-        values[name] = getattr(letter, name)
+    values.update(zip(_FIELDS, _facts_of(letter), strict=True))
     values["c"] = common(letter.language)
     values["formal"] = letter.tone == "formal"
     return values
