@@ -28,19 +28,18 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Dialect, Engine, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
 from fairnotice.store.compiled import Compiled, raw_transaction
-from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 
 __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats"]
@@ -83,6 +82,24 @@ class Statements:
         )
         self._mine = mine
         self._outcomes: dict[frozenset[str], Compiled] = {}
+        self._due: dict[int, Compiled] = {}
+        self.take = Compiled(
+            dialect,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("v_row"))
+            .values(
+                state="sending",
+                message_id=bindparam("v_message_id"),
+                claimed_by=bindparam("v_worker"),
+                lease_until=bindparam("v_lease"),
+            ),
+        )
+        self.end = Compiled(
+            dialect,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("v_row"))
+            .values(state=bindparam("v_state"), last_error=bindparam("v_error"), lease_until=None),
+        )
         self.event = Compiled(
             dialect,
             insert(OutboxEvent).values(
@@ -105,6 +122,24 @@ class Statements:
             .values(lease_until=bindparam("v_lease"))
             .returning(OutboxMessage.id),
         )
+
+    def due(self, batch: int) -> Compiled:
+        """The next `batch` due rows (and rows whose lease ran out), locked on PostgreSQL
+        (SKIP LOCKED: workers never wait for or take each other's rows)."""
+        found = self._due.get(batch)
+        if found is None:
+            now = bindparam("v_now", type_=OutboxMessage.due.type)
+            due = and_(OutboxMessage.state == "pending", OutboxMessage.due <= now)
+            stale = and_(OutboxMessage.state == "sending", OutboxMessage.lease_until < now)
+            statement = (
+                select(*_CLAIM_COLUMNS)  # kinds by OR: an IN list would expand at run time
+                .where(or_(*(OutboxMessage.kind == kind for kind in DELIVERABLE)), or_(due, stale))
+                .order_by(OutboxMessage.due, OutboxMessage.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+            found = self._due[batch] = Compiled(self.dialect, statement)
+        return found
 
     def outcome(self, values: dict[str, Any]) -> Compiled:
         """UPDATE of this row, if still ours, setting the columns `values` names."""
@@ -172,61 +207,55 @@ class Deliverer:
     def claim(self, stats: Stats) -> list[Claimed]:
         """Take a batch of due rows (and rows whose lease ran out) in one committed
         transaction; rows past their deadline or for a changed interview end here.
-        Core statements, one UPDATE for the whole batch: the ORM's per-row flush cost
-        more than sending."""
+        Statements compiled once, run on a DBAPI connection (the ORM's per-row flush cost
+        more than sending)."""
         now = self.clock()
-        due = and_(OutboxMessage.state == "pending", OutboxMessage.due <= now)
-        stale = and_(OutboxMessage.state == "sending", OutboxMessage.lease_until < now)
-        query = (
-            select(*_CLAIM_COLUMNS)
-            .where(OutboxMessage.kind.in_(DELIVERABLE), or_(due, stale))
-            .order_by(OutboxMessage.due, OutboxMessage.id)
-            .limit(self.policy.batch)
-            .with_for_update(skip_locked=True)
-        )
-        claimed: list[Claimed] = []
         lease = now + self.policy.lease
-        with transaction(self.sessions, write=True) as session:
-            rows = session.execute(query).all()
-            interviews = self._interviews(session, (r.interview_id for r in rows))
-            events = []
-            taken: list[int] = []
-            for row in rows:
-                if row.state == "sending":
-                    stats.reclaimed += 1
-                    events.append(
-                        _event(row.id, now, "reclaimed", f"lease of {row.claimed_by} ran out")
-                    )
-                verdict = self._verdict(row, interviews, now)
-                if verdict is not None:
-                    state, why = verdict
-                    session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id)
-                        .values(state=state, last_error=why, lease_until=None)
-                    )
-                    events.append(_event(row.id, now, state, why))
-                    setattr(stats, state, getattr(stats, state) + 1)
-                    continue
-                message_id = row.message_id
-                if message_id is None:  # fixed before the first try, kept for every retry
-                    message_id = new_message_id(self.sender)
-                    session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id)
-                        .values(message_id=message_id)
-                    )
-                taken.append(row.id)
-                events.append(_event(row.id, now, "sending", self.name))
-                claimed.append(_snapshot(row, message_id))
-            if taken:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(taken))
-                    .values(state="sending", claimed_by=self.name, lease_until=lease)
-                )
-            if events:
-                session.execute(insert(OutboxEvent), events)
+        engine = self.sessions.kw["bind"]
+        statements = self._statements(engine.dialect)
+        claimed: list[Claimed] = []
+        connection = engine.raw_connection()
+        try:
+            with raw_transaction(engine, connection) as cursor:
+                rows = [
+                    dict(zip(_CLAIM_NAMES, values, strict=True))
+                    for values in statements.due(self.policy.batch).fetch(cursor, {"v_now": now})
+                ]
+                interviews: dict[int, tuple[str, int]] = {}
+                for wanted in {r["interview_id"] for r in rows if r["interview_id"] is not None}:
+                    for status, sequence in statements.interview.fetch(
+                        cursor, {"v_interview": wanted}
+                    ):
+                        interviews[wanted] = (str(status), int(sequence))
+                events = []
+                taken: list[dict[str, Any]] = []
+                for row in rows:
+                    if row["state"] == "sending":
+                        stats.reclaimed += 1
+                        why = f"lease of {row['claimed_by']} ran out"
+                        events.append(_event(row["id"], now, "reclaimed", why))
+                    verdict = self._verdict(row, interviews, now)
+                    if verdict is not None:
+                        state, why = verdict
+                        statements.end.execute(
+                            cursor, {"v_row": row["id"], "v_state": state, "v_error": why}
+                        )
+                        events.append(_event(row["id"], now, state, why))
+                        setattr(stats, state, getattr(stats, state) + 1)
+                        continue
+                    message_id = row["message_id"]
+                    if message_id is None:  # fixed before the first try, kept for every retry
+                        message_id = new_message_id(self.sender)
+                    taken.append(
+                        {"v_row": row["id"], "v_message_id": message_id, "v_worker": self.name,
+                         "v_lease": lease}
+                    )  # fmt: skip
+                    events.append(_event(row["id"], now, "sending", self.name))
+                    claimed.append(_snapshot(row, message_id))
+                statements.take.execute_many(cursor, taken)
+                statements.event.execute_many(cursor, events)
+        finally:
+            connection.close()  # back to the pool
         stats.claimed += len(claimed)
         self._lease_end = lease
         self._renew_at = now + self.policy.lease / 3
@@ -234,29 +263,18 @@ class Deliverer:
         return claimed
 
     @staticmethod
-    def _interviews(session: Session, ids: Iterable[int | None]) -> dict[int, tuple[str, int]]:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        found = session.execute(
-            select(Interview.id, Interview.status, Interview.sequence).where(
-                Interview.id.in_(wanted)
-            )
-        )
-        return {id_: (status, sequence) for id_, status, sequence in found}
-
-    @staticmethod
     def _verdict(
-        row: Row[Any], interviews: dict[int, tuple[str, int]], now: datetime
+        row: dict[str, Any], interviews: dict[int, tuple[str, int]], now: datetime
     ) -> tuple[str, str] | None:
-        if row.deadline is not None and now >= row.deadline:
-            return "expired", f"its deadline {row.deadline.isoformat()} has passed"
-        if row.interview_id is None:
+        deadline = row["deadline"]
+        if deadline is not None and now >= deadline:
+            return "expired", f"its deadline {deadline.isoformat()} has passed"
+        if row["interview_id"] is None:
             return None
         why = interview_verdict(
-            found=interviews.get(row.interview_id),
-            sequence=row.interview_sequence,
-            is_cancel=(row.calendar_method or "").upper() == "CANCEL",
+            found=interviews.get(row["interview_id"]),
+            sequence=row["interview_sequence"],
+            is_cancel=(row["calendar_method"] or "").upper() == "CANCEL",
         )
         return ("cancelled", why) if why else None
 
@@ -480,28 +498,31 @@ _CLAIM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _snapshot(row: Row[Any], message_id: str) -> Claimed:
+_CLAIM_NAMES = [column.key for column in _CLAIM_COLUMNS]
+
+
+def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:
     item = Outgoing(
         message_id=message_id,
-        recipient=row.recipient,
-        subject=row.subject,
-        body=row.body,
-        language=row.language,
-        recipient_name=row.recipient_name,
-        sender_name=row.sender_name,
-        reply_to=row.reply_to,
-        in_reply_to=row.in_reply_to,
-        calendar_method=row.calendar_method,
-        calendar_ics=row.calendar_ics,
-        auto=row.kind == "reminder",
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        language=row["language"],
+        recipient_name=row["recipient_name"],
+        sender_name=row["sender_name"],
+        reply_to=row["reply_to"],
+        in_reply_to=row["in_reply_to"],
+        calendar_method=row["calendar_method"],
+        calendar_ics=row["calendar_ics"],
+        auto=row["kind"] == "reminder",
     )
     return Claimed(
-        id=row.id,
+        id=row["id"],
         item=item,
-        created_at=row.created_at,
-        attempts=row.attempts,
-        deadline=row.deadline,
-        interview_id=row.interview_id,
-        interview_sequence=row.interview_sequence,
-        is_cancel=(row.calendar_method or "").upper() == "CANCEL",
+        created_at=row["created_at"],
+        attempts=row["attempts"],
+        deadline=row["deadline"],
+        interview_id=row["interview_id"],
+        interview_sequence=row["interview_sequence"],
+        is_cancel=(row["calendar_method"] or "").upper() == "CANCEL",
     )
