@@ -24,7 +24,7 @@ from fairnotice.errors import BadInput
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
 from fairnotice.operations.busy import owners_busy
-from fairnotice.operations.planning import system_now
+from fairnotice.operations.clock import system_now
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
