@@ -185,10 +185,12 @@ def _interview(sessions: sessionmaker[Session], workspace_id: int) -> int:
         return row.id
 
 
-def test_a_since_cancelled_interview_voids_its_rows_even_mid_batch(
-    sessions: sessionmaker[Session], clock: Clock
-) -> None:
-    ids = seed(sessions, 3)
+def _rows_of_one_interview(
+    sessions: sessionmaker[Session], count: int, *, tied: int
+) -> tuple[list[int], int, int]:
+    """`count` due rows, the first `tied` queued for one interview (SEQUENCE 0): their ids,
+    workspace and the interview's id."""
+    ids = seed(sessions, count)
     with sessions() as session:
         first = session.get(OutboxMessage, ids[0])
         assert first is not None
@@ -197,9 +199,16 @@ def test_a_since_cancelled_interview_voids_its_rows_even_mid_batch(
     with transaction(sessions, write=True) as session:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
+            .where(OutboxMessage.id.in_(ids[:tied]))
             .values(interview_id=interview, interview_sequence=0)
         )
+    return ids, ws, interview
+
+
+def test_a_since_cancelled_interview_voids_its_rows_even_mid_batch(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    ids, ws, interview = _rows_of_one_interview(sessions, 3, tied=3)
 
     def cancel_after_first(envelope: Envelope) -> Result:
         # the interview is cancelled while the batch is under way
@@ -238,18 +247,7 @@ def test_over_smtp_a_message_withdrawn_mid_batch_never_reaches_the_relay(
 ) -> None:
     """The interview is re-read while the relay answers MAIL; a cancelled one is withdrawn
     (RSET) before any content goes out, and the connection carries on with the rest."""
-    ids = seed(sessions, 4)
-    with sessions() as session:
-        first = session.get(OutboxMessage, ids[0])
-        assert first is not None
-        ws = first.workspace_id
-    interview = _interview(sessions, ws)
-    with transaction(sessions, write=True) as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids[:3]))
-            .values(interview_id=interview, interview_sequence=0)
-        )
+    ids, ws, interview = _rows_of_one_interview(sessions, 4, tied=3)
 
     def cancel() -> None:
         with transaction(sessions, write=True) as session:
