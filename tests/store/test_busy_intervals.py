@@ -350,6 +350,7 @@ def test_migration_0004_keeps_calendars_stored_before_it(tmp_path: Path) -> None
             row = session.get(BusyCalendar, 7)
             assert row is not None and row.state == "ready"
             assert row.window_end == NOW + timedelta(days=92)
+            assert row.intervals_version is not None  # 0006: kept copies can be checked
     finally:
         engine.dispose()
 

@@ -12,6 +12,7 @@ calendar is never taken as free time (K1).
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,11 @@ class SqlIntervalStore:
         self.session.execute(
             update(BusyCalendar)
             .where(BusyCalendar.id == calendar_id)
-            .values(window_start=window[0], window_end=window[1])
+            .values(
+                window_start=window[0],
+                window_end=window[1],
+                intervals_version=secrets.randbits(62),  # busy_read.py's copies go stale
+            )
         )
 
     def window(self, key: str) -> Interval | None:

@@ -190,6 +190,9 @@ class BusyCalendar(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+    # A new random value whenever busy_intervals of this calendar are rewritten (the slot
+    # search's per-process copy of them is used only while it matches); NULL: never kept.
+    intervals_version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class BusyInterval(Base):
