@@ -42,7 +42,8 @@ class Compiled:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
-        self.names = list(compiled.positiontup or compiled.binds)
+        rendered = set(compiled.bind_names.values())  # not the literals' anonymous keys
+        self.names = list(compiled.positiontup or (n for n in compiled.binds if n in rendered))
         # literal values written into the statement (state = 'sending') keep their value
         self.defaults = {name: compiled.binds[name].value for name in self.names}
         self.binds = {
