@@ -142,30 +142,32 @@ def _grid(
     tz: ZoneInfo,
     step: timedelta,
     windows: tuple[list[datetime], list[datetime]] | None = None,
-) -> Iterator[datetime]:
+) -> Iterator[list[datetime]]:
     """Every instant whose wall time in `tz` is on the grid (multiples of `step` from
-    midnight), in time order: none in a DST gap, both occurrences of a repeated hour.
-    With `windows` (sorted UTC openings and closings) only the instants inside them.
+    midnight), in time order, a local day's worth at a time: none in a DST gap, both
+    occurrences of a repeated hour. With `windows` (sorted UTC openings and closings)
+    only the instants inside them.
 
-    Yields UTC datetimes. A day without a clock change (all but a few a year) is plain
+    Yields lists of UTC datetimes (a list, so that the search can jump over a busy
+    stretch by bisection). A day without a clock change (all but a few a year) is plain
     arithmetic from its midnight; only the others go through zone conversions.
     """
     minutes = int(step.total_seconds() // 60)
     seconds = minutes * 60
+    per_day = (24 * 60) // minutes + (1 if 1440 % minutes else 0)
     last_yielded: datetime | None = None
     day = first_day
     while day <= last_day:
         base = _uniform_midnight(day, tz)
         if base is not None:
-            points: Iterable[datetime] = _points(
-                base, seconds, (24 * 60) // minutes + (1 if 1440 % minutes else 0), windows
-            )
+            points = _points(base, seconds, per_day, windows)
         else:
             points = [m for m in _changing_day(day, tz, minutes) if _open(m, windows)]
-        for moment in points:
-            if last_yielded is None or moment > last_yielded:
-                last_yielded = moment
-                yield moment
+        if points and last_yielded is not None and points[0] <= last_yielded:
+            points = points[bisect_right(points, last_yielded) :]
+        if points:
+            last_yielded = points[-1]
+            yield points
         day += timedelta(days=1)
 
 
@@ -182,26 +184,25 @@ def _uniform_midnight(day: date, tz: ZoneInfo) -> datetime | None:
 
 def _points(
     base: datetime, seconds: int, n: int, windows: tuple[list[datetime], list[datetime]] | None
-) -> Iterator[datetime]:
-    """base + k * step for k < n, only inside the windows (if any)."""
+) -> list[datetime]:
+    """base + k * step for k < n, only inside the windows (if any), in order."""
     step = timedelta(seconds=seconds)
     if windows is None:
-        moment = base
-        for _ in range(n):
-            yield moment
-            moment += step
-        return
+        return [base + k * step for k in range(n)]
     opening, closing = windows
     day_end = base + timedelta(seconds=(n - 1) * seconds)
+    found: list[datetime] = []
     i = bisect_right(closing, base)
     while i < len(opening) and opening[i] <= day_end:
         low = max(0, -(-int((opening[i] - base).total_seconds()) // seconds))
         high = min(n - 1, int((closing[i] - base).total_seconds()) // seconds)
-        moment = base + timedelta(seconds=low * seconds)
+        moment = base + low * step
         for _ in range(low, high + 1):
-            yield moment
+            if not found or moment > found[-1]:  # windows that meet share a point
+                found.append(moment)
             moment += step
         i += 1
+    return found
 
 
 def _open(moment: datetime, windows: tuple[list[datetime], list[datetime]] | None) -> bool:
@@ -343,39 +344,44 @@ def free_slots(
     windows = spans[0] if len(spans) == 1 else _common(keys) if spans else None
     only = spans[0] if len(spans) == 1 else None
     party = hours[0] if len(hours) == 1 else None
-    for start in _grid(first_day, last_day, grid_zone, step, windows):
-        if start < free_again:
-            continue
-        end = start + duration
-        if end > latest_utc:
-            break
-        if only is not None:
-            if not _within(start, end, only[0], only[1]):
+    for points in _grid(first_day, last_day, grid_zone, step, windows):
+        i, n = 0, len(points)
+        while i < n:
+            start = points[i]
+            i += 1
+            if start < free_again:
+                i = bisect_left(points, free_again, i)  # over the busy stretch at once
                 continue
-        elif not all(_within(start, end, opening, closing) for opening, closing in spans):
-            continue
-        blocked = index.blocking(start - buffer, end + buffer)
-        if blocked is not None:
-            free_again = blocked + buffer
-            continue
-        local = start.astimezone(grid_zone)
-        if one_per_day and local.date() in taken_days:
-            continue
-        if party is not None:
-            if not _contains(party, start, end):
+            end = start + duration
+            if end > latest_utc:
+                return found
+            if only is not None:
+                if not _within(start, end, only[0], only[1]):
+                    continue
+            elif not all(_within(start, end, opening, closing) for opening, closing in spans):
                 continue
-        elif not all(_contains(h, start, end) for h in hours):
-            continue
-        found.append((local, end.astimezone(grid_zone)))
-        if len(found) >= count:
-            break
-        if one_per_day:
-            taken_days.add(local.date())
-            # The rest of that day can give nothing: start again at its next midnight
-            # (exact on a day without a clock change; else the day check above decides).
-            following = _uniform_midnight(local.date() + timedelta(days=1), grid_zone)
-            if following is not None and following > free_again:
-                free_again = following
+            blocked = index.blocking(start - buffer, end + buffer)
+            if blocked is not None:
+                free_again = blocked + buffer
+                continue
+            local = start.astimezone(grid_zone)
+            if one_per_day and local.date() in taken_days:
+                continue
+            if party is not None:
+                if not _contains(party, start, end):
+                    continue
+            elif not all(_contains(h, start, end) for h in hours):
+                continue
+            found.append((local, end.astimezone(grid_zone)))
+            if len(found) >= count:
+                return found
+            if one_per_day:
+                taken_days.add(local.date())
+                # The rest of that day can give nothing: start again at its next midnight
+                # (exact on a day without a clock change; else the day check decides).
+                following = _uniform_midnight(local.date() + timedelta(days=1), grid_zone)
+                if following is not None and following > free_again:
+                    free_again = following
     return found
 
 

@@ -250,6 +250,14 @@ def _record(
 
 def why_unread(row: BusyCalendar, start: datetime, end: datetime) -> str | None:
     """Why `row` cannot answer for [start, end), or None when it can."""
+    if (
+        row.state == "ready"
+        and row.window_start is not None
+        and row.window_end is not None
+        and row.window_start <= start
+        and end <= row.window_end
+    ):
+        return None  # the everyday answer, before any text is made
     who = Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
     if row.state == "pending":
         return Phrase("%(who)s is being read; ask again in a moment", who=who)

@@ -59,17 +59,15 @@ class FastRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        headers = request.headers
-        length = headers.get("content-length")
-        authorization = headers.get("authorization", "")
+        headers = _headers(scope)
+        length = headers.get(b"content-length", b"")
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
         if (
-            headers.get("content-type") != "application/json"
-            or length is None
+            headers.get(b"content-type") != b"application/json"
             or not length.isdigit()
             or not 0 < int(length) <= MAX_BODY
             or not authorization.startswith("Bearer ")
-            or "transfer-encoding" in headers
+            or b"transfer-encoding" in headers
         ):
             await self._decline(scope, receive, send, None)
             return
@@ -79,6 +77,7 @@ class FastRoute(BaseRoute):
             await self._decline(scope, receive, send, messages)
             return
         # What FastAPI's HTTPBearer reads: the text after the first space.
+        request = Request(scope, receive)
         who = self.known_caller(request, authorization.partition(" ")[2])
         if who is None:
             await self._decline(scope, receive, send, messages)
@@ -100,6 +99,21 @@ class FastRoute(BaseRoute):
         scope[_DECLINED] = True
         replay = receive if messages is None else _replay(messages, receive)
         await scope["router"].app(scope, replay, send)
+
+
+_LANE_HEADERS = frozenset(
+    (b"content-length", b"authorization", b"content-type", b"transfer-encoding")
+)
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    """The headers this lane looks at, each its first value as Starlette's `Headers.get`
+    gives it (ASGI servers send names lower-cased), in one pass over the raw list."""
+    found: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name in _LANE_HEADERS and name not in found:
+            found[name] = value
+    return found
 
 
 async def _read_body(receive: Receive, limit: int) -> list[Message]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -177,6 +177,15 @@ async def _calendar_busy(
     )
 
 
+@lru_cache(maxsize=1024)
+def _hours(tz: str, start: str, end: str, days: tuple[int, ...]) -> Hours:
+    """The same Hours for the same query (the search's caches then find it by identity,
+    without comparing field by field)."""
+    return Hours(
+        zone=zone(tz), start=parse_clock(start), end=parse_clock(end), days=frozenset(days)
+    )
+
+
 @router.post("/slots", response_model=list[Slot])
 async def slots(query: SlotsQuery, request: Request, who: Authed) -> Response:
     """Common free slots of the stored calendars named and the busy periods given."""
@@ -200,13 +209,8 @@ async def slots_answer(query: SlotsQuery, request: Request, who: Caller) -> Resp
         busy += await _calendar_busy(
             request, who.workspace_id, set(query.calendars), earliest, latest
         )
-    tz = zone(query.tz)
-    hours = Hours(
-        zone=tz,
-        start=parse_clock(query.hours[0]),
-        end=parse_clock(query.hours[1]),
-        days=frozenset(query.days),
-    )
+    hours = _hours(query.tz, *query.hours, tuple(query.days))
+    tz = hours.zone
     found = free_slots(
         busy=busy,
         hours=[hours],
