@@ -126,22 +126,46 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds of every PostgreSQL process so far: the live ones, plus the postmaster's
-    reaped children (backends that have exited). All databases: run on a quiet machine."""
-    parents: dict[int, int] = {}
+def postgres_processes() -> dict[int, tuple[int, bytes]]:
+    """The PostgreSQL processes running now: their parent and command line."""
+    found = {}
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"postgres" in (entry / "cmdline").read_bytes()[:200]:
-                stat = (entry / "stat").read_text().rpartition(")")[2].split()
-                parents[int(entry.name)] = int(stat[1])
+            if entry.name.isdigit():
+                command = (entry / "cmdline").read_bytes()[:300]
+                if b"postgres" in command:
+                    stat = (entry / "stat").read_text().rpartition(")")[2].split()
+                    found[int(entry.name)] = (int(stat[1]), command)
         except OSError:
             continue
-    return sum(cpu_seconds(pid, children=parent not in parents) for pid, parent in parents.items())
+    return found
 
 
-# CPU seconds each process spent in the last deliver(): "worker 1".., "sink", "postgres"
+def postgres_cpu(database: str | None = None) -> float:
+    """CPU seconds of every PostgreSQL process so far: the live ones, plus the postmaster's
+    reaped children (backends that have exited). All databases: run on a quiet machine.
+    First waits (up to 5 s) until no backend of `database` is left, so that none is
+    reaped between reading it and reading the postmaster."""
+    for _ in range(100):
+        found = postgres_processes()
+        if database is None or not any(database.encode() in c for _, c in found.values()):
+            break
+        time.sleep(0.05)
+    return sum(cpu_seconds(pid, children=parent not in found) for pid, (parent, _) in found.items())
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores; /proc/stat, not idle or
+    waiting for I/O): what our processes took and whatever else ran beside them."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(ticks[:8]) - ticks[3] - ticks[4]  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+# CPU seconds each process spent in the last deliver(): "worker 1".., "sink", "postgres",
+# and "others": the machine's busy time less ours (other work on the machine, the kernel)
 CPU: dict[str, float] = {}
+SENT: dict[str, int] = {}  # how many messages each worker sent (their share)
 
 
 def deliver(url: str, port: int, workers: int, folder: Path, sink_pid: int = 0) -> float:
@@ -158,7 +182,8 @@ def deliver(url: str, port: int, workers: int, folder: Path, sink_pid: int = 0) 
         FAIRNOTICE_DELIVERY_BATCH_SIZE="100",
     )
     CPU.clear()
-    sink_before, pg_before = cpu_seconds(sink_pid), postgres_cpu()
+    SENT.clear()
+    sink_before, pg_before, machine_before = cpu_seconds(sink_pid), postgres_cpu(), machine_cpu()
     start = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -177,23 +202,27 @@ def deliver(url: str, port: int, workers: int, folder: Path, sink_pid: int = 0) 
         _, status, usage = os.wait4(process.pid, 0)  # its own CPU, as it exits
         process.returncode = os.waitstatus_to_exitcode(status)
         CPU[f"worker {number}"] = usage.ru_utime + usage.ru_stime
-        sent += int(dict(p.split("=") for p in out.decode().split())["sent"])
+        SENT[f"worker {number}"] = int(dict(p.split("=") for p in out.decode().split())["sent"])
+        sent += SENT[f"worker {number}"]
     seconds = time.perf_counter() - start
     CPU["sink"] = cpu_seconds(sink_pid) - sink_before
     if "postgresql" in url:
-        CPU["postgres"] = postgres_cpu() - pg_before
+        CPU["postgres"] = postgres_cpu(url.rsplit("/", 1)[1]) - pg_before
+    CPU["others"] = max(0.0, machine_cpu() - machine_before - sum(CPU.values()))
     return seconds if sent else float("nan")
 
 
 def cpu_line(label: str, count: int, seconds: float) -> str:
-    """CPU per message of each process, and of all, against what 2 cores can give."""
+    """CPU per message of each process, and of all, against what the cores can give."""
     parts = [f"{name} {1000 * spent / count:.2f}" for name, spent in CPU.items()]
-    total = sum(CPU.values())
+    ours = sum(spent for name, spent in CPU.items() if name != "others")
+    busy = ours + CPU.get("others", 0.0)
     cores = os.cpu_count() or 1
+    shares = "/".join(str(n) for n in SENT.values())
     return (
-        f"{label}: CPU ms/msg: {', '.join(parts)}; total {1000 * total / count:.2f} "
-        f"= {total / seconds:.2f} of {cores} cores over {seconds:.1f} s "
-        f"(load {os.getloadavg()[0]:.2f})"
+        f"{label} (sent {shares}): CPU ms/msg: {', '.join(parts)}; ours {1000 * ours / count:.2f} "
+        f"= {ours / seconds:.2f} cores, machine busy {busy / seconds:.2f} of {cores} cores "
+        f"over {seconds:.1f} s (load {os.getloadavg()[0]:.2f})"
     )
 
 
