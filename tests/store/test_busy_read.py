@@ -189,3 +189,32 @@ def test_a_window_of_overlapping_intervals_is_answered_in_full() -> None:
     kept = Kept(1, starts, ends, disjoint=False)
     asked = (NOW + timedelta(hours=7), NOW + timedelta(hours=8))
     assert kept.overlapping(*asked) == [(starts[0], ends[0])]
+
+
+def test_the_search_index_holds_the_same_intervals_as_the_read(
+    factory: sessionmaker[Session],
+) -> None:
+    from fairnotice.calendar.slots import BusyIndex
+    from fairnotice.operations.busy_read import stored_index
+
+    ws = _workspace(factory, "hr@example.com")
+    engine = _engine(factory)
+    one = [
+        (NOW + timedelta(hours=h), NOW + timedelta(hours=h, minutes=40)) for h in range(0, 90, 9)
+    ]
+    two = [(NOW + timedelta(hours=h), NOW + timedelta(hours=h + 2)) for h in range(4, 90, 11)]
+    first, second = _add(factory, ws, ics=None, busy=one), _add(factory, ws, ics=None, busy=two)
+    given = [(NOW + timedelta(hours=30), NOW + timedelta(hours=33))]
+    windows = [
+        (NOW, NOW + timedelta(days=4)),
+        (NOW + timedelta(hours=9, minutes=20), NOW + timedelta(hours=27)),
+    ]
+    for ids, also in [({first}, []), ({first, second}, []), ({first}, given), (set(), given)]:
+        for start, end in windows:
+            for _ in range(2):  # read, then kept
+                index = stored_index(
+                    engine, workspace_id=ws, ids=ids, start=start, end=end, also=also
+                )
+                read = stored_busy(engine, workspace_id=ws, ids=ids, start=start, end=end)
+                assert index.intervals() == BusyIndex([*read, *also]).intervals()
+                assert len(index) >= 1

@@ -95,6 +95,15 @@ class BusyIndex:
         self._starts = starts
         self._ends = ends
 
+    @classmethod
+    def of_merged(cls, starts: list[datetime], ends: list[datetime]) -> BusyIndex:
+        """The index of intervals already in UTC, sorted, each non-empty and ending before
+        the next starts (as stored calendars keep them): taken as they are, without a
+        pass over them. The lists are only ever read."""
+        index = cls.__new__(cls)
+        index._starts, index._ends = starts, ends
+        return index
+
     def __len__(self) -> int:
         return len(self._starts)
 
@@ -196,11 +205,9 @@ def _points(
     while i < len(opening) and opening[i] <= day_end:
         low = max(0, -(-int((opening[i] - base).total_seconds()) // seconds))
         high = min(n - 1, int((closing[i] - base).total_seconds()) // seconds)
-        moment = base + low * step
-        for _ in range(low, high + 1):
-            if not found or moment > found[-1]:  # windows that meet share a point
-                found.append(moment)
-            moment += step
+        if found:  # windows that meet (or overlap, around a clock change) share points
+            low = max(low, (found[-1] - base) // step + 1)
+        found += [base + k * step for k in range(low, high + 1)]
         i += 1
     return found
 

@@ -203,8 +203,14 @@ def create_app(
 def serve_app() -> FastAPI:
     """The app as `fairnotice serve` runs it (uvicorn's factory): configured from the
     environment, and everything loaded at start kept out of the garbage collector's full
-    passes, which otherwise stall a request now and then (p99)."""
+    passes, which otherwise stall a request now and then (p99).
+
+    The collector's first generation runs every 20,000 allocations instead of 700: a
+    request allocates hundreds of objects that reference counting frees anyway, and
+    at 700 a young-generation pass came every request or two (slots 47 -> 52 % of the
+    baseline's throughput in the same runs; bench/README.md)."""
     app = create_app()
     gc.collect()
     gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
     return app

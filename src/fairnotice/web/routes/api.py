@@ -18,7 +18,7 @@ from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.calendar.invite import ImportedInterview
-from fairnotice.calendar.slots import Hours, free_slots
+from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
 from fairnotice.errors import BadInput
 from fairnotice.model import (
     ClockTime,
@@ -34,7 +34,7 @@ from fairnotice.model import (
     zone,
 )
 from fairnotice.operations import accounts
-from fairnotice.operations.busy_read import stored_busy
+from fairnotice.operations.busy_read import stored_index
 from fairnotice.operations.planning import plan_change
 from fairnotice.operations.schemas import RowId
 from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
@@ -162,19 +162,31 @@ MAX_WINDOW = timedelta(days=92)
 
 
 async def _calendar_busy(
-    request: Request, workspace_id: int, ids: set[int], start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    """Stored busy intervals of the calendars (read once by a worker); 409 until read.
+    request: Request,
+    workspace_id: int,
+    ids: set[int],
+    start: datetime,
+    end: datetime,
+    also: list[tuple[datetime, datetime]],
+) -> BusyIndex:
+    """Stored busy intervals of the calendars (read once by a worker) with `also`, as the
+    search's index; 409 until read.
 
-    One statement without an ORM session (busy_read.py). On SQLite it runs on the event
-    loop (a WAL reader never waits for a writer, and the read costs less than a hop to
-    the thread pool); a database server's round trip goes to the thread pool."""
-    engine = request.app.state.engine
-    if engine.dialect.name == "sqlite":
-        return stored_busy(engine, workspace_id=workspace_id, ids=ids, start=start, end=end)
-    return await run_in_threadpool(
-        partial(stored_busy, engine, workspace_id=workspace_id, ids=ids, start=start, end=end)
+    No ORM session (busy_read.py). On SQLite it runs on the event loop (a WAL reader never
+    waits for a writer, and the read costs less than a hop to the thread pool); a
+    database server's round trip goes to the thread pool."""
+    read = partial(
+        stored_index,
+        request.app.state.engine,
+        workspace_id=workspace_id,
+        ids=ids,
+        start=start,
+        end=end,
+        also=also,
     )
+    if request.app.state.engine.dialect.name == "sqlite":
+        return read()
+    return await run_in_threadpool(read)
 
 
 @lru_cache(maxsize=1024)
@@ -205,18 +217,23 @@ async def slots_answer(query: SlotsQuery, request: Request, who: Caller) -> Resp
         raise BadInput([("until", "must be after from")])
     if latest - earliest > MAX_WINDOW:
         raise BadInput([("until", "the window may span at most 92 days")])
-    if query.calendars:
-        busy += await _calendar_busy(
-            request, who.workspace_id, set(query.calendars), earliest, latest
+    # In UTC from here: pydantic's own tzinfo makes every comparison ask it for its offset.
+    earliest, latest = earliest.astimezone(UTC), latest.astimezone(UTC)
+    index = (
+        await _calendar_busy(
+            request, who.workspace_id, set(query.calendars), earliest, latest, busy
         )
+        if query.calendars
+        else BusyIndex(busy)
+    )
     hours = _hours(query.tz, *query.hours, tuple(query.days))
     tz = hours.zone
     found = free_slots(
-        busy=busy,
+        busy=index,
         hours=[hours],
         duration=timedelta(minutes=query.duration),
-        earliest=earliest.astimezone(UTC),
-        latest=latest.astimezone(UTC),
+        earliest=earliest,
+        latest=latest,
         grid_zone=tz,
         step=timedelta(minutes=query.step),
         count=query.count,
