@@ -204,6 +204,7 @@ def offer_with_calendar(
     *,
     ics: bytes | None = None,
     periods: list[tuple[datetime, datetime]] | None = None,
+    when: tuple[str, str] = ("2026-03-12T10:00:00+01:00", "2026-03-12T11:00:00+01:00"),
 ) -> dict[str, Any]:
     """An organisation's interview with interviewer Jonas Doe, whose calendar a worker has
     read; the employer offers new times. The offer's plan (as stored)."""
@@ -224,8 +225,8 @@ def offer_with_calendar(
             session,
             workspace_id=org.id,
             data=_interview(
-                start="2026-03-12T10:00:00+01:00",
-                end="2026-03-12T11:00:00+01:00",
+                start=when[0],
+                end=when[1],
                 contact={"name": "Lena Vogel", "email": "lena@example.org"},
                 interviewers=[{"name": "Jonas Doe", "email": "j.doe@example.com"}],
             ),
@@ -273,3 +274,18 @@ def test_offer_warns_of_a_real_clash_in_the_interviewers_calendar(
     plan = offer_with_calendar(factory, ics=calendar(EMP_BEFORE, EMP_OWN, EMP_CLASH, EMP_AFTER))
     (text,) = k1(plan)
     assert "10:30" in text and "11:00" in text
+
+
+def test_offer_warns_of_a_clash_with_an_interview_months_ahead(
+    factory: sessionmaker[Session],
+) -> None:
+    """The interviewers' calendars are read up to the interview, not only for the six
+    weeks the new times are looked for in (Fri 29 May, 80 days after the offer)."""
+    far = (
+        event(UID, "20260529T100000", "20260529T110000", "Interview: Lena Vogel"),
+        event("client@example.com", "20260529T103000", "20260529T120000", "Client call"),
+    )
+    when = ("2026-05-29T10:00:00+02:00", "2026-05-29T11:00:00+02:00")
+    plan = offer_with_calendar(factory, ics=calendar(*far), when=when)
+    (text,) = k1(plan)
+    assert "10:30" in text and "11:00" in text and "29" in text

@@ -34,6 +34,10 @@ from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User
 TOKEN_BYTES = 32
 MAX_SUGGESTION = 2000
 _LANGUAGES = frozenset(lang.value for lang in Language)
+# How far ahead an interview is still checked against its interviewers' stored calendars
+# (K1): less than the REFRESH_WHEN_LEFT every stored calendar is kept read for, with room
+# for a worker that falls behind. An interview further out gets no K1 check.
+K1_AHEAD = timedelta(days=180)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ def interviewer_busy(
             workspace_id=workspace_id,
             emails=emails,
             start=now - timedelta(days=1),
-            end=now + PLANNING_WINDOW,
+            # up to the interview itself (K1 for its time), however far within the months
+            # a stored calendar is always read for ahead
+            end=max(now + PLANNING_WINDOW, min(interview.end + timedelta(days=1), now + K1_AHEAD)),
             own=own_event(interview),  # no clash with itself (K1)
         )
         if unread:
