@@ -335,3 +335,35 @@ def test_csrf_and_workspace_isolation_reach_no_server(
     assert foreign.status_code == 404 and own_ws_foreign_id.status_code == 404
     assert seen == [] and plan_count(app) == 0
     assert urlsplit(base).hostname == "127.0.0.1"
+
+
+def test_a_caldav_calendar_is_asked_for_the_time_of_an_interview_months_ahead(
+    server: str,  # noqa: F811
+) -> None:
+    """K1 for an interview beyond the usual three months: the server is asked for the
+    interview's time too (a time-range query only returns what lies inside it)."""
+    from datetime import timedelta
+
+    from fairnotice.calendar.expand import OwnEvent
+    from fairnotice.operations import remote_calendars
+
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    interview = OwnEvent(
+        "the-interview", now + timedelta(days=200), now + timedelta(days=200, hours=1)
+    )
+    clash = (interview.start + timedelta(minutes=30), interview.end + timedelta(hours=1))
+    calendar = server.rstrip("/").rsplit("/", 1)[0] + "/far-ahead/"
+    _request(calendar, "MKCALENDAR")
+    event = ics(f"UID:far-clash\nDTSTART:{_utc(clash[0])}\nDTEND:{_utc(clash[1])}")
+    _request(calendar + "far-clash.ics", "PUT", event)
+    busy = remote_calendars.busy_from_caldav(
+        calendar,
+        username=USER,
+        password=PASSWORD,
+        now=now,
+        zone_name="Europe/Berlin",
+        allow_private=True,
+        own=interview,
+    )
+    found = [(datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"])) for b in busy]
+    assert clash in found

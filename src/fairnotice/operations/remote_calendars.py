@@ -66,10 +66,11 @@ def busy_from_caldav(
     if bool(username) != bool(password):
         missing = USER_FIELD if not username else PASSWORD_FIELD
         raise BadInput([(missing, N_("give both the user name and the password, or neither"))])
+    start, end = uploads.window(now, own)  # what busy_from_calendar reads of it below
     texts = caldav.fetch(
         url,
-        start=now - uploads.WINDOW_BEFORE,
-        end=now + uploads.WINDOW_AFTER,
+        start=start,
+        end=end,
         max_bytes=uploads.MAX_UPLOAD,
         username=username or None,
         password=password or None,

@@ -52,6 +52,15 @@ def interview_from_invitation(
     return validate(InterviewCreate, raw)
 
 
+def window(now: datetime, own: expand.OwnEvent | None) -> tuple[datetime, datetime]:
+    """The time a user's calendar is read for: a day ago to three months ahead, and
+    around the interview `own` however far (K1 for its own time)."""
+    start, end = now - WINDOW_BEFORE, now + WINDOW_AFTER
+    if own is not None:
+        start, end = min(start, own.start - WINDOW_BEFORE), max(end, own.end + WINDOW_BEFORE)
+    return start, end
+
+
 def busy_from_calendar(
     data: bytes,
     *,
@@ -64,9 +73,7 @@ def busy_from_calendar(
     around the interview `own` however far; its own event is left out before merging, so
     it never joins the events beside it into a clash with itself (K1)."""
     found = parse.calendars(data, label=label, max_bytes=MAX_UPLOAD)
-    start, end = now - WINDOW_BEFORE, now + WINDOW_AFTER
-    if own is not None:
-        start, end = min(start, own.start - WINDOW_BEFORE), max(end, own.end + WINDOW_BEFORE)
+    start, end = window(now, own)
     intervals = expand.busy_intervals(
         found,
         start=start,
