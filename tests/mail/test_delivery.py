@@ -419,3 +419,91 @@ def test_a_worker_stalled_past_its_lease_sends_none_of_what_was_taken_over(
     assert len(set(sent_by_stalled) & set(sent_by_rescuer)) == 1
     assert len(set(sent_by_stalled) | set(sent_by_rescuer)) == 6
     assert states(sessions) == {"sent": 6}
+
+
+def test_each_outcome_is_one_statement_on_postgresql_and_one_commit_per_message(
+    sessions: sessionmaker[Session], clock: Clock, monkeypatch: Any
+) -> None:
+    """Between two SMTP transactions the worker writes the previous outcome, its event and
+    re-reads the next message's interview: on PostgreSQL one statement (one round trip,
+    committed when it returns, no explicit transaction), on SQLite one transaction."""
+    count = 20
+    ids, _, _ = _rows_of_one_interview(sessions, count, tied=count)
+    engine = sessions.kw["bind"]
+    calls = {"statements": 0, "commits": 0}
+
+    class Cursor:
+        def __init__(self, cursor: Any) -> None:
+            self.cursor = cursor
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.cursor, name)
+
+        def execute(self, *args: Any) -> Any:
+            calls["statements"] += 1
+            return self.cursor.execute(*args)
+
+        def executemany(self, *args: Any) -> Any:
+            calls["statements"] += 1
+            return self.cursor.executemany(*args)
+
+    class Connection:
+        def __init__(self, connection: Any) -> None:
+            self.connection = connection
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.connection, name)
+
+        def cursor(self) -> Cursor:
+            return Cursor(self.connection.cursor())
+
+        def commit(self) -> None:
+            calls["commits"] += 1
+            self.connection.commit()
+
+    real = engine.raw_connection
+    monkeypatch.setattr(engine, "raw_connection", lambda: Connection(real()))
+    transport = MemoryTransport()
+    stats = deliverer(sessions, lambda: transport, clock, batch=count).drain()
+    counted = dict(calls)
+    monkeypatch.undo()
+    assert stats.sent == count and len(transport.sent) == count
+    assert states(sessions) == {"sent": count}
+    assert all(events(sessions, row) == ["sending", "sent"] for row in ids)
+    if engine.dialect.name == "postgresql":
+        # claim: due rows, take, events (committed); per message one statement (the first
+        # only re-reads its interview); the last outcome after the batch; a claim finding
+        # nothing due
+        assert counted == {"statements": 3 + count + 1 + 1, "commits": 2}
+    else:
+        # two claims; a transaction per message (the first only re-reads); the last outcome
+        assert counted["commits"] == 2 + count + 1
+
+
+def test_an_outcome_for_a_row_taken_over_meanwhile_is_not_written(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """If another worker took a row over between its send and the write of its outcome, the
+    write changes nothing: neither the row nor its history (both databases' write paths)."""
+    ids = seed(sessions, 3)
+
+    def taken_over_during_second(envelope: Envelope) -> Result:
+        if envelope.message_id.startswith("<msg1."):
+            with transaction(sessions, write=True) as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == ids[1])
+                    .values(claimed_by="another worker")
+                )
+        return Result(Outcome.delivered, 250, "OK")
+
+    transport = MemoryTransport(taken_over_during_second)
+    stats = deliverer(sessions, lambda: transport, clock).drain()
+    assert len(transport.sent) == 3 and stats.sent == 3
+    assert states(sessions) == {"sent": 2, "sending": 1}
+    assert events(sessions, ids[0]) == ["sending", "sent"]
+    assert events(sessions, ids[1]) == ["sending"]
+    assert events(sessions, ids[2]) == ["sending", "sent"]
+    with sessions() as session:
+        row = session.get(OutboxMessage, ids[1])
+        assert row is not None and row.claimed_by == "another worker" and row.attempts == 0
