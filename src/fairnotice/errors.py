@@ -43,6 +43,13 @@ class Phrase(str):
         return (_phrase, (self.template, self.values))
 
 
+class Verbatim(str):
+    """A value of a Phrase shown as it is in every language: a name the user wrote, such
+    as a CSV file's column."""
+
+    __slots__ = ()
+
+
 def _phrase(template: str, values: dict[str, Any]) -> Phrase:
     return Phrase(template, **values)
 

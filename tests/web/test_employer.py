@@ -160,6 +160,13 @@ def test_csv_import_is_all_or_nothing_and_names_the_line(app: FastAPI, browser: 
         f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", bad, "text/csv")}
     )
     assert refused.status_code == 422 and "line 3" in refused.text
+    browser.http.headers["Accept-Language"] = "de-DE"  # the line and the texts in German
+    german = browser.post(
+        f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", bad, "text/csv")}
+    )
+    assert "<strong>Zeile 3: email</strong>: das hat nicht die erwartete Form" in german.text
+    assert "<strong>Zeile 3: language</strong>: erlaubt ist: &#39;de&#39;" in german.text
+    del browser.http.headers["Accept-Language"]
     accepted = browser.post(
         f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", good, "text/csv")}
     )

@@ -62,6 +62,20 @@ def test_a_phrase_is_its_english_text_and_translates_with_its_values() -> None:
     assert i18n.translate("Input should be 'de', 'sv' or 'en'", "sv") == (
         "tillåtet är: 'de', 'sv', 'en'"
     )
+    rarer = {  # pydantic's own words for a date, an offset, a list, unknown fields
+        "Input should be a valid datetime or date, input is too short": (
+            "das ist kein gültiges Datum mit Uhrzeit (etwa 2026-03-12 14:30)"
+        ),
+        "Input should have timezone info": (
+            "hier braucht die Uhrzeit ihren Abstand zu UTC (etwa +01:00)"
+        ),
+        "Input should be a valid list": "das hat nicht die erwartete Form",
+        "List should have at most 10 items after validation, not 12": "höchstens 10 Einträge",
+        "unknown field": "unbekanntes Feld",
+    }
+    for english, german in rarer.items():
+        assert i18n.translate(english, "de") == german
+    assert i18n.translate("Input should be a valid number", "sv") == "här behövs ett tal"
 
 
 def test_pages_show_operation_errors_in_the_viewers_language(

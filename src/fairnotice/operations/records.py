@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar.ics import make_uid
-from fairnotice.errors import N_, BadInput, NotFound, Phrase
+from fairnotice.errors import N_, BadInput, NotFound, Phrase, Verbatim
 from fairnotice.io import problems_of
 from fairnotice.operations.schemas import (
     CandidateCreate,
@@ -226,7 +226,10 @@ def import_candidates(
         try:
             parsed.append(CandidateCreate.model_validate(values))
         except ValidationError as exc:
-            problems += [(f"line {number}: {field}", msg) for field, msg in problems_of(exc)]
+            problems += [
+                (Phrase("line %(number)s: %(field)s", number=number, field=Verbatim(field)), msg)
+                for field, msg in problems_of(exc)
+            ]
     if problems:
         raise BadInput(problems)
     return [create_candidate(session, workspace_id=workspace_id, data=d) for d in parsed]

@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from fairnotice.errors import N_
+from fairnotice.errors import N_, Verbatim
 from fairnotice.model import zone
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -78,6 +78,18 @@ _VALIDATION = [
     (re.compile(r"^unknown time zone (?P<zone>'.*') \(expected an IANA name like Europe/Berlin\)$"),
      N_("unknown time zone %(zone)s (expected an IANA name like Europe/Berlin)")),
     (re.compile(r"^required field is missing$"), N_("required field is missing")),
+    (re.compile(r"^unknown field$"), N_("unknown field")),
+    (re.compile(r"^Input should be a valid (datetime|date|time)\b.*$"),
+     N_("this is not a valid date and time (like 2026-03-12 14:30)")),
+    (re.compile(r"^Input should have timezone info$"),
+     N_("a time with its offset from UTC is needed here (like +01:00)")),
+    (re.compile(r"^Input should be a valid (number|decimal).*$"), N_("a number is needed here")),
+    (re.compile(r"^Input should be a valid (list|dictionary|string|boolean|tuple).*$"),
+     N_("this is not in the expected form")),
+    (re.compile(r"^(List|Tuple|Value|Set) should have at most (?P<limit>\d+) items?\b.*$"),
+     N_("at most %(limit)s entries")),
+    (re.compile(r"^(List|Tuple|Value|Set) should have at least (?P<limit>\d+) items?\b.*$"),
+     N_("at least %(limit)s entries")),
 ]  # fmt: skip
 
 
@@ -107,7 +119,10 @@ def translate(message: object, language: str) -> str:
             return str(message)
         text = str(message)
         return _validation(text, catalog) or catalog.gettext(text)
-    values = {k: translate(v, language) for k, v in getattr(message, "values", {}).items()}
+    values = {
+        k: str(v) if isinstance(v, Verbatim) else translate(v, language)
+        for k, v in getattr(message, "values", {}).items()
+    }
     text = catalog.gettext(template)
     try:
         return text % values if values else text
