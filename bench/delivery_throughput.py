@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -114,44 +115,77 @@ def enqueue(url: str, count: int) -> float:
     return seconds
 
 
-def cpu_seconds(pid: int, *, children: bool = False) -> float:
-    """utime + stime of a live process (with `children`: also of its reaped children)."""
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a live process (0.0 if there is none)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_processes() -> dict[int, tuple[int, bytes]]:
-    """The PostgreSQL processes running now: their parent and command line."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit():
-                command = (entry / "cmdline").read_bytes()[:300]
-                if b"postgres" in command:
-                    stat = (entry / "stat").read_text().rpartition(")")[2].split()
-                    found[int(entry.name)] = (int(stat[1]), command)
-        except OSError:
-            continue
-    return found
+def _is_postmaster(entry: Path) -> bool:
+    try:
+        return (entry / "cmdline").read_bytes().split(b"\0", 1)[0].endswith(b"/bin/postgres")
+    except OSError:
+        return False
 
 
-def postgres_cpu(database: str | None = None) -> float:
-    """CPU seconds of every PostgreSQL process so far: the live ones, plus the postmaster's
-    reaped children (backends that have exited). All databases: run on a quiet machine.
-    First waits (up to 5 s) until no backend of `database` is left, so that none is
-    reaped between reading it and reading the postmaster."""
-    for _ in range(100):
-        found = postgres_processes()
-        if database is None or not any(database.encode() in c for _, c in found.values()):
-            break
-        time.sleep(0.05)
-    return sum(cpu_seconds(pid, children=parent not in found) for pid, (parent, _) in found.items())
+class PostgresCpu(threading.Thread):
+    """CPU seconds of PostgreSQL on behalf of one database while it runs: its backends
+    and the server's own processes (WAL writer, checkpointer...), other databases' backends
+    left out. Read from /proc every 50 ms; a backend's last moments before it exits are
+    missed (at most 50 ms each)."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database = database.encode()
+        self.ours: dict[int, bool] = {}
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+        self.postmaster = min(
+            (
+                int(p.name)
+                for p in Path("/proc").iterdir()
+                if p.name.isdigit() and _is_postmaster(p)
+            ),
+            default=-1,
+        )
+        self.sample(new=False)
+
+    def sample(self, *, new: bool) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            if pid not in self.ours:  # each process looked at once (cmdline is slow-ish)
+                try:
+                    program = (entry / "cmdline").read_bytes()[:300].split(b"\0", 1)[0]
+                except OSError:
+                    continue
+                if program.endswith(b"/bin/postgres") and pid != self.postmaster:
+                    continue  # a backend just forked, not yet titled: look again
+                client = b"(" in program or b"[local]" in program
+                self.ours[pid] = program.startswith(b"postgres:") and (
+                    not client or self.database in program
+                )
+            if self.ours[pid]:
+                spent = cpu_seconds(pid)
+                if spent:  # 0.0: gone meanwhile (or not started yet)
+                    self.first.setdefault(pid, 0.0 if new else spent)
+                    self.last[pid] = spent
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            self.sample(new=True)
+
+    def total(self) -> float:
+        self.done.set()
+        self.join()
+        self.sample(new=True)
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def machine_cpu() -> float:
@@ -183,7 +217,10 @@ def deliver(url: str, port: int, workers: int, folder: Path, sink_pid: int = 0) 
     )
     CPU.clear()
     SENT.clear()
-    sink_before, pg_before, machine_before = cpu_seconds(sink_pid), postgres_cpu(), machine_cpu()
+    sink_before, machine_before = cpu_seconds(sink_pid), machine_cpu()
+    postgres = PostgresCpu(url.rsplit("/", 1)[1]) if "postgresql" in url else None
+    if postgres is not None:
+        postgres.start()
     start = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -206,8 +243,8 @@ def deliver(url: str, port: int, workers: int, folder: Path, sink_pid: int = 0) 
         sent += SENT[f"worker {number}"]
     seconds = time.perf_counter() - start
     CPU["sink"] = cpu_seconds(sink_pid) - sink_before
-    if "postgresql" in url:
-        CPU["postgres"] = postgres_cpu(url.rsplit("/", 1)[1]) - pg_before
+    if postgres is not None:
+        CPU["postgres"] = postgres.total()
     CPU["others"] = max(0.0, machine_cpu() - machine_before - sum(CPU.values()))
     return seconds if sent else float("nan")
 

@@ -7,7 +7,9 @@ Nothing is lost, by construction:
   state `sending` with a lease, renewed while the batch goes on; a worker killed at any
   point leaves it there, and once the lease runs out any worker claims it again.
 - Each outcome is committed before the next message's content goes out (while the relay
-  answers that message's MAIL command), so a kill can repeat at most the one message whose
+  answers that message's MAIL command; on PostgreSQL the outcome, its history event and
+  the interview re-read are one statement, committed when it returns, synchronously as
+  the server is set up), so a kill can repeat at most the one message whose
   answer was not yet written, the last one the relay accepted on that connection: the case
   of a connection that died after DATA, which SMTP itself cannot tell apart from a lost
   message.
@@ -343,8 +345,9 @@ class Deliverer:
         Outcomes are written in the transaction that opens once the next message's MAIL
         command is on its way (while the relay answers it) and that also re-reads that
         message's interview; always before the next message's content goes out: one short
-        write transaction per message, and a kill repeats at most the last message the
-        relay accepted on that connection.
+        write transaction per message (on PostgreSQL one statement in autocommit, one
+        round trip), and a kill repeats at most the last message the relay accepted on
+        that connection.
         """
         stats = Stats()
         if self.transport is None or self.stop.is_set():
@@ -508,7 +511,8 @@ class Deliverer:
             finally:
                 cursor.close()
         finally:
-            driver.autocommit = False
+            if not driver.closed:  # a lost connection is dropped by the pool, not reused
+                driver.autocommit = False
         self._writes.clear()
         if check is None:
             return None
