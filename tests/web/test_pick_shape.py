@@ -87,3 +87,12 @@ def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> Non
                 csrf = "" if expired else "csrf_Token-123"
                 got = pick._render(request, offer, language, expired, csrf)
                 assert got == _jinja(request, offer, language, expired, csrf)
+
+
+def test_the_form_path_is_the_requests_url_path() -> None:
+    """`pick._path` reads the scope instead of parsing the whole URL: the same text."""
+    for token in ["abc_DEF-123", "a b", "x%y", "ä€", "a?b=c", "a#b", "a;b", "..", "a/b"]:
+        for root in ("", "/app"):
+            request = _request(token)
+            request.scope["root_path"] = root
+            assert pick._path(request) == request.url.path, (token, root)

@@ -139,7 +139,7 @@ def _render(
     values = {
         "position": escape(offer.position),
         "company": escape(offer.company),
-        "path": escape(request.url.path),
+        "path": escape(_path(request)),
         "token": escape(request.path_params["token"]),
         "csrf": csrf,
         "zone": escape(i18n.zone_label(tz, lang)),
@@ -150,6 +150,13 @@ def _render(
         values[f"when{i}"] = escape(when(slot["start"], lang, tz))
         values[f"until{i}"] = escape(time_only(slot["end"], lang, tz))
     return "".join([values[part] if i % 2 else part for i, part in enumerate(parts)])
+
+
+def _path(request: Request) -> str:
+    """`request.url.path` without building the whole URL (a parse that costs as much as
+    filling in the page): the same text unless the path holds a "?" or "#"."""
+    path: str = request.scope["path"]
+    return request.url.path if "?" in path or "#" in path else path
 
 
 @router.get("/pick/{token}")
