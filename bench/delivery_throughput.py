@@ -299,7 +299,10 @@ def main() -> int:
     cpu: list[str] = []
     try:
         if not args.pg_only:
+            before = cpu_seconds(server.pid)
             results["baseline_rate"] = baseline(port, count)
+            spent = cpu_seconds(server.pid) - before
+            cpu.append(f"raw smtplib baseline: the sink's CPU {1000 * spent / count:.2f} ms/msg")
             with tempfile.TemporaryDirectory() as folder:
                 url = f"sqlite:///{folder}/bench.sqlite3"
                 results["sqlite_enqueue_s"] = enqueue(url, count)
