@@ -142,11 +142,10 @@ class Kept:
 
     def overlapping(self, start: datetime, end: datetime) -> list[Interval]:
         """The intervals overlapping [start, end), in start order."""
-        starts, ends = self.starts, self.ends
         if self.disjoint:
-            low, high = bisect_right(ends, start), bisect_left(starts, end)
-            return list(zip(starts[low:high], ends[low:high], strict=True))
-        return [(s, e) for s, e in zip(starts, ends, strict=True) if e > start and s < end]
+            return list(zip(*self.window(start, end), strict=True))
+        pairs = zip(self.starts, self.ends, strict=True)
+        return [(s, e) for s, e in pairs if e > start and s < end]
 
 
 class Copies:
