@@ -22,9 +22,9 @@ from fairnotice.mail.transport import (
     SmtpTransport,
     Transport,
 )
-from fairnotice.store.session import transaction
+from fairnotice.store.session import make_engine, session_factory, transaction
 from fairnotice.store.tables import Interview, OutboxMessage
-from tests.mail.outbox_rows import START, Clock, by_recipient, events, seed, states
+from tests.mail.outbox_rows import START, Clock, by_recipient, events, seed, states, workspace
 from tests.mail.servers import Faults, Recorder, smtp_server
 
 SENDER = "noreply@fairnotice.test"
@@ -507,3 +507,54 @@ def test_an_outcome_for_a_row_taken_over_meanwhile_is_not_written(
     with sessions() as session:
         row = session.get(OutboxMessage, ids[1])
         assert row is not None and row.claimed_by == "another worker" and row.attempts == 0
+
+
+def test_a_claim_takes_rows_whose_lease_ran_out_and_due_rows_in_due_order(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """The claim chooses the two kinds of rows apart (each from the index in (due, id)
+    order) and takes the first `batch` of them together, in that order."""
+    from fairnotice.mail.delivery import Stats
+
+    early = seed(sessions, 3, at=START - timedelta(minutes=30))
+    dead = deliverer(sessions, None, clock, lease=timedelta(minutes=5), batch=3)
+    assert [c.id for c in dead.claim(Stats())] == early  # then it "dies"
+    later = seed(sessions, 4, at=START - timedelta(minutes=10))
+    future = seed(sessions, 2, at=START + timedelta(hours=1))
+    seed(sessions, 2, at=START - timedelta(minutes=20), kind="phone_script")  # not mail
+    clock.advance(minutes=6)  # the dead worker's lease has run out
+    worker = deliverer(sessions, None, clock, batch=5)
+    stats = Stats()
+    assert [c.id for c in worker.claim(stats)] == early + later[:2]
+    assert stats.reclaimed == 3
+    assert [c.id for c in worker.claim(Stats())] == later[2:]  # not yet due: `future`
+    assert future and states(sessions)["pending"] == 4  # two future, two phone scripts
+
+
+def test_a_bulk_send_renews_postgresqls_statistics_so_claims_use_the_index(
+    pg_url: str,
+) -> None:
+    """After 1,000 rows or more at once, PostgreSQL knows they are there: otherwise each
+    claim would read and sort every due row until autovacuum analysed the table."""
+    from sqlalchemy import text
+
+    from fairnotice.operations.outbox import BULK, insert_rows
+
+    engine = make_engine(pg_url)
+    factory = session_factory(engine)
+    try:
+        ws = workspace(factory)
+        rows = [
+            {"workspace_id": ws, "recipient": f"c{i}@example.org", "body": "x", "due": START}
+            for i in range(BULK + 200)
+        ]
+        with transaction(factory, write=True) as session:
+            insert_rows(session, rows, now=START)
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+            known = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'outbox'")
+            ).scalar_one()
+        assert count >= BULK + 200 and known >= 0.9 * count
+    finally:
+        engine.dispose()

@@ -271,7 +271,7 @@ class OutboxMessage(Base):
     """A message waiting for delivery, written in the transaction of its state change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due", "state", "due"),)
+    __table_args__ = (Index("ix_outbox_state_due_id", "state", "due", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     kind: Mapped[str] = mapped_column(String(30), default="email")
