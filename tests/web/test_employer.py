@@ -162,8 +162,13 @@ def test_csv_import_is_all_or_nothing_and_names_the_line(app: FastAPI, browser: 
     assert refused.status_code == 422 and "line 3" in refused.text
     browser.http.headers["Accept-Language"] = "de-DE"  # the line and the texts in German
     german = browser.post(
-        f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", bad, "text/csv")}
+        f"/w/{org}/positions/{pos}/candidates/import",
+        files={"file": ("c.csv", bad, "text/csv")},
+        headers={"Referer": f"http://testserver/w/{org}/positions/{pos}"},
     )
+    # still signed in on the error page, with the way back to the form
+    assert 'href="/account"' in german.text and "/signin" not in german.text
+    assert f'<a href="/w/{org}/positions/{pos}">Zurück zum Formular</a>' in german.text
     assert "<strong>Zeile 3: email</strong>: das hat nicht die erwartete Form" in german.text
     assert "<strong>Zeile 3: language</strong>: erlaubt ist: &#39;de&#39;" in german.text
     del browser.http.headers["Accept-Language"]

@@ -11,22 +11,25 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairnotice.errors import BadInput, Conflict, NotFound
 from fairnotice.model import Situation
+from fairnotice.operations.accounts import workspaces_of
 from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
+from fairnotice.store.tables import User
 from fairnotice.web.deps import SignInRequired, render
 from fairnotice.web.fastlane import FastRoute, TokenPage
 
@@ -79,25 +82,52 @@ def _problems_body(problems: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
+async def _error_page(request: Request, context: dict[str, Any]) -> Response:
+    """error.html with the signed-in user's own navigation and zone (an error is no
+    reason to look signed out), and after a refused form a link back to the page it was
+    sent from (this site's own pages only)."""
+    ctx = dict(context)
+    uid = request.session.get("uid")
+    if isinstance(uid, int):
+        ctx.update(await run_in_threadpool(_viewer, request.app, uid))
+    referer = urlsplit(request.headers.get("referer", ""))
+    if (
+        request.method == "POST"
+        and referer.netloc == request.url.netloc
+        and referer.path.startswith("/")
+        and not referer.path.startswith("//")
+    ):
+        ctx["back"] = referer.path + (f"?{referer.query}" if referer.query else "")
+    return render(request, "error.html", ctx, status=int(ctx["status"]))
+
+
+def _viewer(app: FastAPI, uid: int) -> dict[str, Any]:
+    with app.state.sessions() as session:
+        user = session.get(User, uid)
+        if user is None:
+            return {}
+        return {"user": user, "workspaces": workspaces_of(session, user.id)}
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "not found"}, status_code=404)
-        return render(request, "error.html", {"status": 404}, status=404)
+        return await _error_page(request, {"status": 404})
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=409)
         message = exc.args[0] if exc.args else ""  # a Phrase stays translatable
-        return render(request, "error.html", {"status": 409, "message": message}, status=409)
+        return await _error_page(request, {"status": 409, "message": message})
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> Response:
         if _wants_json(request):
             return JSONResponse(_problems_body(exc.problems), status_code=422)
-        return render(request, "error.html", {"status": 422, "problems": exc.problems}, status=422)
+        return await _error_page(request, {"status": 422, "problems": exc.problems})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -107,7 +137,7 @@ def _install_errors(app: FastAPI) -> None:
             problems.append((".".join(loc) or "body", str(item.get("msg", "invalid"))))
         if _wants_json(request):
             return JSONResponse(_problems_body(problems), status_code=422)
-        return render(request, "error.html", {"status": 422, "problems": problems}, status=422)
+        return await _error_page(request, {"status": 422, "problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -120,7 +150,7 @@ def _install_errors(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=headers
             )
-        return render(request, "error.html", {"status": exc.status_code}, status=exc.status_code)
+        return await _error_page(request, {"status": exc.status_code})
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
