@@ -180,6 +180,22 @@ def _grid(
         day += timedelta(days=1)
 
 
+@lru_cache(maxsize=256)
+def _grid_days(
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    step: timedelta,
+    keys: tuple[tuple[Hours, date, date], ...],
+) -> tuple[list[datetime], ...]:
+    """`_grid` of the days, only where every party works (the spans of `keys`): a
+    superset of the starts the search accepts (each lies inside a span of every party),
+    so the same slots come out. Kept: a pure function, and searches repeat their days and
+    hours (the lists are only read)."""
+    windows = _day_spans(*keys[0]) if len(keys) == 1 else _common(keys) if keys else None
+    return tuple(_grid(first_day, last_day, tz, step, windows))
+
+
 @lru_cache(maxsize=4096)
 def _uniform_midnight(day: date, tz: ZoneInfo) -> datetime | None:
     """The UTC instant of the day's midnight when the day has no clock change, else None."""
@@ -346,12 +362,12 @@ def free_slots(
     first_day = earliest_utc.astimezone(grid_zone).date()
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
-    # Grid points only where every party works: a superset of the starts the checks
-    # below accept (each lies inside a span of every party), so the same slots come out.
-    windows = spans[0] if len(spans) == 1 else _common(keys) if spans else None
-    only = spans[0] if len(spans) == 1 else None
+    opening, closing = spans[0] if len(spans) == 1 else ([], [])
     party = hours[0] if len(hours) == 1 else None
-    for points in _grid(first_day, last_day, grid_zone, step, windows):
+    # The checks of `_within` and `BusyIndex.blocking`, written out: the loop runs for
+    # every grid point, and the calls cost as much as the bisections themselves.
+    busy_starts, busy_ends = index._starts, index._ends
+    for points in _grid_days(first_day, last_day, grid_zone, step, keys):
         i, n = 0, len(points)
         while i < n:
             start = points[i]
@@ -362,14 +378,16 @@ def free_slots(
             end = start + duration
             if end > latest_utc:
                 return found
-            if only is not None:
-                if not _within(start, end, only[0], only[1]):
+            if party is not None:
+                w = bisect_right(opening, start) - 1
+                if w < 0 or end > closing[w]:
                     continue
-            elif not all(_within(start, end, opening, closing) for opening, closing in spans):
+            elif not all(_within(start, end, *span) for span in spans):
                 continue
-            blocked = index.blocking(start - buffer, end + buffer)
-            if blocked is not None:
-                free_again = blocked + buffer
+            low, high = (start - buffer, end + buffer) if buffer else (start, end)
+            b = bisect_left(busy_starts, high)
+            if b and busy_ends[b - 1] > low:  # runs into that busy interval
+                free_again = busy_ends[b - 1] + buffer
                 continue
             local = start.astimezone(grid_zone)
             if one_per_day and local.date() in taken_days:
