@@ -362,11 +362,8 @@ def free_slots(
     first_day = earliest_utc.astimezone(grid_zone).date()
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
-    opening, closing = spans[0] if len(spans) == 1 else ([], [])
+    only = spans[0] if len(spans) == 1 else None
     party = hours[0] if len(hours) == 1 else None
-    # The checks of `_within` and `BusyIndex.blocking`, written out: the loop runs for
-    # every grid point, and the calls cost as much as the bisections themselves.
-    busy_starts, busy_ends = index._starts, index._ends
     for points in _grid_days(first_day, last_day, grid_zone, step, keys):
         i, n = 0, len(points)
         while i < n:
@@ -378,16 +375,14 @@ def free_slots(
             end = start + duration
             if end > latest_utc:
                 return found
-            if party is not None:
-                w = bisect_right(opening, start) - 1
-                if w < 0 or end > closing[w]:
+            if only is not None:
+                if not _within(start, end, only[0], only[1]):
                     continue
-            elif not all(_within(start, end, *span) for span in spans):
+            elif not all(_within(start, end, opening, closing) for opening, closing in spans):
                 continue
-            low, high = (start - buffer, end + buffer) if buffer else (start, end)
-            b = bisect_left(busy_starts, high)
-            if b and busy_ends[b - 1] > low:  # runs into that busy interval
-                free_again = busy_ends[b - 1] + buffer
+            blocked = index.blocking(start - buffer, end + buffer)
+            if blocked is not None:
+                free_again = blocked + buffer
                 continue
             local = start.astimezone(grid_zone)
             if one_per_day and local.date() in taken_days:

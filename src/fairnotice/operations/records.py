@@ -26,9 +26,17 @@ from fairnotice.operations.schemas import (
     PositionCreate,
     PositionUpdate,
 )
-from fairnotice.store.tables import Candidate, Interview, OutboxEvent, OutboxMessage, Position
+from fairnotice.store.tables import (
+    Candidate,
+    Interview,
+    OutboxEvent,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    Position,
+)
 
-Row = TypeVar("Row", Interview, Position, Candidate)
+Row = TypeVar("Row", Interview, Position, Candidate, PlanRecord, PlanStep, OutboxMessage)
 MAX_CSV_ROWS = 5000
 INTERVIEW_DELETED = "the interview was deleted since this message was queued"
 

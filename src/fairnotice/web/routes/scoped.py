@@ -9,46 +9,33 @@ it up in its body after the form has been validated.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from fairnotice.errors import NotFound
+from fairnotice.operations.records import scoped
 from fairnotice.store.tables import Interview, OutboxMessage, PlanRecord, PlanStep, Position
 from fairnotice.web.deps import Db, InScope
 
-Row = TypeVar("Row", PlanRecord, PlanStep, Interview, Position, OutboxMessage)
-
-
-def _in(session: Session, model: type[Row], workspace_id: int, row_id: int) -> Row:
-    row = session.scalar(
-        select(model).where(model.id == row_id, model.workspace_id == workspace_id)
-    )
-    if row is None:
-        raise NotFound(model.__tablename__)
-    return row
-
 
 def plan(scope: InScope, session: Db, plan_id: int) -> PlanRecord:
-    return _in(session, PlanRecord, scope.id, plan_id)
+    return scoped(session, PlanRecord, scope.id, plan_id)
 
 
 def step(scope: InScope, session: Db, step_id: int) -> PlanStep:
-    return _in(session, PlanStep, scope.id, step_id)
+    return scoped(session, PlanStep, scope.id, step_id)
 
 
 def interview(scope: InScope, session: Db, interview_id: int) -> Interview:
-    return _in(session, Interview, scope.id, interview_id)
+    return scoped(session, Interview, scope.id, interview_id)
 
 
 def position(scope: InScope, session: Db, position_id: int) -> Position:
-    return _in(session, Position, scope.id, position_id)
+    return scoped(session, Position, scope.id, position_id)
 
 
 def outbox_row(scope: InScope, session: Db, row_id: int) -> OutboxMessage:
-    return _in(session, OutboxMessage, scope.id, row_id)
+    return scoped(session, OutboxMessage, scope.id, row_id)
 
 
 ScopedPlan = Annotated[PlanRecord, Depends(plan)]
