@@ -249,32 +249,25 @@ def _record(
 
 
 def why_unread(row: BusyCalendar, start: datetime, end: datetime) -> str | None:
-    """Why `row` cannot answer for [start, end), or None when it can."""
-    if (
-        row.state == "ready"
-        and row.window_start is not None
-        and row.window_end is not None
-        and row.window_start <= start
-        and end <= row.window_end
-    ):
-        return None  # the everyday answer, before any text is made
-    who = Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
-    if row.state == "pending":
-        return Phrase("%(who)s is being read; ask again in a moment", who=who)
+    """Why `row` cannot answer for [start, end), or None when it can (the everyday answer,
+    made without any text)."""
     if row.state == "failed":
-        return Phrase(
-            "%(who)s could not be read: %(error)s", who=who, error=row.error or "unknown error"
-        )
-    if row.window_start is None or row.window_end is None:
-        return Phrase("%(who)s is being read; ask again in a moment", who=who)
+        error = row.error or "unknown error"
+        return Phrase("%(who)s could not be read: %(error)s", who=_who(row), error=error)
+    if row.state == "pending" or row.window_start is None or row.window_end is None:
+        return Phrase("%(who)s is being read; ask again in a moment", who=_who(row))
     if start < row.window_start or end > row.window_end:
         return Phrase(
             "%(who)s is read from %(start)s to %(end)s only; the time asked lies outside",
-            who=who,
+            who=_who(row),
             start=f"{row.window_start:%Y-%m-%d}",
             end=f"{row.window_end:%Y-%m-%d}",
         )
     return None
+
+
+def _who(row: BusyCalendar) -> Phrase:
+    return Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
 
 
 def calendar_busy(
