@@ -8,6 +8,10 @@ subject and body as blocks, written natively like the letters.
   `sender` (may be empty).
 - `times_declined`: none of the offered times work, to the employer who offered them, with
   the candidate's own suggestion; facts `candidate`, `position`, `company`, `suggestion`.
+- `interview_invitation`: an interview put on record by the employer, to the candidate and
+  each interviewer, with the REQUEST; facts as `time_confirmed`.
+- `interview_cancelled`: the interview is off, to each interviewer, with the CANCEL (the
+  candidate hears it in the planner's letter); facts as `time_confirmed`.
 
 Facts arrive formatted (dates in the reader's locale and zone); a missing one is an error.
 """
@@ -19,8 +23,15 @@ from typing import Literal
 from fairnotice.compose.render import _template, _tidy
 from fairnotice.model import Language
 
-NoteName = Literal["time_confirmed", "times_declined"]
-NOTES: tuple[NoteName, ...] = ("time_confirmed", "times_declined")
+NoteName = Literal[
+    "time_confirmed", "times_declined", "interview_invitation", "interview_cancelled"
+]
+NOTES: tuple[NoteName, ...] = (
+    "time_confirmed",
+    "times_declined",
+    "interview_invitation",
+    "interview_cancelled",
+)
 
 
 def note_name(name: NoteName, language: Language) -> str:

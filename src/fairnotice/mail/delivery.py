@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, bindparam, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.lifecycle import CLOSED
 from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
@@ -47,6 +48,7 @@ from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats"]
 
 DELIVERABLE = ("email", "follow_up_email", "reminder")
+_CLOSED = frozenset(s.value for s in CLOSED)
 FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
 
 
@@ -237,14 +239,20 @@ def interview_verdict(
     *, found: tuple[str, int] | None, sequence: int | None, is_cancel: bool
 ) -> str | None:
     """Why a row tied to an interview (its `found` status and SEQUENCE now) must not go
-    out any more, or None when it may."""
+    out any more, or None when it may.
+
+    Every change that closes an interview voids the rows queued before it in its own
+    transaction (operations/transitions.py), and a cancellation raises the SEQUENCE: a
+    row of a closed interview still waiting with the current SEQUENCE is the letter that
+    change queued (a position-filled letter to someone whose interview took place), and
+    goes. A row queued without a SEQUENCE for a closed interview goes only as a CANCEL."""
     if found is None:
         return "the interview was deleted since this message was queued"
     status, current = found
     if sequence is not None and current > sequence:
         return f"the interview changed since (SEQUENCE {sequence} -> {current})"
-    if status == "cancelled" and not is_cancel:
-        return "the interview was cancelled since this message was queued"
+    if sequence is None and status in _CLOSED and not is_cancel:
+        return f"the interview is closed ({status}) since this message was queued"
     return None
 
 

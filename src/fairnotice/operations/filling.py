@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from fairnotice.errors import N_, BadInput, Conflict
 from fairnotice.io import validate
+from fairnotice.lifecycle import ACTIVE, Event, State
 from fairnotice.model import Plan, Situation
+from fairnotice.operations import transitions
 from fairnotice.operations.changes import interview_contract, store_plan
 from fairnotice.operations.outbox import queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
@@ -24,6 +26,8 @@ from fairnotice.operations.records import scoped
 from fairnotice.store.tables import Candidate, Interview, PlanRecord, Position, User
 
 MAX_CANDIDATES = 2000
+# the interviews a position-filled letter may name
+NAMED = [s.value for s in (*ACTIVE, State.took_place)]
 
 
 def remaining(
@@ -50,7 +54,8 @@ def on_record(
     """Each candidate's interview that the letter names (M1), and whether it is still ahead.
 
     The next interview still ahead wins (the letter cancels it with a CANCEL); otherwise the
-    latest one that took place. Cancelled interviews are never named.
+    latest one that took place or is taking place. Closed interviews (cancelled, withdrawn,
+    no-show) are never named.
     """
     found: dict[int, tuple[Interview, bool]] = {}
     if not candidate_ids:
@@ -60,7 +65,7 @@ def on_record(
         .where(
             Interview.workspace_id == workspace_id,
             Interview.candidate_id.in_(candidate_ids),
-            Interview.status != "cancelled",
+            Interview.status.in_(NAMED),
         )
         .order_by(Interview.start)
     ):
@@ -177,10 +182,18 @@ def fill(
     record = store_plan(
         session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
     )
-    for interview, ahead in record_of.values():
-        if ahead:
-            interview.status = "cancelled"
-            interview.sequence += 1
+    for interview, _ahead in record_of.values():
+        # ahead: cancelled with a CANCEL; in progress or past: closed, the letter still goes
+        transitions.apply(
+            session,
+            workspace_id=workspace_id,
+            interview_id=interview.id,
+            event=Event.fill,
+            actor=f"user:{user.id}",
+            now=now,
+            why="position filled",
+            sender=(user.name, user.email),
+        )
     # queued after the CANCELs' SEQUENCE bump, so delivery knows these rows are current
     queue_plan_emails(
         session,

@@ -14,21 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.calendar import ics
-from fairnotice.compose import dates
 from fairnotice.compose.notes import render_note
 from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
+from fairnotice.lifecycle import BOOKED, Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
+from fairnotice.operations import transitions
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, own_event, store_plan
 from fairnotice.operations.outbox import queue, queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
-from fairnotice.operations.records import scoped
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User
 
 TOKEN_BYTES = 32
@@ -73,7 +72,7 @@ def interviewer_busy(
         for other in session.scalars(
             select(Interview).where(
                 Interview.workspace_id == workspace_id,
-                Interview.status == "scheduled",
+                Interview.status.in_([s.value for s in BOOKED]),
                 Interview.id != interview.id,
             )
         ):
@@ -124,10 +123,9 @@ def offer_times(
     clock: Callable[[], datetime] = system_now,
 ) -> NewOffer:
     """Propose at least three free times (E2) and queue the message with the pick link."""
-    interview = scoped(session, Interview, workspace_id, interview_id)
-    if interview.status == "cancelled":
-        raise Conflict(N_("interview: it is cancelled"))
     now = clock()
+    interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
+    transitions.check(interview, Event.offer, now=now)
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     pick_url = f"{base_url.rstrip('/')}/pick/{token}"
@@ -146,10 +144,14 @@ def offer_times(
     if len(plan.proposed_slots) < 3:
         raise BadInput([("slots", N_("fewer than three free times in the next four weeks"))])
     # Earlier open offers for this interview stop working: one live link per interview.
-    session.execute(
-        update(Offer)
-        .where(Offer.interview_id == interview.id, Offer.state == "open")
-        .values(state="replaced")
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        event=Event.offer,
+        actor=f"user:{user.id}",
+        now=now,
+        why=reason,
     )
     offer = Offer(
         workspace_id=workspace_id,
@@ -164,7 +166,6 @@ def offer_times(
     session.flush()
     for slot in plan.proposed_slots:
         session.add(OfferSlot(offer_id=offer.id, start=slot.start, end=slot.end))
-    interview.status = "rescheduling"
     record = store_plan(
         session,
         workspace_id=workspace_id,
@@ -244,91 +245,60 @@ def offer_view(session: Session, token: str) -> OfferView:
 
 
 def _usable(offer: Offer, now: datetime) -> None:
-    if offer.state != "open":
+    if offer.state != OfferState.open.value:
         raise Conflict(N_("offer: this link has been used"))
     if offer.expires_at <= now:
         raise Conflict(N_("offer: this link has expired"))
 
 
+def _locked_offer(session: Session, token: str) -> tuple[Offer, Interview]:
+    """The offer of a link and its interview, the interview locked first (the order every
+    transition locks in) and the offer read again under that lock."""
+    offer = offer_by_token(session, token)
+    interview = transitions.lock(
+        session, workspace_id=offer.workspace_id, interview_id=offer.interview_id
+    )
+    session.refresh(offer)
+    return offer, interview
+
+
+def _sender(session: Session, offer: Offer) -> tuple[str, str]:
+    """The employer who made the offer, as (name, address)."""
+    name = session.scalar(select(User.name).where(User.email == offer.reply_to))
+    return (name or "", offer.reply_to)
+
+
 def pick(
     session: Session, *, token: str, slot_id: int, clock: Callable[[], datetime] = system_now
 ) -> OfferSlot:
-    """Book one offered slot. The session must be a writing one (see store.session.writing)."""
+    """Book one offered slot. The session must be a writing one (see store.session.writing).
+
+    The interview row is locked first, so of any number of concurrent picks exactly one
+    finds the offer open; the rest get Conflict."""
     now = clock()
-    offer = offer_by_token(session, token)
+    offer, interview = _locked_offer(session, token)
     slot = next((s for s in offer.slots if s.id == slot_id), None)
     if slot is None:
         raise NotFound("slot")
     _usable(offer, now)
-    won = session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.state == "open", Offer.expires_at > now)
-        .values(state="picked", picked_slot_id=slot.id)
-        .execution_options(synchronize_session=False)
+    transitions.apply(
+        session,
+        workspace_id=offer.workspace_id,
+        interview_id=interview.id,
+        event=Event.pick,
+        actor="candidate",
+        now=now,
+        new_time=(slot.start, slot.end),
+        sender=_sender(session, offer),
+        detail={"offer": offer.id, "slot": slot.id},
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(N_("offer: this link has been used"))
+    session.refresh(offer)
+    offer.picked_slot_id = slot.id
     for other in offer.slots:
-        other.state = "booked" if other.id == slot.id else "released"
-    interview = session.get(Interview, offer.interview_id)
-    if interview is None:
-        raise NotFound("interview")
-    interview.start, interview.end = slot.start, slot.end
-    interview.sequence += 1
-    interview.status = "scheduled"
-    _queue_request(session, offer=offer, interview=interview, now=now)
+        session.refresh(other)
+        other.state = (SlotState.booked if other.id == slot.id else SlotState.released).value
+    session.flush()
     return slot
-
-
-def _queue_request(session: Session, *, offer: Offer, interview: Interview, now: datetime) -> None:
-    """The REQUEST (same UID, SEQUENCE + 1) for the candidate and every interviewer."""
-    contact = interview.contact
-    candidate = ics.Party(contact.get("name", ""), contact.get("email", ""))
-    interviewers = [ics.Party(p["name"], p["email"]) for p in interview.interviewers]
-    organizer = interviewers[0] if interviewers else ics.Party(offer.reply_to, offer.reply_to)
-    facts = ics.EventFacts(
-        uid=interview.uid,
-        sequence=interview.sequence,
-        start=interview.start,
-        end=interview.end,
-        timezone=interview.timezone,
-        summary=f"{interview.position} – {interview.company}",
-        organizer=organizer,
-        attendees=[candidate, *interviewers],
-        location=interview.location,
-        url=interview.video_url,
-    )
-    text = ics.request(facts, dtstamp=now)
-    sender_name = organizer.name if organizer.email == offer.reply_to else ""
-    people = [(candidate, offer.language, offer.timezone)] + [
-        (p, offer.language, interview.timezone) for p in interviewers
-    ]
-    for party, language, tz in people:
-        subject, body = render_note(
-            "time_confirmed",
-            Language(language),
-            recipient=party.name,
-            position=interview.position,
-            company=interview.company,
-            when=dates.span(interview.start, interview.end, tz, Language(language)),
-            sender=sender_name,
-        )
-        queue(
-            session,
-            workspace_id=offer.workspace_id,
-            recipient=party.email,
-            subject=subject,
-            body=body,
-            language=language,
-            method="REQUEST",
-            ics_text=text,
-            due=now,
-            sender=(sender_name, offer.reply_to),
-            recipient_name=party.name or None,
-            deadline=interview.start,
-            reference=f"offer:{offer.id}",
-            interview=(interview.id, interview.sequence),
-        )
 
 
 def decline(
@@ -336,24 +306,25 @@ def decline(
 ) -> Offer:
     """None of the times work: keep the candidate's own suggestion and tell the employer."""
     now = clock()
-    offer = offer_by_token(session, token)
     text = suggestion.strip()
     if not text or len(text) > MAX_SUGGESTION or "\x00" in text:
         raise BadInput(
             [("suggestion", Phrase("must be 1 to %(max)s characters", max=MAX_SUGGESTION))]
         )
+    offer, interview = _locked_offer(session, token)
     _usable(offer, now)
-    won = session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.state == "open", Offer.expires_at > now)
-        .values(state="declined", suggestion=text)
-        .execution_options(synchronize_session=False)
+    transitions.apply(
+        session,
+        workspace_id=offer.workspace_id,
+        interview_id=interview.id,
+        event=Event.decline,
+        actor="candidate",
+        now=now,
+        why=text,
+        detail={"offer": offer.id},
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(N_("offer: this link has been used"))
-    for slot in offer.slots:
-        slot.state = "released"
-    interview = session.get(Interview, offer.interview_id)
+    session.refresh(offer)
+    offer.suggestion = text
     name = interview.contact.get("name", "") if interview else ""
     employer = session.scalar(select(User).where(User.email == offer.reply_to))
     language = Language(employer.language) if employer and employer.language in _LANGUAGES else None
@@ -390,9 +361,9 @@ def cancel_interview(
     clock: Callable[[], datetime] = system_now,
 ) -> int:
     """Employer cancels: the email with its CANCEL goes to the outbox; returns the plan id."""
-    interview = scoped(session, Interview, workspace_id, interview_id)
-    if interview.status == "cancelled":
-        raise Conflict(N_("interview: already cancelled"))
+    now = clock()
+    interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
+    transitions.check(interview, Event.cancel, now=now)
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     situation = employer_situation(
         interview=interview,
@@ -400,7 +371,7 @@ def cancel_interview(
         intent="cancel",
         reason=reason,
         busy=[],
-        now=clock(),
+        now=now,
         language=candidate.language if candidate else None,
     )
     plan = plan_change(situation=situation, clock=clock)
@@ -411,20 +382,23 @@ def cancel_interview(
         situation=situation,
         plan=plan,
     )
-    session.execute(
-        update(Offer)
-        .where(Offer.interview_id == interview.id, Offer.state == "open")
-        .values(state="replaced")
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        event=Event.cancel,
+        actor=f"user:{user.id}",
+        now=now,
+        why=reason,
+        sender=(user.name, user.email),
     )
-    interview.status = "cancelled"
-    interview.sequence += 1
     queue_plan_emails(
         session,
         workspace_id=workspace_id,
         situation=situation,
         plan=plan,
         plan_id=record.id,
-        now=situation.now or clock(),
+        now=now,
         interviews={interview.uid: (interview.id, interview.sequence)},
     )
     return record.id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -15,9 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.calendar.ics import make_uid
 from fairnotice.errors import N_, BadInput, NotFound, Phrase, Verbatim
 from fairnotice.io import problems_of
+from fairnotice.lifecycle import Event
+from fairnotice.operations import transitions
 from fairnotice.operations.schemas import (
     CandidateCreate,
     CandidateUpdate,
@@ -29,7 +31,6 @@ from fairnotice.operations.schemas import (
 from fairnotice.store.tables import (
     Candidate,
     Interview,
-    OutboxEvent,
     OutboxMessage,
     PlanRecord,
     PlanStep,
@@ -39,6 +40,12 @@ from fairnotice.store.tables import (
 Row = TypeVar("Row", Interview, Position, Candidate, PlanRecord, PlanStep, OutboxMessage)
 MAX_CSV_ROWS = 5000
 INTERVIEW_DELETED = "the interview was deleted since this message was queued"
+
+
+def new_uid() -> str:
+    """A UID of the interview's own (RFC 5545 asks for a globally unique one); never one
+    derived from its fields, which two interviews at the same time would share."""
+    return f"{secrets.token_hex(16)}@fairnotice"
 
 
 def scoped(session: Session, model: type[Row], workspace_id: int, row_id: int) -> Row:
@@ -83,10 +90,10 @@ def create_interview(session: Session, *, workspace_id: int, data: InterviewCrea
         location=data.location,
         video_url=data.video_url,
         round=data.round,
-        uid=data.uid or make_uid(data.company, data.position, data.start.isoformat()),
+        uid=data.uid or new_uid(),
         sequence=data.sequence,
         contact=data.contact.model_dump(mode="json", exclude_none=True),
-        interviewers=[p.model_dump(mode="json") for p in data.interviewers],
+        interviewers=[p.model_dump(mode="json", exclude_none=True) for p in data.interviewers],
         history_channel=data.history_channel,
     )
     session.add(row)
@@ -95,20 +102,35 @@ def create_interview(session: Session, *, workspace_id: int, data: InterviewCrea
 
 
 def update_interview(
-    session: Session, *, workspace_id: int, interview_id: int, data: InterviewUpdate
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    data: InterviewUpdate,
+    actor: str,
+    sender: tuple[str, str] | None,
+    now: datetime,
 ) -> Interview:
+    """Edit the place, or the time (the lifecycle's edit of time: SEQUENCE + 1, open offers
+    closed, the new REQUEST to everyone). The state is not edited here."""
     row = scoped(session, Interview, workspace_id, interview_id)
     start = data.start or row.start
     end = data.end or row.end
     if end <= start:
         raise BadInput([("end", N_("end must be after start"))])
     if (start, end) != (row.start, row.end):
-        row.start, row.end = start, end
-        row.sequence += 1
+        transitions.apply(
+            session,
+            workspace_id=workspace_id,
+            interview_id=row.id,
+            event=Event.edit_time,
+            actor=actor,
+            now=now,
+            new_time=(start, end),
+            sender=sender,
+        )
     if data.location is not None:
         row.location = data.location
-    if data.status is not None:
-        row.status = data.status
     return row
 
 
@@ -119,6 +141,7 @@ def delete(
     row_id: int,
     *,
     now: datetime | None = None,
+    actor: str = "user",
 ) -> None:
     """Delete a row of this workspace, in one transaction. An interview's queued messages
     (pending or draft) are voided first, with an event naming why, so nothing about an
@@ -126,7 +149,15 @@ def delete(
     side the interview is off). Candidates and positions leave their interviews in place."""
     row = scoped(session, model, workspace_id, row_id)
     if isinstance(row, Interview):
-        void_queued(session, interview_id=row.id, now=now or datetime.now(UTC))
+        transitions.apply(
+            session,
+            workspace_id=workspace_id,
+            interview_id=row.id,
+            event=Event.delete,
+            actor=actor,
+            now=now or datetime.now(UTC),
+        )
+        return
     session.delete(row)
     session.flush()
 
@@ -147,22 +178,6 @@ def _voidable(session: Session, *, workspace_id: int, interview_id: int) -> list
     return [r for r in rows if (r.calendar_method or "").upper() != "CANCEL"]
 
 
-def void_queued(session: Session, *, interview_id: int, now: datetime) -> int:
-    """Mark the interview's pending and draft messages cancelled (a CANCEL excepted), as the
-    worker would on finding the interview gone; rows a worker holds (sending) are checked
-    by it again before they go out."""
-    interview = session.get(Interview, interview_id)
-    if interview is None:
-        return 0
-    rows = _voidable(session, workspace_id=interview.workspace_id, interview_id=interview_id)
-    for row in rows:
-        row.state, row.last_error, row.lease_until = "cancelled", INTERVIEW_DELETED, None
-        event = OutboxEvent(outbox_id=row.id, at=now, state="cancelled", detail=INTERVIEW_DELETED)
-        session.add(event)
-    session.flush()
-    return len(rows)
-
-
 def create_position(session: Session, *, workspace_id: int, data: PositionCreate) -> Position:
     row = Position(workspace_id=workspace_id, title=data.title, company=data.company)
     session.add(row)
@@ -176,8 +191,6 @@ def update_position(
     row = scoped(session, Position, workspace_id, position_id)
     if data.title is not None:
         row.title = data.title
-    if data.status is not None:
-        row.status = data.status
     return row
 
 

@@ -9,10 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fairnotice.model import Counterpart, Email, Interview, Language, Name, Phone, Strict, ZoneName
 
+STATUS_BY_ACTION = (
+    "is changed by its own actions only: POST /api/v1/interviews/{id}/cancel, /withdraw, "
+    "/took-place or /no-show, or an offer of new times"
+)
+FILLED_BY_ACTION = (
+    "is changed by filling the position only (POST /api/v1/positions/{id}/fill), which "
+    "tells every remaining candidate"
+)
 # Ids as the database keeps them (PostgreSQL integer): larger values are a 422, not a 500.
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
@@ -48,8 +56,13 @@ class NoNul(BaseModel):
 
 
 class Person(Strict):
+    """An interviewer: their notices come in their own language and zone (default: the
+    sending user's language and the interview's zone)."""
+
     name: Name
     email: Email
+    language: Language | None = None
+    timezone: ZoneName | None = None
 
 
 class InterviewCreate(NoNul, Interview):
@@ -66,7 +79,15 @@ class InterviewUpdate(NoNul, Strict):
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     location: str | None = Field(default=None, max_length=1000)
-    status: Literal["scheduled", "cancelled"] | None = None
+    # The state changes only through its own actions (cancel, withdraw, took place, ...).
+    status: str | None = Field(default=None, json_schema_extra={"deprecated": True})
+
+    @field_validator("status")
+    @classmethod
+    def _no_status(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(STATUS_BY_ACTION)
+        return value
 
 
 class InterviewPublic(BaseModel):
@@ -96,7 +117,14 @@ class PositionCreate(NoNul, Strict):
 
 class PositionUpdate(NoNul, Strict):
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    status: Literal["open", "filled"] | None = None
+    status: str | None = Field(default=None, json_schema_extra={"deprecated": True})
+
+    @field_validator("status")
+    @classmethod
+    def _no_status(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(FILLED_BY_ACTION)
+        return value
 
 
 class PositionPublic(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from fairnotice.lifecycle import ACTIVE, Event, State
 from fairnotice.model import (
     Intent,
     Plan,
@@ -25,6 +26,7 @@ from fairnotice.model import (
     dump,
 )
 from fairnotice.model import Interview as InterviewFacts
+from fairnotice.operations import transitions
 from fairnotice.operations.outbox import (
     CHUNK,
     MISSED_GRACE,
@@ -36,6 +38,7 @@ from fairnotice.operations.outbox import (
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.store.tables import (
     Interview,
+    InterviewEvent,
     OutboxEvent,
     OutboxMessage,
     PlanRecord,
@@ -44,7 +47,17 @@ from fairnotice.store.tables import (
 )
 
 CLI_WORKSPACE = "fairnotice CLI"
-ENDING = {Intent.withdraw, Intent.cancel, Intent.position_filled}
+# the lifecycle event an ending intent is, and the state an interview first seen ends in
+ENDING = {
+    Intent.withdraw: Event.withdraw,
+    Intent.cancel: Event.cancel,
+    Intent.position_filled: Event.fill,
+}
+ENDS_IN = {
+    Event.withdraw: State.withdrawn,
+    Event.cancel: State.cancelled,
+    Event.fill: State.filled,
+}
 __all__ = [
     "MISSED_GRACE",
     "Progress",
@@ -81,11 +94,17 @@ class _Known:
 
 
 def _interviews(
-    session: Session, workspace_id: int, facts: list[InterviewFacts], ends: bool
+    session: Session,
+    workspace_id: int,
+    facts: list[InterviewFacts],
+    ending: Event | None,
+    now: datetime,
+    actor: str = "cli",
 ) -> dict[str, _Known]:
     """The stored interviews with these UIDs (created on first sight), by UID, in a few
-    statements whatever their number. An ending intent cancels each and raises its
-    SEQUENCE, which voids every row queued for it before."""
+    statements whatever their number. An ending intent (withdraw, cancel, position filled)
+    ends each through the lifecycle, which raises its SEQUENCE and voids every row queued
+    for it before."""
     wanted = {f.uid: f for f in facts if f.uid}
     known: dict[str, _Known] = {}
     existing: list[tuple[int, str, int, str]] = []
@@ -103,14 +122,23 @@ def _interviews(
     for row_id, uid, sequence, status in existing:
         if uid in known:
             continue
-        if ends and status != "cancelled":
-            sequence = max(sequence, wanted[uid].sequence) + 1
+        if ending is not None and State(status) in (*ACTIVE, State.took_place):
+            # the situation may know a later SEQUENCE than the record (the organizer's)
             session.execute(
                 update(Interview)
                 .where(Interview.id == row_id)
-                .values(status="cancelled", sequence=sequence)
+                .values(sequence=max(sequence, wanted[uid].sequence))
             )
-            void_queued(session, interview_id=row_id, below=sequence, why="interview ended")
+            applied = transitions.apply(
+                session,
+                workspace_id=workspace_id,
+                interview_id=row_id,
+                event=ending,
+                actor=actor,
+                now=now,
+                why=f"fairnotice send: {ending.value}",
+            )
+            sequence = applied.interview.sequence
         known[uid] = _Known(row_id, sequence)
     new = [f for uid, f in wanted.items() if uid not in known]
     rows: list[dict[str, Any]] = [
@@ -125,8 +153,8 @@ def _interviews(
             "video_url": f.video_url,
             "round": f.round,
             "uid": f.uid,
-            "sequence": f.sequence + 1 if ends else f.sequence,
-            "status": "cancelled" if ends else "scheduled",
+            "sequence": f.sequence + 1 if ending else f.sequence,
+            "status": ENDS_IN[ending].value if ending else State.scheduled.value,
             "contact": {},
             "interviewers": [],
             "history_channel": "email",
@@ -140,6 +168,22 @@ def _interviews(
         ids = session.scalars(statement, chunk).all()
         for row_id, row in zip(ids, chunk, strict=True):
             known[str(row["uid"])] = _Known(int(row_id), int(row["sequence"]))
+        session.execute(
+            insert(InterviewEvent),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "interview_id": int(row_id),
+                    "at": now,
+                    "actor": actor,
+                    "event": (ending or Event.schedule).value,
+                    "from_state": None,
+                    "to_state": row["status"],
+                    "why": "fairnotice send: first seen",
+                }
+                for row_id, row in zip(ids, chunk, strict=True)
+            ],
+        )
     return known
 
 
@@ -208,9 +252,9 @@ def _rows(
     now: datetime,
     first_now: bool,
 ) -> list[dict[str, Any]]:
-    ends = situation.intent in ENDING
+    ending = ENDING.get(situation.intent)
     facts = [c.interview for c in situation.candidates if c.interview is not None]
-    known = _interviews(session, workspace_id, facts or [situation.interview], ends)
+    known = _interviews(session, workspace_id, facts or [situation.interview], ending, now)
     return plan_rows(
         workspace_id=workspace_id,
         situation=situation,

@@ -5,12 +5,14 @@ Timestamps are stored as UTC and always come back aware, on SQLite as on Postgre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -23,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from fairnotice.lifecycle import OfferState, State
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +75,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK that `column` takes one of `values` (the lifecycle's states)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+POSITION_STATES = ("open", "filling", "filled")
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +102,10 @@ class Workspace(Base):
     kind: Mapped[str] = mapped_column(String(20))  # personal | organisation
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # The notice policy of its offers: the shortest notice a picked time may have, and
+    # how often one interview may be moved (lifecycle: pick, book, agree, edit of time).
+    pick_notice_minutes: Mapped[int] = mapped_column(Integer, default=720, server_default="720")
+    max_reschedules: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class Member(Base):
@@ -116,12 +132,14 @@ class ApiToken(Base):
 
 class Position(Base):
     __tablename__ = "positions"
+    __table_args__ = (CheckConstraint(_one_of("status", POSITION_STATES), name="status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     title: Mapped[str] = mapped_column(String(300))
     company: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | filled
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | filling | filled
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    fill_plan_id: Mapped[int | None] = mapped_column(Integer)  # the plan that fills it
 
 
 class Candidate(Base):
@@ -141,9 +159,15 @@ class Candidate(Base):
 
 
 class Interview(Base):
-    """One interview, seen from its workspace: the candidate's own or the employer's."""
+    """One interview, seen from its workspace: the candidate's own or the employer's.
+
+    `status` is a `lifecycle.State`, changed only by operations/transitions.py."""
 
     __tablename__ = "interviews"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", [s.value for s in State]), name="status"),
+        UniqueConstraint("workspace_id", "uid"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"))
@@ -166,6 +190,31 @@ class Interview(Base):
     interviewers: Mapped[list[Any]] = mapped_column(default=list)
     history_channel: Mapped[str] = mapped_column(String(10), default="email")
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # The invitation's ORGANIZER ({"name", "email"}) when adopted from a real one.
+    organizer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The time before the last move (the pick page and letters name the original time).
+    previous_start: Mapped[datetime | None]
+    previous_end: Mapped[datetime | None]
+    reschedules: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class InterviewEvent(Base):
+    """One change of an interview: who, when, from which state to which, and why."""
+
+    __tablename__ = "interview_events"
+    __table_args__ = (Index("ix_interview_events_interview_id_at", "interview_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=_now)
+    actor: Mapped[str] = mapped_column(String(320))  # user:<id>, candidate, worker, cli
+    event: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    why: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class BusyCalendar(Base):
@@ -210,12 +259,15 @@ class Offer(Base):
     """New times offered to a candidate; the link's token is kept as its SHA-256 only."""
 
     __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", [s.value for s in OfferState]), name="state"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(20), default="open")  # open | picked | declined
+    state: Mapped[str] = mapped_column(String(20), default="open")  # lifecycle.OfferState
     picked_slot_id: Mapped[int | None] = mapped_column(Integer)
     suggestion: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="en")

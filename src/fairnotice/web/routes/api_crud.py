@@ -70,16 +70,34 @@ def get_interview(item: Id, session: Db, who: Authed) -> Interview:
     tags=["interviews"],
     dependencies=[_found(Interview)],
 )
-def update_interview(item: Id, data: InterviewUpdate, session: Db, who: Authed) -> Interview:
+def update_interview(
+    item: Id, data: InterviewUpdate, request: Request, session: Db, who: Authed
+) -> Interview:
+    """Place and time (a new time goes out as a REQUEST with SEQUENCE + 1). The status is
+    not settable here: cancel, withdraw, took-place and no-show have their own endpoints."""
+    user = session.get(User, who.user_id)
     return records.update_interview(
-        session, workspace_id=who.workspace_id, interview_id=item, data=data
+        session,
+        workspace_id=who.workspace_id,
+        interview_id=item,
+        data=data,
+        actor=f"user:{who.user_id}",
+        sender=(user.name, user.email) if user else None,
+        now=request.app.state.clock(),
     )
 
 
 @router.delete("/interviews/{item}", status_code=204, tags=["interviews"])
 def delete_interview(item: Id, request: Request, session: Db, who: Authed) -> Response:
     """Its queued messages (a CANCEL excepted) are voided in the same transaction."""
-    records.delete(session, Interview, who.workspace_id, item, now=request.app.state.clock())
+    records.delete(
+        session,
+        Interview,
+        who.workspace_id,
+        item,
+        now=request.app.state.clock(),
+        actor=f"user:{who.user_id}",
+    )
     return Response(status_code=204)
 
 

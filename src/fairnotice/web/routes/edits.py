@@ -26,8 +26,6 @@ from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, rend
 from fairnotice.web.routes.forms import local_moment, text_fields
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-INTERVIEW_STATES = ("scheduled", "cancelled")
-POSITION_STATES = ("open", "filled")
 
 
 def _page(scope: Scope, session: Db, **extra: Any) -> dict[str, Any]:
@@ -58,7 +56,6 @@ def _interview_form(row: Interview) -> dict[str, str]:
         "start_time": local_start.strftime("%H:%M"),
         "end_time": local_end.strftime("%H:%M"),
         "location": row.location or "",
-        "status": row.status,
     }
 
 
@@ -67,13 +64,8 @@ def edit_interview_page(
     request: Request, scope: InScope, session: Db, interview_id: int
 ) -> HTMLResponse:
     row = records.scoped(session, Interview, scope.id, interview_id)
-    context = _page(scope, session, interview=row, form=_interview_form(row), states=_states(row))
+    context = _page(scope, session, interview=row, form=_interview_form(row))
     return render(request, "interview_edit.html", context)
-
-
-def _states(row: Interview) -> tuple[str, ...]:
-    """The statuses the form offers: the two one may set, and the current one kept."""
-    return INTERVIEW_STATES if row.status in INTERVIEW_STATES else (row.status, *INTERVIEW_STATES)
 
 
 @router.post("/w/{ws}/interviews/{interview_id}/edit")
@@ -91,10 +83,17 @@ async def edit_interview(
                 "start": local_moment(day, form.get("start_time", ""), row.timezone, "start_time"),
                 "end": local_moment(day, form.get("end_time", ""), row.timezone, "end_time"),
                 "location": form.get("location", "").strip(),
-                "status": None if form.get("status") in ("", None, row.status) else form["status"],
             },
         )
-        records.update_interview(session, workspace_id=scope.id, interview_id=row.id, data=data)
+        records.update_interview(
+            session,
+            workspace_id=scope.id,
+            interview_id=row.id,
+            data=data,
+            actor=f"user:{scope.user.id}",
+            sender=(scope.user.name, scope.user.email),
+            now=request.app.state.clock(),
+        )
         session.flush()
     except BadInput as exc:
         return _refused(
@@ -105,7 +104,6 @@ async def edit_interview(
             _named(exc, {"start": "start_time", "end": "end_time"}),
             interview=row,
             form=shown,
-            states=_states(row),
         )
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
 
@@ -139,7 +137,14 @@ def delete_interview_page(
 def delete_interview(request: Request, scope: InScope, session: Db, interview_id: int) -> Response:
     row = records.scoped(session, Interview, scope.id, interview_id)
     position_id = row.position_id
-    records.delete(session, Interview, scope.id, row.id, now=request.app.state.clock())
+    records.delete(
+        session,
+        Interview,
+        scope.id,
+        row.id,
+        now=request.app.state.clock(),
+        actor=f"user:{scope.user.id}",
+    )
     if position_id is not None and session.get(Position, position_id) is not None:
         return redirect(f"/w/{scope.id}/positions/{position_id}")
     return redirect(f"/w/{scope.id}")
@@ -153,8 +158,8 @@ def edit_position_page(
     request: Request, scope: InScope, session: Db, position_id: int
 ) -> HTMLResponse:
     row = records.scoped(session, Position, scope.id, position_id)
-    form = {"title": row.title, "status": row.status}
-    context = _page(scope, session, position=row, form=form, states=POSITION_STATES)
+    form = {"title": row.title}
+    context = _page(scope, session, position=row, form=form)
     return render(request, "position_edit.html", context)
 
 
@@ -164,12 +169,9 @@ async def edit_position(
 ) -> Response:
     row = records.scoped(session, Position, scope.id, position_id)
     form = text_fields(await request.form())
-    shown = {"title": form.get("title", ""), "status": form.get("status", row.status)}
+    shown = {"title": form.get("title", "")}
     try:
-        data = validate(
-            PositionUpdate,
-            {"title": form.get("title", "").strip(), "status": form.get("status") or None},
-        )
+        data = validate(PositionUpdate, {"title": form.get("title", "").strip()})
         records.update_position(session, workspace_id=scope.id, position_id=row.id, data=data)
         session.flush()
     except BadInput as exc:
@@ -181,7 +183,6 @@ async def edit_position(
             exc,
             position=row,
             form=shown,
-            states=POSITION_STATES,
         )
     return redirect(f"/w/{scope.id}/positions/{row.id}")
 

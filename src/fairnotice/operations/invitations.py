@@ -1,0 +1,179 @@
+"""The calendar objects an organisation sends for its own interviews: the REQUEST when an
+interview is put on record or moves (same UID, the stored SEQUENCE), and the CANCEL when
+it ends, to the candidate and every interviewer, each in their own language and zone.
+
+The interview's UID is its own (random, or the adopted invitation's), and the ORGANIZER
+is the adopted invitation's where there is one, so every client applies the update to
+the event it already holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairnotice.calendar import ics
+from fairnotice.compose import dates
+from fairnotice.compose.notes import NoteName, render_note
+from fairnotice.model import Language
+from fairnotice.operations.outbox import queue
+from fairnotice.store.tables import Candidate, Interview, User
+
+_LANGUAGES = frozenset(lang.value for lang in Language)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    party: ics.Party
+    language: Language
+    timezone: str
+    candidate: bool = False
+
+
+def _language(value: object, fallback: Language) -> Language:
+    return Language(value) if isinstance(value, str) and value in _LANGUAGES else fallback
+
+
+def recipients(session: Session, interview: Interview, sender_email: str) -> list[Recipient]:
+    """The candidate and every interviewer, each with their own language and zone: the
+    candidate's as stored for them; an interviewer's own, else the sending user's."""
+    user = session.scalar(select(User).where(User.email == sender_email)) if sender_email else None
+    house = _language(user.language if user else None, Language.en)
+    contact = interview.contact or {}
+    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
+    found: list[Recipient] = []
+    email = candidate.email if candidate else contact.get("email", "")
+    if email:
+        found.append(
+            Recipient(
+                ics.Party(candidate.name if candidate else contact.get("name", ""), email),
+                _language(candidate.language if candidate else contact.get("language"), house),
+                candidate.timezone if candidate else contact.get("timezone", interview.timezone),
+                candidate=True,
+            )
+        )
+    for person in interview.interviewers:
+        found.append(
+            Recipient(
+                ics.Party(person.get("name", ""), person["email"]),
+                _language(person.get("language"), house),
+                person.get("timezone") or interview.timezone,
+            )
+        )
+    return found
+
+
+def facts(interview: Interview, people: list[Recipient], sender: tuple[str, str]) -> ics.EventFacts:
+    """The interview as an iTIP event, organised by the adopted invitation's ORGANIZER,
+    else its first interviewer, else the sender."""
+    adopted = interview.organizer or {}
+    interviewers = [ics.Party(p["name"], p["email"]) for p in interview.interviewers]
+    if adopted.get("email"):
+        organizer = ics.Party(adopted.get("name", ""), adopted["email"])
+    elif interviewers:
+        organizer = interviewers[0]
+    else:
+        organizer = ics.Party(sender[0] or sender[1], sender[1])
+    return ics.EventFacts(
+        uid=interview.uid,
+        sequence=interview.sequence,
+        start=interview.start,
+        end=interview.end,
+        timezone=interview.timezone,
+        summary=f"{interview.position} – {interview.company}",
+        organizer=organizer,
+        attendees=[p.party for p in people],
+        location=interview.location,
+        url=interview.video_url,
+    )
+
+
+def _send(
+    session: Session,
+    *,
+    interview: Interview,
+    sender: tuple[str, str],
+    now: datetime,
+    note: NoteName,
+    method: str,
+    text: str,
+    people: list[Recipient],
+    deadline: datetime | None,
+) -> int:
+    name, address = sender
+    for person in people:
+        subject, body = render_note(
+            note,
+            person.language,
+            recipient=person.party.name,
+            position=interview.position,
+            company=interview.company,
+            when=dates.span(interview.start, interview.end, person.timezone, person.language),
+            sender=name,
+        )
+        queue(
+            session,
+            workspace_id=interview.workspace_id,
+            recipient=person.party.email,
+            subject=subject,
+            body=body,
+            language=person.language.value,
+            method=method,
+            ics_text=text,
+            due=now,
+            sender=(name, address),
+            recipient_name=person.party.name or None,
+            deadline=deadline,
+            reference=f"interview:{interview.id}",
+            interview=(interview.id, interview.sequence),
+        )
+    return len(people)
+
+
+def queue_request(
+    session: Session, *, interview: Interview, sender: tuple[str, str], now: datetime
+) -> int:
+    """The REQUEST of the interview as it stands now, to everyone in it: an invitation the
+    first time (SEQUENCE 0 and never moved), else the new time confirmed."""
+    people = recipients(session, interview, sender[1])
+    text = ics.request(facts(interview, people, sender), dtstamp=now)
+    note: NoteName = "time_confirmed" if interview.reschedules else "interview_invitation"
+    return _send(
+        session,
+        interview=interview,
+        sender=sender,
+        now=now,
+        note=note,
+        method="REQUEST",
+        text=text,
+        people=people,
+        deadline=interview.start,
+    )
+
+
+def queue_cancel(
+    session: Session, *, interview: Interview, sender: tuple[str, str], now: datetime
+) -> int:
+    """The CANCEL (the stored SEQUENCE, already raised) to every interviewer, with a short
+    note in their language; the candidate's CANCEL rides on the planner's letter."""
+    everyone = recipients(session, interview, sender[1])
+    people = [p for p in everyone if not p.candidate]
+    if not people:
+        return 0
+    event = facts(interview, everyone, sender)
+    # ics.cancel writes SEQUENCE + 1 of the facts it is given: give it the one before
+    text = ics.cancel(replace(event, sequence=interview.sequence - 1), dtstamp=now)
+    return _send(
+        session,
+        interview=interview,
+        sender=sender,
+        now=now,
+        note="interview_cancelled",
+        method="CANCEL",
+        text=text,
+        people=people,
+        deadline=None,
+    )
