@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from fairnotice.errors import N_
+
 
 class State(StrEnum):
     scheduled = "scheduled"
@@ -182,11 +184,18 @@ class Refused(Exception):
 
 # why an event is refused in a closed state: the words the faces translate
 _CLOSED_WHY = {
-    State.cancelled: "the interview is cancelled",
-    State.withdrawn: "the candidate has withdrawn",
-    State.filled: "the position is filled",
-    State.took_place: "the interview has taken place",
-    State.no_show: "the candidate did not come",
+    State.cancelled: N_("the interview is cancelled"),
+    State.withdrawn: N_("the candidate has withdrawn"),
+    State.filled: N_("the position is filled"),
+    State.took_place: N_("the interview has taken place"),
+    State.no_show: N_("the candidate did not come"),
+}
+
+
+_WHILE = {
+    State.scheduled: N_("not possible while the interview is scheduled"),
+    State.offered: N_("not possible while new times are offered"),
+    State.rescheduled: N_("not possible while the interview is scheduled"),
 }
 
 
@@ -198,23 +207,23 @@ def decide(
     if found is None:
         raise Refused(state, event, refusal(state, event))
     if found.guard is Guard.started and now < start:
-        raise Refused(state, event, "the interview has not started yet")
+        raise Refused(state, event, N_("the interview has not started yet"))
     if found.guard is Guard.not_ended and now >= end:
-        raise Refused(state, event, "the interview has already ended")
+        raise Refused(state, event, N_("the interview has already ended"))
     return found
 
 
 def refusal(state: State | None, event: Event) -> str:
     """Why `event` is not allowed in `state`, in words a person reads."""
     if state is None:
-        return "no such interview"
+        return N_("no such interview")
     if state in _CLOSED_WHY:
         return _CLOSED_WHY[state]
     if event is Event.schedule:
-        return "the interview is already on record"
+        return N_("the interview is already on record")
     if event in (Event.pick, Event.decline, Event.withdraw_offer):
-        return "no new times are offered for this interview"
-    return f"not possible while the interview is {state.value.replace('_', ' ')}"
+        return N_("no new times are offered for this interview")
+    return _WHILE[state]
 
 
 def allowed(state: State) -> list[Event]:
@@ -236,4 +245,4 @@ def inquiry_allowed(state: State, *, start: datetime, end: datetime, now: dateti
         return None
     if state in (State.withdrawn, State.filled, State.no_show):
         return _CLOSED_WHY[state]
-    return "the interview is still ahead: there is no silence to ask about yet"
+    return N_("the interview is still ahead: there is no silence to ask about yet")

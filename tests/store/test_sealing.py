@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from fairnotice.mail.replies import ImapAccount
 from fairnotice.operations.replies import connect_mailbox, poll_mailboxes
@@ -75,9 +75,14 @@ def test_migration_0005_seals_plain_rows_and_downgrade_opens_them(database_url: 
     engine = make_engine(database_url)
     try:
         with engine.begin() as conn:
+            # the columns of 0004's time (today's model has more, with defaults)
             ws = conn.execute(
-                insert(Workspace.__table__).values(kind="personal", name="w", created_at=NOW)
-            ).inserted_primary_key[0]  # type: ignore[index]
+                text(
+                    "INSERT INTO workspaces (kind, name, created_at) "
+                    "VALUES ('personal', 'w', :at) RETURNING id"
+                ),
+                {"at": NOW},
+            ).scalar_one()
             for user, password in (("a", "plain-one"), ("b", "x" * 300)):
                 conn.execute(
                     text(

@@ -239,19 +239,13 @@ def interview_verdict(
     *, found: tuple[str, int] | None, sequence: int | None, is_cancel: bool
 ) -> str | None:
     """Why a row tied to an interview (its `found` status and SEQUENCE now) must not go
-    out any more, or None when it may.
-
-    Every change that closes an interview voids the rows queued before it in its own
-    transaction (operations/transitions.py), and a cancellation raises the SEQUENCE: a
-    row of a closed interview still waiting with the current SEQUENCE is the letter that
-    change queued (a position-filled letter to someone whose interview took place), and
-    goes. A row queued without a SEQUENCE for a closed interview goes only as a CANCEL."""
+    out any more, or None when it may."""
     if found is None:
         return "the interview was deleted since this message was queued"
     status, current = found
     if sequence is not None and current > sequence:
         return f"the interview changed since (SEQUENCE {sequence} -> {current})"
-    if sequence is None and status in _CLOSED and not is_cancel:
+    if status in _CLOSED and not is_cancel:
         return f"the interview is closed ({status}) since this message was queued"
     return None
 

@@ -74,6 +74,10 @@ def plan_rows(
         if candidate is not None and candidate.interview is None:
             about = None  # told the position is filled; no interview of theirs to miss
         interview = interviews.get(about.uid) if about and about.uid else None
+        if situation.intent is Intent.position_filled and about and about.start <= now:
+            # news that never goes stale: the interview took place or is under way (its
+            # closing does not void the letter that tells of it)
+            interview = None
         rows.append(
             {
                 "workspace_id": workspace_id,

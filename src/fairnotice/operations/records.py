@@ -39,7 +39,7 @@ from fairnotice.store.tables import (
 
 Row = TypeVar("Row", Interview, Position, Candidate, PlanRecord, PlanStep, OutboxMessage)
 MAX_CSV_ROWS = 5000
-INTERVIEW_DELETED = "the interview was deleted since this message was queued"
+INTERVIEW_DELETED = transitions.INTERVIEW_DELETED
 
 
 def new_uid() -> str:

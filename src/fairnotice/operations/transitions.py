@@ -44,6 +44,7 @@ from fairnotice.store.tables import (
     Workspace,
 )
 
+INTERVIEW_DELETED = "the interview was deleted since this message was queued"
 __all__ = ["Applied", "apply", "check", "lock", "record"]
 
 
@@ -77,7 +78,7 @@ def check(interview: Interview, event: Event, *, now: datetime) -> Transition:
             State(interview.status), event, start=interview.start, end=interview.end, now=now
         )
     except Refused as refused:
-        raise Conflict(Phrase("interview: %(why)s", why=refused.reason)) from None
+        raise Conflict(Phrase("interview: %(why)s", why=Phrase(refused.reason))) from None
 
 
 def record(
@@ -146,9 +147,13 @@ def apply(
         close_offers(session, interview_id=interview.id, to=transition.offers_become)
     voided = 0
     if Effect.void_queued in effects or transition.target in CLOSED:
-        voided = void_queued(
-            session, interview_id=interview.id, now=now, why=f"interview: {event.value}"
-        )
+        if transition.target is None:
+            why_void = INTERVIEW_DELETED
+        elif transition.target in CLOSED:
+            why_void = "interview ended"
+        else:
+            why_void = f"interview changed ({event.value})"
+        voided = void_queued(session, interview_id=interview.id, now=now, why=why_void)
     target = transition.target
     record(
         session,

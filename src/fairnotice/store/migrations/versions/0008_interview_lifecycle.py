@@ -141,13 +141,13 @@ def downgrade() -> None:
         batch_op.drop_column("max_reschedules")
         batch_op.drop_column("pick_notice_minutes")
     with op.batch_alter_table("positions", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_positions_status", type_="check")
+        batch_op.drop_constraint("status", type_="check")
         batch_op.drop_column("fill_plan_id")
     with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_offers_state", type_="check")
+        batch_op.drop_constraint("state", type_="check")
     with op.batch_alter_table("interviews", schema=None) as batch_op:
         batch_op.drop_constraint("uq_interviews_workspace_id", type_="unique")
-        batch_op.drop_constraint("ck_interviews_status", type_="check")
+        batch_op.drop_constraint("status", type_="check")
         batch_op.drop_column("reschedules")
         batch_op.drop_column("previous_end")
         batch_op.drop_column("previous_start")
