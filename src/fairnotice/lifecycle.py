@@ -142,13 +142,14 @@ _ROWS: list[Transition] = [
     ),
     *(_t(s, Event.fill, State.filled, *_END, offers_become=OfferState.closed) for s in ACTIVE),
     # a took-place interview whose position is filled closes too, without a CANCEL
-    _t(State.took_place, Event.fill, State.filled),
+    _t(State.took_place, Event.fill, State.filled, E.void_queued),
     *(
         _t(
             s,
             Event.took_place,
             State.took_place,
             E.close_offers,
+            E.void_queued,  # letters written for an interview still ahead
             guard=Guard.started,
             offers_become=OfferState.closed,
         )
@@ -160,6 +161,7 @@ _ROWS: list[Transition] = [
             Event.no_show,
             State.no_show,
             E.close_offers,
+            E.void_queued,  # letters written for an interview still ahead
             guard=Guard.started,
             offers_become=OfferState.closed,
         )

@@ -146,7 +146,7 @@ def apply(
     if Effect.close_offers in effects:
         close_offers(session, interview_id=interview.id, to=transition.offers_become)
     voided = 0
-    if Effect.void_queued in effects or transition.target in CLOSED:
+    if Effect.void_queued in effects:
         if transition.target is None:
             why_void = INTERVIEW_DELETED
         elif transition.target in CLOSED:
