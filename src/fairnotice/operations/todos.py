@@ -1,0 +1,314 @@
+"""The overview's to-dos: the facts of a workspace read in a fixed number of queries, and
+`fairnotice.todos.derive` over them (issue 11, point 6).
+
+Read: the interviews not closed, or closed (or held) recently, or with a letter that did
+not go; the offers of those waiting for a time; their plans and the plans about no single
+interview that still have steps to do; those plans' open steps; the drafts and failures
+of the outbox. Six statements, however many interviews: no query per row.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from fairnotice.lifecycle import ACTIVE, OfferState, State
+from fairnotice.store.tables import (
+    Interview,
+    InterviewEvent,
+    Offer,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    Position,
+    ReplyRecord,
+    Workspace,
+)
+from fairnotice.todos import (
+    HORIZON,
+    InterviewFacts,
+    LetterFacts,
+    OfferFacts,
+    PlanFacts,
+    StepFacts,
+    Todos,
+    derive,
+)
+
+RECENT = timedelta(days=30)  # a closed interview's own items last this long at most
+UNDELIVERED = ("failed", "draft")
+WENT = ("pending", "sending", "sent")  # a plan's emails are queued or gone
+
+
+def todos(
+    session: Session, *, workspace_id: int, now: datetime, horizon: timedelta = HORIZON
+) -> Todos:
+    """What is due now in the workspace, and what comes next (within `horizon`)."""
+    return derive(now=now, horizon=horizon, **facts(session, workspace_id=workspace_id, now=now))
+
+
+def facts(session: Session, *, workspace_id: int, now: datetime) -> dict[str, Any]:
+    """The facts `derive` takes, as keyword arguments (interviews, plans, steps, letters)."""
+    side = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
+    chosen = _chosen(workspace_id, now)
+    offers = _offers(session, workspace_id)
+    interviews = _interviews(session, chosen, side == "organisation", offers)
+    plans_where = and_(
+        PlanRecord.workspace_id == workspace_id,
+        or_(
+            PlanRecord.interview_id.in_(select(chosen.c.id)),
+            and_(
+                PlanRecord.interview_id.is_(None),
+                exists().where(PlanStep.plan_id == PlanRecord.id, PlanStep.state == "open"),
+            ),
+        ),
+    )
+    return {
+        "interviews": interviews,
+        "plans": _plans(session, plans_where),
+        "steps": _steps(session, workspace_id, plans_where),
+        "letters": _letters(session, workspace_id),
+    }
+
+
+def _changed() -> Any:
+    """When the interview's state last changed (its newest audit event)."""
+    return (
+        select(func.max(InterviewEvent.at))
+        .where(InterviewEvent.interview_id == Interview.id)
+        .correlate(Interview)
+        .scalar_subquery()
+    )
+
+
+def _chosen(workspace_id: int, now: datetime) -> Any:
+    """The interviews whose items may still be due, as a subquery of ids."""
+    undelivered = select(OutboxMessage.interview_id).where(
+        OutboxMessage.workspace_id == workspace_id,
+        OutboxMessage.state.in_(UNDELIVERED),
+        OutboxMessage.interview_id.is_not(None),
+    )
+    since = now - RECENT
+    return (
+        select(Interview.id)
+        .where(
+            Interview.workspace_id == workspace_id,
+            or_(
+                Interview.status.in_([s.value for s in ACTIVE]),
+                Interview.end >= since,
+                _changed() >= since,
+                Interview.id.in_(undelivered),
+            ),
+        )
+        .subquery()
+    )
+
+
+def _offers(session: Session, workspace_id: int) -> dict[int, list[OfferFacts]]:
+    """The open and declined offers of the interviews waiting for a time."""
+    rows = session.execute(
+        select(Offer.id, Offer.interview_id, Offer.state, Offer.expires_at, Offer.suggestion)
+        .join(Interview, Interview.id == Offer.interview_id)
+        .where(
+            Offer.workspace_id == workspace_id,
+            Interview.status == State.offered.value,
+            Offer.state.in_([OfferState.open.value, OfferState.declined.value]),
+        )
+    )
+    found: dict[int, list[OfferFacts]] = {}
+    for row in rows:
+        found.setdefault(row.interview_id, []).append(
+            OfferFacts(row.id, OfferState(row.state), row.expires_at, row.suggestion)
+        )
+    return found
+
+
+def _interviews(
+    session: Session, chosen: Any, employer: bool, offers: dict[int, list[OfferFacts]]
+) -> list[InterviewFacts]:
+    last_letter = (
+        select(func.max(OutboxMessage.due))
+        .where(
+            OutboxMessage.interview_id == Interview.id,
+            OutboxMessage.kind != "reminder",
+            OutboxMessage.state.not_in(("cancelled", "expired")),
+        )
+        .correlate(Interview)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Interview,
+            func.coalesce(_changed(), Interview.created_at).label("changed_at"),
+            last_letter.label("last_letter_at"),
+            Position.status.label("position_status"),
+        )
+        .outerjoin(Position, Position.id == Interview.position_id)
+        .where(Interview.id.in_(select(chosen.c.id)))
+        .order_by(Interview.start, Interview.id)
+    )
+    out = []
+    for row, changed_at, last_letter_at, position_status in session.execute(query):
+        contact = row.contact or {}
+        out.append(
+            InterviewFacts(
+                id=row.id,
+                side="employer" if employer else "candidate",
+                state=State(row.status),
+                start=row.start,
+                end=row.end,
+                timezone=row.timezone,
+                person=contact.get("name") or contact.get("email") or row.company,
+                position=row.position,
+                company=row.company,
+                changed_at=_aware(changed_at),
+                sequence=row.sequence,
+                position_filled=position_status == "filled",
+                last_letter_at=_aware(last_letter_at) if last_letter_at else None,
+                offers=tuple(offers.get(row.id, ())),
+            )
+        )
+    return out
+
+
+def _plans(session: Session, where: ColumnElement[bool]) -> list[PlanFacts]:
+    replied = (
+        select(func.max(ReplyRecord.received_at))
+        .where(ReplyRecord.plan_id == PlanRecord.id)
+        .correlate(PlanRecord)
+        .scalar_subquery()
+    )
+    queued = exists().where(
+        OutboxMessage.plan_id == PlanRecord.id,
+        OutboxMessage.kind != "reminder",
+        OutboxMessage.state.in_(WENT),
+    )
+    situation = PlanRecord.situation
+    query: Select[Any] = select(
+        PlanRecord.id,
+        PlanRecord.interview_id,
+        PlanRecord.created_at,
+        situation["intent"].as_string().label("intent"),
+        situation["now"].as_string().label("made"),
+        situation[("interview", "start")].as_string().label("start"),
+        situation[("interview", "position")].as_string().label("position"),
+        situation[("interview", "company")].as_string().label("company"),
+        replied.label("replied"),
+        queued.label("queued"),
+    ).where(where)
+    return [
+        PlanFacts(
+            id=row.id,
+            intent=row.intent or "",
+            made_at=_moment(row.made) or row.created_at,
+            interview_id=row.interview_id,
+            start=_moment(row.start),
+            position=row.position or "",
+            company=row.company or "",
+            replied=_aware(row.replied) if row.replied else None,
+            queued=bool(row.queued),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def _steps(
+    session: Session, workspace_id: int, plans_where: ColumnElement[bool]
+) -> list[StepFacts]:
+    """Open steps (and the calls that did not reach, which open a voicemail step). A plain
+    send step whose plan's emails are queued is left in the database: it is done."""
+    queued_send = and_(
+        PlanStep.action == "send",
+        PlanStep.condition.is_(None),
+        exists().where(
+            OutboxMessage.plan_id == PlanStep.plan_id,
+            OutboxMessage.kind != "reminder",
+            OutboxMessage.state.in_(WENT),
+        ),
+    )
+    rows = session.scalars(
+        select(PlanStep).where(
+            PlanStep.workspace_id == workspace_id,
+            PlanStep.plan_id.in_(select(PlanRecord.id).where(plans_where)),
+            or_(
+                and_(PlanStep.state == "open", not_(queued_send)),
+                PlanStep.outcome == "not_reached",
+            ),
+        )
+    )
+    return [
+        StepFacts(
+            id=s.id,
+            plan_id=s.plan_id,
+            order=s.order,
+            due=s.due,
+            action=s.action,
+            label=s.label,
+            condition=s.condition,
+            done=s.state == "done",
+            outcome=s.outcome,
+            reminded=s.reminded_at is not None,
+        )
+        for s in rows
+    ]
+
+
+def _letters(session: Session, workspace_id: int) -> list[LetterFacts]:
+    rows = session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.state,
+            OutboxMessage.kind,
+            OutboxMessage.recipient,
+            OutboxMessage.recipient_name,
+            OutboxMessage.subject,
+            OutboxMessage.due,
+            OutboxMessage.interview_id,
+            OutboxMessage.plan_id,
+            OutboxMessage.calendar_method,
+            OutboxMessage.interview_sequence,
+            OutboxMessage.deadline,
+        ).where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.state.in_(UNDELIVERED),
+            OutboxMessage.kind != "reminder",
+        )
+    )
+    return [
+        LetterFacts(
+            id=r.id,
+            state=r.state,
+            kind=r.kind,
+            recipient=r.recipient_name or r.recipient,
+            subject=r.subject,
+            due=r.due,
+            interview_id=r.interview_id,
+            plan_id=r.plan_id,
+            calendar_method=r.calendar_method,
+            sequence=r.interview_sequence,
+            deadline=r.deadline,
+        )
+        for r in rows
+    ]
+
+
+def _moment(text: str | None) -> datetime | None:
+    """An RFC 3339 time kept in a plan's JSON."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _aware(value: Any) -> datetime:
+    """A time from a computed column (max, coalesce), UTC-aware on both databases."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
