@@ -29,6 +29,12 @@ SUGGESTION = {
     Language.sv: "Passar torsdag efter kl. 15?",
     Language.en: "Would Thursday after 3 pm work?",
 }
+COLLEAGUE = {Language.de: "Maria Roth", Language.sv: "Lars Berg", Language.en: "Alex Morgan"}
+PLACE = {
+    Language.de: "Friedrichstraße 10, 10117 Berlin",
+    Language.sv: "Drottninggatan 5, 111 51 Stockholm",
+    Language.en: "1 Fleet Street, London EC4Y 1AA",
+}
 ZONES = {
     Language.de: "Europe/Berlin",
     Language.sv: "Europe/Stockholm",
@@ -53,6 +59,27 @@ def variants() -> dict[str, tuple[NoteName, Language, dict[str, str]]]:
             "time_confirmed",
             language,
             {**confirmed, "recipient": "", "sender": ""},
+        )
+        invited = {
+            **confirmed,
+            "candidate": "",
+            "location": PLACE[language],
+            "video_url": "https://meet.example.com/abc-defg-hij",
+        }
+        found[f"{language.value}/interview_invitation"] = (
+            "interview_invitation",
+            language,
+            invited,
+        )
+        found[f"{language.value}/interview_invitation__interviewer"] = (
+            "interview_invitation",
+            language,
+            {**invited, "recipient": COLLEAGUE[language], "candidate": person, "video_url": ""},
+        )
+        found[f"{language.value}/interview_invitation__unnamed_nowhere"] = (
+            "interview_invitation",
+            language,
+            {**invited, "recipient": "", "sender": "", "location": "", "video_url": ""},
         )
         found[f"{language.value}/times_declined"] = (
             "times_declined",

@@ -9,7 +9,9 @@ subject and body as blocks, written natively like the letters.
 - `times_declined`: none of the offered times work, to the employer who offered them, with
   the candidate's own suggestion; facts `candidate`, `position`, `company`, `suggestion`.
 - `interview_invitation`: an interview put on record by the employer, to the candidate and
-  each interviewer, with the REQUEST; facts as `time_confirmed`.
+  each interviewer, with the REQUEST; facts as `time_confirmed`, plus `candidate` (whom an
+  interviewer meets; empty in the candidate's own invitation), `location` and `video_url`
+  (either may be empty).
 - `interview_cancelled`: the interview is off, to each interviewer, with the CANCEL (the
   candidate hears it in the planner's letter); facts as `time_confirmed`.
 

@@ -104,6 +104,7 @@ def _send(
     deadline: datetime | None,
 ) -> int:
     name, address = sender
+    candidate = next((p.party.name or p.party.email for p in people if p.candidate), "")
     for person in people:
         subject, body = render_note(
             note,
@@ -113,6 +114,10 @@ def _send(
             company=interview.company,
             when=dates.span(interview.start, interview.end, person.timezone, person.language),
             sender=name,
+            # an interviewer is told whom they meet; the candidate is invited
+            candidate="" if person.candidate else candidate,
+            location=interview.location or "",
+            video_url=interview.video_url or "",
         )
         queue(
             session,
