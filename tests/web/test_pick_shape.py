@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from starlette.requests import Request
 
+from fairnotice.errors import Phrase
+from fairnotice.operations import holds
 from fairnotice.operations.offers import OfferView
 from fairnotice.web import i18n
 from fairnotice.web.routes import pick
@@ -18,6 +21,8 @@ NASTY = [
     "\x02position\x03 \x02csrf\x03 {{ 1 + 1 }} %(when)s %s",
     "Åsa Öberg AB",
 ]
+# "" can be picked; the others are why not (every mix, all blocked included)
+REASONS = ["", holds.SOON, holds.TAKEN, holds.UNKNOWN]
 
 
 def _request(token: str, accept: str = "") -> Request:
@@ -35,10 +40,19 @@ def _request(token: str, accept: str = "") -> Request:
     return Request(scope)
 
 
-def _jinja(request: Request, offer: OfferView, language: str, expired: bool, csrf: str) -> str:
+def _jinja(
+    request: Request,
+    offer: OfferView,
+    language: str,
+    expired: bool,
+    csrf: str,
+    blocked: tuple[str, ...] = (),
+    message: str = "",
+) -> str:
     """The page as Jinja renders it with the real values (what pick.py did before)."""
     lang = language if language in i18n.LANGUAGES else pick.deps.language(request)
     tz = offer.timezone
+    minutes = offer.notice_minutes
     return pick._template().render(
         request=pick._Url(request.url.path),
         offer=offer,
@@ -51,6 +65,9 @@ def _jinja(request: Request, offer: OfferView, language: str, expired: bool, csr
         when=lambda moment: i18n.when(moment, lang, tz),
         time_only=lambda moment: i18n.time_only(moment, lang, tz),
         zone_label=i18n.zone_label(tz, lang),
+        notice=pick.notice_duration(minutes, lang) if minutes else "",
+        blocked=list(blocked),
+        message=i18n.translate(message, lang) if message else "",
     )
 
 
@@ -69,7 +86,8 @@ def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> Non
             }
             for i in range(count)
         ]
-        for picked in [None, *(s["id"] for s in slots)]:
+        flags = [(), *(tuple(REASONS[(i + j) % 4] for i in range(count)) for j in range(4))]
+        for picked, blocked in itertools.product([None, *(s["id"] for s in slots)], flags):
             offer = OfferView(
                 id=1,
                 state=state,
@@ -80,13 +98,16 @@ def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> Non
                 position=text,
                 company=NASTY[-1 - n],
                 slots=slots,
+                notice_minutes=(720, 0, 90, 2880)[n],
             )
+            message = Phrase(holds.WHY[holds.TAKEN]) if blocked else ""
             for expired in (False, True):
                 token = "tok-" + "x" * n
                 request = _request(token, accept="sv-SE,sv;q=0.9")
                 csrf = "" if expired else "csrf_Token-123"
-                got = pick._render(request, offer, language, expired, csrf)
-                assert got == _jinja(request, offer, language, expired, csrf)
+                got = pick._render(request, offer, language, expired, csrf, blocked, message)
+                want = _jinja(request, offer, language, expired, csrf, blocked, message)
+                assert got == want
 
 
 def test_the_form_path_is_the_requests_url_path() -> None:

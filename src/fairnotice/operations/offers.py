@@ -22,13 +22,14 @@ from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
 from fairnotice.lifecycle import BOOKED, Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
-from fairnotice.operations import transitions
+from fairnotice.operations import holds, transitions
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, own_event, store_plan
 from fairnotice.operations.outbox import queue, queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
-from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User
+from fairnotice.operations.policy import read_policy
+from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, User, Workspace
 
 TOKEN_BYTES = 32
 MAX_SUGGESTION = 2000
@@ -126,15 +127,26 @@ def offer_times(
     now = clock()
     interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
     transitions.check(interview, Event.offer, now=now)
+    policy = read_policy(session, workspace_id=workspace_id)
+    if interview.reschedules >= policy.max_reschedules:
+        raise Conflict(
+            Phrase(
+                "interview: moved %(count)s times already, the most this organisation allows",
+                count=interview.reschedules,
+            )
+        )
+    holds.lock_people(session, holds.people(interview))  # two offers never hold one slot
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     pick_url = f"{base_url.rstrip('/')}/pick/{token}"
+    busy = interviewer_busy(session, workspace_id=workspace_id, interview=interview, now=now)
+    busy.extend(holds.avoid(session, interview=interview, now=now, notice=policy.notice))
     situation = employer_situation(
         interview=interview,
         user=user,
         intent="reschedule",
         reason=reason,
-        busy=interviewer_busy(session, workspace_id=workspace_id, interview=interview, now=now),
+        busy=busy,
         slot_count=max(3, slot_count),
         pick_url=pick_url,
         now=now,
@@ -210,6 +222,7 @@ class OfferView:
     position: str
     company: str
     slots: list[dict[str, Any]]
+    notice_minutes: int = 720  # the organisation's policy: the shortest notice of a pick
 
 
 def offer_view(session: Session, token: str) -> OfferView:
@@ -227,8 +240,10 @@ def offer_view(session: Session, token: str) -> OfferView:
                 Offer.timezone,
                 Interview.position,
                 Interview.company,
+                Workspace.pick_notice_minutes.label("notice_minutes"),
             )
             .join(Interview, Interview.id == Offer.interview_id)
+            .join(Workspace, Workspace.id == Offer.workspace_id)
             .where(Offer.token_hash == digest(token))
         )
         .mappings()
@@ -274,13 +289,24 @@ def pick(
     """Book one offered slot. The session must be a writing one (see store.session.writing).
 
     The interview row is locked first, so of any number of concurrent picks exactly one
-    finds the offer open; the rest get Conflict."""
+    finds the offer open; the rest get Conflict. Then the people of the interview are
+    locked and checked free for the slot (operations/holds.py): a pick through another
+    offer that took the time meanwhile, a stored calendar's busy time, or a slot within
+    the organisation's notice is `holds.SlotTaken` (409) with the slots still free."""
     now = clock()
     offer, interview = _locked_offer(session, token)
     slot = next((s for s in offer.slots if s.id == slot_id), None)
     if slot is None:
         raise NotFound("slot")
     _usable(offer, now)
+    holds.check_pick(
+        session,
+        interview=interview,
+        slots=offer.slots,
+        slot_id=slot.id,
+        now=now,
+        notice=read_policy(session, workspace_id=offer.workspace_id).notice,
+    )
     transitions.apply(
         session,
         workspace_id=offer.workspace_id,
@@ -299,6 +325,39 @@ def pick(
         other.state = (SlotState.booked if other.id == slot.id else SlotState.released).value
     session.flush()
     return slot
+
+
+def withdraw_offer(
+    session: Session,
+    *,
+    workspace_id: int,
+    offer_id: int,
+    user: User,
+    clock: Callable[[], datetime] = system_now,
+) -> Offer:
+    """The employer takes an open offer back: its link stops working and its slots stop
+    being held; the interview keeps its time (Event.withdraw_offer)."""
+    offer = session.scalar(
+        select(Offer).where(Offer.id == offer_id, Offer.workspace_id == workspace_id)
+    )
+    if offer is None:
+        raise NotFound("offer")
+    transitions.lock(session, workspace_id=workspace_id, interview_id=offer.interview_id)
+    session.refresh(offer)
+    if offer.state != OfferState.open.value:
+        raise Conflict(N_("offer: this offer is no longer open"))
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=offer.interview_id,
+        event=Event.withdraw_offer,
+        actor=f"user:{user.id}",
+        now=clock(),
+        why="offer withdrawn",
+        detail={"offer": offer.id},
+    )
+    session.refresh(offer)
+    return offer
 
 
 def decline(

@@ -15,7 +15,7 @@ from fairnotice.errors import NotFound
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.offers import OfferView
 from fairnotice.store.raw import Prepared
-from fairnotice.store.tables import Interview, Offer, OfferSlot
+from fairnotice.store.tables import Interview, Offer, OfferSlot, Workspace
 
 _STATEMENT = (
     select(
@@ -31,8 +31,10 @@ _STATEMENT = (
         OfferSlot.start.label("slot_start"),
         OfferSlot.end.label("slot_end"),
         OfferSlot.state.label("slot_state"),
+        Workspace.pick_notice_minutes,
     )
     .join(Interview, Interview.id == Offer.interview_id)
+    .join(Workspace, Workspace.id == Offer.workspace_id)
     .outerjoin(OfferSlot, OfferSlot.offer_id == Offer.id)
     .where(Offer.token_hash == bindparam("token_hash"))
     .order_by(OfferSlot.start, OfferSlot.id)
@@ -68,4 +70,5 @@ class PickReader:
             position=first[6],
             company=first[7],
             slots=slots,
+            notice_minutes=int(first[12]),
         )

@@ -226,11 +226,19 @@ def get_offer(item: Id, session: Db, who: Authed) -> Offer:
 
 
 @router.delete("/offers/{item}", status_code=204, tags=["offers"])
-def withdraw_offer(item: Id, session: Db, who: Authed) -> Response:
-    """The link stops working (the offer is kept, marked withdrawn)."""
+def withdraw_offer(item: Id, request: Request, session: Db, who: Authed) -> Response:
+    """The link stops working and its times stop being held (the offer is kept, marked
+    withdrawn; the interview keeps its time). An offer no longer open stays as it is."""
     offer = _offer(session, who, item)
-    if offer.state == "open":
-        offer.state = "withdrawn"
+    user = session.get(User, who.user_id)
+    if offer.state == "open" and user is not None:
+        offers.withdraw_offer(
+            session,
+            workspace_id=who.workspace_id,
+            offer_id=offer.id,
+            user=user,
+            clock=request.app.state.clock,
+        )
     return Response(status_code=204)
 
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
-from typing import Annotated
+from typing import Annotated, Any
 
+from babel.units import format_unit
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Template
 from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.operations import offers
+from fairnotice.operations import holds, offers
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.pick_view import PickReader
 from fairnotice.web import deps, i18n
@@ -67,7 +70,7 @@ def _forget(request: Request, token: str) -> None:
 CACHE_SIZE = 4096
 _MARK = "\x02{}\x03"  # a place to fill in: no escaping changes it, no text has it
 _PLACES = re.compile("\x02([a-z0-9_]+)\x03")
-_SHAPES: dict[tuple[str, str, bool, int, int], list[str]] = {}
+_SHAPES: dict[tuple[str, str, bool, int, int, tuple[str, ...], bool, bool], list[str]] = {}
 _PAGE = None
 
 
@@ -86,14 +89,24 @@ def _template() -> Template:
     return _PAGE
 
 
-def _shape(lang: str, state: str, expired: bool, count: int, picked: int) -> list[str]:
+def _shape(
+    lang: str,
+    state: str,
+    expired: bool,
+    count: int,
+    picked: int,
+    blocked: tuple[str, ...] = (),
+    notice: bool = True,
+    message: bool = False,
+) -> list[str]:
     """pick.html rendered once per shape of page (language, state, expiry, number of
-    times, which was picked) with a mark in place of every value of the offer and the
-    visitor; split into [text, place, text, place, ..., text]. Filling each place with
-    its value, escaped as Jinja's autoescape would, gives exactly Jinja's page: escaping
-    maps each character on its own, so escaping a value alone or inside its sentence
-    (a translated message with the value put in) gives the same text."""
-    key = (lang, state, expired, count, picked)
+    times, which was picked, which cannot be picked and why, whether the policy asks for
+    notice, whether a refusal is shown) with a mark in place of every value of the offer
+    and the visitor; split into [text, place, text, place, ..., text]. Filling each place
+    with its value, escaped as Jinja's autoescape would, gives exactly Jinja's page:
+    escaping maps each character on its own, so escaping a value alone or inside its
+    sentence (a translated message with the value put in) gives the same text."""
+    key = (lang, state, expired, count, picked, blocked, notice, message)
     parts = _SHAPES.get(key)
     if parts is None:
         slots = [
@@ -118,6 +131,9 @@ def _shape(lang: str, state: str, expired: bool, count: int, picked: int) -> lis
             when=lambda i: _MARK.format(f"when{i}"),
             time_only=lambda i: _MARK.format(f"until{i}"),
             zone_label=_MARK.format("zone"),
+            notice=_MARK.format("notice") if notice else "",
+            blocked=list(blocked),
+            message=_MARK.format("message") if message else "",
         )
         parts = _PLACES.split(html)
         if len(_SHAPES) >= CACHE_SIZE:
@@ -126,16 +142,48 @@ def _shape(lang: str, state: str, expired: bool, count: int, picked: int) -> lis
     return parts
 
 
+@lru_cache(maxsize=256)
+def notice_duration(minutes: int, language: str) -> str:
+    """The policy's notice in words ("12 hours", "12 Stunden", "12 timmar"), in the
+    largest unit that says it exactly."""
+    if minutes % 1440 == 0:
+        value, unit = minutes // 1440, "duration-day"
+    elif minutes % 60 == 0:
+        value, unit = minutes // 60, "duration-hour"
+    else:
+        value, unit = minutes, "duration-minute"
+    locale = {"de": "de_DE", "sv": "sv_SE"}.get(language, "en_GB")  # as i18n.when's
+    return str(format_unit(value, unit, length="long", locale=locale))
+
+
+def blocked_now(offer: offers.OfferView, now: datetime) -> tuple[str, ...]:
+    """Which of the offer's times start too soon to be picked now (the policy's notice);
+    the page shows them disabled. Whether a time is still free is checked by the pick."""
+    if offer.state != "open":
+        return ()
+    soon = now + timedelta(minutes=offer.notice_minutes)
+    flags = tuple(holds.SOON if s["start"] < soon else "" for s in offer.slots)
+    return flags if any(flags) else ()
+
+
 def _render(
-    request: Request, offer: offers.OfferView, language: str, expired: bool, csrf: str
+    request: Request,
+    offer: offers.OfferView,
+    language: str,
+    expired: bool,
+    csrf: str,
+    blocked: tuple[str, ...] = (),
+    message: object = None,
 ) -> str:
     """The pick page for this offer and visitor: its shape's text with the values put in,
-    escaped (the CSRF token as it is: URL-safe text)."""
+    escaped (the CSRF token as it is: URL-safe text). `blocked`: why each time cannot
+    be picked ("" where it can); `message`: a refusal to show (translated here)."""
     lang = language if language in i18n.LANGUAGES else deps.language(request)
     tz = offer.timezone
     slots = offer.slots
     picked = next((i for i, s in enumerate(slots) if s["id"] == offer.picked_slot_id), -1)
-    parts = _shape(lang, offer.state, expired, len(slots), picked)
+    notice = offer.notice_minutes > 0
+    parts = _shape(lang, offer.state, expired, len(slots), picked, blocked, notice, bool(message))
     values = {
         "position": escape(offer.position),
         "company": escape(offer.company),
@@ -144,6 +192,10 @@ def _render(
         "csrf": csrf,
         "zone": escape(i18n.zone_label(tz, lang)),
     }
+    if notice:
+        values["notice"] = escape(notice_duration(offer.notice_minutes, lang))
+    if message:
+        values["message"] = escape(i18n.translate(message, lang))
     when, time_only = i18n.when, i18n.time_only
     for i, slot in enumerate(slots):
         values[f"id{i}"] = str(int(slot["id"]))  # what Jinja writes for an int
@@ -169,16 +221,59 @@ async def pick_page(request: Request, token: str) -> HTMLResponse:
     status = 410 if expired else 200
     language = request.session.get("lang") or offer.language
     csrf = csrf_token(request) if status < 400 else ""
-    return HTMLResponse(_render(request, offer, language, expired, csrf), status_code=status)
+    blocked = blocked_now(offer, now)
+    return HTMLResponse(
+        _render(request, offer, language, expired, csrf, blocked), status_code=status
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
 
 
 @router.post("/pick/{token}", dependencies=CSRF)
 def pick(
     request: Request, session: Db, token: str, slot: Annotated[int, Form(ge=1, le=2**62)]
 ) -> Response:
-    offers.pick(session, token=token, slot_id=slot, clock=request.app.state.clock)
+    """Book the time. A time that cannot be booked any more (taken meanwhile, too soon,
+    not known to be free) answers 409: the page again with why, and the times still
+    free to choose from; with `Accept: application/json`, the reason and those times."""
+    try:
+        booked = offers.pick(session, token=token, slot_id=slot, clock=request.app.state.clock)
+    except holds.SlotTaken as taken:
+        _forget(request, token)
+        return _refused(request, session, token, taken)
     _forget(request, token)
+    if _wants_json(request):
+        slot_json = _slot_json({"id": booked.id, "start": booked.start, "end": booked.end})
+        return JSONResponse({"state": "picked", "slot": slot_json})
     return redirect(f"/pick/{token}")
+
+
+def _slot_json(slot: dict[str, Any]) -> dict[str, Any]:
+    return {"id": slot["id"], "start": slot["start"].isoformat(), "end": slot["end"].isoformat()}
+
+
+def _refused(request: Request, session: Db, token: str, taken: holds.SlotTaken) -> Response:
+    """409: why the time cannot be booked, and the offer's times that still can."""
+    if _wants_json(request):
+        body = {
+            "detail": str(taken),
+            "reason": taken.reason,
+            "free_slots": [_slot_json(s) for s in taken.free],
+        }
+        return JSONResponse(body, status_code=409)
+    offer = offers.offer_view(session, token)
+    free = {s["id"] for s in taken.free}
+    blocked = blocked_now(offer, request.app.state.clock()) or ("",) * len(offer.slots)
+    other = holds.UNKNOWN if taken.reason == holds.UNKNOWN else holds.TAKEN
+    flags = tuple(
+        why or ("" if s["id"] in free else other)
+        for why, s in zip(blocked, offer.slots, strict=True)
+    )
+    language = request.session.get("lang") or offer.language
+    html = _render(request, offer, language, False, csrf_token(request), flags, taken.args[0])
+    return HTMLResponse(html, status_code=409)
 
 
 @router.post("/pick/{token}/none", dependencies=CSRF)
