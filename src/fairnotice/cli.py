@@ -62,11 +62,13 @@ def plan_command(
     from fairnotice.errors import BadInput
     from fairnotice.io import parse_model, read_text
     from fairnotice.model import Situation, dump
-    from fairnotice.operations.planning import plan_change
+    from fairnotice.operations.inquiry import check_situation
+    from fairnotice.operations.planning import plan_change, system_now
 
     _cache_templates()
     try:
         situation = parse_model(Situation, read_text(file))
+        check_situation(situation, now=situation.now or system_now())  # W5
         result = plan_change(situation=situation)
     except BadInput as exc:
         raise _fail(str(exc)) from None
@@ -369,7 +371,8 @@ def send_command(
     from fairnotice.io import parse_model, read_text
     from fairnotice.model import Situation
     from fairnotice.operations.delivery import relay
-    from fairnotice.operations.planning import plan_change
+    from fairnotice.operations.inquiry import check_send
+    from fairnotice.operations.planning import plan_change, system_now
     from fairnotice.operations.sending import local_workspace, send_plan
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
@@ -391,16 +394,27 @@ def send_command(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with transaction(session_factory(engine), write=True) as session:
-            queued = send_plan(
-                session,
-                situation=situation,
-                plan=plan,
-                workspace_id=local_workspace(session),
-                first_now=now,
-                progress=advance,
-            )
-    engine.dispose()
+        try:
+            with transaction(session_factory(engine), write=True) as session:
+                workspace = local_workspace(session)
+                check_send(  # W5, against the stored interview's state where there is one
+                    session,
+                    workspace_id=workspace,
+                    situation=situation,
+                    now=situation.now or system_now(),
+                )
+                queued = send_plan(
+                    session,
+                    situation=situation,
+                    plan=plan,
+                    workspace_id=workspace,
+                    first_now=now,
+                    progress=advance,
+                )
+        except BadInput as exc:
+            raise _fail(str(exc)) from None
+        finally:
+            engine.dispose()
     first = queued.first_due.isoformat() if queued.first_due else "-"
     sys.stdout.write(
         f"queued {queued.messages} message(s) from plan {queued.plan_id}; first due {first}\n"

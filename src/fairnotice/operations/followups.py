@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from fairnotice.errors import N_, BadInput, Conflict, NotFound
 from fairnotice.io import validate
-from fairnotice.model import Findings, Plan, Situation, zone
-from fairnotice.operations import outbox
+from fairnotice.lifecycle import ACTIVE, Event, State
+from fairnotice.model import Findings, Intent, Plan, Situation, zone
+from fairnotice.operations import outbox, transitions
+from fairnotice.operations.actions import agreement
 from fairnotice.operations.changes import get_plan
 from fairnotice.operations.delivery import draft_after_agreement
 from fairnotice.operations.replies import record_reply
@@ -92,11 +94,16 @@ def queue_emails(session: Session, *, workspace_id: int, plan_id: int, now: date
     if any(r.kind != "reminder" and r.state != "draft" for r in queued):
         raise Conflict(N_("plan: its emails are already in the outbox"))
     interviews: dict[str, tuple[int, int]] = {}
+    situation = validate(Situation, record.situation)
     if record.interview_id is not None:
         row = session.get(Interview, record.interview_id)
-        if row is not None:
+        if row is not None and situation.intent is Intent.withdraw:
+            # the interview closes before the letter is queued (it would void it); the
+            # letter that tells of the withdrawal is news that never goes stale, so it is
+            # not tied to the closed interview (its send-time check would void it)
+            withdraw(session, workspace_id=workspace_id, plan_id=record.id, row=row, now=now)
+        elif row is not None:
             interviews[row.uid] = (row.id, row.sequence)
-    situation = validate(Situation, record.situation)
     ids = outbox.queue_plan_emails(
         session,
         workspace_id=workspace_id,
@@ -109,6 +116,27 @@ def queue_emails(session: Session, *, workspace_id: int, plan_id: int, now: date
     if not ids:
         raise BadInput([("plan", N_("has no email to send"))])
     return ids
+
+
+def withdraw(
+    session: Session, *, workspace_id: int, plan_id: int, row: Interview, now: datetime
+) -> None:
+    """The candidate withdraws from the web as `fairnotice send` does: the interview moves
+    to `withdrawn` through the lifecycle (queued letters about it voided, offers closed).
+    An interview already closed stays as it is (withdrawing after a cancellation is still
+    worth the letter)."""
+    if State(row.status) not in ACTIVE:
+        return
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=row.id,
+        event=Event.withdraw,
+        actor="user",
+        now=now,
+        why="withdrawal queued from the plan page",
+        detail={"plan": plan_id},
+    )
 
 
 def _is_mail(text: str) -> bool:
@@ -181,16 +209,39 @@ def parse_agreed(value: str, zone_name: str) -> datetime:
 
 
 def agree(
-    session: Session, *, workspace_id: int, plan_id: int, agreed: datetime, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    plan_id: int,
+    agreed: datetime,
+    now: datetime,
+    actor: str = "user",
 ) -> list[OutboxMessage]:
-    """ "New time agreed": the after-agreement note becomes a draft to check and release;
-    "call if no reply" is closed. Once per plan."""
-    get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
+    """ "New time agreed": the plan's interview moves to the agreed time (Event.agree:
+    SEQUENCE + 1, the previous time kept), the after-agreement note becomes a draft to
+    check and release, and "call if no reply" is closed. Once per plan."""
+    record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
     if agreed <= now:
         raise BadInput([("agreed", N_("lies in the past"))])
     queued = outbox.of_plan(session, workspace_id=workspace_id, plan_id=plan_id)
-    if any(r.kind == "follow_up_email" and r.state == "draft" for r in queued):
+    if any(r.kind == "follow_up_email" and r.state == "draft" for r in queued) or (
+        record.interview_id is not None
+        and agreement(session, interview_id=record.interview_id, plan_id=plan_id) is not None
+    ):
         raise Conflict(N_("plan: the new time is already agreed"))
+    if record.interview_id is not None:
+        row = session.get(Interview, record.interview_id)
+        if row is not None:
+            transitions.apply(
+                session,
+                workspace_id=workspace_id,
+                interview_id=row.id,
+                event=Event.agree,
+                actor=actor,
+                now=now,
+                new_time=(agreed, agreed + (row.end - row.start)),
+                detail={"plan": plan_id},
+            )
     return draft_after_agreement(
         session, workspace_id=workspace_id, plan_id=plan_id, agreed=agreed, now=now
     )

@@ -9,8 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
+from fairnotice import lifecycle
 from fairnotice.model import Counterpart, Email, Interview, Language, Name, Phone, Strict, ZoneName
 
 STATUS_BY_ACTION = (
@@ -108,6 +117,13 @@ class InterviewPublic(BaseModel):
     interviewers: list[dict[str, Any]]
     position_id: int | None
     candidate_id: int | None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="the events the lifecycle allows from this state (time guards aside)"
+    )
+    @property
+    def allowed(self) -> list[str]:
+        return [event.value for event in lifecycle.allowed(lifecycle.State(self.status))]
 
 
 class PositionCreate(NoNul, Strict):

@@ -188,11 +188,13 @@ def create_app(
     from fairnotice.web.routes import (
         api,
         api_crud,
+        api_lifecycle,
         auth,
         candidate,
         edits,
         employer,
         followups,
+        lifecycle,
         pick,
     )
 
@@ -208,7 +210,18 @@ def create_app(
     app.router.routes.insert(0, TokenPage("/pick/", pick.pick_page))
     app.include_router(api.health)
     # Routes are matched in order: the hot, unauthenticated pick page and the API first.
-    modules = (pick, api, api_crud, auth, candidate, employer, followups, edits)
+    modules = (
+        pick,
+        api,
+        api_crud,
+        api_lifecycle,
+        auth,
+        candidate,
+        employer,
+        followups,
+        lifecycle,
+        edits,
+    )
     for module in modules:
         app.include_router(module.router)
     app.state.route_methods = [

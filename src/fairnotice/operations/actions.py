@@ -1,0 +1,262 @@
+"""An interview's own actions (issue 11): cancel, withdraw, took place, no-show, book a
+time, and the audit trail; the candidate's suggestion as the employer sees it; the agreed
+time as a calendar file.
+
+Status is never set by an edit: each action is one lifecycle event through
+`transitions.apply`, so a refused one is a Conflict naming why, whatever face asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairnotice.calendar import ics
+from fairnotice.errors import N_, BadInput
+from fairnotice.lifecycle import Event, OfferState, State, allowed
+from fairnotice.mail.proposals import read_proposals
+from fairnotice.operations import offers, records, transitions
+from fairnotice.operations.planning import system_now
+from fairnotice.store.tables import Interview, InterviewEvent, Offer, User, Workspace
+
+# the events a person starts by a button or an endpoint of its own (the rest come from
+# offers, picks, plans, fills, edits of time and deletes)
+BUTTONS = (Event.book, Event.took_place, Event.no_show, Event.withdraw, Event.cancel)
+# events that only record what happened: no letter is planned for them here
+RECORDED = frozenset({Event.withdraw, Event.took_place, Event.no_show})
+MAX_LENGTH = timedelta(hours=24)
+
+
+def actor_of(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def buttons(state: str) -> list[str]:
+    """The actions the interview page offers in `state` (the lifecycle's own table)."""
+    permitted = set(allowed(State(state)))
+    return [event.value for event in BUTTONS if event in permitted]
+
+
+def _organises(session: Session, workspace_id: int) -> bool:
+    kind = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
+    return kind == "organisation"
+
+
+def record(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    event: Event,
+    user: User,
+    now: datetime,
+    why: str | None = None,
+) -> Interview:
+    """Withdrawn, took place or no-show, as the user records it. An organisation's
+    withdrawal tells the interviewers' calendars (CANCEL); the rest changes no calendar."""
+    if event not in RECORDED:
+        raise ValueError(f"{event.value} is not recorded by hand")
+    applied = transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview_id,
+        event=event,
+        actor=actor_of(user),
+        now=now,
+        why=why,
+        sender=(user.name, user.email),
+    )
+    return applied.interview
+
+
+def cancel(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    reason: str,
+    clock: Callable[[], datetime] = system_now,
+) -> int | None:
+    """An organisation cancels: the letter with its CANCEL is planned and queued (the plan's
+    id is returned). A candidate records that the employer cancelled (no letter)."""
+    if _organises(session, workspace_id):
+        return offers.cancel_interview(
+            session,
+            workspace_id=workspace_id,
+            interview_id=interview_id,
+            user=user,
+            reason=reason,
+            clock=clock,
+        )
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview_id,
+        event=Event.cancel,
+        actor=actor_of(user),
+        now=clock(),
+        why=reason,
+    )
+    return None
+
+
+def book(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    offer_id: int | None = None,
+) -> Interview:
+    """The employer books a time directly (a candidate's suggestion): the interview moves,
+    SEQUENCE + 1, open offers close, and the REQUEST goes to everyone in it."""
+    if end <= start:
+        raise BadInput([("end", N_("end must be after start"))])
+    if end - start > MAX_LENGTH:
+        raise BadInput([("end", N_("an interview cannot last longer than 24 hours"))])
+    if start <= now:
+        raise BadInput([("start", N_("lies in the past"))])
+    applied = transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview_id,
+        event=Event.book,
+        actor=actor_of(user),
+        now=now,
+        new_time=(start, end),
+        sender=(user.name, user.email),
+        detail={"offer": offer_id} if offer_id else None,
+    )
+    return applied.interview
+
+
+def history(session: Session, *, workspace_id: int, interview_id: int) -> list[InterviewEvent]:
+    """The interview's audit trail, oldest first (NotFound outside the workspace)."""
+    records.scoped(session, Interview, workspace_id, interview_id)
+    return list(
+        session.scalars(
+            select(InterviewEvent)
+            .where(
+                InterviewEvent.workspace_id == workspace_id,
+                InterviewEvent.interview_id == interview_id,
+            )
+            .order_by(InterviewEvent.at, InterviewEvent.id)
+        )
+    )
+
+
+# --- the candidate's suggestion ("None of these work") -------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A declined offer's suggestion while the interview still waits for a time, with a
+    time read from its words where one can be found (the booking form's default)."""
+
+    offer_id: int
+    text: str
+    start: datetime | None
+    end: datetime | None
+
+
+def suggestion(session: Session, *, interview: Interview) -> Suggestion | None:
+    """The candidate's suggestion the employer still has to answer: the interview is in
+    `offered` and its newest offer was declined."""
+    if interview.status != State.offered.value:
+        return None
+    latest = session.scalar(
+        select(Offer)
+        .where(Offer.interview_id == interview.id)
+        .order_by(Offer.created_at.desc(), Offer.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.state != OfferState.declined.value or not latest.suggestion:
+        return None
+    declined = session.scalar(  # when the candidate wrote it: "next Tuesday" counts from there
+        select(InterviewEvent.at)
+        .where(
+            InterviewEvent.interview_id == interview.id,
+            InterviewEvent.event == Event.decline.value,
+        )
+        .order_by(InterviewEvent.id.desc())
+        .limit(1)
+    )
+    return _read(latest, interview, declined or latest.created_at)
+
+
+def _read(offer: Offer, interview: Interview, written: datetime) -> Suggestion:
+    text = offer.suggestion or ""
+    found = read_proposals(text, language=offer.language, zone=offer.timezone, written=written)
+    start = found[0].start if found else None
+    length = interview.end - interview.start
+    return Suggestion(offer.id, text, start, start + length if start else None)
+
+
+def suggestions(session: Session, *, workspace_id: int) -> list[tuple[Interview, Suggestion]]:
+    """Every interview of the workspace whose candidate suggested a time (the overview)."""
+    found = []
+    for interview in session.scalars(
+        select(Interview)
+        .where(
+            Interview.workspace_id == workspace_id,
+            Interview.status == State.offered.value,
+        )
+        .order_by(Interview.start)
+        .limit(50)
+    ):
+        item = suggestion(session, interview=interview)
+        if item is not None:
+            found.append((interview, item))
+    return found
+
+
+# --- the agreed time as a calendar file ----------------------------------------------
+
+
+def calendar_file(interview: Interview, *, user: User, now: datetime) -> str:
+    """The interview as it stands, as a REQUEST the user imports into their own calendar:
+    the invitation's UID and current SEQUENCE (raised by the move), organised by the
+    invitation's organizer (else the contact), the user an attendee; so a client that
+    holds the old event replaces its time instead of adding a second one."""
+    adopted = interview.organizer or {}
+    contact = interview.contact or {}
+    if adopted.get("email"):
+        organizer = ics.Party(adopted.get("name", ""), adopted["email"])
+    else:
+        organizer = ics.Party(contact.get("name", ""), contact.get("email", user.email))
+    facts = ics.EventFacts(
+        uid=interview.uid,
+        sequence=interview.sequence,
+        start=interview.start,
+        end=interview.end,
+        timezone=interview.timezone,
+        summary=f"{interview.position} – {interview.company}",
+        organizer=organizer,
+        attendees=[ics.Party(user.name, user.email)],
+        location=interview.location,
+        url=interview.video_url,
+    )
+    return ics.request(facts, dtstamp=now)
+
+
+def agreement(session: Session, *, interview_id: int, plan_id: int) -> InterviewEvent | None:
+    """The audit event of the time agreed on a plan's page, if any."""
+    for event in session.scalars(
+        select(InterviewEvent)
+        .where(
+            InterviewEvent.interview_id == interview_id,
+            InterviewEvent.event == Event.agree.value,
+        )
+        .order_by(InterviewEvent.id.desc())
+    ):
+        if (event.detail or {}).get("plan") == plan_id:
+            return event
+    return None
