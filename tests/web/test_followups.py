@@ -296,7 +296,7 @@ def test_reminder_and_draft_on_the_dashboard_then_agreement_and_release(
         draft_id = draft.id
     board = browser.get(f"/w/{ws}").text
     assert "Reminder: no reply has come" not in board  # the agreement closed the call
-    assert "Drafts to check and send" in board and f"/w/{ws}/plans/{plan}#drafts" in board
+    assert "Check and release the draft to" in board and f"/w/{ws}/plans/{plan}#drafts" in board
     page = browser.get(f"/w/{ws}/plans/{plan}").text
     assert f'action="/w/{ws}/outbox/{draft_id}/release"' in page
     released = browser.post(
@@ -309,7 +309,7 @@ def test_reminder_and_draft_on_the_dashboard_then_agreement_and_release(
         assert row is not None
         assert (row.state, row.subject, row.body) == ("pending", "Danke", "Bis Freitag!")
         assert row.due == clock.now.astimezone(UTC)
-    assert "Drafts to check and send" not in browser.get(f"/w/{ws}").text
+    assert "Check and release the draft to" not in browser.get(f"/w/{ws}").text
 
 
 def test_filled_position_progress_counts_queued_sent_and_failed(

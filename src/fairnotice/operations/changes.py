@@ -280,19 +280,3 @@ def mark_step(
     step.state, step.outcome, step.done_at = "done", outcome, clock()
     return step
 
-
-def due_steps(
-    session: Session, *, workspace_id: int, now: datetime, within: timedelta = timedelta(days=2)
-) -> list[PlanStep]:
-    """Open steps due by `now + within`, earliest first: the dashboard."""
-    rows = session.scalars(
-        select(PlanStep)
-        .where(
-            PlanStep.workspace_id == workspace_id,
-            PlanStep.state == "open",
-            PlanStep.due <= now + within,
-        )
-        .order_by(PlanStep.due, PlanStep.order)
-        .limit(50)
-    )
-    return list(rows)

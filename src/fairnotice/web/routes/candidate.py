@@ -15,6 +15,7 @@ from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import changes, records, remote_calendars, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
+from fairnotice.operations import todos as todo_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
@@ -36,8 +37,7 @@ def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
     context = _page(
         scope,
         session,
-        due=changes.due_steps(session, workspace_id=scope.id, now=now),
-        drafts=outbox_ops.drafts(session, workspace_id=scope.id),
+        todos=todo_ops.todos(session, workspace_id=scope.id, now=now),
         interviews=records.listed(session, Interview, scope.id),
         positions=records.listed(session, Position, scope.id)
         if scope.workspace.kind == "organisation"
