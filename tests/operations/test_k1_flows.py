@@ -230,6 +230,7 @@ def offer_with_calendar(
                 contact={"name": "Lena Vogel", "email": "lena@example.org"},
                 interviewers=[{"name": "Jonas Doe", "email": "j.doe@example.com"}],
             ),
+            confirm_clash=True,  # the calendar is not read yet: its busy time is unknown
         )
         ids = (user.id, org.id, row.id)
     busy.read_calendars(factory, clock=clock)  # what a worker does

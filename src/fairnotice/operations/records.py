@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import N_, BadInput, NotFound, Phrase, Verbatim
 from fairnotice.io import problems_of
 from fairnotice.lifecycle import Event
-from fairnotice.operations import transitions
+from fairnotice.operations import clashes, transitions
 from fairnotice.operations.schemas import (
     CandidateCreate,
     CandidateUpdate,
@@ -73,11 +74,29 @@ def without_position(session: Session, *, workspace_id: int) -> list[Candidate]:
     return list(session.scalars(query.order_by(Candidate.name, Candidate.id)))
 
 
-def create_interview(session: Session, *, workspace_id: int, data: InterviewCreate) -> Interview:
+def create_interview(
+    session: Session,
+    *,
+    workspace_id: int,
+    data: InterviewCreate,
+    actor: str = "user",
+    now: datetime | None = None,
+    sender: tuple[str, str] | None = None,
+    organizer: dict[str, str] | None = None,
+    confirm_clash: bool = False,
+) -> Interview:
+    """Put an interview on record: the lifecycle's schedule (`transitions.schedule`).
+
+    Without a UID it gets a random one and, in an organisation, the first REQUEST goes to
+    the candidate and every interviewer (from `sender`). With one (an invitation already
+    sent, and its `organizer`), that event is adopted: nothing goes out now, and every
+    later change names its UID, a higher SEQUENCE and its ORGANIZER. An organisation's
+    time is checked first (K1): `clashes.Clashes` unless `confirm_clash`."""
     if data.position_id is not None:
         scoped(session, Position, workspace_id, data.position_id)
     if data.candidate_id is not None:
         scoped(session, Candidate, workspace_id, data.candidate_id)
+    adopted = data.uid is not None
     row = Interview(
         workspace_id=workspace_id,
         position_id=data.position_id,
@@ -95,10 +114,31 @@ def create_interview(session: Session, *, workspace_id: int, data: InterviewCrea
         contact=data.contact.model_dump(mode="json", exclude_none=True),
         interviewers=[p.model_dump(mode="json", exclude_none=True) for p in data.interviewers],
         history_channel=data.history_channel,
+        organizer=organizer,
+        reschedules=0,
     )
-    session.add(row)
-    session.flush()
-    return row
+    detail: dict[str, object] = {}
+    if transitions.organises(session, workspace_id):
+        found = clashes.check(
+            session,
+            workspace_id=workspace_id,
+            interview=row,
+            start=row.start,
+            end=row.end,
+            own=OwnEvent(row.uid, row.start, row.end) if adopted else None,
+            confirmed=confirm_clash,
+        )
+        if found:
+            detail["clashes_confirmed"] = clashes.audit(found)
+    return transitions.schedule(
+        session,
+        interview=row,
+        actor=actor,
+        now=now or datetime.now(UTC),
+        sender=sender,
+        adopted=adopted,
+        detail=detail,
+    )
 
 
 def update_interview(
@@ -110,15 +150,31 @@ def update_interview(
     actor: str,
     sender: tuple[str, str] | None,
     now: datetime,
+    confirm_clash: bool = False,
 ) -> Interview:
     """Edit the place, or the time (the lifecycle's edit of time: SEQUENCE + 1, open offers
-    closed, the new REQUEST to everyone). The state is not edited here."""
+    closed, the new REQUEST to everyone). The state is not edited here. A new time of an
+    organisation's interview is checked first (K1): `clashes.Clashes` unless
+    `confirm_clash`; nothing is changed then."""
     row = scoped(session, Interview, workspace_id, interview_id)
     start = data.start or row.start
     end = data.end or row.end
     if end <= start:
         raise BadInput([("end", N_("end must be after start"))])
     if (start, end) != (row.start, row.end):
+        transitions.check(row, Event.edit_time, now=now)  # a closed one is refused first
+        detail: dict[str, object] | None = None
+        if transitions.organises(session, workspace_id):
+            found = clashes.check(
+                session,
+                workspace_id=workspace_id,
+                interview=row,
+                start=start,
+                end=end,
+                own=own_event(row),  # its people's calendars hold it at the old time
+                confirmed=confirm_clash,
+            )
+            detail = {"clashes_confirmed": clashes.audit(found)} if found else None
         transitions.apply(
             session,
             workspace_id=workspace_id,
@@ -128,10 +184,16 @@ def update_interview(
             now=now,
             new_time=(start, end),
             sender=sender,
+            detail=detail,
         )
     if data.location is not None:
         row.location = data.location
     return row
+
+
+def own_event(row: Interview) -> OwnEvent:
+    """The interview as its people's calendars hold it (K1: no clash with itself)."""
+    return OwnEvent(row.uid or None, row.start, row.end)
 
 
 def delete(

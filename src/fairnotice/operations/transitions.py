@@ -45,7 +45,7 @@ from fairnotice.store.tables import (
 )
 
 INTERVIEW_DELETED = "the interview was deleted since this message was queued"
-__all__ = ["Applied", "apply", "check", "lock", "record"]
+__all__ = ["Applied", "apply", "check", "lock", "organises", "record", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,7 @@ def apply(
         return Applied(interview, source, transition, voided)
     interview.status = target.value
     session.flush()
-    organises = _organises(session, workspace_id)
-    if organises and sender is not None:
+    if sender is not None and organises(session, workspace_id):
         if Effect.send_request in effects:
             queue_request(session, interview=interview, sender=sender, now=now)
         if Effect.send_cancel in effects and interview.end > now:
@@ -182,11 +181,83 @@ def apply(
     return Applied(interview, source, transition, voided)
 
 
-def _organises(session: Session, workspace_id: int) -> bool:
+def organises(session: Session, workspace_id: int) -> bool:
     """An organisation's interviews are its own events: it sends their REQUEST and CANCEL.
     A candidate's are someone else's invitation, which only its organizer may change."""
     kind = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
     return kind == "organisation"
+
+
+def schedule(
+    session: Session,
+    *,
+    interview: Interview,
+    actor: str,
+    now: datetime,
+    sender: tuple[str, str] | None = None,
+    adopted: bool = False,
+    why: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Interview:
+    """Put a new interview on record (`Event.schedule`) in the caller's transaction.
+
+    `interview` is a row not stored yet, with its UID (random, or an adopted invitation's).
+    For an organisation the first REQUEST goes to the candidate and every interviewer,
+    each in their own language and zone, unless the event is `adopted`: its people already
+    hold it (the employer's own invitation), and only later changes go out, under its UID,
+    a higher SEQUENCE and its ORGANIZER. A candidate's interview is someone else's
+    invitation: stored and audited, nothing sent. Conflict when the workspace already
+    holds an interview with that UID.
+    """
+    if interview.id is not None:
+        raise ValueError("schedule takes an interview that is not on record yet")
+    if not interview.uid:
+        raise ValueError("an interview is put on record with a UID of its own")
+    taken = session.scalar(
+        select(Interview.id).where(
+            Interview.workspace_id == interview.workspace_id, Interview.uid == interview.uid
+        )
+    )
+    if taken is not None:
+        raise Conflict(
+            Phrase(
+                "interview: the invitation %(uid)s is already on record (interview %(id)s)",
+                uid=interview.uid,
+                id=taken,
+            )
+        )
+    try:
+        transition = decide(None, Event.schedule, start=interview.start, end=interview.end, now=now)
+    except Refused as refused:  # the table allows it from nothing; kept honest all the same
+        raise Conflict(Phrase("interview: %(why)s", why=Phrase(refused.reason))) from None
+    target = transition.target
+    assert target is not None
+    interview.status = target.value
+    session.add(interview)
+    session.flush()
+    facts: dict[str, Any] = {"uid": interview.uid, "sequence": interview.sequence}
+    if adopted:
+        facts["adopted"] = True
+    record(
+        session,
+        interview=interview,
+        event=Event.schedule,
+        source=None,
+        target=target,
+        actor=actor,
+        now=now,
+        why=why,
+        detail={**facts, **(detail or {})},
+    )
+    session.flush()
+    if (
+        Effect.send_request in transition.effects
+        and not adopted
+        and sender is not None
+        and organises(session, interview.workspace_id)
+    ):
+        queue_request(session, interview=interview, sender=sender, now=now)
+    return interview
 
 
 def close_offers(session: Session, *, interview_id: int, to: OfferState) -> list[int]:

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, NotFound
+from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
-from fairnotice.operations import changes, records, remote_calendars, uploads
+from fairnotice.operations import actions, changes, inquiry, records, remote_calendars, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations import todos as todo_ops
@@ -47,6 +48,8 @@ def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
         else [],
         now=now,
     )
+    if scope.workspace.kind == "organisation":  # the candidates' suggestions to answer
+        context["suggestions"] = actions.suggestions(session, workspace_id=scope.id)
     return render(request, "dashboard.html", context)
 
 
@@ -99,7 +102,23 @@ def interview_page(
     request: Request, scope: InScope, session: Db, interview_id: int
 ) -> HTMLResponse:
     row = records.scoped(session, Interview, scope.id, interview_id)
-    days = changes.week_days(request.app.state.clock(), scope.user.timezone)
+    return interview_view(request, scope, session, row)
+
+
+def interview_view(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    row: Interview,
+    *,
+    form: dict[str, Any] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The interview page: its facts, the actions its state allows, a candidate's
+    suggestion to answer; after a refused plan, the form as sent with the reason."""
+    now = request.app.state.clock()
+    days = changes.week_days(now, scope.user.timezone)
     return render(
         request,
         "interview.html",
@@ -112,7 +131,14 @@ def interview_page(
             certainties=list(Certainty),
             week=days,
             blocks=changes.BLOCKS,
+            buttons=actions.buttons(row.status),
+            suggestion=actions.suggestion(session, interview=row),
+            inquiry_why=inquiry_allowed(State(row.status), start=row.start, end=row.end, now=now),
+            started=row.start <= now,
+            form=form or {},
+            refusal=refusal,
         ),
+        status=status,
     )
 
 
@@ -136,6 +162,22 @@ async def make_plan(
     caldav_username: Annotated[str, Form(max_length=256)] = "",
     caldav_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
+    if intent is Intent.status_inquiry:  # W5: refused with the form as sent and why
+        try:
+            inquiry.check_interview(row, now=request.app.state.clock())
+        except BadInput as refused:
+            kept = {
+                "intent": intent.value,
+                "reason": reason.value,
+                "certainty": certainty.value,
+                "note": note,
+                "message_language": language_choice,
+                "hours_start": hours_start,
+                "hours_end": hours_end,
+                "days": days or [],
+            }
+            why = refused.problems[0][1]
+            return interview_view(request, scope, session, row, form=kept, refusal=why, status=422)
     data = await _upload(calendar, "calendar")
     # No server is reached for an interview that is not ours (`row` is looked up first);
     # its own event and time are no clash with it in the calendars read and the week
