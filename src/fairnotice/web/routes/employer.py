@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import busy, changes, filling, offers, records, uploads
+from fairnotice.operations import busy, changes, filling, holds, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
@@ -244,7 +244,9 @@ def offer_page(request: Request, scope: InScope, session: Db, offer_id: int) -> 
 
         raise NotFound("offer")
     interview = records.scoped(session, Interview, scope.id, offer.interview_id)
-    return render(request, "offer.html", _page(scope, session, offer=offer, interview=interview))
+    held = holds.for_offer(session, offer=offer, interview=interview, now=request.app.state.clock())
+    page = _page(scope, session, offer=offer, interview=interview, holds=held)
+    return render(request, "offer.html", page)
 
 
 @router.get("/w/{ws}/positions/{position_id}/fill")
