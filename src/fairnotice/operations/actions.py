@@ -19,6 +19,7 @@ from fairnotice.calendar import ics
 from fairnotice.errors import N_, BadInput
 from fairnotice.lifecycle import Event, OfferState, State, allowed
 from fairnotice.mail.proposals import read_proposals
+from fairnotice.model import zone
 from fairnotice.operations import offers, records, transitions
 from fairnotice.operations.planning import system_now
 from fairnotice.store.tables import Interview, InterviewEvent, Offer, User, Workspace
@@ -260,3 +261,17 @@ def agreement(session: Session, *, interview_id: int, plan_id: int) -> Interview
         if (event.detail or {}).get("plan") == plan_id:
             return event
     return None
+
+
+def booking_fields(
+    interview: Interview, found: Suggestion | None, *, zone_name: str
+) -> dict[str, str]:
+    """The booking form's start and end ("YYYY-MM-DDTHH:MM" in the viewer's zone): the
+    time read from the suggestion, else the interview's own."""
+    start = found.start if found and found.start else interview.start
+    end = found.end if found and found.end else interview.end
+    tz = zone(zone_name)
+    return {
+        "start": start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        "end": end.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+    }

@@ -232,6 +232,7 @@ def agree(
     if record.interview_id is not None:
         row = session.get(Interview, record.interview_id)
         if row is not None:
+            end = agreed + (row.end - row.start)
             transitions.apply(
                 session,
                 workspace_id=workspace_id,
@@ -239,8 +240,14 @@ def agree(
                 event=Event.agree,
                 actor=actor,
                 now=now,
-                new_time=(agreed, agreed + (row.end - row.start)),
-                detail={"plan": plan_id},
+                new_time=(agreed, end),
+                detail={
+                    "plan": plan_id,
+                    "start": agreed.isoformat(),
+                    "end": end.isoformat(),
+                    "previous_start": row.start.isoformat(),
+                    "previous_end": row.end.isoformat(),
+                },
             )
     return draft_after_agreement(
         session, workspace_id=workspace_id, plan_id=plan_id, agreed=agreed, now=now

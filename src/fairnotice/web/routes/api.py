@@ -122,12 +122,27 @@ async def plan(situation: Situation, request: Request, who: Authed) -> Response:
 async def plan_answer(situation: Situation, request: Request, who: Caller) -> Response:
     """The plan's JSON (also the fast lane's answer for a plainly valid request)."""
     without_server_calendars(situation)
+    if situation.intent is Intent.status_inquiry and situation.interview.uid:
+        await run_in_threadpool(_inquiry_allowed, request, who, situation)  # W5, 422
     try:
         result = plan_change(situation=situation, clock=request.app.state.clock)
     except (OverflowError, ValueError) as exc:  # dates at the edge of the calendar
         raise BadInput([("interview", str(exc) or "dates out of range")]) from None
     # The planner built a valid Plan already: serialise it once, without re-validating.
     return Response(result.model_dump_json(by_alias=True), media_type="application/json")
+
+
+def _inquiry_allowed(request: Request, who: Caller, situation: Situation) -> None:
+    """A status inquiry about an interview the workspace keeps only where W5 holds."""
+    from fairnotice.operations.inquiry import check_plan_request
+
+    with request.app.state.sessions() as session:
+        check_plan_request(
+            session,
+            workspace_id=who.workspace_id,
+            situation=situation,
+            now=situation.now or request.app.state.clock(),
+        )
 
 
 class SlotsQuery(Strict):

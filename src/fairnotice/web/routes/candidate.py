@@ -119,6 +119,7 @@ def interview_view(
     suggestion to answer; after a refused plan, the form as sent with the reason."""
     now = request.app.state.clock()
     days = changes.week_days(now, scope.user.timezone)
+    suggested = actions.suggestion(session, interview=row)
     return render(
         request,
         "interview.html",
@@ -132,7 +133,8 @@ def interview_view(
             week=days,
             blocks=changes.BLOCKS,
             buttons=actions.buttons(row.status),
-            suggestion=actions.suggestion(session, interview=row),
+            suggestion=suggested,
+            booking=actions.booking_fields(row, suggested, zone_name=scope.user.timezone),
             inquiry_why=inquiry_allowed(State(row.status), start=row.start, end=row.end, now=now),
             started=row.start <= now,
             form=form or {},

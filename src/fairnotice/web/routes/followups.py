@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput
-from fairnotice.operations import changes, followups, uploads
+from fairnotice.operations import actions, changes, followups, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
@@ -50,6 +50,11 @@ def plan_view(
         for n in plan[kind]
     ]
     rows = outbox_ops.of_plan(session, workspace_id=scope.id, plan_id=record.id)
+    agreed = (
+        actions.agreement(session, interview_id=record.interview_id, plan_id=record.id)
+        if record.interview_id is not None
+        else None
+    )
     context = {
         "user": scope.user,
         "ws": scope.workspace,
@@ -69,6 +74,8 @@ def plan_view(
             for s in plan["steps"]
         ),
         "has_after_agreement": any(s["condition"] == "after_agreement" for s in plan["steps"]),
+        # the time agreed on this page, as the interview took it (the confirmation)
+        "agreed": agreed.detail if agreed is not None else None,
     }
     return render(request, "plan.html", context, status=status)
 
