@@ -176,6 +176,22 @@ def held_by(session: Session, *, offer: Offer, now: datetime) -> list[Hold]:
     ]
 
 
+@dataclass(frozen=True)
+class OfferHolds:
+    """What the recruiter sees on an offer: the times it holds itself (until it expires)
+    and the times other open offers hold for the same people."""
+
+    own: list[Hold]
+    others: list[Hold]
+
+
+def for_offer(session: Session, *, offer: Offer, interview: Interview, now: datetime) -> OfferHolds:
+    """The holds an offer's page lists: its own, and the other offers' over the weeks
+    a new offer may reach."""
+    others = holds(session, interview=interview, now=now, start=now, end=now + PLANNING_WINDOW)
+    return OfferHolds(own=held_by(session, offer=offer, now=now), others=others)
+
+
 def verdicts(
     session: Session,
     *,

@@ -131,8 +131,8 @@ def offer_times(
     if interview.reschedules >= policy.max_reschedules:
         raise Conflict(
             Phrase(
-                "interview: moved %(count)s times already, the most this organisation allows",
-                count=interview.reschedules,
+                "interview: the organisation's limit of moves per interview (%(max)s) is reached",
+                max=policy.max_reschedules,
             )
         )
     holds.lock_people(session, holds.people(interview))  # two offers never hold one slot
