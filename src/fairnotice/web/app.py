@@ -197,6 +197,7 @@ def create_app(
         followups,
         lifecycle,
         pick,
+        scheduling,
     )
 
     # The hot JSON endpoints' everyday requests first (fastlane.py): the same code and
@@ -220,6 +221,7 @@ def create_app(
         auth,
         candidate,
         employer,
+        scheduling,
         followups,
         lifecycle,
         edits,

@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import select
 
 from fairnotice.errors import NotFound
-from fairnotice.model import Email, Period, Strict, ZoneName
-from fairnotice.operations import busy, offers, records
+from fairnotice.model import Email, Language, Period, Strict, ZoneName
+from fairnotice.operations import adopt, busy, offers, records, uploads
+from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -27,6 +29,7 @@ from fairnotice.operations.schemas import (
     PositionCreate,
     PositionPublic,
     PositionUpdate,
+    RowId,
 )
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
 from fairnotice.web.deps import Db
@@ -54,9 +57,115 @@ def list_interviews(session: Db, who: Authed) -> list[Interview]:
     return records.listed(session, Interview, who.workspace_id)
 
 
-@router.post("/interviews", response_model=InterviewPublic, status_code=201, tags=["interviews"])
-def create_interview(data: InterviewCreate, session: Db, who: Authed) -> Interview:
-    return records.create_interview(session, workspace_id=who.workspace_id, data=data)
+class InterviewSchedule(InterviewCreate):
+    """An interview to put on record. In an organisation the candidate and every
+    interviewer get the invitation (REQUEST) unless `uid` names an event they already hold
+    (then adopted: nothing is sent now, later changes update it). The time is checked
+    against the interviewers' stored calendars and the workspace's booked interviews (K1):
+    409 with the clashes unless `confirm_clash` is true."""
+
+    confirm_clash: bool = False
+
+
+class InterviewChange(InterviewUpdate):
+    """Place and time; a new time is checked as at scheduling (K1, `confirm_clash`)."""
+
+    confirm_clash: bool = False
+
+
+class InvitationAdopt(Strict):
+    """The invitation the employer sent from Outlook or Google, to adopt as the interview."""
+
+    position_id: RowId
+    invitation: str = Field(
+        min_length=1,
+        max_length=uploads.MAX_UPLOAD,
+        description="the invitation itself: the .ics text, or the whole email (.eml) that "
+        "carries it",
+    )
+    candidate_id: RowId | None = Field(
+        default=None,
+        description="the candidate it invites (default: the one candidate of the position "
+        "among its attendees)",
+    )
+    interviewer_language: Language | None = Field(
+        default=None, description="the interviewers' notices' language (default: yours)"
+    )
+    confirm_clash: bool = False
+
+
+CLASHES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The time clashes (K1): `clashes` lists who is busy when"}
+}
+
+
+def _clashed(session: Db, exc: Clashes) -> JSONResponse:
+    """409 naming every clash; nothing of the refused change is kept."""
+    session.rollback()
+    body = {"detail": str(exc), "clashes": [c.as_json() for c in exc.clashes]}
+    return JSONResponse(body, status_code=409)
+
+
+def _sender(session: Db, who: Authed) -> tuple[str, str]:
+    user = session.get(User, who.user_id)
+    if user is None:
+        raise NotFound("user")
+    return (user.name, user.email)
+
+
+@router.post(
+    "/interviews",
+    response_model=InterviewPublic,
+    status_code=201,
+    tags=["interviews"],
+    responses=CLASHES,
+)
+def create_interview(
+    data: InterviewSchedule, request: Request, session: Db, who: Authed
+) -> Interview | JSONResponse:
+    try:
+        return records.create_interview(
+            session,
+            workspace_id=who.workspace_id,
+            data=data,
+            actor=f"user:{who.user_id}",
+            now=request.app.state.clock(),
+            sender=_sender(session, who),
+            confirm_clash=data.confirm_clash,
+        )
+    except Clashes as exc:
+        return _clashed(session, exc)
+
+
+@router.post(
+    "/interviews/import",
+    response_model=InterviewPublic,
+    status_code=201,
+    tags=["interviews"],
+    responses=CLASHES,
+)
+def adopt_invitation(
+    data: InvitationAdopt, request: Request, session: Db, who: Authed
+) -> Interview | JSONResponse:
+    """Adopt the invitation the employer already sent (its UID, SEQUENCE and ORGANIZER):
+    nothing is sent now; every later update or cancellation names that event."""
+    sender = _sender(session, who)
+    try:
+        return adopt.adopt_invitation(
+            session,
+            workspace_id=who.workspace_id,
+            position_id=data.position_id,
+            data=data.invitation.encode("utf-8"),
+            actor=f"user:{who.user_id}",
+            now=request.app.state.clock(),
+            sender=sender,
+            candidate_id=data.candidate_id,
+            language=data.interviewer_language,
+            confirm_clash=data.confirm_clash,
+            label="invitation",
+        )
+    except Clashes as exc:
+        return _clashed(session, exc)
 
 
 @router.get("/interviews/{item}", response_model=InterviewPublic, tags=["interviews"])
@@ -69,22 +178,27 @@ def get_interview(item: Id, session: Db, who: Authed) -> Interview:
     response_model=InterviewPublic,
     tags=["interviews"],
     dependencies=[_found(Interview)],
+    responses=CLASHES,
 )
 def update_interview(
-    item: Id, data: InterviewUpdate, request: Request, session: Db, who: Authed
-) -> Interview:
+    item: Id, data: InterviewChange, request: Request, session: Db, who: Authed
+) -> Interview | JSONResponse:
     """Place and time (a new time goes out as a REQUEST with SEQUENCE + 1). The status is
     not settable here: cancel, withdraw, took-place and no-show have their own endpoints."""
     user = session.get(User, who.user_id)
-    return records.update_interview(
-        session,
-        workspace_id=who.workspace_id,
-        interview_id=item,
-        data=data,
-        actor=f"user:{who.user_id}",
-        sender=(user.name, user.email) if user else None,
-        now=request.app.state.clock(),
-    )
+    try:
+        return records.update_interview(
+            session,
+            workspace_id=who.workspace_id,
+            interview_id=item,
+            data=data,
+            actor=f"user:{who.user_id}",
+            sender=(user.name, user.email) if user else None,
+            now=request.app.state.clock(),
+            confirm_clash=data.confirm_clash,
+        )
+    except Clashes as exc:
+        return _clashed(session, exc)
 
 
 @router.delete("/interviews/{item}", status_code=204, tags=["interviews"])

@@ -20,6 +20,7 @@ from fairnotice.io import validate
 from fairnotice.model import Language, zone
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import records
+from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
 from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
@@ -93,8 +94,13 @@ async def edit_interview(
             actor=f"user:{scope.user.id}",
             sender=(scope.user.name, scope.user.email),
             now=request.app.state.clock(),
+            confirm_clash=form.get("confirm_clash") == "1",
         )
         session.flush()
+    except Clashes as exc:  # K1: who is busy when, and "schedule anyway"
+        session.rollback()
+        context = _page(scope, session, interview=row, form=shown, clashes=exc.clashes)
+        return render(request, "interview_edit.html", context, status=422)
     except BadInput as exc:
         return _refused(
             request,

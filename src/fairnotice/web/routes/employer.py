@@ -18,7 +18,7 @@ from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
-from fairnotice.web.routes.forms import interview_from_form, text_fields
+from fairnotice.web.routes.forms import text_fields
 from fairnotice.web.routes.scoped import IN_INTERVIEW, IN_POSITION
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -44,6 +44,11 @@ def create_position(
 
 @router.get("/w/{ws}/positions/{position_id}")
 def position_page(request: Request, scope: InScope, session: Db, position_id: int) -> HTMLResponse:
+    return render(request, "position.html", position_context(scope, session, position_id))
+
+
+def position_context(scope: InScope, session: Db, position_id: int) -> dict[str, Any]:
+    """What the position page shows (scheduling.py shows it again after a refused form)."""
     position = records.scoped(session, Position, scope.id, position_id)
     candidates = list(
         session.scalars(
@@ -59,23 +64,19 @@ def position_page(request: Request, scope: InScope, session: Db, position_id: in
             .order_by(Interview.start)
         )
     )
-    return render(
-        request,
-        "position.html",
-        _page(
-            scope,
-            session,
-            position=position,
-            candidates=candidates,
-            interviews=interviews,
-            languages_list=[lang.value for lang in Language],
-            calendars=list(
-                session.scalars(
-                    select(BusyCalendar)
-                    .where(BusyCalendar.workspace_id == scope.id)
-                    .order_by(BusyCalendar.id)
-                )
-            ),
+    return _page(
+        scope,
+        session,
+        position=position,
+        candidates=candidates,
+        interviews=interviews,
+        languages_list=[lang.value for lang in Language],
+        calendars=list(
+            session.scalars(
+                select(BusyCalendar)
+                .where(BusyCalendar.workspace_id == scope.id)
+                .order_by(BusyCalendar.id)
+            )
         ),
     )
 
@@ -160,37 +161,6 @@ async def upload_calendar(
     await run_in_threadpool(work)
     target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}"
     return redirect(target)
-
-
-@router.post("/w/{ws}/positions/{position_id}/interviews")
-async def schedule_interview(
-    request: Request, scope: InScope, session: Db, position_id: int
-) -> Response:
-    form = text_fields(await request.form())
-
-    def work() -> None:
-        position = records.scoped(session, Position, scope.id, position_id)
-        candidate_id = (
-            int(form.get("candidate_id") or 0) if form.get("candidate_id", "").isdigit() else 0
-        )
-        candidate = records.scoped(session, Candidate, scope.id, candidate_id)
-        form.update(
-            position=position.title,
-            company=position.company,
-            contact_name=candidate.name,
-            contact_email=candidate.email,
-            contact_phone=candidate.phone or "",
-            contact_salutation=candidate.salutation or "",
-            position_id=str(position.id),
-            candidate_id=str(candidate.id),
-            round=str(candidate.round),
-        )
-        data = interview_from_form(form)
-        data.contact.timezone = candidate.timezone
-        records.create_interview(session, workspace_id=scope.id, data=data)
-
-    await run_in_threadpool(work)
-    return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
 # The routes below take form fields: their object is looked up first (404), as a
