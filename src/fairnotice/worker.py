@@ -1,5 +1,5 @@
-"""`fairnotice worker`: reads stored calendars, delivers what is due, fires due follow-ups,
-polls reply mailboxes.
+"""`fairnotice worker`: reads stored calendars, tells the candidates of positions being
+filled (in batches), delivers what is due, fires due follow-ups, polls reply mailboxes.
 
 Any number of workers may run against PostgreSQL; on SQLite one (or the one inside
 `fairnotice serve`). SIGTERM and SIGINT stop a worker gracefully: the message in flight
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.delivery import Stats
 from fairnotice.mail.transport import Transport
+from fairnotice.operations import fill_batches
 from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
@@ -37,6 +38,8 @@ class Round:
     reminded: int = 0
     replies: int = 0
     calendars: int = 0
+    told: int = 0  # candidates of positions being filled, told this round
+    fill_problems: list[str] = field(default_factory=list)
 
 
 def one_round(
@@ -49,9 +52,12 @@ def one_round(
     transport: Callable[[], Transport] | None = None,
     poll_every: timedelta = POLL_EVERY,
 ) -> Round:
-    """Calendars waiting to be read, follow-ups, replies, then every batch due now."""
+    """Calendars waiting to be read, positions being filled, follow-ups, replies, then
+    every batch due now."""
     done = Round()
     done.calendars = read_calendars(sessions, clock=clock, stop=stop)
+    filled = fill_batches.run(sessions, clock=clock, stop=stop)
+    done.told, done.fill_problems = filled.told, filled.problems
     with transaction(sessions, write=True) as session:
         done.reminded = fire_followups(session, now=clock())["reminded"]
     done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
@@ -104,15 +110,17 @@ def run(
             report(done)
         if once:
             break
-        if done.delivery.claimed == 0 and done.calendars == 0:
+        if done.delivery.claimed == 0 and done.calendars == 0 and done.told == 0:
             stop.wait(delivery.poll_seconds)
     return total
 
 
 def log_round(done: Round) -> None:
     stats = {k: v for k, v in done.delivery.as_dict().items() if v}
-    if stats or done.reminded or done.replies or done.calendars:
+    if stats or done.reminded or done.replies or done.calendars or done.told:
         parts = [f"{k}={v}" for k, v in stats.items()]
+        if done.told:
+            parts.append(f"told={done.told}")
         if done.calendars:
             parts.append(f"calendars={done.calendars}")
         if done.reminded:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from fairnotice.operations import fill_batches
 from fairnotice.settings import Settings
 from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
 from fairnotice.web.app import create_app
@@ -270,6 +271,11 @@ def test_position_filled_for_three_candidates(chromium: Any, live: dict[str, Any
     _submit(page, page.get_by_role("button", name="Send to all"))
     page.wait_for_url(re.compile(r"/progress$"))
     expect(page.get_by_role("status")).to_be_visible()  # htmx polls and swaps it
+    # the worker tells them in the background; the page polls until they are told
+    app = live["app"]
+    assert fill_batches.run(app.state.sessions, clock=app.state.clock).told == 3
+    expect(page.get_by_role("status")).to_contain_text("3 candidates told")
+    page.reload()
     assert "Call Lena Vogel" in page.content()
     _shot(page, "08-filled-progress")
     with live["app"].state.sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from fairnotice.operations import fill_batches
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, OutboxMessage, Position
 from tests.web.conftest import Browser, Clock
 from tests.web.employer_setup import offered
@@ -245,6 +246,8 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
         f"/w/{org}/positions/{pos}/fill", {"hired": str(ids["hired@example.org"])}
     )
     assert response.status_code == 303
+    # the worker tells them in the background (one batch here)
+    assert fill_batches.run(app.state.sessions, clock=app.state.clock).told == 3
     progress = browser.get(response.headers["location"])
     assert progress.status_code == 200 and "Call Lena Vogel" in progress.text
     with app.state.sessions() as session:
@@ -273,7 +276,7 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
             c.email: c.status
             for c in session.scalars(select(Candidate).where(Candidate.workspace_id == org))
         }
-        assert states["hired@example.org"] == "active" and states["never@example.org"] == "active"
+        assert states["hired@example.org"] == "hired" and states["never@example.org"] == "active"
         assert {states[e] for e in ("lena@example.org", "sven@example.org", "tom@example.org")} == {
             "informed"
         }

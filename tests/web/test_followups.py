@@ -316,6 +316,7 @@ def test_filled_position_progress_counts_queued_sent_and_failed(
     app: FastAPI, browser: Browser, clock: Clock
 ) -> None:
     from fairnotice.mail.transport import Envelope, Outcome, Result
+    from fairnotice.operations import fill_batches
     from fairnotice.store.tables import Candidate
     from tests.web.helpers import candidate, organisation, position, schedule
 
@@ -326,12 +327,14 @@ def test_filled_position_progress_counts_queued_sent_and_failed(
     candidate(browser, org, pos, name="Sven Berg", email="sven@example.org", language="sv")
     with app.state.sessions() as session:
         ids = session.scalars(select(Candidate.id).where(Candidate.workspace_id == org)).all()
-    for number in ids:
-        schedule(browser, org, pos, number, date="2026-03-18")
+    for number, day in zip(ids, ("2026-03-18", "2026-03-19"), strict=True):
+        schedule(browser, org, pos, number, date=day)
     browser.get(f"/w/{org}/positions/{pos}/fill")
     response = browser.post(f"/w/{org}/positions/{pos}/fill", {})
     assert response.status_code == 303
     url = response.headers["location"]
+    assert 'hx-trigger="every 2s"' in browser.get(url).text  # polls while the worker tells them
+    assert fill_batches.run(app.state.sessions, clock=clock).told == 2
 
     def counts(text: str) -> dict[str, int]:
         found = re.findall(r'<dd data-state="(\w+)">(\d+)</dd>', text)

@@ -1,74 +1,80 @@
 """A position is filled: every remaining candidate is told, in their own language (E4).
 
-One plan holds a message set per candidate; their scheduled interviews are cancelled with
-a CANCEL on the same transaction as the outbox rows; late-round candidates get a call
-step first, which the dashboard lists.
+However many candidates there are, the web request only starts the fill: it marks the
+position `filling`, records who was hired (that candidate's status becomes `hired`, so
+nobody tells them) and who fills it (the fill's plan record, whose `me` is the user and
+whose messages are a sample, one letter per language). The worker then tells the rest in
+batches (`operations/fill_batches.py`); the position becomes `filled` when none are left.
+Everything the pages show (the preview, the progress) is counted, never loaded whole.
+
+A letter names an interview of the candidate's (M1): candidates with none on record are
+not told here; the pages list them to be told by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import N_, BadInput, Conflict
+from fairnotice.errors import N_, BadInput, Conflict, NotFound
 from fairnotice.io import validate
-from fairnotice.lifecycle import ACTIVE, Event, State
-from fairnotice.model import Plan, Situation
-from fairnotice.operations import transitions
-from fairnotice.operations.changes import interview_contract, store_plan
-from fairnotice.operations.outbox import queue_plan_emails
+from fairnotice.lifecycle import ACTIVE, State
+from fairnotice.model import Plan, Situation, dump
+from fairnotice.operations.changes import interview_contract
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import scoped
-from fairnotice.store.tables import Candidate, Interview, PlanRecord, Position, User
+from fairnotice.store.tables import (
+    Candidate,
+    Interview,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    Position,
+    User,
+)
 
-MAX_CANDIDATES = 2000
-# the interviews a position-filled letter may name
+# the interviews a position-filled letter may name (and the fill closes)
 NAMED = [s.value for s in (*ACTIVE, State.took_place)]
+LISTED = 50  # names a page lists of a longer list (the rest are counted)
 
 
-def remaining(
-    session: Session, *, workspace_id: int, position_id: int, hired: int | None
-) -> list[Candidate]:
-    return list(
-        session.scalars(
-            select(Candidate)
-            .where(
-                Candidate.workspace_id == workspace_id,
-                Candidate.position_id == position_id,
-                Candidate.status == "active",
-                Candidate.id != (hired or 0),
-            )
-            .order_by(Candidate.id)
-            .limit(MAX_CANDIDATES)
-        )
+def with_interview(workspace_id: int) -> Select[Any]:
+    """The ids of the workspace's candidates with an interview a letter may name."""
+    return select(Interview.candidate_id).where(
+        Interview.workspace_id == workspace_id,
+        Interview.candidate_id.is_not(None),
+        Interview.status.in_(NAMED),
     )
 
 
-def on_record(
-    session: Session, workspace_id: int, candidate_ids: list[int], now: datetime
-) -> dict[int, tuple[Interview, bool]]:
+def _active(workspace_id: int, position_id: int, hired: int | None) -> list[Any]:
+    found: list[Any] = [
+        Candidate.workspace_id == workspace_id,
+        Candidate.position_id == position_id,
+        Candidate.status == "active",
+    ]
+    if hired is not None:
+        found.append(Candidate.id != hired)
+    return found
+
+
+def _count(session: Session, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(Candidate).where(*where)) or 0)
+
+
+def choose(rows: Iterable[Interview], now: datetime) -> dict[int, tuple[Interview, bool]]:
     """Each candidate's interview that the letter names (M1), and whether it is still ahead.
 
     The next interview still ahead wins (the letter cancels it with a CANCEL); otherwise the
-    latest one that took place or is taking place. Closed interviews (cancelled, withdrawn,
-    no-show) are never named.
+    latest one that took place or is taking place. `rows` come in order of start.
     """
     found: dict[int, tuple[Interview, bool]] = {}
-    if not candidate_ids:
-        return found
-    for row in session.scalars(
-        select(Interview)
-        .where(
-            Interview.workspace_id == workspace_id,
-            Interview.candidate_id.in_(candidate_ids),
-            Interview.status.in_(NAMED),
-        )
-        .order_by(Interview.start)
-    ):
+    for row in rows:
         if row.candidate_id is None:
             continue
         ahead = row.end > now
@@ -78,17 +84,44 @@ def on_record(
     return found
 
 
+def named(
+    session: Session, workspace_id: int, candidate_ids: list[int], *, lock: bool = False
+) -> list[Interview]:
+    """Every interview of these candidates that a letter may name, in order of start;
+    `lock`: locked for the caller's transaction (the fill closes them all)."""
+    if not candidate_ids:
+        return []
+    statement = (
+        select(Interview)
+        .where(
+            Interview.workspace_id == workspace_id,
+            Interview.candidate_id.in_(candidate_ids),
+            Interview.status.in_(NAMED),
+        )
+        .order_by(Interview.start, Interview.id)
+    )
+    if lock:
+        statement = statement.with_for_update(of=Interview).execution_options(
+            populate_existing=True
+        )
+    return list(session.scalars(statement))
+
+
+def on_record(
+    session: Session, workspace_id: int, candidate_ids: list[int], now: datetime
+) -> dict[int, tuple[Interview, bool]]:
+    return choose(named(session, workspace_id, candidate_ids), now)
+
+
 def filled_situation(
-    session: Session,
     *,
-    workspace_id: int,
-    position: Position,
-    user: User,
+    me: Mapping[str, Any],
     candidates: list[Candidate],
+    record: Mapping[int, tuple[Interview, bool]],
     now: datetime,
-) -> tuple[Situation, dict[int, tuple[Interview, bool]]]:
-    """The position_filled situation of the candidates who have an interview on record."""
-    record = on_record(session, workspace_id, [c.id for c in candidates], now)
+) -> Situation:
+    """The position_filled situation of `candidates` (each with an interview in `record`),
+    written by `me` (the user who fills the position: name, email, timezone)."""
     listed: list[dict[str, Any]] = []
     for c in candidates:
         entry: dict[str, Any] = {
@@ -109,19 +142,47 @@ def filled_situation(
         "intent": "position_filled",
         "reason": {"category": "position_filled"},
         "interview": listed[0]["interview"],
-        "me": {"name": user.name, "email": user.email, "timezone": user.timezone},
+        "me": dict(me),
         "counterpart": {"name": first.name, "email": first.email, "timezone": first.timezone},
         "candidates": listed,
     }
-    return validate(Situation, raw), record
+    return validate(Situation, raw)
 
 
-def split(
-    session: Session, *, workspace_id: int, candidates: list[Candidate], now: datetime
-) -> tuple[list[Candidate], list[Candidate]]:
-    """(told by the plan, to be told by hand): a letter needs an interview to name (M1)."""
-    record = on_record(session, workspace_id, [c.id for c in candidates], now)
-    return [c for c in candidates if c.id in record], [c for c in candidates if c.id not in record]
+def me_of(user: User) -> dict[str, Any]:
+    return {"name": user.name, "email": user.email, "timezone": user.timezone}
+
+
+@dataclass
+class Preview:
+    """What filling the position would do, counted, with one sample letter per language."""
+
+    told: int  # candidates who get a letter
+    by_hand: int  # remaining candidates with no interview on record
+    by_hand_listed: list[Candidate]
+    calls: int  # late-round candidates the plan calls first (E4)
+    calls_listed: list[Candidate]
+    samples: list[Candidate]
+    plan: Plan | None
+    situation: Situation | None = None
+    languages: dict[str, int] = field(default_factory=dict)
+
+
+def samples(
+    session: Session, *, workspace_id: int, position_id: int, hired: int | None
+) -> list[Candidate]:
+    """The first candidate to be told in each language (whose letter the preview shows)."""
+    first = (
+        select(func.min(Candidate.id))
+        .where(
+            *_active(workspace_id, position_id, hired),
+            Candidate.id.in_(with_interview(workspace_id)),
+        )
+        .group_by(Candidate.language)
+    )
+    return list(
+        session.scalars(select(Candidate).where(Candidate.id.in_(first)).order_by(Candidate.id))
+    )
 
 
 def preview(
@@ -132,22 +193,41 @@ def preview(
     user: User,
     hired: int | None = None,
     clock: Callable[[], datetime] = system_now,
-) -> tuple[list[Candidate], Plan]:
-    """The plan (one message set per remaining candidate) without storing anything."""
+) -> Preview:
+    """Counts, the names of who is told by hand and called first (the first few), and the
+    sample letters; nothing stored."""
     position = scoped(session, Position, workspace_id, position_id)
-    everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
-    candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=clock())
-    if not candidates:
-        raise BadInput([("candidates", N_("no remaining candidate with an interview on record"))])
-    situation, _ = filled_situation(
-        session,
-        workspace_id=workspace_id,
-        position=position,
-        user=user,
-        candidates=candidates,
-        now=clock(),
+    active = _active(workspace_id, position.id, hired)
+    told = Candidate.id.in_(with_interview(workspace_id))
+    now = clock()
+    chosen = samples(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    situation = plan = None
+    if chosen:
+        record = on_record(session, workspace_id, [c.id for c in chosen], now)
+        situation = filled_situation(me=me_of(user), candidates=chosen, record=record, now=now)
+        plan = plan_change(situation=situation, clock=clock)
+    late = (*active, told, Candidate.round >= 2)
+    by_hand = (*active, Candidate.id.not_in(with_interview(workspace_id)))
+    languages = session.execute(
+        select(Candidate.language, func.count()).where(*active, told).group_by(Candidate.language)
     )
-    return candidates, plan_change(situation=situation, clock=clock)
+    return Preview(
+        told=_count(session, *active, told),
+        by_hand=_count(session, *by_hand),
+        by_hand_listed=_first(session, by_hand),
+        calls=_count(session, *late),
+        calls_listed=_first(session, late),
+        samples=chosen,
+        plan=plan,
+        situation=situation,
+        languages={str(lang): int(n) for lang, n in languages},
+    )
+
+
+def _first(session: Session, where: tuple[Any, ...]) -> list[Candidate]:
+    return list(
+        session.scalars(select(Candidate).where(*where).order_by(Candidate.id).limit(LISTED))
+    )
 
 
 def fill(
@@ -159,52 +239,129 @@ def fill(
     hired: int | None = None,
     clock: Callable[[], datetime] = system_now,
 ) -> PlanRecord:
-    """Mark the position filled, queue every email, cancel every interview still ahead."""
-    position = scoped(session, Position, workspace_id, position_id)
+    """Start filling the position: mark it `filling`, mark who was hired, keep the fill's
+    plan record (the user, sample letters); the worker tells everyone else in batches.
+
+    Only an open position is filled (Conflict while it is being filled or once filled).
+    """
+    position = session.scalar(
+        select(Position)
+        .where(Position.id == position_id, Position.workspace_id == workspace_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if position is None:
+        raise NotFound("positions")
     if position.status == "filled":
         raise Conflict(N_("position: already filled"))
+    if position.status != "open":
+        raise Conflict(N_("position: already being filled"))
+    chosen: Candidate | None = None
     if hired is not None:
-        scoped(session, Candidate, workspace_id, hired)
-    now = clock()
-    everyone = remaining(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
-    candidates, _ = split(session, workspace_id=workspace_id, candidates=everyone, now=now)
-    if not candidates:
-        raise BadInput([("candidates", N_("no remaining candidate with an interview on record"))])
-    situation, record_of = filled_situation(
+        chosen = scoped(session, Candidate, workspace_id, hired)
+        if chosen.position_id != position.id:
+            raise BadInput([("hired", N_("not a candidate for this position"))])
+    shown = preview(
         session,
         workspace_id=workspace_id,
-        position=position,
+        position_id=position.id,
         user=user,
-        candidates=candidates,
-        now=now,
+        hired=hired,
+        clock=clock,
     )
-    plan = plan_change(situation=situation, clock=clock)
-    record = store_plan(
-        session, workspace_id=workspace_id, interview_id=None, situation=situation, plan=plan
-    )
-    for interview, _ahead in record_of.values():
-        # ahead: cancelled with a CANCEL; in progress or past: closed, the letter still goes
-        transitions.apply(
-            session,
-            workspace_id=workspace_id,
-            interview_id=interview.id,
-            event=Event.fill,
-            actor=f"user:{user.id}",
-            now=now,
-            why="position filled",
-            sender=(user.name, user.email),
-        )
-    # queued after the CANCELs' SEQUENCE bump, so delivery knows these rows are current
-    queue_plan_emails(
-        session,
+    if shown.plan is None or shown.situation is None:
+        raise BadInput([("candidates", N_("no remaining candidate with an interview on record"))])
+    plan = dump(shown.plan)
+    plan["steps"] = []  # each batch keeps the steps a person takes (calls) as rows
+    record = PlanRecord(
         workspace_id=workspace_id,
-        situation=situation,
+        interview_id=None,
+        situation=dump(shown.situation),
         plan=plan,
-        plan_id=record.id,
-        now=now,
-        interviews={i.uid: (i.id, i.sequence) for i, _ in record_of.values()},
+        private_note=None,
     )
-    for candidate in candidates:
-        candidate.status = "informed"
-    position.status = "filled"
+    session.add(record)
+    session.flush()
+    if chosen is not None:
+        chosen.status = "hired"
+    position.status = "filling"
+    position.fill_plan_id = record.id
+    session.flush()
     return record
+
+
+@dataclass
+class Progress:
+    """A fill as counts: candidates told and still to tell, and its messages by state."""
+
+    status: str  # the position's: filling | filled
+    told: int
+    remaining: int
+    by_hand: int
+    messages: dict[str, int]
+    calls: int
+    calls_listed: list[PlanStep]
+    failed: list[OutboxMessage]
+
+    @property
+    def candidates(self) -> int:
+        return self.told + self.remaining
+
+
+def filling_position(session: Session, *, workspace_id: int, plan_id: int) -> Position | None:
+    """The position this plan fills, if it is a fill's plan."""
+    return session.scalar(
+        select(Position).where(
+            Position.workspace_id == workspace_id, Position.fill_plan_id == plan_id
+        )
+    )
+
+
+def message_counts(session: Session, *, workspace_id: int, plan_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.state, func.count())
+        .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.plan_id == plan_id)
+        .group_by(OutboxMessage.state)
+    )
+    return {str(state): int(n) for state, n in rows}
+
+
+def progress(session: Session, *, workspace_id: int, position: Position) -> Progress:
+    """How far the fill is: COUNT queries and the first few calls and failures."""
+    plan_id = position.fill_plan_id or 0
+    ws, pid = workspace_id, position.id
+    told = Candidate.id.in_(with_interview(ws))
+    messages = message_counts(session, workspace_id=ws, plan_id=plan_id)
+    calls = (PlanStep.plan_id == plan_id, PlanStep.action == "call")
+    return Progress(
+        status=position.status,
+        told=_count(
+            session,
+            Candidate.workspace_id == ws,
+            Candidate.position_id == pid,
+            Candidate.status == "informed",
+        ),
+        remaining=_count(session, *_active(ws, pid, None), told),
+        by_hand=_count(session, *_active(ws, pid, None), Candidate.id.not_in(with_interview(ws))),
+        messages=messages,
+        calls=int(session.scalar(select(func.count()).select_from(PlanStep).where(*calls)) or 0),
+        calls_listed=list(
+            session.scalars(
+                select(PlanStep).where(*calls).order_by(PlanStep.due, PlanStep.id).limit(LISTED)
+            )
+        ),
+        failed=list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.workspace_id == ws,
+                    OutboxMessage.plan_id == plan_id,
+                    OutboxMessage.state == "failed",
+                )
+                .order_by(OutboxMessage.id)
+                .limit(20)
+            )
+        )
+        if messages.get("failed")
+        else [],
+    )

@@ -10,13 +10,21 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from fairnotice.errors import N_, BadInput
+from fairnotice.errors import N_, BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import busy, changes, filling, holds, offers, records, uploads
+from fairnotice.operations import busy, filling, holds, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
-from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position
+from fairnotice.store.tables import (
+    BusyCalendar,
+    Candidate,
+    Interview,
+    Offer,
+    PlanRecord,
+    PlanStep,
+    Position,
+)
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import text_fields
 from fairnotice.web.routes.scoped import IN_INTERVIEW, IN_POSITION
@@ -223,15 +231,9 @@ def offer_page(request: Request, scope: InScope, session: Db, offer_id: int) -> 
 def fill_preview(
     request: Request, scope: InScope, session: Db, position_id: int, hired: int | None = None
 ) -> HTMLResponse:
+    """Counts and one sample letter per language: never a plan for every candidate."""
     position = records.scoped(session, Position, scope.id, position_id)
-    everyone = list(
-        session.scalars(
-            select(Candidate).where(
-                Candidate.workspace_id == scope.id, Candidate.position_id == position.id
-            )
-        )
-    )
-    candidates, plan = filling.preview(
+    shown = filling.preview(
         session,
         workspace_id=scope.id,
         position_id=position.id,
@@ -239,18 +241,19 @@ def fill_preview(
         hired=hired,
         clock=request.app.state.clock,
     )
-    by_hand = filling.split(
-        session,
-        workspace_id=scope.id,
-        candidates=filling.remaining(
-            session, workspace_id=scope.id, position_id=position.id, hired=hired
-        ),
-        now=request.app.state.clock(),
-    )[1]
     by_email: dict[str, list[Any]] = {}
-    for message in plan.messages:
+    for message in shown.plan.messages if shown.plan else []:
         by_email.setdefault(message.to, []).append(message)
-    calls = [s for s in plan.steps if s.action.value == "call"]
+    everyone = session.execute(
+        select(Candidate.id, Candidate.name)
+        .where(
+            Candidate.workspace_id == scope.id,
+            Candidate.position_id == position.id,
+            Candidate.status == "active",
+        )
+        .order_by(Candidate.name, Candidate.id)
+        .limit(1000)
+    ).all()
     return render(
         request,
         "fill.html",
@@ -258,11 +261,9 @@ def fill_preview(
             scope,
             session,
             position=position,
-            candidates=candidates,
+            shown=shown,
             everyone=everyone,
             by_email=by_email,
-            by_hand=by_hand,
-            calls=calls,
             hired=hired,
         ),
     )
@@ -276,6 +277,7 @@ def fill(
     position_id: int,
     hired: Annotated[int | None, Form()] = None,
 ) -> Response:
+    """Starts the fill; the worker tells the candidates in batches (the progress page)."""
     record = filling.fill(
         session,
         workspace_id=scope.id,
@@ -289,8 +291,32 @@ def fill(
 
 @router.get("/w/{ws}/plans/{plan_id}/progress")
 def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTMLResponse:
-    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
-    counts = outbox_ops.progress(session, workspace_id=scope.id, reference=f"plan:{record.id}")
+    """How far the plan's letters (a fill: its candidates) are, from COUNT queries."""
+    found = session.scalar(
+        select(PlanRecord.id).where(PlanRecord.id == plan_id, PlanRecord.workspace_id == scope.id)
+    )
+    if found is None:
+        raise NotFound("plan")
+    position = filling.filling_position(session, workspace_id=scope.id, plan_id=plan_id)
+    if position is not None:
+        done = filling.progress(session, workspace_id=scope.id, position=position)
+        counts, calls, failed = done.messages, done.calls_listed, done.failed
+    else:
+        done = None
+        counts = filling.message_counts(session, workspace_id=scope.id, plan_id=plan_id)
+        calls = list(
+            session.scalars(
+                select(PlanStep)
+                .where(PlanStep.plan_id == plan_id, PlanStep.action == "call")
+                .order_by(PlanStep.due, PlanStep.id)
+                .limit(filling.LISTED)
+            )
+        )
+        failed = (
+            outbox_ops.failures(session, workspace_id=scope.id, reference=f"plan:{plan_id}")
+            if counts.get("failed")
+            else []
+        )
     name = "progress_fragment.html" if request.headers.get("hx-request") else "progress.html"
     return render(
         request,
@@ -298,14 +324,12 @@ def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTM
         _page(
             scope,
             session,
-            record=record,
+            plan_id=plan_id,
+            position=position,
+            done=done,
             counts=counts,
             total=sum(counts.values()),
-            calls=[s for s in record.steps if s.action == "call"],
-            failed=outbox_ops.failures(
-                session, workspace_id=scope.id, reference=f"plan:{record.id}"
-            )
-            if counts.get("failed")
-            else [],
+            calls=calls,
+            failed=failed,
         ),
     )

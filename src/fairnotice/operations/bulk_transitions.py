@@ -1,0 +1,283 @@
+"""`transitions.apply` for many interviews at once (a position filled for thousands).
+
+The same lifecycle (`lifecycle.decide` per row) and the same effects as `apply`, in the
+caller's transaction, with one statement where `apply` issues one per interview: the
+rows are locked in one SELECT ... FOR UPDATE, open offers closed, queued letters voided,
+audit events and the interviewers' CANCELs written in bulk. Events that move an
+interview or delete it take `transitions.apply`, one at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from fairnotice.calendar import ics
+from fairnotice.compose import dates
+from fairnotice.compose.notes import render_note
+from fairnotice.errors import NotFound
+from fairnotice.lifecycle import CLOSED, Effect, Event, OfferState, SlotState, State
+from fairnotice.mail.outgoing import new_message_id
+from fairnotice.model import Language
+from fairnotice.operations.invitations import Recipient, facts
+from fairnotice.operations.outbox import insert_rows
+from fairnotice.operations.transitions import Applied, check
+from fairnotice.store.tables import (
+    Candidate,
+    Interview,
+    InterviewEvent,
+    Offer,
+    OfferSlot,
+    OutboxEvent,
+    OutboxMessage,
+    User,
+    Workspace,
+)
+
+LANGUAGES = frozenset(lang.value for lang in Language)
+
+__all__ = ["apply_many", "lock_many"]
+
+
+def lock_many(session: Session, *, workspace_id: int, interview_ids: list[int]) -> list[Interview]:
+    """The interviews, locked for this transaction in one statement and read afresh (in
+    order of id, so two callers lock in the same order); NotFound if one is missing."""
+    wanted = sorted(set(interview_ids))
+    rows = list(
+        session.scalars(
+            select(Interview)
+            .where(Interview.id.in_(wanted), Interview.workspace_id == workspace_id)
+            .order_by(Interview.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    if len(rows) != len(wanted):
+        raise NotFound("interview")
+    return rows
+
+
+def apply_many(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_ids: list[int],
+    event: Event,
+    actor: str,
+    now: datetime,
+    why: str | None = None,
+    sender: tuple[str, str] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> list[Applied]:
+    """Change every interview by `event`, as `transitions.apply` would one by one; all or
+    none (Conflict naming why when the lifecycle refuses one of them)."""
+    rows = lock_many(session, workspace_id=workspace_id, interview_ids=interview_ids)
+    decided = [(row, State(row.status), check(row, event, now=now)) for row in rows]
+    for _, _, transition in decided:
+        if transition.target is None or Effect.move in transition.effects:
+            raise ValueError(f"{event.value} moves or deletes: use transitions.apply")
+    closing: dict[OfferState, list[int]] = defaultdict(list)
+    voiding: dict[str, list[int]] = defaultdict(list)
+    changed: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for row, _, transition in decided:
+        effects = transition.effects
+        assert transition.target is not None
+        raised = 1 if Effect.raise_sequence in effects else 0
+        changed[(transition.target.value, raised)].append(row.id)
+        if Effect.close_offers in effects:
+            closing[transition.offers_become].append(row.id)
+        if Effect.void_queued in effects:
+            target = transition.target
+            voiding[
+                "interview ended" if target in CLOSED else f"interview changed ({event.value})"
+            ].append(row.id)
+    for to, ids in closing.items():
+        _close_offers(session, ids, to)
+    voided: dict[int, int] = defaultdict(int)
+    for why_void, ids in voiding.items():
+        for interview_id, count in _void_queued(session, ids, now, why_void).items():
+            voided[interview_id] += count
+    session.execute(
+        insert(InterviewEvent),
+        [
+            {
+                "workspace_id": row.workspace_id,
+                "interview_id": row.id,
+                "at": now,
+                "actor": actor[:320],
+                "event": event.value,
+                "from_state": source.value,
+                "to_state": transition.target.value if transition.target else None,
+                "why": why,
+                "detail": detail,
+            }
+            for row, source, transition in decided
+        ],
+    )
+    for (state_value, raised), ids in changed.items():  # a few statements, not one a row
+        session.execute(
+            update(Interview)
+            .where(Interview.id.in_(ids))
+            .values(status=state_value, sequence=Interview.sequence + raised)
+            .execution_options(synchronize_session="fetch")
+        )
+    if sender is not None and _organises(session, workspace_id):
+        requested = [r for r, _, t in decided if Effect.send_request in t.effects]
+        if requested:
+            raise ValueError(f"{event.value} sends a REQUEST: use transitions.apply")
+        ending = [r for r, _, t in decided if Effect.send_cancel in t.effects and r.end > now]
+        insert_rows(session, _cancel_rows(session, ending, sender, now), now=now)
+    return [Applied(row, source, t, voided.get(row.id, 0)) for row, source, t in decided]
+
+
+def _organises(session: Session, workspace_id: int) -> bool:
+    kind = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
+    return kind == "organisation"
+
+
+def _close_offers(session: Session, interview_ids: list[int], to: OfferState) -> None:
+    ids = list(
+        session.scalars(
+            select(Offer.id).where(
+                Offer.interview_id.in_(interview_ids), Offer.state == OfferState.open.value
+            )
+        )
+    )
+    if not ids:
+        return
+    session.execute(
+        update(Offer)
+        .where(Offer.id.in_(ids))
+        .values(state=to.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(OfferSlot)
+        .where(OfferSlot.offer_id.in_(ids), OfferSlot.state == SlotState.offered.value)
+        .values(state=SlotState.released.value)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _void_queued(
+    session: Session, interview_ids: list[int], now: datetime, why: str
+) -> dict[int, int]:
+    """As `transitions.void_queued`, for many interviews: {interview id: letters voided}."""
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.interview_id, OutboxMessage.calendar_method).where(
+            OutboxMessage.interview_id.in_(interview_ids),
+            OutboxMessage.state.in_(("pending", "draft")),
+        )
+    ).all()
+    chosen = [(int(i), int(about or 0)) for i, about, m in rows if (m or "").upper() != "CANCEL"]
+    if not chosen:
+        return {}
+    ids = [i for i, _ in chosen]
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(state="cancelled", last_error=why, lease_until=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        insert(OutboxEvent),
+        [{"outbox_id": i, "at": now, "state": "cancelled", "detail": why} for i in ids],
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for _, about in chosen:
+        counts[about] += 1
+    return counts
+
+
+def _people(interview: Interview, candidate: Candidate | None, house: Language) -> list[Recipient]:
+    """`invitations.recipients` with the candidate and the house language at hand (one
+    query for a batch rather than two for each interview)."""
+    contact = interview.contact or {}
+    found: list[Recipient] = []
+    email = candidate.email if candidate else contact.get("email", "")
+    if email:
+        found.append(
+            Recipient(
+                ics.Party(candidate.name if candidate else contact.get("name", ""), email),
+                _language(candidate.language if candidate else contact.get("language"), house),
+                candidate.timezone if candidate else contact.get("timezone", interview.timezone),
+                candidate=True,
+            )
+        )
+    for person in interview.interviewers:
+        found.append(
+            Recipient(
+                ics.Party(person.get("name", ""), person["email"]),
+                _language(person.get("language"), house),
+                person.get("timezone") or interview.timezone,
+            )
+        )
+    return found
+
+
+def _language(value: object, fallback: Language) -> Language:
+    return Language(value) if isinstance(value, str) and value in LANGUAGES else fallback
+
+
+def _cancel_rows(
+    session: Session, interviews: list[Interview], sender: tuple[str, str], now: datetime
+) -> list[dict[str, Any]]:
+    """The rows `invitations.queue_cancel` queues, for many interviews: the CANCEL (the
+    stored SEQUENCE, already raised) to every interviewer, in their own language."""
+    if not interviews:
+        return []
+    user_language = session.scalar(select(User.language).where(User.email == sender[1]))
+    house = _language(user_language, Language.en)
+    ids = {i.candidate_id for i in interviews if i.candidate_id is not None}
+    candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
+    name, address = sender
+    rows: list[dict[str, Any]] = []
+    for interview in interviews:
+        candidate = candidates.get(interview.candidate_id or 0)
+        everyone = _people(interview, candidate, house)
+        people = [p for p in everyone if not p.candidate]
+        if not people:
+            continue
+        event = facts(interview, everyone, sender)
+        # ics.cancel writes SEQUENCE + 1 of the facts it is given: give it the one before
+        text = ics.cancel(replace(event, sequence=interview.sequence - 1), dtstamp=now)
+        for person in people:
+            subject, body = render_note(
+                "interview_cancelled",
+                person.language,
+                recipient=person.party.name,
+                position=interview.position,
+                company=interview.company,
+                when=dates.span(interview.start, interview.end, person.timezone, person.language),
+                sender=name,
+            )
+            rows.append(
+                {
+                    "workspace_id": interview.workspace_id,
+                    "kind": "email",
+                    "recipient": person.party.email,
+                    "recipient_name": person.party.name or None,
+                    "sender_name": name or None,
+                    "reply_to": address or None,
+                    "subject": subject,
+                    "body": body,
+                    "language": person.language.value,
+                    "calendar_method": "CANCEL",
+                    "calendar_ics": text,
+                    "due": now,
+                    "state": "pending",
+                    "reference": f"interview:{interview.id}",
+                    "message_id": new_message_id(address),
+                    "deadline": None,
+                    "interview_id": interview.id,
+                    "interview_sequence": interview.sequence,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+    return rows
