@@ -41,6 +41,7 @@ from fairnotice.todos import (
 RECENT = timedelta(days=30)  # a closed interview's own items last this long at most
 UNDELIVERED = ("failed", "draft")
 WENT = ("pending", "sending", "sent")  # a plan's emails are queued or gone
+FILLED = ("filling", "filled")  # being told in the background counts as told
 
 
 def todos(
@@ -166,7 +167,7 @@ def _interviews(
                 company=row.company,
                 changed_at=_aware(changed_at),
                 sequence=row.sequence,
-                position_filled=position_status == "filled",
+                position_filled=position_status in FILLED,
                 last_letter_at=_aware(last_letter_at) if last_letter_at else None,
                 offers=tuple(offers.get(row.id, ())),
             )
