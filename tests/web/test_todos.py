@@ -211,3 +211,27 @@ def test_the_facts_take_the_same_statements_for_one_interview_or_many(
     assert many > few and len(statements) == once
     with app.state.sessions() as session:
         assert len(session.scalars(select(PlanRecord.id)).all()) == 5
+
+
+def test_the_api_lists_the_same_items_as_the_page(
+    app: FastAPI, browser: Browser, clock: Clock
+) -> None:
+    ws = browser.sign_up("cand@example.org")
+    plan = make_plan(browser, ws, add_interview(browser, ws))
+    browser.get(f"/w/{ws}/tokens")
+    token = re.search(
+        r'<code id="new-token">([^<]+)</code>',
+        browser.post(f"/w/{ws}/tokens", {"label": "todos"}).text,
+    )
+    assert token is not None
+    headers = {"Authorization": f"Bearer {token.group(1)}"}
+    assert browser.http.get("/api/v1/todos").status_code == 401
+    answer = browser.http.get("/api/v1/todos", headers=headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    due, coming, _ = board(browser, ws)
+    assert [(t["kind"], t["ref"]) for t in body["now"]] == due and due
+    assert [(t["kind"], t["ref"]) for t in body["next"]] == coming
+    first = body["now"][0]
+    assert first["href"] == f"/w/{ws}/plans/{plan}" and first["person"] == "Herr Doe"
+    assert first["position"] == "Paralegal" and first["start"].startswith("2026-03-16T13:00")
