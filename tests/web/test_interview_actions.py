@@ -216,7 +216,9 @@ def test_the_page_speaks_the_viewers_language(app: FastAPI, browser: Browser) ->
     assert "the candidate has withdrawn" not in refused.text  # translated
     with app.state.sessions() as session:
         event = session.scalars(
-            select(InterviewEvent).where(InterviewEvent.interview_id == item)
+            select(InterviewEvent)
+            .where(InterviewEvent.interview_id == item)
+            .order_by(InterviewEvent.id)
         ).all()[-1]
     assert (event.event, event.to_state, event.why) == ("withdraw", "withdrawn", "anderes Angebot")
 
@@ -255,7 +257,9 @@ def test_a_suggestion_is_shown_and_booked_in_one_click(
         assert row is not None and row.status == "rescheduled"
         assert row.start.astimezone(UTC) == datetime(2026, 3, 19, 13, tzinfo=UTC)
         event = session.scalars(
-            select(InterviewEvent).where(InterviewEvent.interview_id == row.id)
+            select(InterviewEvent)
+            .where(InterviewEvent.interview_id == row.id)
+            .order_by(InterviewEvent.id)
         ).all()[-1]
         assert event.event == "book" and event.detail == {"offer": setup.offer}
     after = browser.get(f"/w/{setup.org}/interviews/{setup.interview}").text
