@@ -117,6 +117,7 @@ def create_interview(
         organizer=organizer,
         reschedules=0,
     )
+    transitions.ensure_new_uid(session, workspace_id=workspace_id, uid=row.uid)
     detail: dict[str, object] = {}
     if transitions.organises(session, workspace_id):
         found = clashes.check(

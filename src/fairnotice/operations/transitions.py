@@ -45,7 +45,7 @@ from fairnotice.store.tables import (
 )
 
 INTERVIEW_DELETED = "the interview was deleted since this message was queued"
-__all__ = ["Applied", "apply", "check", "lock", "organises", "record", "schedule"]
+__all__ = ["Applied", "apply", "check", "ensure_new_uid", "lock", "organises", "record", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,22 @@ def organises(session: Session, workspace_id: int) -> bool:
     return kind == "organisation"
 
 
+def ensure_new_uid(session: Session, *, workspace_id: int, uid: str) -> None:
+    """Conflict when the workspace already holds an interview with this UID (the same
+    invitation adopted twice): one event, one interview."""
+    taken = session.scalar(
+        select(Interview.id).where(Interview.workspace_id == workspace_id, Interview.uid == uid)
+    )
+    if taken is not None:
+        raise Conflict(
+            Phrase(
+                "interview: the invitation %(uid)s is already on record (interview %(id)s)",
+                uid=uid,
+                id=taken,
+            )
+        )
+
+
 def schedule(
     session: Session,
     *,
@@ -213,19 +229,7 @@ def schedule(
         raise ValueError("schedule takes an interview that is not on record yet")
     if not interview.uid:
         raise ValueError("an interview is put on record with a UID of its own")
-    taken = session.scalar(
-        select(Interview.id).where(
-            Interview.workspace_id == interview.workspace_id, Interview.uid == interview.uid
-        )
-    )
-    if taken is not None:
-        raise Conflict(
-            Phrase(
-                "interview: the invitation %(uid)s is already on record (interview %(id)s)",
-                uid=interview.uid,
-                id=taken,
-            )
-        )
+    ensure_new_uid(session, workspace_id=interview.workspace_id, uid=interview.uid)
     try:
         transition = decide(None, Event.schedule, start=interview.start, end=interview.end, now=now)
     except Refused as refused:  # the table allows it from nothing; kept honest all the same
