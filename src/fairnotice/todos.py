@@ -139,6 +139,12 @@ class Todos:
     next: list[Todo] = field(default_factory=list)
 
 
+def keys(found: Todos) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The items due now and next as (kind, ref), in order: what two lists are compared by
+    (the page against the list derived from the database, in tests)."""
+    return [t.key for t in found.now], [t.key for t in found.next]
+
+
 def derive(
     *,
     now: datetime,

@@ -20,6 +20,7 @@ from fairnotice.store.tables import (
     PlanRecord,
     PlanStep,
 )
+from tests.todos.pages import derived, on_page, split
 from tests.web.conftest import START, Browser, Clock
 from tests.web.employer_setup import LINK
 from tests.web.helpers import (
@@ -32,18 +33,13 @@ from tests.web.helpers import (
 )
 
 Keys = list[tuple[str, int]]
-ITEM = re.compile(r'data-kind="(\w+)" data-ref="(\d+)"')
 
 
 def board(browser: Browser, ws: int) -> tuple[Keys, Keys, str]:
     """The keys of the items under "Due now" and under "Next", and the section's HTML."""
     page = browser.get(f"/w/{ws}")
     assert page.status_code == 200, page.text
-    section = page.text.split('<section aria-labelledby="due-h" id="todos">', 1)[1]
-    section = section.split("</section>", 1)[0]
-    due, coming = section.split('<h3 id="next-h">', 1)
-    keys = [[(k, int(r)) for k, r in ITEM.findall(part)] for part in (due, coming)]
-    return keys[0], keys[1], section
+    return split(page.text)
 
 
 def kinds(keys: Keys) -> set[str]:
@@ -178,9 +174,7 @@ def test_a_step_is_next_then_due_then_gone_once_marked_done(
     due, coming, _ = board(browser, ws)
     assert ("step", call.id) not in due + coming
     # the list is the one derived from the database's state, item for item
-    with app.state.sessions() as session:
-        derived = todo_ops.todos(session, workspace_id=ws, now=clock())
-    assert [t.key for t in derived.now] == due and [t.key for t in derived.next] == coming
+    assert on_page(browser, ws) == derived(app.state.sessions, ws, clock()) == (due, coming)
 
 
 def test_the_facts_take_the_same_statements_for_one_interview_or_many(
