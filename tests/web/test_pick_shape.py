@@ -72,7 +72,9 @@ def _jinja(
 
 
 @pytest.mark.parametrize("language", ["de", "sv", "en", "fr"])
-@pytest.mark.parametrize("state", ["open", "picked", "declined", "cancelled"])
+@pytest.mark.parametrize(
+    "state", ["open", "picked", "declined", "cancelled", "closed", "replaced", "withdrawn"]
+)
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> None:
     start = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # across Berlin's clock change
@@ -99,6 +101,8 @@ def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> Non
                 company=NASTY[-1 - n],
                 slots=slots,
                 notice_minutes=(720, 0, 90, 2880)[n],
+                interview_status=("filled", "cancelled", "withdrawn", "took_place")[n],
+                interview_start=None if n == 3 else start - timedelta(days=n + 1),
             )
             message = Phrase(holds.WHY[holds.TAKEN]) if blocked else ""
             for expired in (False, True):

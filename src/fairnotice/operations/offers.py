@@ -223,6 +223,8 @@ class OfferView:
     company: str
     slots: list[dict[str, Any]]
     notice_minutes: int = 720  # the organisation's policy: the shortest notice of a pick
+    interview_status: str = "offered"  # why a closed link no longer works (filled, ...)
+    interview_start: datetime | None = None  # the time the new times would replace
 
 
 def offer_view(session: Session, token: str) -> OfferView:
@@ -241,6 +243,8 @@ def offer_view(session: Session, token: str) -> OfferView:
                 Interview.position,
                 Interview.company,
                 Workspace.pick_notice_minutes.label("notice_minutes"),
+                Interview.status.label("interview_status"),
+                Interview.start.label("interview_start"),
             )
             .join(Interview, Interview.id == Offer.interview_id)
             .join(Workspace, Workspace.id == Offer.workspace_id)

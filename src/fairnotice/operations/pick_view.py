@@ -32,6 +32,8 @@ _STATEMENT = (
         OfferSlot.end.label("slot_end"),
         OfferSlot.state.label("slot_state"),
         Workspace.pick_notice_minutes,
+        Interview.status.label("interview_status"),
+        Interview.start.label("interview_start"),
     )
     .join(Interview, Interview.id == Offer.interview_id)
     .join(Workspace, Workspace.id == Offer.workspace_id)
@@ -71,4 +73,6 @@ class PickReader:
             company=first[7],
             slots=slots,
             notice_minutes=int(first[12]),
+            interview_status=first[13],
+            interview_start=first[14],
         )

@@ -20,6 +20,7 @@ from jinja2 import Template
 from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
+from fairnotice.errors import N_
 from fairnotice.operations import holds, offers
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.pick_view import PickReader
@@ -70,7 +71,9 @@ def _forget(request: Request, token: str) -> None:
 CACHE_SIZE = 4096
 _MARK = "\x02{}\x03"  # a place to fill in: no escaping changes it, no text has it
 _PLACES = re.compile("\x02([a-z0-9_]+)\x03")
-_SHAPES: dict[tuple[str, str, bool, int, int, tuple[str, ...], bool, bool], list[str]] = {}
+_SHAPES: dict[
+    tuple[str, str, bool, int, int, tuple[str, ...], bool, bool, str, bool], list[str]
+] = {}
 _PAGE = None
 
 
@@ -98,15 +101,19 @@ def _shape(
     blocked: tuple[str, ...] = (),
     notice: bool = True,
     message: bool = False,
+    closed: str = "",
+    original: bool = False,
 ) -> list[str]:
     """pick.html rendered once per shape of page (language, state, expiry, number of
     times, which was picked, which cannot be picked and why, whether the policy asks for
-    notice, whether a refusal is shown) with a mark in place of every value of the offer
-    and the visitor; split into [text, place, text, place, ..., text]. Filling each place
-    with its value, escaped as Jinja's autoescape would, gives exactly Jinja's page:
+    notice, whether a refusal is shown, the interview's state that closed the link,
+    whether the interview's current time is shown) with a mark in place of every value
+    of the offer and the visitor; split into [text, place, text, place, ..., text].
+    Filling each place with its value, escaped as Jinja's autoescape would, gives
+    exactly Jinja's page:
     escaping maps each character on its own, so escaping a value alone or inside its
     sentence (a translated message with the value put in) gives the same text."""
-    key = (lang, state, expired, count, picked, blocked, notice, message)
+    key = (lang, state, expired, count, picked, blocked, notice, message, closed, original)
     parts = _SHAPES.get(key)
     if parts is None:
         slots = [
@@ -118,6 +125,8 @@ def _shape(
             company=_MARK.format("company"),
             picked_slot_id=slots[picked]["id"] if picked >= 0 else None,
             slots=slots,
+            interview_status=closed,
+            interview_start="original" if original else None,
         )
         html = _template().render(
             request=_Url(_MARK.format("path")),
@@ -183,7 +192,20 @@ def _render(
     slots = offer.slots
     picked = next((i for i, s in enumerate(slots) if s["id"] == offer.picked_slot_id), -1)
     notice = offer.notice_minutes > 0
-    parts = _shape(lang, offer.state, expired, len(slots), picked, blocked, notice, bool(message))
+    closed = offer.interview_status if offer.state == "closed" else ""
+    original = offer.interview_start is not None
+    parts = _shape(
+        lang,
+        offer.state,
+        expired,
+        len(slots),
+        picked,
+        blocked,
+        notice,
+        bool(message),
+        closed,
+        original,
+    )
     values = {
         "position": escape(offer.position),
         "company": escape(offer.company),
@@ -197,6 +219,8 @@ def _render(
     if message:
         values["message"] = escape(i18n.translate(message, lang))
     when, time_only = i18n.when, i18n.time_only
+    if offer.interview_start is not None:
+        values["whenoriginal"] = escape(when(offer.interview_start, lang, tz))
     for i, slot in enumerate(slots):
         values[f"id{i}"] = str(int(slot["id"]))  # what Jinja writes for an int
         values[f"when{i}"] = escape(when(slot["start"], lang, tz))
@@ -254,6 +278,14 @@ def _slot_json(slot: dict[str, Any]) -> dict[str, Any]:
     return {"id": slot["id"], "start": slot["start"].isoformat(), "end": slot["end"].isoformat()}
 
 
+# the refusal in the candidate's words (the API's names the field: "offer: ...")
+REFUSALS = {
+    holds.TAKEN: N_("This time is no longer free."),
+    holds.SOON: N_("This time now starts too soon to be picked."),
+    holds.UNKNOWN: N_("This time cannot be confirmed just now. Please try again later."),
+}
+
+
 def _refused(request: Request, session: Db, token: str, taken: holds.SlotTaken) -> Response:
     """409: why the time cannot be booked, and the offer's times that still can."""
     if _wants_json(request):
@@ -272,7 +304,8 @@ def _refused(request: Request, session: Db, token: str, taken: holds.SlotTaken) 
         for why, s in zip(blocked, offer.slots, strict=True)
     )
     language = request.session.get("lang") or offer.language
-    html = _render(request, offer, language, False, csrf_token(request), flags, taken.args[0])
+    message = REFUSALS.get(taken.reason, taken.args[0])
+    html = _render(request, offer, language, False, csrf_token(request), flags, message)
     return HTMLResponse(html, status_code=409)
 
 
