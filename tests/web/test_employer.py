@@ -252,11 +252,18 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
     assert progress.status_code == 200 and "Call Lena Vogel" in progress.text
     with app.state.sessions() as session:
         mail = session.scalars(select(OutboxMessage).where(OutboxMessage.workspace_id == org)).all()
-        by_person = {m.recipient: m for m in mail if m.recipient.endswith("@example.org")}
+        plan = int(response.headers["location"].split("/")[-2])
+        letters = [m for m in mail if m.plan_id == plan]  # the fill's (invitations went before)
+        by_person = {m.recipient: m for m in letters}
+        assert len(letters) == 3
         assert set(by_person) == {"lena@example.org", "sven@example.org", "tom@example.org"}
         # the interviewers hold the two interviews still ahead: one CANCEL each, per interview
-        to_staff = [m for m in mail if not m.recipient.endswith("@example.org")]
-        assert to_staff and all(m.calendar_method == "CANCEL" for m in to_staff)
+        to_staff = [
+            m
+            for m in mail
+            if not m.recipient.endswith("@example.org") and m.calendar_method == "CANCEL"
+        ]
+        assert to_staff and all(m.plan_id is None for m in to_staff)
         assert len({(m.recipient, m.interview_id) for m in to_staff}) == len(to_staff)
         assert by_person["sven@example.org"].language == "sv"
         assert by_person["lena@example.org"].language == "de"

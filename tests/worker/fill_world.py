@@ -57,9 +57,7 @@ def build(
     sessions: sessionmaker[Session], *, count: int, now: datetime, under_way: int = 500
 ) -> FillWorld:
     with transaction(sessions, write=True) as session:
-        user = User(
-            email="hr@muster.example", name="Jonas Doe", password_hash="-", timezone="UTC"
-        )
+        user = User(email="hr@muster.example", name="Jonas Doe", password_hash="-", timezone="UTC")
         session.add(user)
         session.flush()
         ws = accounts.create_organisation(session, user_id=user.id, name="Muster GmbH").id
@@ -111,7 +109,9 @@ def _candidates(session: Session, ws: int, pid: int, total: int, now: datetime) 
     return first
 
 
-def _interview(ws: int, pid: int, candidate_id: int, i: int, kind: str, now: datetime) -> dict[str, Any]:
+def _interview(
+    ws: int, pid: int, candidate_id: int, i: int, kind: str, now: datetime
+) -> dict[str, Any]:
     if kind == "ahead":
         start = now + timedelta(days=2 + i % 9, hours=i % 7)
     elif kind == "under_way":
@@ -176,6 +176,4 @@ def letters(session: Session, plan_id: int) -> dict[str, int]:
 
 
 def fill_events(session: Session) -> int:
-    return int(
-        session.scalar(select(func.count()).where(InterviewEvent.event == "fill")) or 0
-    )
+    return int(session.scalar(select(func.count()).where(InterviewEvent.event == "fill")) or 0)

@@ -96,11 +96,14 @@ def test_every_candidate_told_exactly_once(db: sessionmaker[Session]) -> None:
         assert _count(session, *under_way, Interview.status == "filled") == w.under_way
         assert found["untied"] == CANDIDATES - w.ahead
         # the interviewer holds every interview not yet ended: one CANCEL each
-        assert _count(
-            session,
-            OutboxMessage.recipient == "m.roth@muster.example",
-            OutboxMessage.calendar_method == "CANCEL",
-        ) == w.ahead + w.under_way
+        assert (
+            _count(
+                session,
+                OutboxMessage.recipient == "m.roth@muster.example",
+                OutboxMessage.calendar_method == "CANCEL",
+            )
+            == w.ahead + w.under_way
+        )
         # nothing left active; the hired candidate's interview untouched
         assert _count(session, Interview.workspace_id == w.workspace_id, Interview.status.in_(
             ("scheduled", "offered", "rescheduled", "took_place")
