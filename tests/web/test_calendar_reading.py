@@ -127,7 +127,7 @@ def test_an_offer_waits_for_the_interviewers_calendar_to_be_read(
         assert row is not None and row.state == "pending" and row.source
     page = browser.get(f"/w/{org}/positions/{pos}").text
     assert "j.doe@example.com: being read" in page
-    schedule(browser, org, pos, cand)
+    schedule(browser, org, pos, cand, confirm_clash="1")  # K1: the calendar is unread
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
     browser.get(f"/w/{org}/interviews/{interview}")

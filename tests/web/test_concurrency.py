@@ -51,6 +51,9 @@ def test_500_concurrent_picks_exactly_one_wins(app: FastAPI, browser: Browser) -
         interview = session.get(Interview, setup.interview)
         assert interview is not None and interview.sequence == sequence + 1
         requests = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.calendar_method == "REQUEST")
+            select(OutboxMessage).where(
+                OutboxMessage.calendar_method == "REQUEST",
+                OutboxMessage.interview_sequence == sequence + 1,
+            )
         ).all()
         assert len(requests) == 3  # the candidate and two interviewers, once

@@ -102,9 +102,11 @@ def test_deleting_an_interview_asks_first_and_voids_its_queued_messages(
     org, interview = setup.org, setup.interview
     with app.state.sessions() as session:
         queued = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.interview_id == interview)
-        ).all()
-        assert queued and all(r.state == "pending" for r in queued)
+            select(OutboxMessage).where(
+                OutboxMessage.interview_id == interview, OutboxMessage.state == "pending"
+            )
+        ).all()  # the offer's letter (the first invitations were voided by the offer)
+        assert queued
         ids = [r.id for r in queued]
     confirm = browser.get(f"/w/{org}/interviews/{interview}/delete")
     assert confirm.status_code == 200

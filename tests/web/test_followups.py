@@ -162,7 +162,7 @@ def test_employer_rows_carry_message_id_and_deadline(app: FastAPI, browser: Brow
         for row in rows:
             assert row.message_id and row.reply_to == "hr@example.com", row.subject
             assert row.deadline is not None and row.interview_id == interview.id
-        request = [r for r in rows if r.calendar_method == "REQUEST"]
+        request = [r for r in rows if r.calendar_method == "REQUEST" and r.state == "pending"]
         assert all(r.deadline == interview.start for r in request)
         assert all(r.interview_sequence == interview.sequence for r in request)
 

@@ -116,7 +116,7 @@ def test_interviewers_calendars_shape_the_offered_times(app: FastAPI, browser: B
     read_calendars(app.state.sessions, clock=app.state.clock)  # what a worker does
     with app.state.sessions() as session:
         cand = session.scalar(select(Candidate.id).where(Candidate.workspace_id == org))
-    schedule(browser, org, pos, cand)
+    schedule(browser, org, pos, cand, confirm_clash="1")  # K1: Jonas is busy then
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
     browser.get(f"/w/{org}/interviews/{interview}")
