@@ -20,7 +20,7 @@ from jinja2 import Template
 from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import N_
+from fairnotice.errors import N_, Conflict
 from fairnotice.operations import holds, offers
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.pick_view import PickReader
@@ -267,6 +267,11 @@ def pick(
     except holds.SlotTaken as taken:
         _forget(request, token)
         return _refused(request, session, token, taken)
+    except Conflict:
+        if _wants_json(request):
+            raise
+        _forget(request, token)
+        return _as_it_stands(request, session, token)
     _forget(request, token)
     if _wants_json(request):
         slot_json = _slot_json({"id": booked.id, "start": booked.start, "end": booked.end})
@@ -276,6 +281,20 @@ def pick(
 
 def _slot_json(slot: dict[str, Any]) -> dict[str, Any]:
     return {"id": slot["id"], "start": slot["start"].isoformat(), "end": slot["end"].isoformat()}
+
+
+def _as_it_stands(request: Request, session: Db, token: str) -> Response:
+    """409 for a form sent from a page the link has outgrown (picked, expired, closed by
+    a fill or a cancellation meanwhile): the pick page as it is now, which says why,
+    in the candidate's language, instead of the site's error page."""
+    session.rollback()  # nothing was changed; the interview's lock goes
+    offer = offers.offer_view(session, token)
+    now = request.app.state.clock()
+    expired = offer.state == "open" and offer.expires_at <= now
+    language = request.session.get("lang") or offer.language
+    csrf = "" if expired else csrf_token(request)
+    html = _render(request, offer, language, expired, csrf, blocked_now(offer, now))
+    return HTMLResponse(html, status_code=409)
 
 
 # the refusal in the candidate's words (the API's names the field: "offer: ...")
