@@ -277,3 +277,25 @@ def test_a_suggestion_without_a_time_keeps_the_interviews_time_in_the_form(
     assert "No time could be read from the suggestion" in page
     assert 'value="2026-03-12T10:00"' in page  # the interview's own time, Berlin
     assert f'action="/w/{setup.org}/interviews/{setup.interview}/offer"' in page
+
+
+def test_book_checks_k1_and_books_over_a_clash_only_when_confirmed(
+    app: FastAPI, browser: Browser
+) -> None:
+    headers, first = _org_api(browser)
+    later = {**INTERVIEW, "start": "2026-03-16T15:00:00+00:00", "end": "2026-03-16T16:00:00+00:00"}
+    made = browser.http.post("/api/v1/interviews", json=later, headers=headers)
+    assert made.status_code == 201, made.text
+    second = made.json()["id"]
+    url = f"/api/v1/interviews/{second}/book"
+    onto = {"start": "2026-03-16T13:30:00Z", "end": "2026-03-16T14:30:00Z"}
+    clash = browser.http.post(url, json=onto, headers=headers)
+    assert clash.status_code == 409, clash.text
+    assert f"(interview {first})" in clash.json()["detail"] and "K1" in clash.json()["detail"]
+    with app.state.sessions() as session:
+        row = session.get(Interview, second)
+        assert row is not None and row.status == "scheduled" and row.sequence == 0
+    confirmed = browser.http.post(url, json={**onto, "confirm_clash": True}, headers=headers)
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "rescheduled"
+    trail = browser.http.get(f"/api/v1/interviews/{second}/events", headers=headers).json()
+    assert trail[-1]["event"] == "book" and trail[-1]["detail"]["clashes_confirmed"]

@@ -20,9 +20,10 @@ from fairnotice.errors import N_, BadInput
 from fairnotice.lifecycle import Event, OfferState, State, allowed
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.model import zone
-from fairnotice.operations import offers, records, transitions
+from fairnotice.operations import clashes, offers, records, transitions
 from fairnotice.operations.planning import system_now
-from fairnotice.store.tables import Interview, InterviewEvent, Offer, User, Workspace
+from fairnotice.operations.records import own_event
+from fairnotice.store.tables import Interview, InterviewEvent, Offer, User
 
 # the events a person starts by a button or an endpoint of its own (the rest come from
 # offers, picks, plans, fills, edits of time and deletes)
@@ -40,11 +41,6 @@ def buttons(state: str) -> list[str]:
     """The actions the interview page offers in `state` (the lifecycle's own table)."""
     permitted = set(allowed(State(state)))
     return [event.value for event in BUTTONS if event in permitted]
-
-
-def _organises(session: Session, workspace_id: int) -> bool:
-    kind = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
-    return kind == "organisation"
 
 
 def record(
@@ -85,7 +81,7 @@ def cancel(
 ) -> int | None:
     """An organisation cancels: the letter with its CANCEL is planned and queued (the plan's
     id is returned). A candidate records that the employer cancelled (no letter)."""
-    if _organises(session, workspace_id):
+    if transitions.organises(session, workspace_id):
         return offers.cancel_interview(
             session,
             workspace_id=workspace_id,
@@ -116,15 +112,33 @@ def book(
     end: datetime,
     now: datetime,
     offer_id: int | None = None,
+    confirm_clash: bool = False,
 ) -> Interview:
     """The employer books a time directly (a candidate's suggestion): the interview moves,
-    SEQUENCE + 1, open offers close, and the REQUEST goes to everyone in it."""
+    SEQUENCE + 1, open offers close, and the REQUEST goes to everyone in it. The time is
+    checked first as at scheduling (K1): `clashes.Clashes` (409, nothing written) when a
+    person in it is busy or in another interview then, unless `confirm_clash`."""
     if end <= start:
         raise BadInput([("end", N_("end must be after start"))])
     if end - start > MAX_LENGTH:
         raise BadInput([("end", N_("an interview cannot last longer than 24 hours"))])
     if start <= now:
         raise BadInput([("start", N_("lies in the past"))])
+    row = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
+    transitions.check(row, Event.book, now=now)  # a closed one is refused before K1
+    detail: dict[str, object] = {"offer": offer_id} if offer_id else {}
+    if transitions.organises(session, workspace_id):
+        found = clashes.check(
+            session,
+            workspace_id=workspace_id,
+            interview=row,
+            start=start,
+            end=end,
+            own=own_event(row),  # its people's calendars hold it at the old time
+            confirmed=confirm_clash,
+        )
+        if found:
+            detail["clashes_confirmed"] = clashes.audit(found)
     applied = transitions.apply(
         session,
         workspace_id=workspace_id,
@@ -134,7 +148,7 @@ def book(
         now=now,
         new_time=(start, end),
         sender=(user.name, user.email),
-        detail={"offer": offer_id} if offer_id else None,
+        detail=detail or None,
     )
     return applied.interview
 

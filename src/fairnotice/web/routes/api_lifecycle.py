@@ -60,6 +60,9 @@ class BookBody(Strict):
     start: AwareDatetime
     end: AwareDatetime
     offer_id: RowId | None = Field(default=None, description="the declined offer answered")
+    confirm_clash: bool = Field(
+        default=False, description="book even where the time clashes (K1; 409 lists them)"
+    )
 
 
 class Cancelled(InterviewPublic):
@@ -158,7 +161,8 @@ def no_show(
 @router.post("/interviews/{item}/book", response_model=InterviewPublic, dependencies=IN_WORKSPACE)
 def book(item: Id, data: BookBody, request: Request, session: Db, who: Authed) -> Interview:
     """Book a time directly (say, the candidate's suggestion): the interview moves, SEQUENCE
-    + 1, open offers close, the REQUEST goes to everyone in it."""
+    + 1, open offers close, the REQUEST goes to everyone in it. 409 listing the clashes
+    (K1) unless `confirm_clash`."""
     return actions.book(
         session,
         workspace_id=who.workspace_id,
@@ -168,6 +172,7 @@ def book(item: Id, data: BookBody, request: Request, session: Db, who: Authed) -
         end=data.end,
         now=request.app.state.clock(),
         offer_id=data.offer_id,
+        confirm_clash=data.confirm_clash,
     )
 
 

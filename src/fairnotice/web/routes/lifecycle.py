@@ -85,6 +85,7 @@ def book(
     start: Annotated[str, Form(max_length=40)],
     end: Annotated[str, Form(max_length=40)],
     offer_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    confirm_clash: Annotated[bool, Form()] = False,
 ) -> Response:
     """Book a time directly: the interview moves and the REQUEST goes to everyone in it."""
     tz = scope.user.timezone
@@ -97,6 +98,7 @@ def book(
         end=local_moment(end, "end", tz),
         now=request.app.state.clock(),
         offer_id=offer_id,
+        confirm_clash=confirm_clash,
     )
     return redirect(_page(scope, interview_id))
 
