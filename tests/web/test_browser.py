@@ -202,7 +202,10 @@ def _add_candidate(
 
 def _schedule(page: Any, candidate: str, day: str) -> None:
     page.locator("summary", has_text="Schedule an interview").click()
-    page.get_by_label("Candidate", exact=True).select_option(label=candidate)
+    # the form of its own: "Adopt an invitation" below has a Candidate field too
+    page.locator("#schedule-form").get_by_label("Candidate", exact=True).select_option(
+        label=candidate
+    )
     page.get_by_label("Date", exact=True).fill(day)
     page.get_by_label("From", exact=True).fill("10:00")
     page.get_by_label("To", exact=True).fill("11:00")
