@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -137,11 +136,6 @@ def test_an_outlook_email_through_the_api_keeps_its_sequence_and_the_cancel_rais
     assert identity_problems(sent, adopted=[interview["uid"]]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the candidate's CANCEL rides on the planner's cancellation letter, whose "
-    "ORGANIZER is the acting user (rules/calendars.py), not the adopted invitation's",
-)
 def test_the_candidates_cancel_of_an_adopted_invitation_names_its_organizer(
     app: FastAPI, browser: Browser
 ) -> None:

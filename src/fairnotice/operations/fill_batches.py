@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.lifecycle import Event
 from fairnotice.model import Action, ChannelKind, Plan
-from fairnotice.operations import bulk_transitions
+from fairnotice.operations import bulk_transitions, invitations
 from fairnotice.operations.filling import (
     choose,
     filled_situation,
@@ -190,6 +190,13 @@ def one_batch(
         return 0
     situation = filled_situation(me=me, candidates=told, record=record, now=now)
     plan = plan_change(situation=situation, clock=clock)
+    plan = invitations.organised(
+        session,
+        plan,
+        (i for i, _ in record.values()),
+        sender=(str(me.get("name", "")), str(me.get("email", ""))),
+        now=now,
+    )
     _keep_steps(session, workspace_id, position.fill_plan_id, plan, situation.counterpart.name)
     user_id = session.scalar(select(User.id).where(User.email == me.get("email", "")))
     bulk_transitions.apply_many(

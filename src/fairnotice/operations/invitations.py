@@ -9,6 +9,8 @@ the event it already holds.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from fairnotice.calendar import ics
 from fairnotice.compose import dates
 from fairnotice.compose.notes import NoteName, render_note
-from fairnotice.model import Language
+from fairnotice.model import CalendarMethod, Language, Plan
 from fairnotice.operations.outbox import queue
 from fairnotice.store.tables import Candidate, Interview, User
 
@@ -182,3 +184,38 @@ def queue_cancel(
         people=people,
         deadline=None,
     )
+
+
+_UID = re.compile(r"^UID:(.+)$", re.M)
+
+
+def organised(
+    session: Session,
+    plan: Plan,
+    interviews: Iterable[Interview],
+    *,
+    sender: tuple[str, str],
+    now: datetime,
+) -> Plan:
+    """The plan with each CANCEL about an adopted invitation written again by its own
+    ORGANIZER. The planner signs a CANCEL as the acting user; for an event the employer
+    sent from Outlook or Google, clients apply a CANCEL only from the organizer they
+    hold. Call before the change raises the SEQUENCE (the CANCEL carries the next one)."""
+    adopted = {i.uid: i for i in interviews if (i.organizer or {}).get("email")}
+    if not adopted:
+        return plan
+    messages = []
+    for message in plan.messages:
+        calendar = message.calendar
+        unfolded = re.sub(r"\r?\n[ \t]", "", calendar.ics or "") if calendar else ""
+        found = _UID.search(unfolded)
+        interview = adopted.get(found.group(1).strip()) if found else None
+        if calendar is None or interview is None or calendar.method is not CalendarMethod.CANCEL:
+            messages.append(message)
+            continue
+        event = facts(interview, recipients(session, interview, sender[1]), sender)
+        text = ics.cancel(event, dtstamp=now)
+        messages.append(
+            message.model_copy(update={"calendar": calendar.model_copy(update={"ics": text})})
+        )
+    return plan.model_copy(update={"messages": messages})

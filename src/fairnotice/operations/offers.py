@@ -22,7 +22,7 @@ from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
 from fairnotice.lifecycle import BOOKED, Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
-from fairnotice.operations import holds, transitions
+from fairnotice.operations import holds, invitations, transitions
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, own_event, store_plan
@@ -438,6 +438,9 @@ def cancel_interview(
         language=candidate.language if candidate else None,
     )
     plan = plan_change(situation=situation, clock=clock)
+    plan = invitations.organised(
+        session, plan, [interview], sender=(user.name, user.email), now=now
+    )
     record = store_plan(
         session,
         workspace_id=workspace_id,
