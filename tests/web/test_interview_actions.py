@@ -299,3 +299,36 @@ def test_book_checks_k1_and_books_over_a_clash_only_when_confirmed(
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "rescheduled"
     trail = browser.http.get(f"/api/v1/interviews/{second}/events", headers=headers).json()
     assert trail[-1]["event"] == "book" and trail[-1]["detail"]["clashes_confirmed"]
+
+
+def test_book_over_a_time_another_candidates_open_offer_holds_is_a_clash(
+    app: FastAPI, browser: Browser
+) -> None:
+    """The employer books one candidate into a time an open offer to another candidate holds
+    (same interviewer): shown as a clash (K1) until confirmed, never booked silently."""
+    headers, first = _org_api(browser)
+    other = {
+        **INTERVIEW,
+        "start": "2026-03-16T15:00:00+00:00",
+        "end": "2026-03-16T16:00:00+00:00",
+        "contact": {"name": "Sven Berg", "email": "sven@example.org"},
+    }
+    made = browser.http.post("/api/v1/interviews", json=other, headers=headers)
+    assert made.status_code == 201, made.text
+    second = made.json()["id"]
+    offer = browser.http.post("/api/v1/offers", json={"interview_id": first}, headers=headers)
+    assert offer.status_code == 201, offer.text
+    held = offer.json()["slots"][0]
+    onto = {"start": held["start"], "end": held["end"]}
+    url = f"/api/v1/interviews/{second}/book"
+    clash = browser.http.post(url, json=onto, headers=headers)
+    assert clash.status_code == 409, clash.text
+    assert "held for Lena Vogel by an open offer" in clash.json()["detail"]
+    with app.state.sessions() as session:
+        row = session.get(Interview, second)
+        assert row is not None and row.status == "scheduled"
+    confirmed = browser.http.post(url, json={**onto, "confirm_clash": True}, headers=headers)
+    assert confirmed.status_code == 200, confirmed.text
+    trail = browser.http.get(f"/api/v1/interviews/{second}/events", headers=headers).json()
+    kinds = {c["kind"] for c in trail[-1]["detail"]["clashes_confirmed"]}
+    assert "held" in kinds

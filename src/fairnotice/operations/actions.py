@@ -136,6 +136,7 @@ def book(
             end=end,
             own=own_event(row),  # its people's calendars hold it at the old time
             confirmed=confirm_clash,
+            now=now,
         )
         if found:
             detail["clashes_confirmed"] = clashes.audit(found)

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import Conflict, Phrase, Verbatim, joined
 from fairnotice.lifecycle import BOOKED
+from fairnotice.operations import holds
 from fairnotice.operations.busy import owners_busy
 from fairnotice.store.tables import Candidate, Interview
 
-Kind = Literal["busy", "interview", "unknown"]
+Kind = Literal["busy", "interview", "held", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,12 @@ class Clash:
         if self.kind == "unknown":
             return Phrase("%(who)s: busy time unknown (%(why)s)", who=who, why=self.why or "")
         span = Verbatim(f"{_iso(self.start)} – {_iso(self.end)}")
+        if self.kind == "held":
+            return Phrase(
+                "%(span)s is held for %(name)s by an open offer",
+                span=span,
+                name=Verbatim(self.with_name or ""),
+            )
         if self.kind == "interview":
             return Phrase(
                 "%(who)s has another interview at %(span)s (interview %(id)s)",
@@ -111,9 +118,11 @@ def find(
     start: datetime,
     end: datetime,
     own: OwnEvent | None = None,
+    now: datetime | None = None,
 ) -> list[Clash]:
     """Every clash of [start, end) for the interview's people. `own` is the interview as
-    its people's calendars already hold it (same UID), which is no clash with itself."""
+    its people's calendars already hold it (same UID), which is no clash with itself.
+    With `now`, the times other candidates' open offers hold count too (holds.py)."""
     found: list[Clash] = []
     names = {p["email"].lower(): p.get("name", "") for p in interview.interviewers or []}
     for email, name in names.items():
@@ -148,6 +157,22 @@ def find(
                     position=other.position,
                 )
             )
+    if now is not None and interview.id is not None:
+        shared = frozenset(everyone)
+        for hold in holds.holds(
+            session, interview=interview, now=now, start=start, end=end, emails=shared
+        ):
+            found.append(
+                Clash(
+                    "held",
+                    "",
+                    "",
+                    hold.start,
+                    hold.end,
+                    interview_id=hold.interview_id,
+                    with_name=hold.candidate,
+                )
+            )
     return found
 
 
@@ -160,11 +185,18 @@ def check(
     end: datetime,
     own: OwnEvent | None = None,
     confirmed: bool = False,
+    now: datetime | None = None,
 ) -> list[Clash]:
     """The clashes of the time; `Clashes` when there are some and they are not confirmed.
     The confirmed ones are returned for the audit event."""
     found = find(
-        session, workspace_id=workspace_id, interview=interview, start=start, end=end, own=own
+        session,
+        workspace_id=workspace_id,
+        interview=interview,
+        start=start,
+        end=end,
+        own=own,
+        now=now,
     )
     if found and not confirmed:
         raise Clashes(found)

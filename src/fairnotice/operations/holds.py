@@ -25,11 +25,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from fairnotice.calendar.expand import Interval
+from fairnotice.calendar.expand import Interval, OwnEvent
 from fairnotice.errors import N_, Conflict, Phrase
 from fairnotice.lifecycle import BOOKED, OfferState, SlotState
 from fairnotice.operations.busy import PLANNING_WINDOW, owners_busy
-from fairnotice.operations.changes import own_event
 from fairnotice.store.tables import Interview, Offer, OfferSlot
 
 # why a slot cannot be picked (the pick page and the API name it)
@@ -214,7 +213,9 @@ def verdicts(
         emails=emails,
         start=first,
         end=last,
-        own=own_event(interview),  # the interview's own event is no clash with itself
+        # the interview's own event is no clash with itself (changes.own_event; not imported:
+        # changes -> records -> clashes -> holds would be a cycle)
+        own=OwnEvent(interview.uid or None, interview.start, interview.end),
     )
     busy = calendars + booked(session, interview=interview, emails=emails, start=first, end=last)
     found: dict[int, str | None] = {}

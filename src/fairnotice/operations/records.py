@@ -174,6 +174,7 @@ def update_interview(
                 end=end,
                 own=own_event(row),  # its people's calendars hold it at the old time
                 confirmed=confirm_clash,
+                now=now,
             )
             detail = {"clashes_confirmed": clashes.audit(found)} if found else None
         transitions.apply(
