@@ -67,6 +67,10 @@ def test_an_agreed_time_moves_the_interview_and_the_page_names_it(
         ).all()
         assert len(drafts) == 1 and drafts[0].deadline is not None
         assert drafts[0].deadline.astimezone(UTC) == BERLIN_20_MARCH_10
+        # the note names the agreed time beside the original one (R5), in the letter's
+        # language: the plan was made in German
+        assert "20. März" in drafts[0].body and "16. März" in drafts[0].body, drafts[0].body
+        assert "20. März" in drafts[0].subject, drafts[0].subject
     german = browser.get(f"/w/{ws}/plans/{plan}", headers={"Accept-Language": "de"}).text
     assert "Vereinbart: Das Gespräch findet jetzt am Freitag, 20. März 2026" in german
     interview_page = browser.get(f"/w/{ws}/interviews/{item}").text

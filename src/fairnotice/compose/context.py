@@ -7,7 +7,7 @@ is never copied into a `Letter`, so no template can leak it (M2).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fairnotice.compose import dates
@@ -102,3 +102,18 @@ def remaining_candidates(situation: Situation, language: Language) -> list[Recip
         )
         for c in situation.candidates
     ]
+
+
+def after_agreement(
+    situation: Situation,
+    *,
+    language: Language,
+    urgency: Urgency,
+    start: datetime,
+    end: datetime,
+) -> Letter:
+    """The note after a new time is agreed (R5), naming that time in the recipient's
+    language and zone beside the original one."""
+    recipient = primary_recipient(situation, language)
+    base = letter(situation, recipient, kind=MessageKind.follow_up_email, urgency=urgency)
+    return replace(base, new_when=dates.span(start, end, recipient.timezone, language))

@@ -18,10 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose.context import after_agreement
+from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
+from fairnotice.io import validate
 from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
+from fairnotice.model import Language, MessageKind, Situation, Urgency
 from fairnotice.operations.clock import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
@@ -210,14 +214,23 @@ def _queue_reminder(session: Session, record: PlanRecord, step: PlanStep, now: d
 
 
 def draft_after_agreement(
-    session: Session, *, workspace_id: int, plan_id: int, agreed: datetime, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    plan_id: int,
+    agreed: datetime,
+    now: datetime,
+    agreed_end: datetime | None = None,
 ) -> list[OutboxMessage]:
     """The new time is agreed: the plan's after-agreement notes become drafts (R5) for the
-    user to check and release, and the 'no reply' steps are closed."""
+    user to check and release, naming the agreed time (unless the user rewrote the note),
+    and the 'no reply' steps are closed."""
     record = session.get(PlanRecord, plan_id)
     if record is None or record.workspace_id != workspace_id:
         raise NotFound("plan")
     plan, situation = record.plan, record.situation
+    facts = validate(Situation, situation)
+    end = agreed_end or agreed + (facts.interview.end - facts.interview.start)
     messages = {m["id"]: m for m in plan.get("messages", [])}
     rows = []
     for step in plan.get("steps", []):
@@ -226,6 +239,17 @@ def draft_after_agreement(
         message = messages[step["message"]]
         if message.get("kind") not in ("email", "follow_up_email"):
             continue
+        subject, body = message.get("subject") or "", message["body"]
+        if not message.get("edited"):
+            named = after_agreement(
+                facts,
+                language=Language(message.get("language", "en")),
+                urgency=Urgency(plan.get("urgency", "normal")),
+                start=agreed,
+                end=end,
+            )
+            new_subject, body = render_letter(named, MessageKind.follow_up_email)
+            subject = new_subject or subject
         row = OutboxMessage(
             workspace_id=workspace_id,
             kind="follow_up_email",
@@ -233,8 +257,8 @@ def draft_after_agreement(
             recipient_name=situation.get("counterpart", {}).get("name"),
             sender_name=situation.get("me", {}).get("name"),
             reply_to=situation.get("me", {}).get("email"),
-            subject=message.get("subject") or "",
-            body=message["body"],
+            subject=subject,
+            body=body,
             language=message.get("language", "en"),
             due=now,
             state="draft",

@@ -229,6 +229,7 @@ def agree(
         and agreement(session, interview_id=record.interview_id, plan_id=plan_id) is not None
     ):
         raise Conflict(N_("plan: the new time is already agreed"))
+    end: datetime | None = None
     if record.interview_id is not None:
         row = session.get(Interview, record.interview_id)
         if row is not None:
@@ -250,7 +251,12 @@ def agree(
                 },
             )
     return draft_after_agreement(
-        session, workspace_id=workspace_id, plan_id=plan_id, agreed=agreed, now=now
+        session,
+        workspace_id=workspace_id,
+        plan_id=plan_id,
+        agreed=agreed,
+        agreed_end=end,
+        now=now,
     )
 
 
