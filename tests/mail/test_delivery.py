@@ -252,7 +252,9 @@ def test_over_smtp_a_message_withdrawn_mid_batch_never_reaches_the_relay(
     def cancel() -> None:
         with transaction(sessions, write=True) as session:
             session.execute(
-                update(Interview).where(Interview.id == interview).values(status="cancelled")
+                update(Interview)
+                .where(Interview.id == interview)
+                .values(status="cancelled", sequence=Interview.sequence + 1)  # as a cancel does
             )
 
     with smtp_server(_CancelsAfterFirst(cancel)) as (port, recorder):

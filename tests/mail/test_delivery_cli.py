@@ -91,6 +91,23 @@ def test_a_withdrawal_voids_the_reschedule_still_waiting_for_the_same_interview(
     first, second = sorted(outbox(tmp_path), key=lambda r: r["id"])
     assert first["state"] == "cancelled" and first["last_error"] == "interview ended"
     assert second["state"] == "pending"
+    # the withdrawal itself goes out, though it closed the interview it is about
+    with smtp_server() as (port, recorder):
+        relay = {
+            "FAIRNOTICE_SMTP_HOST": "127.0.0.1",
+            "FAIRNOTICE_SMTP_PORT": str(port),
+            "FAIRNOTICE_SMTP_TLS": "none",
+            "FAIRNOTICE_SMTP_FROM": "noreply@fairnotice.test",
+        }
+        worker = run(tmp_path, "worker", "--once", **relay)
+    assert worker.returncode == 0, worker.stderr
+    assert "sent=1" in worker.stdout, worker.stdout
+    (received,) = recorder.received
+    assert received.message_id == second["message_id"]
+    message = email.message_from_bytes(received.data, policy=policy.default)
+    calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert calendars and calendars[0].get_param("method") == "REPLY"
+    assert "PARTSTAT=DECLINED" in calendars[0].get_content()
 
 
 def test_without_a_relay_the_user_gets_the_eml_and_marks_it_sent(tmp_path: Path) -> None:

@@ -239,13 +239,20 @@ def interview_verdict(
     *, found: tuple[str, int] | None, sequence: int | None, is_cancel: bool
 ) -> str | None:
     """Why a row tied to an interview (its `found` status and SEQUENCE now) must not go
-    out any more, or None when it may."""
+    out any more, or None when it may.
+
+    Every change that closes an interview goes through the lifecycle, which voids the rows
+    queued before it in the same transaction and raises the SEQUENCE when the interview
+    ends ahead of time (cancel, withdraw, fill). A row of a closed interview that still
+    carries the current SEQUENCE was queued by that change or after it (the withdrawal
+    itself, a letter after the interview took place) and goes; one queued without a
+    SEQUENCE goes only as a CANCEL."""
     if found is None:
         return "the interview was deleted since this message was queued"
     status, current = found
     if sequence is not None and current > sequence:
         return f"the interview changed since (SEQUENCE {sequence} -> {current})"
-    if status in _CLOSED and not is_cancel:
+    if sequence is None and status in _CLOSED and not is_cancel:
         return f"the interview is closed ({status}) since this message was queued"
     return None
 
