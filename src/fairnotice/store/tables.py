@@ -144,6 +144,7 @@ class Position(Base):
 
 class Candidate(Base):
     __tablename__ = "candidates"
+    __table_args__ = (Index("ix_candidates_position_id_status", "position_id", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"))
@@ -167,6 +168,7 @@ class Interview(Base):
     __table_args__ = (
         CheckConstraint(_one_of("status", [s.value for s in State]), name="status"),
         UniqueConstraint("workspace_id", "uid"),
+        Index("ix_interviews_candidate_id", "candidate_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
@@ -261,6 +263,7 @@ class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
         CheckConstraint(_one_of("state", [s.value for s in OfferState]), name="state"),
+        Index("ix_offers_interview_id_state", "interview_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
