@@ -168,13 +168,13 @@ def adopt_invitation(
         return _clashed(session, exc)
 
 
-@router.get("/interviews/{item}", response_model=InterviewPublic, tags=["interviews"])
+@router.get("/interviews/{item:int}", response_model=InterviewPublic, tags=["interviews"])
 def get_interview(item: Id, session: Db, who: Authed) -> Interview:
     return records.scoped(session, Interview, who.workspace_id, item)
 
 
 @router.patch(
-    "/interviews/{item}",
+    "/interviews/{item:int}",
     response_model=InterviewPublic,
     tags=["interviews"],
     dependencies=[_found(Interview)],
@@ -201,7 +201,7 @@ def update_interview(
         return _clashed(session, exc)
 
 
-@router.delete("/interviews/{item}", status_code=204, tags=["interviews"])
+@router.delete("/interviews/{item:int}", status_code=204, tags=["interviews"])
 def delete_interview(item: Id, request: Request, session: Db, who: Authed) -> Response:
     """Its queued messages (a CANCEL excepted) are voided in the same transaction."""
     records.delete(
