@@ -21,21 +21,17 @@ from fairnotice.calendar import ics
 from fairnotice.compose import dates
 from fairnotice.compose.notes import render_note
 from fairnotice.errors import NotFound
-from fairnotice.lifecycle import CLOSED, Effect, Event, OfferState, SlotState, State
+from fairnotice.lifecycle import CLOSED, Effect, Event, OfferState, State
 from fairnotice.mail.outgoing import new_message_id
 from fairnotice.model import Language
-from fairnotice.operations.invitations import Recipient, facts
+from fairnotice.operations import invitations, transitions
+from fairnotice.operations.invitations import facts
 from fairnotice.operations.outbox import insert_rows
 from fairnotice.operations.transitions import Applied, check
 from fairnotice.store.tables import (
     Candidate,
     Interview,
     InterviewEvent,
-    Offer,
-    OfferSlot,
-    OutboxEvent,
-    OutboxMessage,
-    User,
     Workspace,
 )
 
@@ -97,10 +93,11 @@ def apply_many(
                 "interview ended" if target in CLOSED else f"interview changed ({event.value})"
             ].append(row.id)
     for to, ids in closing.items():
-        _close_offers(session, ids, to)
+        transitions.close_offers(session, interview_ids=ids, to=to)
     voided: dict[int, int] = defaultdict(int)
     for why_void, ids in voiding.items():
-        for interview_id, count in _void_queued(session, ids, now, why_void).items():
+        found = transitions.void_queued(session, interview_ids=ids, now=now, why=why_void)
+        for interview_id, count in found.items():
             voided[interview_id] += count
     session.execute(
         insert(InterviewEvent),
@@ -140,90 +137,6 @@ def _organises(session: Session, workspace_id: int) -> bool:
     return kind == "organisation"
 
 
-def _close_offers(session: Session, interview_ids: list[int], to: OfferState) -> None:
-    ids = list(
-        session.scalars(
-            select(Offer.id).where(
-                Offer.interview_id.in_(interview_ids), Offer.state == OfferState.open.value
-            )
-        )
-    )
-    if not ids:
-        return
-    session.execute(
-        update(Offer)
-        .where(Offer.id.in_(ids))
-        .values(state=to.value)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        update(OfferSlot)
-        .where(OfferSlot.offer_id.in_(ids), OfferSlot.state == SlotState.offered.value)
-        .values(state=SlotState.released.value)
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-def _void_queued(
-    session: Session, interview_ids: list[int], now: datetime, why: str
-) -> dict[int, int]:
-    """As `transitions.void_queued`, for many interviews: {interview id: letters voided}."""
-    rows = session.execute(
-        select(OutboxMessage.id, OutboxMessage.interview_id, OutboxMessage.calendar_method).where(
-            OutboxMessage.interview_id.in_(interview_ids),
-            OutboxMessage.state.in_(("pending", "draft")),
-        )
-    ).all()
-    chosen = [(int(i), int(about or 0)) for i, about, m in rows if (m or "").upper() != "CANCEL"]
-    if not chosen:
-        return {}
-    ids = [i for i, _ in chosen]
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(state="cancelled", last_error=why, lease_until=None)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        insert(OutboxEvent),
-        [{"outbox_id": i, "at": now, "state": "cancelled", "detail": why} for i in ids],
-    )
-    counts: dict[int, int] = defaultdict(int)
-    for _, about in chosen:
-        counts[about] += 1
-    return counts
-
-
-def _people(interview: Interview, candidate: Candidate | None, house: Language) -> list[Recipient]:
-    """`invitations.recipients` with the candidate and the house language at hand (one
-    query for a batch rather than two for each interview)."""
-    contact = interview.contact or {}
-    found: list[Recipient] = []
-    email = candidate.email if candidate else contact.get("email", "")
-    if email:
-        found.append(
-            Recipient(
-                ics.Party(candidate.name if candidate else contact.get("name", ""), email),
-                _language(candidate.language if candidate else contact.get("language"), house),
-                candidate.timezone if candidate else contact.get("timezone", interview.timezone),
-                candidate=True,
-            )
-        )
-    for person in interview.interviewers:
-        found.append(
-            Recipient(
-                ics.Party(person.get("name", ""), person["email"]),
-                _language(person.get("language"), house),
-                person.get("timezone") or interview.timezone,
-            )
-        )
-    return found
-
-
-def _language(value: object, fallback: Language) -> Language:
-    return Language(value) if isinstance(value, str) and value in LANGUAGES else fallback
-
-
 def _cancel_rows(
     session: Session, interviews: list[Interview], sender: tuple[str, str], now: datetime
 ) -> list[dict[str, Any]]:
@@ -231,15 +144,14 @@ def _cancel_rows(
     stored SEQUENCE, already raised) to every interviewer, in their own language."""
     if not interviews:
         return []
-    user_language = session.scalar(select(User.language).where(User.email == sender[1]))
-    house = _language(user_language, Language.en)
+    house = invitations.house_language(session, sender[1])
     ids = {i.candidate_id for i in interviews if i.candidate_id is not None}
     candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
     name, address = sender
     rows: list[dict[str, Any]] = []
     for interview in interviews:
         candidate = candidates.get(interview.candidate_id or 0)
-        everyone = _people(interview, candidate, house)
+        everyone = invitations.people_of(interview, candidate, house)
         people = [p for p in everyone if not p.candidate]
         if not people:
             continue

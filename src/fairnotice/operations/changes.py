@@ -279,4 +279,3 @@ def mark_step(
         raise BadInput([("outcome", Phrase("not an outcome of %(action)s", action=step.action))])
     step.state, step.outcome, step.done_at = "done", outcome, clock()
     return step
-

@@ -35,24 +35,37 @@ class Recipient:
     candidate: bool = False
 
 
-def _language(value: object, fallback: Language) -> Language:
+def language_or(value: object, fallback: Language) -> Language:
+    """`value` as a supported language, else `fallback`."""
     return Language(value) if isinstance(value, str) and value in _LANGUAGES else fallback
+
+
+def house_language(session: Session, sender_email: str) -> Language:
+    """The sending user's language: an interviewer's unless they have their own."""
+    found = session.scalar(select(User.language).where(User.email == sender_email))
+    return language_or(found, Language.en)
 
 
 def recipients(session: Session, interview: Interview, sender_email: str) -> list[Recipient]:
     """The candidate and every interviewer, each with their own language and zone: the
     candidate's as stored for them; an interviewer's own, else the sending user's."""
-    user = session.scalar(select(User).where(User.email == sender_email)) if sender_email else None
-    house = _language(user.language if user else None, Language.en)
-    contact = interview.contact or {}
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
+    return people_of(interview, candidate, house_language(session, sender_email))
+
+
+def people_of(
+    interview: Interview, candidate: Candidate | None, house: Language
+) -> list[Recipient]:
+    """`recipients` with the candidate and the house language at hand (a batch reads them
+    once for all its interviews)."""
+    contact = interview.contact or {}
     found: list[Recipient] = []
     email = candidate.email if candidate else contact.get("email", "")
     if email:
         found.append(
             Recipient(
                 ics.Party(candidate.name if candidate else contact.get("name", ""), email),
-                _language(candidate.language if candidate else contact.get("language"), house),
+                language_or(candidate.language if candidate else contact.get("language"), house),
                 candidate.timezone if candidate else contact.get("timezone", interview.timezone),
                 candidate=True,
             )
@@ -61,7 +74,7 @@ def recipients(session: Session, interview: Interview, sender_email: str) -> lis
         found.append(
             Recipient(
                 ics.Party(person.get("name", ""), person["email"]),
-                _language(person.get("language"), house),
+                language_or(person.get("language"), house),
                 person.get("timezone") or interview.timezone,
             )
         )

@@ -39,8 +39,6 @@ from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.store.tables import (
     Interview,
     InterviewEvent,
-    OutboxEvent,
-    OutboxMessage,
     PlanRecord,
     PlanStep,
     Workspace,
@@ -65,7 +63,6 @@ __all__ = [
     "deadline_for",
     "local_workspace",
     "send_plan",
-    "void_queued",
 ]
 
 
@@ -214,32 +211,6 @@ def _store(session: Session, *, workspace_id: int, situation: Situation, plan: P
     for start in range(0, len(steps), CHUNK):
         session.execute(insert(PlanStep), steps[start : start + CHUNK])
     return record.id
-
-
-def void_queued(session: Session, *, interview_id: int, below: int, why: str) -> int:
-    """Cancel rows still waiting for an interview whose SEQUENCE has moved past theirs."""
-    ids = list(
-        session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.interview_id == interview_id,
-                OutboxMessage.state.in_(("pending", "draft")),
-                OutboxMessage.interview_sequence < below,
-            )
-        )
-    )
-    if not ids:
-        return 0
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(state="cancelled", last_error=why)
-    )
-    now = system_now()
-    session.execute(
-        insert(OutboxEvent),
-        [{"outbox_id": i, "at": now, "state": "cancelled", "detail": why} for i in ids],
-    )
-    return len(ids)
 
 
 def _rows(

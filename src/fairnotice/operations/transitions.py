@@ -14,6 +14,8 @@ caller after `apply`, in the same transaction.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -144,7 +146,7 @@ def apply(
     if Effect.raise_sequence in effects:
         interview.sequence += 1
     if Effect.close_offers in effects:
-        close_offers(session, interview_id=interview.id, to=transition.offers_become)
+        close_offers(session, interview_ids=[interview.id], to=transition.offers_become)
     voided = 0
     if Effect.void_queued in effects:
         if transition.target is None:
@@ -153,7 +155,9 @@ def apply(
             why_void = "interview ended"
         else:
             why_void = f"interview changed ({event.value})"
-        voided = void_queued(session, interview_id=interview.id, now=now, why=why_void)
+        voided = sum(
+            void_queued(session, interview_ids=[interview.id], now=now, why=why_void).values()
+        )
     target = transition.target
     record(
         session,
@@ -264,13 +268,13 @@ def schedule(
     return interview
 
 
-def close_offers(session: Session, *, interview_id: int, to: OfferState) -> list[int]:
-    """Every open offer of the interview becomes `to`; their offered slots are released
+def close_offers(session: Session, *, interview_ids: Sequence[int], to: OfferState) -> list[int]:
+    """Every open offer of the interviews becomes `to`; their offered slots are released
     (a pick books its own slot afterwards). Returns the closed offers' ids."""
     ids = list(
         session.scalars(
             select(Offer.id).where(
-                Offer.interview_id == interview_id, Offer.state == OfferState.open.value
+                Offer.interview_id.in_(interview_ids), Offer.state == OfferState.open.value
             )
         )
     )
@@ -290,20 +294,24 @@ def close_offers(session: Session, *, interview_id: int, to: OfferState) -> list
     return ids
 
 
-def void_queued(session: Session, *, interview_id: int, now: datetime, why: str) -> int:
-    """Letters about the interview still waiting (pending or draft) never go: they were
+def void_queued(
+    session: Session, *, interview_ids: Sequence[int], now: datetime, why: str
+) -> dict[int, int]:
+    """Letters about the interviews still waiting (pending or draft) never go: they were
     written for the interview as it was. A CANCEL already queued still goes (it tells the
     other side the interview is off). Rows a worker holds are checked again before they
-    go (mail/delivery.py reads the interview's state and SEQUENCE)."""
+    go (mail/delivery.py reads the interview's state and SEQUENCE). Returns
+    {interview id: letters voided}."""
     rows = session.execute(
-        select(OutboxMessage.id, OutboxMessage.calendar_method).where(
-            OutboxMessage.interview_id == interview_id,
+        select(OutboxMessage.id, OutboxMessage.interview_id, OutboxMessage.calendar_method).where(
+            OutboxMessage.interview_id.in_(interview_ids),
             OutboxMessage.state.in_(("pending", "draft")),
         )
     ).all()
-    ids = [int(i) for i, method in rows if (method or "").upper() != "CANCEL"]
-    if not ids:
-        return 0
+    chosen = [(int(i), int(about or 0)) for i, about, m in rows if (m or "").upper() != "CANCEL"]
+    if not chosen:
+        return {}
+    ids = [i for i, _ in chosen]
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
@@ -314,4 +322,4 @@ def void_queued(session: Session, *, interview_id: int, now: datetime, why: str)
         insert(OutboxEvent),
         [{"outbox_id": i, "at": now, "state": "cancelled", "detail": why} for i in ids],
     )
-    return len(ids)
+    return dict(Counter(about for _, about in chosen))
