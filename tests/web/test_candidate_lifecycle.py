@@ -290,7 +290,8 @@ def test_the_api_refuses_an_inquiry_about_a_stored_interview_where_w5_does_not_h
     unknown = browser.http.post(
         "/api/v1/plan", json=_situation("elsewhere@example.org", start), headers=headers
     )
-    assert unknown.status_code == 200  # a situation alone is the contract's, planned as given
+    # a situation about no stored interview is judged by its time alone, as the CLI does
+    assert unknown.status_code == 422 and "still ahead" in unknown.json()["detail"][0]["msg"]
     item = made.json()["id"]
     cancelled = browser.http.post(f"/api/v1/interviews/{item}/cancel", headers=headers)
     assert cancelled.status_code == 200 and cancelled.json()["plan_id"] is None

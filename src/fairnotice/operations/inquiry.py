@@ -58,12 +58,9 @@ def check_plan_request(
     session: Session, *, workspace_id: int, situation: Situation, now: datetime
 ) -> None:
     """POST /api/v1/plan: a status inquiry about an interview the workspace keeps is
-    checked against its state; other situations are the contract's, planned as given."""
-    if situation.intent is not Intent.status_inquiry:
-        return
-    row = stored(session, workspace_id=workspace_id, uid=situation.interview.uid)
-    if row is not None:
-        check_interview(row, now=now)
+    checked against its state; about any other, like the CLI, by its time alone (an
+    interview still ahead is refused: nothing says it was cancelled)."""
+    check_send(session, workspace_id=workspace_id, situation=situation, now=now)
 
 
 def check_send(session: Session, *, workspace_id: int, situation: Situation, now: datetime) -> None:

@@ -122,7 +122,7 @@ async def plan(situation: Situation, request: Request, who: Authed) -> Response:
 async def plan_answer(situation: Situation, request: Request, who: Caller) -> Response:
     """The plan's JSON (also the fast lane's answer for a plainly valid request)."""
     without_server_calendars(situation)
-    if situation.intent is Intent.status_inquiry and situation.interview.uid:
+    if situation.intent is Intent.status_inquiry:
         await run_in_threadpool(_inquiry_allowed, request, who, situation)  # W5, 422
     try:
         result = plan_change(situation=situation, clock=request.app.state.clock)
