@@ -262,11 +262,12 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(index=st.integers(0, 20))
     def cancel(self, index: int) -> None:
         self._try(
-            lambda s: offers.cancel_interview(
+            lambda s: actions.cancel(
                 s,
                 workspace_id=self.w.workspace_id,
                 interview_id=self.pick_interview(index),
                 user=self.w.user(s),
+                reason="interviewer_unavailable",
                 clock=self.clock,
             )
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.io import validate
 from fairnotice.lifecycle import Event, State
-from fairnotice.operations import accounts, filling, offers, records, transitions
+from fairnotice.operations import accounts, actions, filling, offers, records, transitions
 from fairnotice.operations.schemas import CandidateCreate, InterviewCreate, PositionCreate
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, Member, Offer, User, Workspace
@@ -168,11 +168,12 @@ def into(w: World, state: State, *, tag: str, start: datetime = START) -> Placed
                 offers.pick(session, token=made.token, slot_id=slot, clock=clock)
     elif state is State.cancelled:
         with transaction(w.sessions, write=True) as session:
-            offers.cancel_interview(
+            actions.cancel(
                 session,
                 workspace_id=w.workspace_id,
                 interview_id=iid,
                 user=w.user(session),
+                reason="interviewer_unavailable",
                 clock=clock,
             )
     elif state is State.filled:

@@ -20,10 +20,12 @@ from fairnotice.errors import N_, BadInput
 from fairnotice.lifecycle import Event, OfferState, State, allowed
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.model import zone
-from fairnotice.operations import clashes, offers, records, transitions
-from fairnotice.operations.planning import system_now
+from fairnotice.operations import clashes, invitations, offers, records, transitions
+from fairnotice.operations.changes import store_plan
+from fairnotice.operations.outbox import queue_plan_emails
+from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import own_event
-from fairnotice.store.tables import Interview, InterviewEvent, Offer, User
+from fairnotice.store.tables import Candidate, Interview, InterviewEvent, Offer, User
 
 # the events a person starts by a button or an endpoint of its own (the rest come from
 # offers, picks, plans, fills, edits of time and deletes)
@@ -82,7 +84,7 @@ def cancel(
     """An organisation cancels: the letter with its CANCEL is planned and queued (the plan's
     id is returned). A candidate records that the employer cancelled (no letter)."""
     if transitions.organises(session, workspace_id):
-        return offers.cancel_interview(
+        return _cancel_with_letter(
             session,
             workspace_id=workspace_id,
             interview_id=interview_id,
@@ -290,3 +292,60 @@ def booking_fields(
         "start": start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
         "end": end.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
     }
+
+
+def _cancel_with_letter(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview_id: int,
+    user: User,
+    reason: str = "interviewer_unavailable",
+    clock: Callable[[], datetime] = system_now,
+) -> int:
+    """An organisation cancels: the letter with its CANCEL goes to the outbox (written by
+    the adopted invitation's ORGANIZER where there is one); returns the plan id."""
+    now = clock()
+    interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
+    transitions.check(interview, Event.cancel, now=now)
+    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
+    situation = offers.employer_situation(
+        interview=interview,
+        user=user,
+        intent="cancel",
+        reason=reason,
+        busy=[],
+        now=now,
+        language=candidate.language if candidate else None,
+    )
+    plan = plan_change(situation=situation, clock=clock)
+    plan = invitations.organised(
+        session, plan, [interview], sender=(user.name, user.email), now=now
+    )
+    record = store_plan(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        situation=situation,
+        plan=plan,
+    )
+    transitions.apply(
+        session,
+        workspace_id=workspace_id,
+        interview_id=interview.id,
+        event=Event.cancel,
+        actor=f"user:{user.id}",
+        now=now,
+        why=reason,
+        sender=(user.name, user.email),
+    )
+    queue_plan_emails(
+        session,
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=record.id,
+        now=now,
+        interviews={interview.uid: (interview.id, interview.sequence)},
+    )
+    return record.id

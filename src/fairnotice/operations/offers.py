@@ -22,7 +22,7 @@ from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
 from fairnotice.lifecycle import BOOKED, Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
-from fairnotice.operations import holds, invitations, transitions
+from fairnotice.operations import holds, transitions
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, own_event, store_plan
@@ -412,59 +412,3 @@ def decline(
     )
     session.refresh(offer)
     return offer
-
-
-def cancel_interview(
-    session: Session,
-    *,
-    workspace_id: int,
-    interview_id: int,
-    user: User,
-    reason: str = "interviewer_unavailable",
-    clock: Callable[[], datetime] = system_now,
-) -> int:
-    """Employer cancels: the email with its CANCEL goes to the outbox; returns the plan id."""
-    now = clock()
-    interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
-    transitions.check(interview, Event.cancel, now=now)
-    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
-    situation = employer_situation(
-        interview=interview,
-        user=user,
-        intent="cancel",
-        reason=reason,
-        busy=[],
-        now=now,
-        language=candidate.language if candidate else None,
-    )
-    plan = plan_change(situation=situation, clock=clock)
-    plan = invitations.organised(
-        session, plan, [interview], sender=(user.name, user.email), now=now
-    )
-    record = store_plan(
-        session,
-        workspace_id=workspace_id,
-        interview_id=interview.id,
-        situation=situation,
-        plan=plan,
-    )
-    transitions.apply(
-        session,
-        workspace_id=workspace_id,
-        interview_id=interview.id,
-        event=Event.cancel,
-        actor=f"user:{user.id}",
-        now=now,
-        why=reason,
-        sender=(user.name, user.email),
-    )
-    queue_plan_emails(
-        session,
-        workspace_id=workspace_id,
-        situation=situation,
-        plan=plan,
-        plan_id=record.id,
-        now=now,
-        interviews={interview.uid: (interview.id, interview.sequence)},
-    )
-    return record.id

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from fairnotice.errors import N_, BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import busy, filling, holds, offers, records, uploads
+from fairnotice.operations import actions, busy, filling, holds, offers, records, uploads
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.store.tables import (
@@ -201,7 +201,7 @@ def cancel(
     interview_id: int,
     reason: Annotated[str, Form(max_length=40)] = "interviewer_unavailable",
 ) -> Response:
-    plan_id = offers.cancel_interview(
+    plan_id = actions.cancel(
         session,
         workspace_id=scope.id,
         interview_id=interview_id,
@@ -209,6 +209,8 @@ def cancel(
         reason=reason,
         clock=request.app.state.clock,
     )
+    if plan_id is None:  # a candidate's record of the employer's cancellation: no letter
+        return redirect(f"/w/{scope.id}/interviews/{interview_id}")
     return redirect(f"/w/{scope.id}/plans/{plan_id}")
 
 
