@@ -387,6 +387,14 @@ def test_employer_schedules_offers_both_go_for_one_time_then_fills(
     expect(suggestion.get_by_label("Start")).to_have_value(local.strftime("%Y-%m-%dT%H:%M"))
     _shots(page, live, "06-suggestion")
     _submit(page, suggestion.get_by_role("button", name="Book this time"))
+    # the time is held for Lena by her open offer (same interviewer): a K1 clash, shown
+    # and nothing booked until the employer confirms it
+    suggestion = page.locator("#suggestion")
+    expect(suggestion.locator("#clashes")).to_contain_text("held for Lena Vogel by an open offer")
+    assert _interview_of(app, "sven@example.org").status == "offered"
+    _shots(page, live, "06a-suggestion-held")
+    suggestion.get_by_label("Book even if the time clashes for someone").check()
+    _submit(page, suggestion.get_by_role("button", name="Book this time"))
     moved = _interview_of(app, "sven@example.org")
     assert (moved.status, moved.start, moved.sequence) == ("rescheduled", first.start, 1)
     expect(page.locator("dl.facts")).to_contain_text(local.strftime("%-d March 2026, %H:%M"))

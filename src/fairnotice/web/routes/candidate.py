@@ -114,6 +114,7 @@ def interview_view(
     form: dict[str, Any] | None = None,
     refusal: str | None = None,
     status: int = 200,
+    clashes: list[Any] | None = None,
 ) -> HTMLResponse:
     """The interview page: its facts, the actions its state allows, a candidate's
     suggestion to answer; after a refused plan, the form as sent with the reason."""
@@ -139,6 +140,7 @@ def interview_view(
             started=row.start <= now,
             form=form or {},
             refusal=refusal,
+            clashes=clashes or [],
         ),
         status=status,
     )

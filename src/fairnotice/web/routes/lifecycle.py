@@ -14,8 +14,10 @@ from fastapi.responses import Response
 from fairnotice.errors import N_, BadInput
 from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, zone
-from fairnotice.operations import actions
+from fairnotice.operations import actions, clashes, records
+from fairnotice.store.tables import Interview
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect
+from fairnotice.web.routes.candidate import interview_view
 from fairnotice.web.routes.scoped import IN_INTERVIEW, ScopedInterview
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -89,17 +91,22 @@ def book(
 ) -> Response:
     """Book a time directly: the interview moves and the REQUEST goes to everyone in it."""
     tz = scope.user.timezone
-    actions.book(
-        session,
-        workspace_id=scope.id,
-        interview_id=interview_id,
-        user=scope.user,
-        start=local_moment(start, "start", tz),
-        end=local_moment(end, "end", tz),
-        now=request.app.state.clock(),
-        offer_id=offer_id,
-        confirm_clash=confirm_clash,
-    )
+    try:
+        actions.book(
+            session,
+            workspace_id=scope.id,
+            interview_id=interview_id,
+            user=scope.user,
+            start=local_moment(start, "start", tz),
+            end=local_moment(end, "end", tz),
+            now=request.app.state.clock(),
+            offer_id=offer_id,
+            confirm_clash=confirm_clash,
+        )
+    except clashes.Clashes as refused:  # K1: the page again, the clashes listed (409)
+        session.rollback()
+        row = records.scoped(session, Interview, scope.id, interview_id)
+        return interview_view(request, scope, session, row, status=409, clashes=refused.clashes)
     return redirect(_page(scope, interview_id))
 
 
