@@ -188,6 +188,7 @@ def create_app(
     from fairnotice.web.routes import (
         api,
         api_crud,
+        api_fill,
         api_lifecycle,
         api_todos,
         auth,
@@ -217,6 +218,7 @@ def create_app(
         pick,
         api,
         api_crud,
+        api_fill,
         api_lifecycle,
         api_todos,
         booking,
