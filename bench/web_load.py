@@ -120,6 +120,7 @@ def prepare(folder: Path) -> dict[str, str | int]:
                     "interviewers": [{"name": "Jonas Doe", "email": "j.doe@example.com"}],
                 }
             ),
+            confirm_clash=True,  # the interviewer's busy day is the point of the search
         )
         made = offers.offer_times(
             session,
