@@ -15,7 +15,7 @@ from fairnotice.cli import app
 from fairnotice.errors import BadInput
 from tests.calendar import invitations
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ics-icalendar"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ics-icalendar"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.ics"))
 
 
@@ -26,7 +26,7 @@ def invoke(*args: str) -> tuple[int, str, str, BaseException | None]:
 
 
 def test_the_shared_fixtures_are_there() -> None:
-    assert len(FIXTURE_FILES) >= 150, f"expected the shared fixtures in {FIXTURES}"
+    assert len(FIXTURE_FILES) >= 150, f"expected the calendar fixtures in {FIXTURES}"
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)

@@ -10,14 +10,14 @@ import pytest
 from fairnotice.model import Language
 from fairnotice.rules.catalog import rules
 
-RULEBOOK = Path(__file__).resolve().parents[2] / ".." / "shared" / "RULEBOOK.md"
+RULEBOOK = Path(__file__).resolve().parents[2] / "docs" / "RULEBOOK.md"
 _ROW_ID = re.compile(r"^\|\s*([A-Z][0-9]+)\s*\|", re.MULTILINE)
 
 
 def rulebook_ids() -> list[str]:
     """The ids of RULEBOOK.md's tables, in order; a missing rulebook fails loudly."""
     if not RULEBOOK.is_file():
-        pytest.fail(f"RULEBOOK.md not found at {RULEBOOK.resolve()} (expected ../shared)")
+        pytest.fail(f"RULEBOOK.md not found at {RULEBOOK.resolve()} (the project's own copy)")
     return _ROW_ID.findall(RULEBOOK.read_text(encoding="utf-8"))
 
 

@@ -23,7 +23,7 @@ from fairnotice.store.session import make_engine, session_factory, transaction
 from fairnotice.store.tables import BusyCalendar, BusyInterval
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "fixtures" / "ics-icalendar"
+SHARED = ROOT / "tests" / "fixtures" / "ics-icalendar"
 BUSY_ICS = (ROOT / "tests" / "web" / "fixtures" / "interviewer-busy.ics").read_bytes()
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,7 +52,7 @@ def parsed(data: bytes, start: datetime, end: datetime, zone: ZoneInfo) -> list[
 
 def fixture_calendars() -> list[Path]:
     files = sorted(SHARED.glob("*.ics"))
-    assert len(files) >= 150, f"expected the shared fixtures in {SHARED}"
+    assert len(files) >= 150, f"expected the calendar fixtures in {SHARED}"
     return files
 
 
