@@ -34,6 +34,12 @@ def offered(app: FastAPI, browser: Browser, email: str = "hr@example.com") -> Of
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
     browser.get(f"/w/{org}/interviews/{interview}")
+    offer, link = make_offer(app, browser, org, interview)
+    return Offered(org=org, interview=interview, offer=offer, link=link)
+
+
+def make_offer(app: FastAPI, browser: Browser, org: int, interview: int) -> tuple[int, str]:
+    """New times offered on the interview page: the offer's id and its one pick link."""
     response = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
     assert response.status_code == 303, response.text
     offer = int(response.headers["location"].rsplit("/", 1)[1])
@@ -43,4 +49,4 @@ def offered(app: FastAPI, browser: Browser, email: str = "hr@example.com") -> Of
         ).all()
     links = [m.group(0) for body in bodies for m in [LINK.search(body)] if m]
     assert len(links) == 1, bodies
-    return Offered(org=org, interview=interview, offer=offer, link=links[0])
+    return offer, links[0]

@@ -16,13 +16,12 @@ from fairnotice.store.tables import (
     Candidate,
     Interview,
     OfferSlot,
-    OutboxMessage,
     PlanRecord,
     PlanStep,
 )
 from tests.todos.pages import derived, on_page, split
 from tests.web.conftest import START, Browser, Clock
-from tests.web.employer_setup import LINK
+from tests.web.employer_setup import make_offer
 from tests.web.helpers import (
     add_interview,
     candidate,
@@ -66,16 +65,7 @@ def employer(app: FastAPI, browser: Browser, date: str) -> tuple[int, int, int]:
 
 
 def offer(app: FastAPI, browser: Browser, org: int, interview: int) -> tuple[int, str]:
-    response = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
-    assert response.status_code == 303, response.text
-    offer_id = int(response.headers["location"].rsplit("/", 1)[1])
-    with app.state.sessions() as session:
-        bodies = session.scalars(
-            select(OutboxMessage.body).where(OutboxMessage.workspace_id == org)
-        ).all()
-    links = [m.group(0) for body in bodies for m in [LINK.search(body)] if m]
-    assert len(links) == 1, bodies
-    return offer_id, links[0]
+    return make_offer(app, browser, org, interview)
 
 
 def test_tomorrow_is_next_then_due_then_gone_once_the_position_is_filled(

@@ -24,7 +24,6 @@ from fairnotice.operations import clashes, invitations, offers, records, transit
 from fairnotice.operations.changes import store_plan
 from fairnotice.operations.outbox import queue_plan_emails
 from fairnotice.operations.planning import plan_change, system_now
-from fairnotice.operations.records import own_event
 from fairnotice.store.tables import Candidate, Interview, InterviewEvent, Offer, User
 
 # the events a person starts by a button or an endpoint of its own (the rest come from
@@ -129,19 +128,15 @@ def book(
     row = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
     transitions.check(row, Event.book, now=now)  # a closed one is refused before K1
     detail: dict[str, object] = {"offer": offer_id} if offer_id else {}
-    if transitions.organises(session, workspace_id):
-        found = clashes.check(
-            session,
-            workspace_id=workspace_id,
-            interview=row,
-            start=start,
-            end=end,
-            own=own_event(row),  # its people's calendars hold it at the old time
-            confirmed=confirm_clash,
-            now=now,
-        )
-        if found:
-            detail["clashes_confirmed"] = clashes.audit(found)
+    detail |= clashes.check_move(
+        session,
+        workspace_id=workspace_id,
+        interview=row,
+        start=start,
+        end=end,
+        confirmed=confirm_clash,
+        now=now,
+    )
     applied = transitions.apply(
         session,
         workspace_id=workspace_id,

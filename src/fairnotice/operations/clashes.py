@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import Conflict, Phrase, Verbatim, joined
 from fairnotice.lifecycle import BOOKED
-from fairnotice.operations import holds
+from fairnotice.operations import holds, transitions
 from fairnotice.operations.busy import owners_busy
 from fairnotice.store.tables import Candidate, Interview
 
@@ -201,6 +201,34 @@ def check(
     if found and not confirmed:
         raise Clashes(found)
     return found
+
+
+def check_move(
+    session: Session,
+    *,
+    workspace_id: int,
+    interview: Interview,
+    start: datetime,
+    end: datetime,
+    confirmed: bool,
+    now: datetime,
+) -> dict[str, object]:
+    """K1 for a stored interview taking a new time (booked or edited), in an organisation:
+    `Clashes` unless confirmed; the audit detail of the confirmed ones ({} when none). Its
+    people's calendars hold it at the old time, which is no clash with itself."""
+    if not transitions.organises(session, workspace_id):
+        return {}
+    found = check(
+        session,
+        workspace_id=workspace_id,
+        interview=interview,
+        start=start,
+        end=end,
+        own=OwnEvent(interview.uid or None, interview.start, interview.end),
+        confirmed=confirmed,
+        now=now,
+    )
+    return {"clashes_confirmed": audit(found)} if found else {}
 
 
 def audit(found: Iterable[Clash]) -> list[dict[str, Any]]:

@@ -164,19 +164,15 @@ def update_interview(
         raise BadInput([("end", N_("end must be after start"))])
     if (start, end) != (row.start, row.end):
         transitions.check(row, Event.edit_time, now=now)  # a closed one is refused first
-        detail: dict[str, object] | None = None
-        if transitions.organises(session, workspace_id):
-            found = clashes.check(
-                session,
-                workspace_id=workspace_id,
-                interview=row,
-                start=start,
-                end=end,
-                own=own_event(row),  # its people's calendars hold it at the old time
-                confirmed=confirm_clash,
-                now=now,
-            )
-            detail = {"clashes_confirmed": clashes.audit(found)} if found else None
+        detail = clashes.check_move(
+            session,
+            workspace_id=workspace_id,
+            interview=row,
+            start=start,
+            end=end,
+            confirmed=confirm_clash,
+            now=now,
+        )
         transitions.apply(
             session,
             workspace_id=workspace_id,
@@ -186,16 +182,11 @@ def update_interview(
             now=now,
             new_time=(start, end),
             sender=sender,
-            detail=detail,
+            detail=detail or None,
         )
     if data.location is not None:
         row.location = data.location
     return row
-
-
-def own_event(row: Interview) -> OwnEvent:
-    """The interview as its people's calendars hold it (K1: no clash with itself)."""
-    return OwnEvent(row.uid or None, row.start, row.end)
 
 
 def delete(
