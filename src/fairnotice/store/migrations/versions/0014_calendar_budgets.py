@@ -1,0 +1,21 @@
+"""calendar cost budgets (issue 14): reserved, filled in by the work of that issue (a no-op until then)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
