@@ -45,7 +45,7 @@ from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
 from fairnotice.store.compiled import Compiled, raw_transaction
 from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 
-__all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats"]
+__all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats", "taken"]
 
 DELIVERABLE = ("email", "follow_up_email", "reminder")
 _CLOSED = frozenset(s.value for s in CLOSED)
@@ -64,6 +64,11 @@ class Claimed:
     interview_id: int | None
     interview_sequence: int | None
     is_cancel: bool
+
+
+def taken(stats: Stats) -> bool:
+    """Whether a batch found due rows: claimed to send, or voided at the claim."""
+    return stats.claimed + stats.expired + stats.cancelled > 0
 
 
 def worker_name() -> str:
@@ -363,7 +368,7 @@ class Deliverer:
     # --- one batch ----------------------------------------------------------------------
 
     def run_batch(self) -> Stats:
-        """Claim and deliver one batch; Stats.claimed == 0 means nothing was due.
+        """Claim and deliver one batch; nothing was due where `taken(stats)` is false.
 
         Outcomes are written in the transaction that opens once the next message's MAIL
         command is on its way (while the relay answers it) and that also re-reads that
@@ -408,15 +413,27 @@ class Deliverer:
             self._compiled = Statements(dialect)
         return self._compiled
 
-    def drain(self, *, max_batches: int | None = None) -> Stats:
-        """Batches until nothing is due (or a stop is asked for)."""
+    def drain(
+        self,
+        *,
+        max_batches: int | None = None,
+        each: Callable[[Stats], None] | None = None,
+    ) -> Stats:
+        """Batches until nothing is due (or a stop is asked for); `each` hears of every
+        batch (the worker's heartbeat).
+
+        A batch whose rows were all voided at the claim (expired, or their interview
+        changed since) sent nothing but was not empty: the rows behind it are due too, so
+        the round goes on until a claim finds no row at all."""
         total = Stats()
         batches = 0
         while not self.stop.is_set():
             stats = self.run_batch()
             total.add(stats)
             batches += 1
-            if stats.claimed == 0 or (max_batches is not None and batches >= max_batches):
+            if each is not None:
+                each(stats)
+            if not taken(stats) or (max_batches is not None and batches >= max_batches):
                 break
         return total
 
