@@ -1,5 +1,8 @@
 """An outbox row as the bytes that go over SMTP (or into an .eml the user opens).
 
+The one email writer: the worker, the outbox's .eml and the plan page's .eml download
+all write their messages here.
+
 Messages with a calendar object take the iMIP shape of `mime.build`; plain ones are a
 single text/plain part. Either way every header a user can influence (names, subject,
 threading ids) goes through `mime`'s one-line and RFC 2047 helpers, so no CR, LF, U+2028
@@ -44,6 +47,7 @@ class Outgoing:
     calendar_method: str | None = None
     calendar_ics: str | None = None
     auto: bool = False  # a reminder fairnotice writes to its own user
+    draft: bool = False  # a file the user opens and sends: X-Unsent, the draft mark
 
 
 def new_message_id(sender: str) -> str:
@@ -74,6 +78,8 @@ def render(item: Outgoing, *, sender: str, date: datetime) -> bytes:
         extra.append(f"Content-Language: {item.language}")
     if item.auto:
         extra.append("Auto-Submitted: auto-generated")
+    if item.draft:  # Outlook and Thunderbird open it as a draft to send
+        extra.append("X-Unsent: 1")
     if item.calendar_ics and item.calendar_method:
         data = build(
             Invitation(

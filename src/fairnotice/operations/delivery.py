@@ -23,10 +23,11 @@ from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.mail.delivery import Deliverer, Policy
-from fairnotice.mail.outgoing import Outgoing, new_message_id, render
+from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Language, MessageKind, Situation, Urgency
 from fairnotice.operations.clock import system_now
+from fairnotice.operations.outbox import written
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
     OutboxEvent,
@@ -348,7 +349,7 @@ def mark_sent(session: Session, *, row_id: int, now: datetime, workspace_id: int
 
 def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: datetime) -> bytes:
     """The message as the user's mail program opens it (same bytes a relay would get)."""
-    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+    from fairnotice.errors import N_  # texts the web pages translate
 
     try:
         row = _row(session, row_id, workspace_id)
@@ -368,21 +369,7 @@ def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: date
         calendar_method=row.calendar_method,
         calendar_ics=row.calendar_ics,
     )
-    try:
-        return render(item, sender=row.reply_to or row.recipient, date=now)
-    except ValueError as exc:  # mail's text names the field first ("message_id: ...")
-        field = str(exc).partition(":")[0]
-        invalid = {
-            "message_id": Phrase("its Message-ID %(id)s is not like <id@host>", id=row.message_id),
-            "in_reply_to": Phrase(
-                "the message it answers has no valid Message-ID (%(id)s)", id=row.in_reply_to
-            ),
-            "email": N_("an address in it cannot be carried in an email"),
-        }
-        why = invalid.get(field) or str(exc)
-        raise BadInput(
-            [("message", Phrase("it cannot be written as an email: %(why)s", why=why))]
-        ) from None
+    return written(item, sender=row.reply_to or row.recipient, date=now)
 
 
 def listing(

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from fairnotice.mail.outgoing import new_message_id
+from fairnotice.errors import N_, BadInput, Phrase
+from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
 from fairnotice.model import Interview as InterviewFacts
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
@@ -273,3 +274,44 @@ def drafts(session: Session, *, workspace_id: int, limit: int = 50) -> list[Outb
             .limit(limit)
         )
     )
+
+
+def written(item: Outgoing, *, sender: str, date: datetime) -> bytes:
+    """The message as the one email writer writes it (what a relay gets, what an .eml
+    holds); a message it cannot carry is BadInput naming what is wrong (field "message")."""
+    try:
+        return render(item, sender=sender, date=date)
+    except ValueError as exc:  # mail's text names the field first ("message_id: ...")
+        field = str(exc).partition(":")[0]
+        invalid = {
+            "message_id": Phrase("its Message-ID %(id)s is not like <id@host>", id=item.message_id),
+            "in_reply_to": Phrase(
+                "the message it answers has no valid Message-ID (%(id)s)", id=item.in_reply_to
+            ),
+            "email": N_("an address in it cannot be carried in an email"),
+        }
+        why = invalid.get(field) or str(exc)
+        raise BadInput(
+            [("message", Phrase("it cannot be written as an email: %(why)s", why=why))]
+        ) from None
+
+
+def draft_eml(message: Mapping[str, Any], *, sender: tuple[str, str], now: datetime) -> bytes:
+    """A plan's message (CONTRACT's Message as stored) as an .eml the user opens in their
+    mail program and sends: the outbox's writer, marked X-Unsent; `sender` is the user's
+    (name, address)."""
+    name, address = sender
+    calendar = message.get("calendar") or {}
+    item = Outgoing(
+        message_id=new_message_id(address),
+        recipient=str(message["to"]),
+        recipient_name=message.get("recipient") or None,
+        sender_name=name or None,
+        subject=str(message.get("subject") or ""),
+        body=str(message["body"]),
+        language=str(message.get("language") or "en"),
+        calendar_method=calendar.get("method") if calendar.get("ics") else None,
+        calendar_ics=calendar.get("ics") or None,
+        draft=True,
+    )
+    return written(item, sender=address, date=now)

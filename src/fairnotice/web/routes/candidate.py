@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import email.policy
-from email.message import EmailMessage
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -277,25 +275,16 @@ def _message(session: Db, scope: InScope, plan_id: int, message_id: str) -> dict
 
 
 @router.get("/w/{ws}/plans/{plan_id}/messages/{message_id}.eml")
-def download_eml(scope: InScope, session: Db, plan_id: int, message_id: str) -> Response:
+def download_eml(
+    request: Request, scope: InScope, session: Db, plan_id: int, message_id: str
+) -> Response:
+    """The message as a draft to open and send: written by the outbox's email writer."""
     message = _message(session, scope, plan_id, message_id)
-    mail = EmailMessage(policy=email.policy.SMTP)
-    mail["To"] = message["to"]
-    mail["From"] = scope.user.email
-    mail["Subject"] = message.get("subject") or ""
-    mail["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
-    mail.set_content(message["body"])
-    calendar = message.get("calendar") or {}
-    if calendar.get("ics"):
-        mail.add_attachment(
-            calendar["ics"].encode("utf-8"),
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": calendar["method"], "charset": "utf-8"},
-        )
+    data = outbox_ops.draft_eml(
+        message, sender=(scope.user.name, scope.user.email), now=request.app.state.clock()
+    )
     return Response(
-        mail.as_bytes(),
+        data,
         media_type="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="{message_id}.eml"'},
     )
