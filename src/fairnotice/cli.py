@@ -487,16 +487,31 @@ def worker_command(
     once: Annotated[
         bool, typer.Option("--once", help="Deliver what is due now, then exit.")
     ] = False,
+    status: Annotated[
+        bool,
+        typer.Option(
+            "--status",
+            help="Show whether a worker runs, its last round, the backlog and the last error "
+            "(exit 3 when none runs).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --status: as JSON.")] = False,
 ) -> None:
-    """Deliver what is due in the outbox and fire due follow-ups (and poll reply mailboxes)."""
+    """Deliver what is due in the outbox and fire due follow-ups (and poll reply mailboxes).
+    Errors never end it: a failed round is logged and tried again after a doubling wait."""
     import threading
 
     from fairnotice.errors import BadInput
     from fairnotice.operations.delivery import relay
     from fairnotice.store.session import make_engine, session_factory, upgrade
-    from fairnotice.worker import install_signals, log_round, run
+    from fairnotice.worker import Round, install_signals, log_round, run
 
     settings, delivery = _settings()
+    if status:
+        _worker_status(settings.database, as_json=as_json)
+        return
+    if as_json:
+        raise _fail("--json: only with --status")
     imap = _imap_settings()
     try:
         has_relay = relay(settings, delivery) is not None
@@ -513,6 +528,12 @@ def worker_command(
     engine = make_engine(settings.database)
     stop = threading.Event()
     install_signals(stop)
+    failed: list[str] = []
+
+    def report(done: Round) -> None:
+        log_round(done)
+        failed[:] = done.errors
+
     try:
         total = run(
             session_factory(engine),
@@ -520,13 +541,38 @@ def worker_command(
             delivery,
             once=once,
             stop=stop,
-            report=log_round,
+            report=report,
             imap=imap,
         )
     finally:
         engine.dispose()
     if once:
         sys.stdout.write(" ".join(f"{k}={v}" for k, v in total.as_dict().items()) + "\n")
+        if failed:
+            raise _fail("the round failed: " + "; ".join(failed), code=1)
+
+
+def _worker_status(database: str, *, as_json: bool) -> None:
+    """`fairnotice worker --status`: the workers' health as text (or JSON)."""
+    from fairnotice.operations import health
+    from fairnotice.operations.clock import system_now
+    from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
+    from fairnotice.worker import describe
+
+    upgrade(database)
+    engine = make_engine(database)
+    now = system_now()
+    try:
+        with transaction(session_factory(engine)) as session:
+            found = health.status(session, now=now)
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(found.as_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(describe(found, now=now))
+    if not found.running:
+        raise typer.Exit(3)  # like `systemctl status`: a monitor needs no parsing
 
 
 def main() -> None:

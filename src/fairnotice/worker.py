@@ -5,10 +5,19 @@ Any number of workers may run against PostgreSQL; on SQLite one (or the one insi
 `fairnotice serve`). SIGTERM and SIGINT stop a worker gracefully: the message in flight
 is finished and recorded, the rest of its batch handed back at once. A `kill -9` loses
 nothing either: the claimed rows come back when their lease runs out.
+
+A worker never stalls and never dies of an error: each part of a round (calendars,
+fills, follow-ups, replies, delivery) is guarded on its own, so one that fails does not
+keep the others from running; a failed round is logged and the next one tried after a
+capped, doubling wait ("database is locked" included: SQLite waits out its busy timeout,
+the round fails, the next one waits again). Inside `fairnotice serve` a supervisor
+restarts the loop should anything escape it. Every worker writes its health
+(operations/health.py): heartbeat, last round, backlog, last error.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -19,9 +28,10 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.delivery import Stats
+from fairnotice.mail.delivery import Stats, worker_name
+from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import Transport
-from fairnotice.operations import fill_batches
+from fairnotice.operations import fill_batches, health
 from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
@@ -29,10 +39,15 @@ from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox,
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 
+log = logging.getLogger("fairnotice.worker")
+
+# the wait after a failed round: 1 s, doubling to a minute (jittered), reset by a good one
+AFTER_FAILURE = Policy(retry_base=timedelta(seconds=1), retry_cap=timedelta(seconds=60))
+
 
 @dataclass
 class Round:
-    """What one pass of the loop did."""
+    """What one pass of the loop did, and which of its parts failed."""
 
     delivery: Stats = field(default_factory=Stats)
     reminded: int = 0
@@ -40,6 +55,29 @@ class Round:
     calendars: int = 0
     told: int = 0  # candidates of positions being filled, told this round
     fill_problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "part: Type: words", one per failure
+
+    @property
+    def busy(self) -> bool:
+        """Whether the round found work (then the next one starts at once)."""
+        return bool(self.delivery.claimed or self.calendars or self.told)
+
+
+def _guarded(done: Round, part: str, step: Callable[[], None]) -> None:
+    """Run one part of a round; an error is logged and noted, and the round goes on."""
+    try:
+        step()
+    except Exception as exc:
+        line = health.error_line(exc)
+        done.errors.append(f"{part}: {line}")
+        log.warning("fairnotice worker: %s failed: %s", part, line, exc_info=not _known(exc))
+
+
+def _known(exc: Exception) -> bool:
+    """Errors whose one line says everything (no traceback in the log)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError | ConnectionError | TimeoutError)
 
 
 def one_round(
@@ -51,18 +89,43 @@ def one_round(
     stop: threading.Event | None = None,
     transport: Callable[[], Transport] | None = None,
     poll_every: timedelta = POLL_EVERY,
+    beat: Callable[[], None] | None = None,
 ) -> Round:
     """Calendars waiting to be read, positions being filled, follow-ups, replies, then
-    every batch due now."""
+    every batch due now (`beat` is called between batches)."""
     done = Round()
-    done.calendars = read_calendars(sessions, clock=clock, stop=stop)
-    filled = fill_batches.run(sessions, clock=clock, stop=stop)
-    done.told, done.fill_problems = filled.told, filled.problems
-    with transaction(sessions, write=True) as session:
-        done.reminded = fire_followups(session, now=clock())["reminded"]
-    done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
-    worker = deliverer(sessions, settings, delivery, clock=clock, stop=stop, transport=transport)
-    done.delivery = worker.drain()
+
+    def calendars() -> None:
+        done.calendars = read_calendars(sessions, clock=clock, stop=stop)
+
+    def fills() -> None:
+        filled = fill_batches.run(sessions, clock=clock, stop=stop)
+        done.told, done.fill_problems = filled.told, filled.problems
+
+    def followups() -> None:
+        with transaction(sessions, write=True) as session:
+            done.reminded = fire_followups(session, now=clock())["reminded"]
+
+    def replies() -> None:
+        done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
+
+    def deliver() -> None:
+        worker = deliverer(
+            sessions, settings, delivery, clock=clock, stop=stop, transport=transport
+        )
+        each = None if beat is None else (lambda _stats: beat())
+        done.delivery = worker.drain(each=each)
+
+    for part, step in (
+        ("calendars", calendars),
+        ("fills", fills),
+        ("follow-ups", followups),
+        ("replies", replies),
+        ("delivery", deliver),
+    ):
+        if stop is not None and stop.is_set():
+            break
+        _guarded(done, part, step)
     return done
 
 
@@ -77,6 +140,33 @@ def install_signals(stop: threading.Event) -> None:
         signal.signal(signal.SIGINT, _stop)
 
 
+class Heart:
+    """Writes this worker's health (operations/health.py) without ever failing the loop:
+    a write the database refuses is logged and tried again with the next beat."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, kind: str, clock: Callable[[], datetime]
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.beat = health.Beat(name=worker_name(), kind=kind, started_at=clock())
+
+    def write(self, *, force: bool = False, stopped: bool = False, count: bool = False) -> None:
+        now = self.clock()
+        if not (force or stopped or self.beat.due(now)):
+            return
+        try:
+            with transaction(self.sessions, write=True) as session:
+                if count:
+                    self.beat.backlog = health.backlog(session, now=now)
+                health.write(session, self.beat, now=now, stopped=stopped)
+        except Exception as exc:
+            log.warning("fairnotice worker: health not written: %s", health.error_line(exc))
+
+    def between_batches(self) -> None:
+        self.write()
+
+
 def run(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -88,30 +178,58 @@ def run(
     transport: Callable[[], Transport] | None = None,
     report: Callable[[Round], None] | None = None,
     imap: ImapSettings | None = None,
+    kind: str = "worker",
 ) -> Stats:
-    """Rounds until stopped (or one round with `once`); the delivery totals."""
+    """Rounds until stopped (or one round with `once`); the delivery totals.
+
+    A round with a failed part is followed by a wait that doubles (1 s to a minute);
+    the loop itself never ends on an error. With `once` the errors are in the report."""
     imap = imap or ImapSettings()
-    with transaction(sessions, write=True) as session:
-        env_mailbox(session, imap)
+    heart = Heart(sessions, kind=kind, clock=clock)
+    mailbox_ready = not imap.host
     every = timedelta(seconds=imap.poll_seconds)
     total = Stats()
-    while not stop.is_set():
-        done = one_round(
-            sessions,
-            settings,
-            delivery,
-            clock=clock,
-            stop=stop,
-            transport=transport,
-            poll_every=every,
-        )
-        total.add(done.delivery)
-        if report is not None:
-            report(done)
-        if once:
-            break
-        if done.delivery.claimed == 0 and done.calendars == 0 and done.told == 0:
-            stop.wait(delivery.poll_seconds)
+    try:
+        while not stop.is_set():
+            done = Round()
+            if not mailbox_ready:
+
+                def mailbox() -> None:
+                    with transaction(sessions, write=True) as session:
+                        env_mailbox(session, imap)
+
+                _guarded(done, "mailbox", mailbox)
+                mailbox_ready = not done.errors
+            if not done.errors:
+                done = one_round(
+                    sessions,
+                    settings,
+                    delivery,
+                    clock=clock,
+                    stop=stop,
+                    transport=transport,
+                    poll_every=every,
+                    beat=heart.between_batches,
+                )
+            total.add(done.delivery)
+            if done.errors:
+                heart.beat.round_failed("; ".join(done.errors), at=clock())
+            else:
+                heart.beat.round_done(done.delivery, at=clock())
+            worked = done.busy or bool(done.errors) or bool(done.delivery.sent)
+            heart.write(force=worked, count=True)
+            if report is not None:
+                report(done)
+            if once:
+                break
+            if done.errors:
+                wait = AFTER_FAILURE.backoff(heart.beat.failures).total_seconds()
+                log.warning("fairnotice worker: next round in %.0f s", wait)
+                stop.wait(wait)
+            elif not done.busy:
+                stop.wait(delivery.poll_seconds)
+    finally:
+        heart.write(stopped=True)
     return total
 
 
@@ -131,21 +249,87 @@ def log_round(done: Round) -> None:
         sys.stderr.flush()
 
 
-def background(settings: Settings, *, stop: threading.Event) -> threading.Thread:
-    """The worker inside `fairnotice serve` (SQLite: the one worker), as a daemon thread."""
+def background(
+    settings: Settings,
+    *,
+    stop: threading.Event,
+    delivery: DeliverySettings | None = None,
+    transport: Callable[[], Transport] | None = None,
+) -> threading.Thread:
+    """The worker inside `fairnotice serve` (SQLite: the one worker), as a daemon thread
+    that supervises its loop: whatever escapes it is logged, and the loop (with a new
+    engine) starts again after a doubling wait, until `stop`."""
     from fairnotice.store.session import make_engine, session_factory
 
-    engine = make_engine(settings.database)
-    delivery = DeliverySettings()
+    settings_of_delivery = delivery or DeliverySettings()
 
-    def work() -> None:
-        try:
-            run(
-                session_factory(engine), settings, delivery, once=False, stop=stop, report=log_round
-            )
-        finally:
-            engine.dispose()
+    def supervise() -> None:
+        restarts = 0
+        while not stop.is_set():
+            try:
+                engine = make_engine(settings.database)
+                try:
+                    run(
+                        session_factory(engine),
+                        settings,
+                        settings_of_delivery,
+                        once=False,
+                        stop=stop,
+                        report=log_round,
+                        transport=transport,
+                        kind="serve",
+                    )
+                finally:
+                    engine.dispose()
+            except Exception as exc:
+                restarts += 1
+                wait = AFTER_FAILURE.backoff(restarts).total_seconds()
+                log.error(
+                    "fairnotice worker: stopped by %s; restarting in %.0f s",
+                    health.error_line(exc),
+                    wait,
+                    exc_info=True,
+                )
+                stop.wait(wait)
 
-    thread = threading.Thread(target=work, name="fairnotice-worker", daemon=True)
+    thread = threading.Thread(target=supervise, name="fairnotice-worker", daemon=True)
     thread.start()
     return thread
+
+
+def describe(status: health.Status, *, now: datetime) -> str:
+    """`fairnotice worker --status` as text: running or not, backlog, each worker's last
+    round and last error."""
+
+    def ago(moment: datetime) -> str:
+        seconds = int((now - moment).total_seconds())
+        if seconds < 120:
+            return f"{seconds} s ago"
+        if seconds < 7200:
+            return f"{seconds // 60} min ago"
+        return f"{seconds // 3600} h ago"
+
+    latest = status.latest
+    if status.running:
+        head = "delivery worker: running"
+    elif latest is None:
+        head = "delivery worker: not running (never seen)"
+    else:
+        head = f"delivery worker: not running (last heartbeat {ago(latest.heartbeat)})"
+    lines = [head, f"backlog: {status.backlog} message(s) due"]
+    for seen in status.workers:
+        state = "running" if seen.running else ("stopped" if seen.stopped_at else "silent")
+        lines.append(f"{seen.name} ({seen.kind}, {state}, heartbeat {ago(seen.heartbeat)})")
+        if seen.round_at is not None:
+            lines.append(
+                f"  last round {seen.round_at.isoformat(timespec='seconds')}: "
+                f"sent={seen.sent} voided={seen.voided} failed={seen.failed} "
+                f"backlog={seen.backlog if seen.backlog is not None else '?'}"
+            )
+        if seen.last_error is not None and seen.last_error_at is not None:
+            again = f", {seen.failures} round(s) in a row" if seen.failures else ""
+            lines.append(
+                f"  last error {seen.last_error_at.isoformat(timespec='seconds')}"
+                f"{again}: {seen.last_error}"
+            )
+    return "\n".join(lines) + "\n"

@@ -409,3 +409,25 @@ class Mailbox(Base):
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     polled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkerHealth(Base):
+    """One worker process's heartbeat and last round (issue 14): what the status page and
+    `fairnotice worker --status` show. Written by the worker itself; a heartbeat older
+    than operations/health.STALE reads as "not running"."""
+
+    __tablename__ = "worker_health"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)  # host:pid:random
+    kind: Mapped[str] = mapped_column(String(20), default="worker")  # worker | serve
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    heartbeat: Mapped[datetime] = mapped_column(default=_now, index=True)
+    stopped_at: Mapped[datetime | None]  # a graceful stop; None while it runs (or died)
+    rounds: Mapped[int] = mapped_column(Integer, default=0)
+    round_at: Mapped[datetime | None]  # the end of the last round recorded
+    round_sent: Mapped[int] = mapped_column(Integer, default=0)
+    round_voided: Mapped[int] = mapped_column(Integer, default=0)  # expired or cancelled
+    round_failed: Mapped[int] = mapped_column(Integer, default=0)
+    backlog: Mapped[int | None] = mapped_column(Integer)  # rows due after that round
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed rounds in a row
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
