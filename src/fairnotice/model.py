@@ -35,11 +35,25 @@ class Intent(StrEnum):
     status_inquiry = "status_inquiry"
     cancel = "cancel"
     position_filled = "position_filled"
+    # December 2026 additions (CONTRACT.md): letters people also need.
+    thank_you = "thank_you"
+    decline_offer = "decline_offer"
+    reject = "reject"
 
 
 INTENTS_BY_ROLE: dict[Role, frozenset[Intent]] = {
-    Role.candidate: frozenset({Intent.reschedule, Intent.withdraw, Intent.status_inquiry}),
-    Role.employer: frozenset({Intent.reschedule, Intent.cancel, Intent.position_filled}),
+    Role.candidate: frozenset(
+        {
+            Intent.reschedule,
+            Intent.withdraw,
+            Intent.status_inquiry,
+            Intent.thank_you,
+            Intent.decline_offer,
+        }
+    ),
+    Role.employer: frozenset(
+        {Intent.reschedule, Intent.cancel, Intent.position_filled, Intent.reject}
+    ),
 }
 
 
@@ -74,6 +88,17 @@ class Tone(StrEnum):
     informal = "informal"
 
 
+class AddressChoice(StrEnum):
+    """How to address the recipient: mirror the thread (`auto`) or a form the user chose."""
+
+    auto = "auto"
+    formal = "formal"
+    informal = "informal"
+
+
+LOCALES = ("en-US", "en-GB", "de-DE", "de-AT", "de-CH", "sv-SE", "sv-FI")
+
+
 class Urgency(StrEnum):
     normal = "normal"
     short_notice = "short_notice"
@@ -91,6 +116,7 @@ class MessageKind(StrEnum):
     phone_script = "phone_script"
     voicemail = "voicemail"
     follow_up_email = "follow_up_email"
+    interviewer_notice = "interviewer_notice"
 
 
 class Action(StrEnum):
@@ -211,6 +237,18 @@ class Reason(Strict):
     detail: str | None = Field(
         default=None, max_length=4000, description="Private words for the user alone."
     )
+    public: str | None = Field(
+        default=None,
+        max_length=300,
+        description="A sentence the sender chooses to share, written into the letter as given.",
+    )
+
+    @field_validator("public")
+    @classmethod
+    def _one_plain_sentence(cls, value: str | None) -> str | None:
+        if value is not None and re.search(r"[\r\n\x00-\x1f\x7f]", value):
+            raise ValueError("must be one line of plain text")
+        return value or None
 
 
 class Interview(Strict):
@@ -271,9 +309,13 @@ class Me(Strict):
     salutation: str | None = Field(default=None, max_length=40)
 
 
+Title = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-zÄÖÜäöüß. ]*$")]
+
+
 class Counterpart(Strict):
     name: Name
     salutation: str | None = Field(default=None, max_length=40)
+    title: Title | None = None  # "Dr.", "Prof. Dr.": kept in German, rendered in English
     email: Email
     phone: Phone | None = None
     timezone: ZoneName = "UTC"
@@ -329,12 +371,44 @@ class Candidate(Strict):
     salutation: str | None = Field(default=None, max_length=40)
     timezone: ZoneName | None = None
     interview: Interview | None = None
+    title: Title | None = None
+    locale: str | None = Field(default=None, max_length=10)
+
+
+class Interviewer(Strict):
+    """Someone on the employer's side who meets the candidate: told in their own language."""
+
+    name: Name
+    email: Email
+    language: Language = Language.en
+    timezone: ZoneName | None = None
+    salutation: str | None = Field(default=None, max_length=40)
+    title: Title | None = None
+
+
+class Proposals(Strict):
+    """How new times are chosen (R4, E2); every default is what a considerate person does."""
+
+    earliest: AwareDatetime | None = None  # none before this moment
+    after_original: bool | None = None  # a candidate's: prefer days after the original date
+    min_days: int = Field(default=2, ge=1, le=10)  # spread over at least this many days
+    skip_first_morning: bool | None = None  # an employer's: not the very next morning
 
 
 class Options(Strict):
     slot_count: int = Field(default=3, ge=1, le=10)
     tone: Tone = Tone.formal
     pick_url: str | None = Field(default=None, max_length=2000)
+    address: AddressChoice = AddressChoice.auto
+    locale: str | None = Field(default=None, max_length=10)
+    proposals: Proposals = Field(default_factory=Proposals)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        if value is not None and value not in LOCALES:
+            raise ValueError(f"{value!r} is not one of {', '.join(LOCALES)}")
+        return value
 
 
 class Situation(Strict):
@@ -351,6 +425,8 @@ class Situation(Strict):
     availability: Availability | None = None
     candidates: list[Candidate] = Field(default_factory=list, max_length=100_000)
     options: Options = Field(default_factory=Options)
+    agreed: Period | None = None  # the new time both sides agreed (after_agreement)
+    interviewers: list[Interviewer] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _intent_fits_role(self) -> Situation:
@@ -369,6 +445,8 @@ class Situation(Strict):
 class Slot(Output):
     start: datetime
     end: datetime
+    why: str | None = None  # why this time, in the plan's language
+    label: str | None = None  # as the recipient reads it, zones named where they differ
 
 
 class Note(Output):
@@ -412,7 +490,15 @@ class Step(Output):
 
 class ChannelChoice(Output):
     primary: Literal["email", "phone"]
-    then: list[Literal["email", "voicemail"]]
+    then: list[Literal["email", "voicemail", "phone"]]
+
+
+class AddressUsed(Output):
+    """How the letters address the recipient, and where that came from."""
+
+    form: Literal["formal", "informal"]
+    source: Literal["thread", "tone", "default"]
+    mirrored: list[str] = Field(default_factory=list)  # what the thread showed
 
 
 class Plan(Output):
@@ -429,6 +515,7 @@ class Plan(Output):
     steps: list[Step]
     calendar: CalendarObject
     rules_applied: list[str]
+    address: AddressUsed | None = None
 
 
 # --- findings -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from fairnotice.model import Plan
+from fairnotice.model import Plan, Slot
 
 _ACTION = {"call": "Call", "send": "Send", "leave_voicemail": "Leave a voicemail"}
 _CONDITION = {
@@ -16,6 +16,14 @@ _CONDITION = {
     "not_reached": "if not reached",
     "after_agreement": "once a new time is agreed",
 }
+
+
+def slot_text(slot: Slot) -> str:
+    """A proposed time as its recipient reads it: their clock first, ours in brackets where
+    the zones differ (the planner's label; the offset when a plan carries none)."""
+    if slot.label:
+        return slot.label
+    return f"{slot.start:%a %d %b %H:%M}–{slot.end:%H:%M} (UTC{slot.start:%z})"
 
 
 def show_plan(plan: Plan, console: Console | None = None) -> None:
@@ -56,8 +64,13 @@ def show_plan(plan: Plan, console: Console | None = None) -> None:
         )
     out.print(timeline)
     if plan.proposed_slots:
-        slots = ", ".join(f"{s.start:%a %d %b %H:%M}–{s.end:%H:%M}" for s in plan.proposed_slots)
-        out.print(Text.assemble(("Proposed times: ", "bold"), slots))
+        out.print(Text("Proposed times:", style="bold"))
+        for slot in plan.proposed_slots:
+            out.print(
+                Text.assemble(
+                    "  • ", slot_text(slot), (f"  ({slot.why})" if slot.why else "", "dim")
+                )
+            )
     for message in plan.messages:
         title = f"{message.id} · {message.kind.value.replace('_', ' ')} → {message.to}"
         parts: list[Text] = []

@@ -36,7 +36,7 @@ WARNINGS = {
     "de": "In Ihrem Kalender steht während des Gesprächs bereits ein anderer Termin "
     "(Montag, 16. März, 14:00–14:30 Uhr). Lösen Sie diese Überschneidung, bevor Sie einen "
     "Termin zusagen oder ändern.",
-    "sv": "Du har redan något annat inbokat under intervjun (måndag 16 mars, kl. 14:00–14:30). "
+    "sv": "Du har redan något annat inbokat under intervjun (måndag 16 mars, kl. 14.00–14.30). "
     "Lös krocken innan du bekräftar eller ändrar en tid.",
     "en": "Your calendar already has something else during the interview "
     "(Monday 16 March, 14:00–14:30). Resolve the clash before you confirm or change any time.",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from fairnotice.compose import dates
 from fairnotice.compose.render import Letter, PersonRef
+from fairnotice.compose.tone import Address
 from fairnotice.model import Interview, Language, MessageKind, Role, Situation, Urgency
 
 
@@ -26,6 +27,9 @@ class Recipient:
     timezone: str
     language: Language
     interview: Interview
+    title: str | None = None
+    locale: str | None = None  # a BCP 47 tag the user chose for this reader
+    has_interview: bool = True  # False: a candidate of a filled position never interviewed
 
 
 def letter(
@@ -36,18 +40,27 @@ def letter(
     urgency: Urgency,
     slots: Sequence[tuple[datetime, datetime]] = (),
     phone_first: bool = False,
+    now: datetime | None = None,
+    address: Address | None = None,
+    call_at: datetime | None = None,
 ) -> Letter:
-    """The facts of one message, formatted for `recipient`."""
+    """The facts of one message, formatted for `recipient`: times in their zone, with the
+    sender's clock beside them where the two differ (M1)."""
     interview = recipient.interview
     zone, language = recipient.timezone, recipient.language
     me = situation.me
-    when, date, time = dates.moment_phrases(interview.start, zone, language)
+    chosen = recipient.locale or situation.options.locale
+    locale = dates.locale_for(language, zone, chosen).replace("_", "-")
+    own = me.timezone if me.timezone != "UTC" or zone == "UTC" else None
+    when, date, time = dates.phrases(interview.start, zone, language, other_zone=own, chosen=chosen)
+    moment = now or situation.now
+    address = address or Address(form=situation.options.tone.value, source="default")
     return Letter(
         role=situation.role,
         intent=situation.intent.value,
         kind=kind,
         language=language,
-        tone=situation.options.tone.value,
+        tone=address.form,
         urgency=urgency.value,
         reason=situation.reason.category.value,
         recipient=PersonRef(
@@ -55,6 +68,7 @@ def letter(
             salutation=recipient.salutation,
             phone=recipient.phone,
             email=recipient.email,
+            title=recipient.title,
         ),
         sender=PersonRef(name=me.name, salutation=me.salutation, phone=me.phone, email=me.email),
         position=interview.position,
@@ -65,10 +79,30 @@ def letter(
         place=interview.place,
         is_video=interview.video_url is not None,
         round=interview.round,
-        slots=[dates.span(start, end, zone, language) for start, end in slots],
+        slots=[
+            dates.labelled_span(start, end, zone, language, other_zone=own, chosen=chosen)
+            for start, end in slots
+        ],
         phone_first=phone_first,
         certainty=situation.certainty.value,
         pick_url=situation.options.pick_url,
+        locale=locale,
+        hello=address.hello,
+        sign_first_name=address.sign_first_name,
+        spoken_when=(
+            dates.spoken_when(interview.start, moment, zone, language, chosen)
+            if moment is not None and interview.start > moment
+            else None
+        ),
+        call_when=(
+            dates.spoken_when(call_at, moment, zone, language, chosen)
+            or dates.phrases(call_at, zone, language, chosen=chosen)[0]
+            if call_at is not None and moment is not None
+            else None
+        ),
+        has_interview=recipient.has_interview,
+        interview_ahead=moment is None or interview.start > moment,
+        public_reason=situation.reason.public,
     )
 
 
@@ -83,6 +117,7 @@ def primary_recipient(situation: Situation, language: Language) -> Recipient:
         timezone=cp.timezone,
         language=language,
         interview=situation.interview,
+        title=cp.title,
     )
 
 
@@ -98,7 +133,13 @@ def remaining_candidates(situation: Situation, language: Language) -> list[Recip
             salutation=c.salutation,
             timezone=c.timezone or (c.interview or situation.interview).timezone,
             language=c.language,
-            interview=c.interview or situation.interview.model_copy(update={"round": c.round}),
+            # E4 asks for the round the candidate reached, whichever record says more.
+            interview=(c.interview or situation.interview).model_copy(
+                update={"round": max(c.round, c.interview.round if c.interview else 1)}
+            ),
+            title=c.title,
+            locale=c.locale,
+            has_interview=c.interview is not None,
         )
         for c in situation.candidates
     ]
@@ -116,4 +157,6 @@ def after_agreement(
     language and zone beside the original one."""
     recipient = primary_recipient(situation, language)
     base = letter(situation, recipient, kind=MessageKind.follow_up_email, urgency=urgency)
-    return replace(base, new_when=dates.span(start, end, recipient.timezone, language))
+    own = situation.me.timezone if situation.me.timezone != "UTC" else None
+    new_when = dates.labelled_span(start, end, recipient.timezone, language, other_zone=own)
+    return replace(base, new_when=new_when)

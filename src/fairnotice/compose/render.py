@@ -20,6 +20,8 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, T
 from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 
+from fairnotice.compose import address, names, regional
+from fairnotice.compose.titles import short_title
 from fairnotice.model import Language, MessageKind, Role
 
 
@@ -31,14 +33,17 @@ class PersonRef:
     salutation: str | None = None  # "Herr", "Frau", "Mr", "Ms", "Dr" ... as given
     phone: str | None = None
     email: str | None = None
+    title: str | None = None  # "Dr.", "Prof. Dr." as given
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0]
+        """The first given name, never a title ("Hallo Karl-Heinz", never "Hallo Dr.")."""
+        return names.parse(self.name, self.salutation, self.title).first
 
     @property
     def last_name(self) -> str:
-        return self.name.split()[-1]
+        """The surname with its particles ("von der Leyen")."""
+        return names.parse(self.name, self.salutation, self.title).surname
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,16 @@ class Letter:
     certainty: str = "sure"
     pick_url: str | None = None
     new_when: str | None = None  # the agreed new time (follow-up after agreement)
+    locale: str | None = None  # the recipient's BCP 47 locale (en-US, en-GB ...), if known
+    hello: str | None = None  # the thread's greeting word, mirrored in the informal form
+    sign_first_name: bool = False  # the thread signs with first names: so do we
+    spoken_when: str | None = None  # "heute um 14 Uhr" when the interview is near
+    call_when: str | None = None  # when we will call, where the email goes first at night
+    has_interview: bool = True  # the recipient has an interview on record (position filled)
+    interview_ahead: bool = True  # ... and it is still ahead (so it is off now)
+    public_reason: str | None = None  # the sentence the sender chose to share (reason.public)
+    later_round: bool | None = None  # they have met before; None: round >= 2
+    feedback: bool = True  # a rejection offers feedback
 
 
 class _LetterContext(Context):
@@ -210,7 +225,36 @@ def _context(letter: Letter) -> dict[str, Any]:
     values = dict(environment().globals)
     values.update(zip(_FIELDS, _facts_of(letter), strict=True))
     values["c"] = common(letter.language)
-    values["formal"] = letter.tone == "formal"
+    formal = values["formal"] = letter.tone == "formal"
+    person, language = letter.recipient, letter.language.value
+    locale = letter.locale or regional.default_locale(letter.language)
+    values["salute"] = address.greeting(
+        person.name,
+        person.salutation,
+        person.title,
+        language=language,
+        locale=locale,
+        formal=formal,
+        hello=letter.hello,
+    )
+    values["addressee"] = address.name_for(
+        person.name,
+        person.salutation,
+        person.title,
+        language=language,
+        locale=locale,
+        formal=formal,
+    )
+    values["w"] = regional.words(letter.language, locale)
+    values["short_position"] = short_title(letter.position)
+    values["spoken_when"] = letter.spoken_when or letter.when
+    values["met"] = letter.round >= 2 if letter.later_round is None else letter.later_round
+    sender = letter.sender
+    values["signature"] = (
+        names.parse(sender.name, sender.salutation, sender.title).first
+        if letter.sign_first_name and not formal
+        else sender.name
+    )
     return values
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fairnotice.calendar.slots import Hours
 from fairnotice.compose import dates
 from fairnotice.compose import language as detection
+from fairnotice.compose import tone as thread_tone
 from fairnotice.compose.context import Recipient, letter, primary_recipient, remaining_candidates
 from fairnotice.compose.render import renderer
 from fairnotice.model import (
     Action,
+    AddressChoice,
+    AddressUsed,
     CalendarObject,
     Certainty,
     ChannelChoice,
@@ -40,7 +43,7 @@ from fairnotice.model import (
 )
 from fairnotice.rules import calendars, timing
 from fairnotice.rules.catalog import rules
-from fairnotice.rules.proposals import own_clashes, propose
+from fairnotice.rules.proposals import own_clashes, spread_proposals
 
 TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_interest})
 PLAIN_WITHDRAWAL_REASONS = frozenset({ReasonCategory.accepted_offer, ReasonCategory.lost_interest})
@@ -72,6 +75,8 @@ class _Draft:
         default_factory=list
     )
     channels: list[ChannelChoice] = field(default_factory=list)
+    address: thread_tone.Address | None = None
+    whys: list[str] = field(default_factory=list)
 
     def apply(self, *rule_ids: str) -> None:
         self.applied.update(rule_ids)
@@ -168,6 +173,13 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
     draft.apply("T1", "T2", "M1", "M2", "M5", "M6", "C5")
     if situation.language is None:
         draft.apply("M7")
+    draft.address = thread_tone.detect(
+        situation.history.messages,
+        draft.language,
+        choice=situation.options.address,
+        tone=situation.options.tone,
+        tone_given="tone" in situation.options.model_fields_set,
+    )
     _reflect(draft)
     slots = _slots(draft)
     recipients = (
@@ -197,12 +209,37 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
         channel=_overall_channel(draft.channels),
         warnings=draft.warnings,
         advice=draft.advice,
-        proposed_slots=[Slot(start=s, end=e) for s, e in slots],
+        proposed_slots=_slot_views(draft, slots),
         messages=draft.messages,
         steps=steps,
         calendar=calendar,
         rules_applied=sorted(draft.applied, key=order.index),
+        address=AddressUsed(
+            form=draft.address.form, source=draft.address.source, mirrored=draft.address.mirrored
+        ),
     )
+
+
+def _slot_views(draft: _Draft, slots: list[tuple[datetime, datetime]]) -> list[Slot]:
+    """The proposed times with why each was chosen and how the recipient reads it."""
+    s = draft.situation
+    own = s.me.timezone if s.me.timezone != "UTC" else None
+    return [
+        Slot(
+            start=start,
+            end=end,
+            why=draft.whys[i] if i < len(draft.whys) else None,
+            label=dates.labelled_span(
+                start,
+                end,
+                s.counterpart.timezone,
+                draft.language,
+                other_zone=own,
+                chosen=s.options.locale,
+            ),
+        )
+        for i, (start, end) in enumerate(slots)
+    ]
 
 
 def _reflect(draft: _Draft) -> None:
@@ -263,7 +300,9 @@ def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:
     if s.intent is not Intent.reschedule:
         return []
     wanted = max(s.options.slot_count, 3 if s.role is Role.employer else 2)
-    found = propose(s, draft.now, count=wanted)
+    proposals = spread_proposals(s, draft.now, count=wanted, language=draft.language.value)
+    draft.whys = [p.why for p in proposals]
+    found = [(p.start, p.end) for p in proposals]
     draft.apply("K1", "E2" if s.role is Role.employer else "R4")
     if len(found) < wanted:
         draft.warn("E2" if s.role is Role.employer else "R4")
@@ -308,14 +347,11 @@ def _message_set(
     if wants_phone and not recipient.phone:
         draft.warn("C2")
     calls_first = wants_phone and recipient.phone is not None
-    call_at = draft.now
-    if calls_first and not (
-        s.reason.category is ReasonCategory.emergency and s.role is Role.candidate
-    ):  # X1: an emergency calls at once; otherwise only inside their working hours (T5)
-        latest = start if urgency is not Urgency.missed else None
-        call_at = timing.call_due(draft.now, latest, hours)
-    # Nobody answers at night: then the written word goes first and the call follows, so
-    # the letters must not speak of a call that has not happened yet.
+    # T5: a call only inside the recipient's working hours, short notice or not (even an
+    # emergency: at night the written word goes at once and the call at the first opening).
+    call_at = timing.opening_at_or_after(draft.now, hours) if calls_first else draft.now
+    # Nobody answers at night: then the written word goes first and says when we will
+    # call, so the letters never speak of a call that has not happened yet.
     deferred = calls_first and call_at > draft.now
     phone_first = calls_first and not deferred
 
@@ -328,6 +364,9 @@ def _message_set(
             urgency=urgency,
             slots=slots,
             phone_first=phone_first,
+            now=draft.now,
+            address=_address_for(draft, recipient),
+            call_at=call_at if deferred else None,
         )
     )
 
@@ -363,9 +402,11 @@ def _message_set(
             draft.apply("T5")
             draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.add_call(call_at, script_id, voicemail_id, target_phone, None)
-        if not deferred:  # C3/T3: confirm in writing right after the call
+        if deferred:  # the first step is the email: so is the primary channel
+            draft.channels.append(ChannelChoice(primary="email", then=["phone"]))
+        else:  # C3/T3: confirm in writing right after the call
             draft.add_step(call_at, Action.send, ChannelKind.email, email_id, None, target_mail)
-        draft.channels.append(ChannelChoice(primary="phone", then=["voicemail", "email"]))
+            draft.channels.append(ChannelChoice(primary="phone", then=["voicemail", "email"]))
         sent = call_at
     else:
         sent = timing.email_due(draft.now, start, urgency, hours)
@@ -396,11 +437,25 @@ def _message_set(
         )
 
 
+def _address_for(draft: _Draft, recipient: Recipient) -> thread_tone.Address:
+    """The thread's form for the counterpart; the user's choice (else the tone) for each
+    candidate of a filled position, whose threads the situation does not carry."""
+    assert draft.address is not None
+    s = draft.situation
+    if s.intent is not Intent.position_filled or not s.candidates:
+        return draft.address
+    form = s.options.address
+    chosen = s.options.tone.value if form is AddressChoice.auto else form.value
+    return thread_tone.Address(form=chosen, source="tone")  # type: ignore[arg-type]
+
+
 def _overall_channel(choices: list[ChannelChoice]) -> ChannelChoice:
     """One recipient: their channel. Many (position filled): email unless all are called."""
     if len(choices) == 1:
         return choices[0]
     if choices and all(c.primary == "phone" for c in choices):
         return choices[0]
-    then = ["email"] if any(c.primary == "phone" for c in choices) else []
+    then: list[Literal["email", "voicemail", "phone"]] = (
+        ["phone"] if any(c.primary == "phone" or "phone" in c.then for c in choices) else []
+    )
     return ChannelChoice(primary="email", then=then)

@@ -7,14 +7,16 @@ adds the busy time of any calendars first); the original interview time counts a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
-from fairnotice.model import Availability, Situation, parse_clock, zone
+from fairnotice.model import Availability, Role, Situation, parse_clock, zone
 from fairnotice.rules import timing
 
 HORIZON = timedelta(days=28)  # how far ahead proposals may reach
-FIRST_LOOK = timedelta(days=7)
 
 
 def proposer_hours(situation: Situation) -> Hours:
@@ -49,33 +51,161 @@ def own_clashes(situation: Situation) -> list[tuple[datetime, datetime]]:
     return merged
 
 
+# Times of day in the recipient's zone: a person offers a morning, a midday and an
+# afternoon rather than three mornings (R4, E2).
+Part = Literal["morning", "midday", "afternoon"]
+_PART_ORDER: dict[bool, tuple[Part, ...]] = {
+    False: ("morning", "afternoon", "midday"),  # a candidate's proposals
+    True: ("morning", "midday", "afternoon"),  # an employer's: early, midday, late
+}
+_WHY: dict[str, dict[str, str]] = {
+    "de": {
+        "morning": "vormittags",
+        "midday": "über Mittag",
+        "afternoon": "nachmittags",
+        "early": "gleich zu Tagesbeginn",
+        "late": "zum Ende des Arbeitstags",
+        "after": "nach dem ursprünglichen Termin",
+        "before": "vor dem ursprünglichen Termin",
+        "other_day": "ein anderer Tag als die übrigen Vorschläge",
+    },
+    "sv": {
+        "morning": "på förmiddagen",
+        "midday": "vid lunchtid",
+        "afternoon": "på eftermiddagen",
+        "early": "tidigt på dagen",
+        "late": "i slutet av arbetsdagen",
+        "after": "efter den ursprungliga tiden",
+        "before": "före den ursprungliga tiden",
+        "other_day": "en annan dag än de andra förslagen",
+    },
+    "en": {
+        "morning": "in the morning",
+        "midday": "around midday",
+        "afternoon": "in the afternoon",
+        "early": "early in the working day",
+        "late": "at the end of the working day",
+        "after": "after the original date",
+        "before": "before the original date",
+        "other_day": "a different day from the other options",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    start: datetime
+    end: datetime
+    why: str
+
+
+def _part(moment: datetime, tz: ZoneInfo) -> Part:
+    clock = moment.astimezone(tz).time()
+    if clock < time(11, 30):
+        return "morning"
+    if clock < time(14, 0):
+        return "midday"
+    return "afternoon"
+
+
+# The time a person would name within each part of the day (recipient's clock).
+_PREFERRED = {"morning": time(10, 0), "midday": time(12, 30), "afternoon": time(14, 30)}
+
+
+def _distance(moment: datetime, tz: ZoneInfo, target: time, employer: bool, part: Part) -> int:
+    """How far a start is from the time a person would pick in its part of the day. An
+    employer's early and late options sit at the edges of the day (before and after a
+    working candidate's own day), so the earliest morning and the latest afternoon win."""
+    local = moment.astimezone(tz)
+    minutes = local.hour * 60 + local.minute
+    if employer and part == "morning":
+        return minutes
+    if employer and part == "afternoon":
+        return -minutes
+    return abs(minutes - (target.hour * 60 + target.minute))
+
+
 def propose(situation: Situation, now: datetime, *, count: int) -> list[tuple[datetime, datetime]]:
-    """Up to `count` slots, one per day, earliest first, in the recipient's zone.
+    """The start and end of `spread_proposals` (see there)."""
+    return [(p.start, p.end) for p in spread_proposals(situation, now, count=count)]
+
+
+def spread_proposals(
+    situation: Situation, now: datetime, *, count: int, language: str = "en"
+) -> list[Proposal]:
+    """Up to `count` times a considerate person would offer, in the recipient's zone.
 
     Each lasts as long as the interview, starts at least one working day from now (R4),
     lies inside the proposer's and the recipient's working hours and clashes with no busy
-    period nor the original interview (K1).
+    period nor the original interview (K1). They are spread over different days (at least
+    `options.proposals.min_days`) and different times of day. A candidate's proposals
+    prefer the days after the original date and never fall on its day; an employer's skip
+    the very next morning and offer early, midday and late times, so a candidate who works
+    can take one (E2). Each says why it was chosen, in `language`.
     """
     interview = situation.interview
+    settings = situation.options.proposals
+    employer = situation.role is Role.employer
     mine = proposer_hours(situation)
     theirs = Hours(zone=zone(situation.counterpart.timezone))
     busy = [(p.start, p.end) for p in (situation.availability or Availability()).busy]
     busy.append((interview.start, interview.end))
-    index = BusyIndex(busy)
     earliest = timing.add_working_days(now, 1, mine)
-    found: list[tuple[datetime, datetime]] = []
-    # Most searches end within the first week; look further only when they do not.
-    for reach in (FIRST_LOOK, HORIZON):
-        found = free_slots(
-            busy=index,
-            hours=[mine, theirs],
-            duration=interview.end - interview.start,
-            earliest=earliest,
-            latest=earliest + reach,
-            grid_zone=mine.zone,
-            count=count,
-            one_per_day=True,
-        )
-        if len(found) >= count:
+    skip_morning = (
+        settings.skip_first_morning if settings.skip_first_morning is not None else employer
+    )
+    if skip_morning:
+        # Not the very next morning: the candidate needs a day to arrange time off.
+        opening = timing.opening_at_or_after(earliest, theirs).astimezone(theirs.zone)
+        earliest = max(earliest, opening.replace(hour=12, minute=0))
+    if settings.earliest is not None:
+        earliest = max(earliest, settings.earliest)
+    found = free_slots(
+        busy=BusyIndex(busy),
+        hours=[mine, theirs],
+        duration=interview.end - interview.start,
+        earliest=earliest,
+        latest=earliest + HORIZON,
+        grid_zone=mine.zone,
+        count=2000,
+    )
+    tz = theirs.zone
+    original_day = interview.start.astimezone(tz).date()
+    by_day: dict[date, list[tuple[datetime, datetime]]] = {}
+    for start, end in found:
+        day = start.astimezone(tz).date()
+        if day != original_day:  # never the day of the time just called off
+            by_day.setdefault(day, []).append((start, end))
+    after_original = settings.after_original
+    if after_original is None:
+        after_original = not employer and any(d > original_day for d in by_day)
+    days = sorted(by_day)
+    if after_original:
+        days = [d for d in days if d > original_day] + [d for d in days if d < original_day]
+    order = _PART_ORDER[employer]
+    words = _WHY.get(language, _WHY["en"])
+    chosen: list[Proposal] = []
+    used_parts: list[Part] = []
+    for day in days:
+        if len(chosen) >= count:
             break
-    return [(s.astimezone(theirs.zone), e.astimezone(theirs.zone)) for s, e in found]
+        options = by_day[day]
+        wanted = [p for p in order if p not in used_parts] or list(order)
+        wanted = wanted[len(used_parts) % len(wanted) :] + wanted[: len(used_parts) % len(wanted)]
+        for part in (*wanted, *order):
+            fitting = [o for o in options if _part(o[0], tz) == part]
+            if fitting:
+                break
+        start, end = min(
+            fitting, key=lambda o: _distance(o[0], tz, _PREFERRED[part], employer, part)
+        )
+        used_parts.append(part)
+        if len(used_parts) >= len(order):
+            used_parts = []
+        label = {"morning": "early", "afternoon": "late"}.get(part, part) if employer else part
+        why = [words[label]]
+        if not employer:
+            why.insert(0, words["after" if day > original_day else "before"])
+        chosen.append(Proposal(start.astimezone(tz), end.astimezone(tz), ", ".join(why)))
+    chosen.sort(key=lambda p: p.start)
+    return chosen
