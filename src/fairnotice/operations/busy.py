@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from icalendar import Calendar
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -314,13 +316,10 @@ def owners_busy(
     wanted = {e.lower() for e in emails}
     if not wanted:
         return [], []
-    rows = [
-        r
-        for r in session.scalars(
-            select(BusyCalendar).where(BusyCalendar.workspace_id == workspace_id)
-        )
-        if r.owner_email.lower() in wanted
-    ]
+    query = select(BusyCalendar).where(BusyCalendar.workspace_id == workspace_id)
+    if all(e.isascii() for e in wanted):  # SQLite's lower() folds ASCII letters only
+        query = query.where(func.lower(BusyCalendar.owner_email).in_(sorted(wanted)))
+    rows = [r for r in session.scalars(query) if r.owner_email.lower() in wanted]
     problems = [why for r in rows if (why := why_unread(r, start, end))]
     usable = [r for r in rows if why_unread(r, start, end) is None]
     store = SqlIntervalStore(session)
@@ -362,9 +361,9 @@ def _without_own(row: BusyCalendar, around: Interval, own: OwnEvent) -> list[Int
         for s, e in _periods(row.busy)
         if e > around[0] and s < around[1] and (s.astimezone(UTC), e.astimezone(UTC)) != span
     ]
-    if row.source is not None:
+    parsed = _parsed(row)
+    if parsed:
         label = f"calendar {row.id}"
-        parsed = parse.calendars(row.source.encode("utf-8"), label=label, max_bytes=MAX_SOURCE)
         found += expand.busy_intervals(
             parsed,
             start=around[0],
@@ -375,3 +374,33 @@ def _without_own(row: BusyCalendar, around: Interval, own: OwnEvent) -> list[Int
             skip_spans=own.spans,
         )
     return merge((max(s, around[0]), min(e, around[1])) for s, e in found)
+
+
+PARSED_KEPT = 8  # calendars kept parsed per process (about 1 MB each for a year of meetings)
+_parsed_kept: OrderedDict[tuple[int, int], list[Calendar]] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parsed(row: BusyCalendar) -> list[Calendar]:
+    """The calendar's text, parsed; kept per process for the calendar's intervals_version
+    (its text changes only with a new version), so the offers of a day parse each
+    interviewer's calendar once and otherwise never load the text."""
+    key = (row.id, row.intervals_version) if row.intervals_version is not None else None
+    if key is not None:
+        with _parsed_lock:
+            if key in _parsed_kept:
+                _parsed_kept.move_to_end(key)
+                return _parsed_kept[key]
+    source = row.source
+    label = f"calendar {row.id}"
+    found = (
+        []
+        if source is None
+        else parse.calendars(source.encode("utf-8"), label=label, max_bytes=MAX_SOURCE)
+    )
+    if key is not None:
+        with _parsed_lock:
+            _parsed_kept[key] = found
+            while len(_parsed_kept) > PARSED_KEPT:
+                _parsed_kept.popitem(last=False)
+    return found

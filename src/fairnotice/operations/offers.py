@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairnotice.calendar.expand import Interval
 from fairnotice.compose.notes import render_note
 from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
-from fairnotice.lifecycle import BOOKED, Event, OfferState, SlotState
+from fairnotice.lifecycle import Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
 from fairnotice.operations import holds, transitions
 from fairnotice.operations.accounts import digest
@@ -49,37 +50,32 @@ class NewOffer:
 
 
 def interviewer_busy(
-    session: Session, *, workspace_id: int, interview: Interview, now: datetime
-) -> list[dict[str, str]]:
-    """Busy periods of the interview's interviewers: their stored calendars (as read by a
-    worker; one not read yet stops the offer) and their other scheduled interviews in this
-    workspace (K1)."""
-    emails = {p["email"].lower() for p in interview.interviewers}
-    busy: list[dict[str, str]] = []
-    if emails:
-        found, unread = owners_busy(
-            session,
-            workspace_id=workspace_id,
-            emails=emails,
-            start=now - timedelta(days=1),
-            # up to the interview itself (K1 for its time), however far within the months
-            # a stored calendar is always read for ahead
-            end=max(now + PLANNING_WINDOW, min(interview.end + timedelta(days=1), now + K1_AHEAD)),
-            own=own_event(interview),  # no clash with itself (K1)
-        )
-        if unread:
-            raise CalendarNotReady(joined(unread))
-        busy.extend({"start": s.isoformat(), "end": e.isoformat()} for s, e in found)
-        for other in session.scalars(
-            select(Interview).where(
-                Interview.workspace_id == workspace_id,
-                Interview.status.in_([s.value for s in BOOKED]),
-                Interview.id != interview.id,
-            )
-        ):
-            if emails & {p["email"].lower() for p in other.interviewers}:
-                busy.append({"start": other.start.isoformat(), "end": other.end.isoformat()})
-    return busy
+    session: Session, *, interview: Interview, start: datetime, end: datetime
+) -> tuple[list[Interval], list[str]]:
+    """Busy time of the interview's interviewers in [start, end): their stored calendars'
+    intervals (as read by a worker) and their other booked interviews in the workspace
+    that overlap it (K1), the interview itself left out; and why any stored calendar
+    could not be used. An offer's plan refers to this instead of keeping a copy."""
+    emails = frozenset(p["email"].lower() for p in interview.interviewers or [])
+    if not emails:
+        return [], []
+    found, unread = owners_busy(
+        session,
+        workspace_id=interview.workspace_id,
+        emails=emails,
+        start=start,
+        end=end,
+        own=own_event(interview),  # no clash with itself (K1)
+    )
+    found += holds.booked(session, interview=interview, emails=emails, start=start, end=end)
+    return found, unread
+
+
+def offer_window(interview: Interview, now: datetime) -> Interval:
+    """What an offer looks at: the planner's weeks ahead and, for K1, the interview's own
+    time however far within the months a stored calendar is always read for ahead."""
+    end = max(now + PLANNING_WINDOW, min(interview.end + timedelta(days=1), now + K1_AHEAD))
+    return (now - timedelta(days=1), end)
 
 
 def employer_situation(
@@ -111,6 +107,16 @@ def employer_situation(
     return validate(Situation, raw)
 
 
+def without_busy(situation: Situation) -> Situation:
+    """The situation as an offer's plan keeps it: the busy time is not copied (it is the
+    interviewers' stored calendars and interviews, which the plan's interview refers to;
+    replies.py reads them again for the times a reply proposes)."""
+    if situation.availability is None:
+        return situation
+    kept = situation.availability.model_copy(update={"busy": []})
+    return situation.model_copy(update={"availability": kept})
+
+
 def offer_times(
     session: Session,
     *,
@@ -139,7 +145,11 @@ def offer_times(
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     pick_url = f"{base_url.rstrip('/')}/pick/{token}"
-    busy = interviewer_busy(session, workspace_id=workspace_id, interview=interview, now=now)
+    start, end = offer_window(interview, now)
+    found, unread = interviewer_busy(session, interview=interview, start=start, end=end)
+    if unread:  # a calendar not read yet is never taken as free time
+        raise CalendarNotReady(joined(unread))
+    busy = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]
     busy.extend(holds.avoid(session, interview=interview, now=now, notice=policy.notice))
     situation = employer_situation(
         interview=interview,
@@ -182,7 +192,7 @@ def offer_times(
         session,
         workspace_id=workspace_id,
         interview_id=interview.id,
-        situation=situation,
+        situation=without_busy(situation),
         plan=plan,
     )
     queue_plan_emails(

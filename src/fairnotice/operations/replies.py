@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.errors import BadInput
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
+from fairnotice.operations import offers
 from fairnotice.operations.busy import owners_busy
 from fairnotice.operations.clock import system_now
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
+    Interview,
     Mailbox,
     OutboxMessage,
     PlanRecord,
@@ -107,12 +109,23 @@ def _busy(
     for item in (situation.get("availability") or {}).get("busy", []):
         periods.append((datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])))
     me = (situation.get("me") or {}).get("email")
-    if me and window is not None:
-        found, unread = owners_busy(
-            session, workspace_id=workspace_id, emails=[me], start=window[0], end=window[1]
+    if window is None:
+        return periods, []
+    found, unread = (
+        owners_busy(session, workspace_id=workspace_id, emails=[me], start=window[0], end=window[1])
+        if me
+        else ([], [])
+    )
+    interview = (
+        session.get(Interview, record.interview_id) if record and record.interview_id else None
+    )
+    if interview is not None and situation.get("role") == "employer":
+        # an offer's plan keeps no copy of the interviewers' busy time: it is read here
+        theirs, why = offers.interviewer_busy(
+            session, interview=interview, start=window[0], end=window[1]
         )
-        return periods + found, unread
-    return periods, []
+        found, unread = found + theirs, unread + why
+    return sorted(set(periods + found)), unread
 
 
 def checked(
