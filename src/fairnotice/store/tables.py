@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from fairnotice.lifecycle import OfferState, State
+from fairnotice.store.compressed import CompressedText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -229,8 +230,9 @@ class BusyCalendar(Base):
     busy: Mapped[list[Any]] = mapped_column(default=list)  # [{"start", "end"}] RFC 3339
     created_at: Mapped[datetime] = mapped_column(default=_now)
     # Read in the background (operations/busy.py): the iCalendar text is kept so the
-    # window can be extended; the expansion lives in busy_intervals.
-    source: Mapped[str | None] = mapped_column(Text)
+    # window can be extended; the expansion lives in busy_intervals. Kept compressed and
+    # loaded only when read (migration 0012): no list or page carries it.
+    source: Mapped[str | None] = mapped_column(CompressedText(), deferred=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # for floating times
     state: Mapped[str] = mapped_column(
         String(20), default="pending", server_default="ready"
