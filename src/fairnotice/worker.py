@@ -212,12 +212,9 @@ def run(
                     beat=heart.between_batches,
                 )
             total.add(done.delivery)
-            if done.errors:
-                heart.beat.round_failed("; ".join(done.errors), at=clock())
-            else:
-                heart.beat.round_done(done.delivery, at=clock())
-            worked = done.busy or bool(done.errors) or bool(done.delivery.sent)
-            heart.write(force=worked, count=True)
+            error = "; ".join(done.errors) or None
+            heart.beat.round_ended(done.delivery, at=clock(), error=error)
+            heart.write(force=done.busy or error is not None, count=True)
             if report is not None:
                 report(done)
             if once:

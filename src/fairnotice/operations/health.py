@@ -58,16 +58,16 @@ class Beat:
     written_at: datetime | None = None
     unsaved: bool = field(default=True)
 
-    def round_done(self, stats: Stats, *, at: datetime) -> None:
+    def round_ended(self, stats: Stats, *, at: datetime, error: str | None = None) -> None:
+        """A round's figures; `error` names the parts that failed (counted in a row)."""
         self.rounds += 1
         self.round_at = at
         self.sent, self.voided, self.failed = stats.sent, voided(stats), stats.failed
-        self.failures = 0
-        self.unsaved = True
-
-    def round_failed(self, error: str, *, at: datetime) -> None:
-        self.failures += 1
-        self.last_error, self.last_error_at = error, at
+        if error is None:
+            self.failures = 0
+        else:
+            self.failures += 1
+            self.last_error, self.last_error_at = error, at
         self.unsaved = True
 
     def due(self, now: datetime) -> bool:

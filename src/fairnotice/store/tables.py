@@ -82,6 +82,7 @@ def _one_of(column: str, values: Iterable[str]) -> str:
 
 
 POSITION_STATES = ("open", "filling", "filled")
+MEMBER_ROLES = ("owner", "member")
 
 
 class User(Base):
@@ -111,12 +112,39 @@ class Workspace(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id"),
+        CheckConstraint(_one_of("role", MEMBER_ROLES), name="role"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default="owner")  # owner | member
     workspace: Mapped[Workspace] = relationship(lazy="joined")
+
+
+class AuthSession(Base):
+    """A signed-in browser: the cookie carries a random id, this row only its SHA-256.
+    Deleting the row ends the session (sign-out, sign-out everywhere, a new password)."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    seen_at: Mapped[datetime] = mapped_column(default=_now)  # idle expiry counts from here
+
+
+class PasswordReset(Base):
+    """An emailed reset link: its token's SHA-256, usable once before `expires_at`."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

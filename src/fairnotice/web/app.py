@@ -23,15 +23,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairnotice.errors import BadInput, Conflict, NotFound
+from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound
 from fairnotice.model import Situation
 from fairnotice.operations.accounts import workspaces_of
 from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.store.tables import User
-from fairnotice.web.deps import SignInRequired, render
+from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render
 from fairnotice.web.fastlane import FastRoute, TokenPage
+from fairnotice.web.throttle import Throttle, TokenGuard, TooMany
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -51,7 +52,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = b"no-referrer" if path.startswith("/pick/") else b"same-origin"
+        policy = b"no-referrer" if path.startswith(("/pick/", "/reset/")) else b"same-origin"
         docs = path in ("/docs", "/docs/oauth2-redirect", "/redoc")
 
         async def with_headers(message: Message) -> None:
@@ -87,9 +88,8 @@ async def _error_page(request: Request, context: dict[str, Any]) -> Response:
     reason to look signed out), and after a refused form a link back to the page it was
     sent from (this site's own pages only)."""
     ctx = dict(context)
-    uid = request.session.get("uid")
-    if isinstance(uid, int):
-        ctx.update(await run_in_threadpool(_viewer, request.app, uid))
+    if isinstance(request.session.get(SESSION_KEY), str):
+        ctx.update(await run_in_threadpool(_viewer, request))
     referer = urlsplit(request.headers.get("referer", ""))
     if (
         request.method == "POST"
@@ -101,12 +101,23 @@ async def _error_page(request: Request, context: dict[str, Any]) -> Response:
     return render(request, "error.html", ctx, status=int(ctx["status"]))
 
 
-def _viewer(app: FastAPI, uid: int) -> dict[str, Any]:
-    with app.state.sessions() as session:
-        user = session.get(User, uid)
+def _viewer(request: Request) -> dict[str, Any]:
+    with request.app.state.sessions() as session:
+        row = live_session(request, session)
+        user = session.get(User, row.user_id) if row is not None else None
         if user is None:
             return {}
         return {"user": user, "workspaces": workspaces_of(session, user.id)}
+
+
+async def _too_many(request: Request, exc: TooMany) -> Response:
+    """429 with Retry-After: JSON for the API, else the error page in the viewer's language."""
+    wait = {"Retry-After": str(exc.retry_after)}
+    if _wants_json(request):
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers=wait)
+    response = await _error_page(request, {"status": 429, "wait": exc.retry_after})
+    response.headers.update(wait)
+    return response
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -122,6 +133,16 @@ def _install_errors(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=409)
         message = exc.args[0] if exc.args else ""  # a Phrase stays translatable
         return await _error_page(request, {"status": 409, "message": message})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        return await _error_page(request, {"status": 403, "message": exc.args[0]})
+
+    @app.exception_handler(TooMany)
+    async def too_many(request: Request, exc: TooMany) -> Response:
+        return await _too_many(request, exc)
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> Response:
@@ -183,6 +204,7 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = {}
     app.state.offer_views = {}
+    app.state.throttle = Throttle(enabled=settings.throttle)
     _install_errors(app)
 
     from fairnotice.web.routes import (
@@ -199,6 +221,7 @@ def create_app(
         followups,
         lifecycle,
         pick,
+        reset,
         scheduling,
     )
 
@@ -223,6 +246,7 @@ def create_app(
         api_todos,
         booking,
         auth,
+        reset,
         candidate,
         employer,
         scheduling,
@@ -239,11 +263,14 @@ def create_app(
         if isinstance(route, APIRoute)
     ]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Failed token attempts (pick and reset links, API bearer tokens) counted per client,
+    # inside the session middleware so that a 429 page is in the viewer's language.
+    app.add_middleware(TokenGuard, throttle=app.state.throttle, page=_too_many)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret,
         session_cookie="fairnotice_session",
-        max_age=14 * 24 * 3600,
+        max_age=settings.session_max_days * 24 * 3600,  # the server's session ends sooner
         same_site="lax",
         https_only=settings.secure_cookies,
     )
