@@ -2,7 +2,9 @@
 
 FairnoticeError
 ├── BadInput          the caller's input is wrong; `field` names where (CLI exit 2, HTTP 422)
+│   └── TooLarge      a body or file over its size limit (HTTP 413)
 ├── NotFound          no such object in the caller's workspace (HTTP 404)
+├── Forbidden         the caller's role does not allow it (HTTP 403)
 └── Conflict          valid, but lost to the object's current state (HTTP 409)
 
 Their texts are English: the CLI and the API's JSON bodies show them as they are. A text
@@ -77,6 +79,14 @@ class BadInput(FairnoticeError):
     @property
     def field(self) -> str:
         return self.problems[0][0] if self.problems else ""
+
+
+class TooLarge(BadInput):
+    """A request body or uploaded file over its limit (HTTP 413, not 422)."""
+
+
+class Forbidden(FairnoticeError):
+    """Allowed for some members of the workspace, not for this one (an owner's right)."""
 
 
 class NotFound(FairnoticeError):

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
     smtp_from: str | None = None
+    session_idle_minutes: int = Field(
+        default=480, ge=1, description="a page session ends after this long without a request"
+    )
+    session_max_days: int = Field(
+        default=7, ge=1, le=90, description="a page session ends this long after sign-in"
+    )
+    throttle: bool = Field(
+        default=True, description="limit sign-in and token attempts (off only in tests)"
+    )
     caldav_allow_private: bool = Field(
         default=False, description="let users' CalDAV URLs reach loopback and private addresses"
     )

@@ -91,6 +91,17 @@ def variants() -> dict[str, tuple[NoteName, Language, dict[str, str]]]:
                 "suggestion": SUGGESTION[language],
             },
         )
+        base = "https://fairnotice.example"
+        found[f"{language.value}/password_reset"] = (
+            "password_reset",
+            language,
+            {"recipient": person, "link": f"{base}/reset/Zx8-token", "minutes": "60"},
+        )
+        found[f"{language.value}/account_exists"] = (
+            "account_exists",
+            language,
+            {"recipient": person, "signin": f"{base}/signin", "reset": f"{base}/reset"},
+        )
     return found
 
 

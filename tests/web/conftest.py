@@ -22,6 +22,7 @@ from tests.store.databases import database_url, pg_url, sqlite_template  # noqa:
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday
+PASSWORD = "a long passphrase"
 
 
 @dataclass
@@ -58,14 +59,24 @@ class Browser:
         return response
 
     def sign_up(self, email: str, name: str = "Alex Weber", tz: str = "Europe/Berlin") -> int:
+        """Sign up, then sign in (a sign-up does not sign in: it must not tell whether the
+        address had an account); the personal workspace's id."""
         self.get("/signup")
         response = self.post(
             "/signup",
-            {"email": email, "name": name, "password": "a long passphrase", "timezone": tz},
+            {"email": email, "name": name, "password": PASSWORD, "timezone": tz},
         )
         assert response.status_code == 303, response.text
-        self.get(response.headers["location"])
+        assert response.headers["location"] == "/signin?signed_up=1"
         self.user = {"email": email, "name": name}
+        return self.sign_in(email)
+
+    def sign_in(self, email: str, password: str = "") -> int:
+        """Sign in; the personal workspace's id."""
+        self.get("/signin")
+        response = self.post("/signin", {"email": email, "password": password or PASSWORD})
+        assert response.status_code == 303, response.text
+        self.get(response.headers["location"])
         return int(response.headers["location"].rsplit("/", 1)[1])
 
 

@@ -14,6 +14,10 @@ subject and body as blocks, written natively like the letters.
   (either may be empty).
 - `interview_cancelled`: the interview is off, to each interviewer, with the CANCEL (the
   candidate hears it in the planner's letter); facts as `time_confirmed`.
+- `password_reset`: a single-use link to set a new password, to the account's owner;
+  facts `name`, `link`, `minutes` (how long it works).
+- `account_exists`: someone tried to sign up with the address of an existing account, to
+  that account's owner (the page tells nobody); facts `name`, `signin`, `reset` (URLs).
 
 Facts arrive formatted (dates in the reader's locale and zone); a missing one is an error.
 """
@@ -26,13 +30,20 @@ from fairnotice.compose.render import _template, _tidy
 from fairnotice.model import Language
 
 NoteName = Literal[
-    "time_confirmed", "times_declined", "interview_invitation", "interview_cancelled"
+    "time_confirmed",
+    "times_declined",
+    "interview_invitation",
+    "interview_cancelled",
+    "password_reset",
+    "account_exists",
 ]
 NOTES: tuple[NoteName, ...] = (
     "time_confirmed",
     "times_declined",
     "interview_invitation",
     "interview_cancelled",
+    "password_reset",
+    "account_exists",
 )
 
 

@@ -47,7 +47,7 @@ from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 
 __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats", "taken"]
 
-DELIVERABLE = ("email", "follow_up_email", "reminder")
+DELIVERABLE = ("email", "follow_up_email", "reminder", "account")  # account: resets
 _CLOSED = frozenset(s.value for s in CLOSED)
 FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
 

@@ -1,28 +1,27 @@
-"""Accounts, workspaces and API tokens. Passwords are argon2 hashes; tokens SHA-256 digests.
+"""Accounts, workspaces, roles and API tokens. Passwords are argon2 hashes (passwords.py);
+tokens SHA-256 digests.
 
 Isolation starts here: `membership` is the only way from a user to a workspace, and every
-other operation takes the workspace id it returns.
+other operation takes the workspace id it returns. Within an organisation, owners manage
+it (members, roles, everyone's API tokens); members use it and manage their own tokens.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import N_, BadInput, Conflict, NotFound
+from fairnotice.errors import N_, BadInput, Conflict, Forbidden, NotFound
 from fairnotice.model import zone
-from fairnotice.store.tables import ApiToken, Member, User, Workspace
+from fairnotice.operations import passwords
+from fairnotice.store.tables import MEMBER_ROLES, ApiToken, Member, User, Workspace
 
-_hasher = PasswordHasher()
-# A fixed hash to verify against when the email is unknown: same cost, no user enumeration.
-_DUMMY = _hasher.hash("not a password of anyone")
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_PASSWORD
 LANGUAGES = ("de", "sv", "en")
 
 
@@ -31,7 +30,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _clean_email(email: str) -> str:
+def clean_email(email: str) -> str:
     value = email.strip().lower()
     if "\x00" in value or "@" not in value or len(value) > 320 or any(c.isspace() for c in value):
         raise BadInput([("email", N_("not an email address"))])
@@ -45,6 +44,15 @@ def _clean_name(name: str, field: str = "name") -> str:
     return value
 
 
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did: made `user`, or found the address taken (`existing`). The
+    faces answer both alike, so a sign-up never tells whether an address has an account."""
+
+    user: User | None = None
+    existing: User | None = None
+
+
 def sign_up(
     session: Session,
     *,
@@ -54,10 +62,29 @@ def sign_up(
     language: str = "en",
     timezone: str = "UTC",
 ) -> User:
-    """A new user with their personal workspace (the candidate side)."""
+    """A new user with their personal workspace (the candidate side); Conflict when the
+    address has an account (the CLI and library; the web answers through `enrol`)."""
+    done = enrol(
+        session, email=email, name=name, password=password, language=language, timezone=timezone
+    )
+    if done.user is None:
+        raise Conflict(N_("email: an account with this address exists"))
+    return done.user
+
+
+def enrol(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    language: str = "en",
+    timezone: str = "UTC",
+) -> SignUp:
+    """Make the account, or find the address taken; bad input is refused either way,
+    before the address is looked up, and the password is hashed either way (same time)."""
     problems: list[tuple[str, str]] = []
-    if len(password) < MIN_PASSWORD:
-        problems.append(("password", f"must have at least {MIN_PASSWORD} characters"))
+    problems += passwords.problems(password, user_inputs=(email, name))
     if language not in LANGUAGES:
         problems.append(("language", N_("must be de, sv or en")))
     try:
@@ -66,31 +93,41 @@ def sign_up(
         problems.append(("timezone", str(exc)))
     if problems:
         raise BadInput(problems)
-    address = _clean_email(email)
-    if session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise Conflict(N_("email: an account with this address exists"))
+    address = clean_email(email)
+    clean = _clean_name(name)
+    password_hash = passwords.hashed(password)
+    existing = session.scalar(select(User).where(User.email == address))
+    if existing is not None:
+        return SignUp(existing=existing)
     user = User(
-        email=address,
-        name=_clean_name(name),
-        password_hash=_hasher.hash(password),
-        language=language,
-        timezone=timezone,
+        email=address, name=clean, password_hash=password_hash, language=language, timezone=timezone
     )
     personal = Workspace(kind="personal", name=user.name)
     session.add_all([user, personal])
     session.flush()
     session.add(Member(workspace_id=personal.id, user_id=user.id, role="owner"))
     session.flush()
-    return user
+    return SignUp(user=user)
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user whose password this is, else None (timing does not reveal which failed)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY, password)
-    except (VerificationError, InvalidHashError):
+    if not passwords.matches(user.password_hash if user else None, password):
         return None
+    return user
+
+
+def change_password(session: Session, *, user_id: int, current: str, new: str) -> User:
+    """A new password for a user who knows the current one (the caller ends the other
+    sessions)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    if not passwords.matches(user.password_hash, current):
+        raise BadInput([(passwords.field("current password"), N_("is not your password"))])
+    passwords.check(new, name="new password", user_inputs=(user.email, user.name))
+    user.password_hash = passwords.hashed(new)
     return user
 
 
@@ -133,12 +170,26 @@ def create_organisation(session: Session, *, user_id: int, name: str) -> Workspa
     return workspace
 
 
-def add_member(session: Session, *, workspace_id: int, email: str) -> Member:
-    """Add an existing user to an organisation (by their sign-in address)."""
+def role_in(session: Session, *, user_id: int, workspace_id: int) -> str | None:
+    """The user's role in the workspace ("owner" or "member"), None when not a member."""
+    return session.scalar(
+        select(Member.role).where(Member.user_id == user_id, Member.workspace_id == workspace_id)
+    )
+
+
+def require_owner(session: Session, *, user_id: int, workspace_id: int) -> None:
+    """Forbidden unless the user owns the workspace (members, roles, others' tokens)."""
+    if role_in(session, user_id=user_id, workspace_id=workspace_id) != "owner":
+        raise Forbidden(N_("only an owner of this organisation may do this"))
+
+
+def add_member(session: Session, *, workspace_id: int, email: str, by_user_id: int) -> Member:
+    """Add an existing user to an organisation (by their sign-in address); owners only."""
+    require_owner(session, user_id=by_user_id, workspace_id=workspace_id)
     workspace = session.get(Workspace, workspace_id)
     if workspace is None or workspace.kind != "organisation":
         raise BadInput([("workspace", N_("members can only join an organisation"))])
-    user = session.scalar(select(User).where(User.email == _clean_email(email)))
+    user = session.scalar(select(User).where(User.email == clean_email(email)))
     if user is None:
         raise BadInput([("email", N_("nobody has signed up with this address"))])
     existing = session.scalar(
@@ -148,6 +199,33 @@ def add_member(session: Session, *, workspace_id: int, email: str) -> Member:
         return existing
     member = Member(workspace_id=workspace_id, user_id=user.id, role="member")
     session.add(member)
+    session.flush()
+    return member
+
+
+def set_role(
+    session: Session, *, workspace_id: int, user_id: int, role: str, by_user_id: int
+) -> Member:
+    """Make a member an owner or an owner a member; owners only, and never the last owner."""
+    require_owner(session, user_id=by_user_id, workspace_id=workspace_id)
+    if role not in MEMBER_ROLES:
+        raise BadInput([("role", N_("must be owner or member"))])
+    member = session.scalar(
+        select(Member)
+        .where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound("member")
+    if member.role == "owner" and role != "owner":
+        owners = session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.workspace_id == workspace_id, Member.role == "owner")
+        )
+        if (owners or 0) <= 1:
+            raise Conflict(N_("role: an organisation keeps at least one owner"))
+    member.role = role
     session.flush()
     return member
 
@@ -220,11 +298,16 @@ def api_tokens(session: Session, *, workspace_id: int) -> list[ApiToken]:
     )
 
 
-def revoke_api_token(session: Session, *, workspace_id: int, token_id: int) -> None:
-    """Delete a token of this workspace (processes that cached it stop within 10 s)."""
+def revoke_api_token(
+    session: Session, *, workspace_id: int, token_id: int, by_user_id: int
+) -> None:
+    """Delete a token of this workspace: one's own, or anyone's for an owner (processes
+    that cached it stop within 10 s)."""
     row = session.scalar(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.workspace_id == workspace_id)
     )
     if row is None:
         raise NotFound("token")
+    if row.user_id != by_user_id:
+        require_owner(session, user_id=by_user_id, workspace_id=workspace_id)
     session.delete(row)

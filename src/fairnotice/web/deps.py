@@ -1,4 +1,5 @@
-"""What every route needs: a database session, the viewer, CSRF, and page rendering.
+"""What every route needs: a database session, the viewer (by the server-side session
+its cookie names), CSRF, and page rendering.
 
 Routes stay thin: they take these dependencies, call one operation, render or redirect.
 """
@@ -9,7 +10,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +20,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
+from fairnotice.operations import sessions
 from fairnotice.operations.accounts import membership, workspaces_of
-from fairnotice.store.tables import User, Workspace
+from fairnotice.store.tables import AuthSession, User, Workspace
 from fairnotice.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -101,11 +103,40 @@ async def csrf_protect(request: Request) -> None:
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
 
 
-def optional_user(request: Request, session: Db) -> User | None:
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+SESSION_KEY = "sid"  # the cookie's random session id (operations/sessions.py)
+
+
+def live_session(request: Request, session: Session) -> AuthSession | None:
+    """The server-side session of the cookie, if it is live; its last activity is
+    written now and then (every few minutes, not every request)."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    return session.get(User, user_id)
+    state = request.app.state
+    now = state.clock()
+    settings = state.settings
+    row = sessions.find(
+        session,
+        token,
+        now=now,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(days=settings.session_max_days),
+    )
+    if row is not None and sessions.stale(row, now):
+        if request.method in SAFE_METHODS:  # a read-only unit of work: a short write of its own
+            with state.write_sessions.begin() as writing:
+                sessions.touch(writing, session_id=row.id, now=now)
+        else:
+            sessions.touch(session, session_id=row.id, now=now)
+    return row
+
+
+def optional_user(request: Request, session: Db) -> User | None:
+    row = live_session(request, session)
+    return session.get(User, row.user_id) if row is not None else None
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 class SignInRequired(Exception):

@@ -1,26 +1,32 @@
-"""Sign-up, sign-in, sign-out, language switch, organisations, members and API tokens."""
+"""Sign-up, sign-in, sign-out (here or everywhere), password change, language switch,
+organisations, members and their roles, and API tokens. The password reset is in reset.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairnotice.errors import N_, BadInput, Conflict
-from fairnotice.operations import accounts
-from fairnotice.web import i18n
+from fairnotice.errors import N_, BadInput
+from fairnotice.operations import account_mail, accounts, sessions
+from fairnotice.store.tables import User
+from fairnotice.web import i18n, throttle
 from fairnotice.web.deps import (
+    SESSION_KEY,
     CurrentUser,
     Db,
     InScope,
+    OptionalUser,
     csrf_protect,
     csrf_token,
     language,
     redirect,
     render,
 )
+from fairnotice.web.throttle import TooMany
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -39,11 +45,47 @@ def _home(request: Request, user_id: int, session: Db) -> str:
     return f"/w/{accounts.personal_workspace(session, user_id).id}"
 
 
+def _begin(request: Request, session: Db, user: User) -> None:
+    """A fresh server-side session (and CSRF token) in a fresh cookie: never one that
+    was set before signing in (session fixation). The chosen language stays."""
+    now = request.app.state.clock()
+    settings = request.app.state.settings
+    sessions.prune(
+        session,
+        user_id=user.id,
+        now=now,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(days=settings.session_max_days),
+    )
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session[SESSION_KEY] = sessions.start(session, user_id=user.id, now=now)
+    if lang:
+        request.session["lang"] = lang
+    csrf_token(request)
+
+
+def _cookie_token(request: Request) -> str:
+    token = request.session.get(SESSION_KEY)
+    return token if isinstance(token, str) else ""
+
+
+def _throttle(request: Request) -> throttle.Throttle:
+    found: throttle.Throttle = request.app.state.throttle
+    return found
+
+
+def _refused(request: Request, name: str, context: dict[str, object], exc: TooMany) -> Response:
+    """The form again, 429, saying how long to wait (Retry-After says it to programs)."""
+    response = render(request, name, {**context, "wait": exc.retry_after}, status=429)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @router.get("/")
-def index(request: Request, session: Db) -> Response:
-    user_id = request.session.get("uid")
-    if isinstance(user_id, int):
-        return RedirectResponse(_home(request, user_id, session), status_code=303)
+def index(request: Request, session: Db, user: OptionalUser) -> Response:
+    if user is not None:
+        return RedirectResponse(_home(request, user.id, session), status_code=303)
     return render(request, "welcome.html")
 
 
@@ -61,8 +103,10 @@ def signup(
     password: Annotated[str, Form(max_length=1000)],
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
 ) -> Response:
+    """The same answer whether or not the address has an account: on to sign-in, where
+    the new account's owner signs in; the existing account's owner gets an email."""
     try:
-        user = accounts.sign_up(
+        done = accounts.enrol(
             session,
             email=email,
             name=name,
@@ -70,22 +114,25 @@ def signup(
             language=language(request),
             timezone=timezone or "UTC",
         )
-    except (BadInput, Conflict) as exc:
-        problems = (
-            exc.problems if isinstance(exc, BadInput) else [("email", str(exc).split(": ", 1)[-1])]
+    except BadInput as exc:
+        context = {"problems": exc.problems, "email": email, "name": name}
+        return render(request, "signup.html", context, status=422)
+    if done.existing is not None:
+        account_mail.tell_owner_of_signup(
+            session,
+            user=done.existing,
+            base_url=request.app.state.settings.base_url,
+            now=request.app.state.clock(),
         )
-        return render(
-            request, "signup.html", {"problems": problems, "email": email, "name": name}, status=422
-        )
-    request.session.clear()
-    request.session["uid"] = user.id
-    csrf_token(request)  # a fresh token, set in the same response as the new session
-    return redirect(_home(request, user.id, session))
+    return redirect("/signin?signed_up=1")
 
 
 @router.get("/signin")
-def signin_page(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "signin.html", {"next": _safe_next(next, "")})
+def signin_page(
+    request: Request, next: str | None = None, signed_up: int = 0, reset: int = 0
+) -> HTMLResponse:
+    context = {"next": _safe_next(next, ""), "signed_up": bool(signed_up), "reset": bool(reset)}
+    return render(request, "signin.html", context)
 
 
 @router.post("/signin")
@@ -96,45 +143,92 @@ def signin(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    """Wrong passwords are counted per account and per client; while either count is
+    used up the answer is 429, even for the right password."""
+    limits = _throttle(request)
+    counts = (
+        (throttle.SIGNIN_ACCOUNT, f"signin:{email.strip().lower()}"),
+        (throttle.SIGNIN_CLIENT, f"signin:{throttle.client(request)}"),
+    )
+    context: dict[str, object] = {"email": email, "next": _safe_next(next, "")}
+    try:
+        limits.check(*counts)
+    except TooMany as exc:
+        return _refused(request, "signin.html", context, exc)
     user = accounts.authenticate(session, email=email, password=password)
     if user is None:
-        return render(
-            request, "signin.html", {"failed": True, "email": email, "next": next}, status=401
-        )
-    lang = request.session.get("lang")
-    request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    request.session["uid"] = user.id
-    if lang:
-        request.session["lang"] = lang
-    csrf_token(request)
+        limits.fail(*counts)
+        return render(request, "signin.html", {**context, "failed": True}, status=401)
+    limits.forget(*counts[0])
+    _begin(request, session, user)
     return redirect(_safe_next(next, _home(request, user.id, session)))
 
 
 @router.post("/signout")
-def signout(request: Request) -> Response:
+def signout(request: Request, session: Db) -> Response:
+    """This session ends on the server: a copy of the cookie signs nobody in."""
+    token = _cookie_token(request)
+    if token:
+        sessions.end(session, token)
     request.session.clear()
     return redirect("/")
+
+
+@router.post("/signout/everywhere")
+def signout_everywhere(request: Request, user: CurrentUser, session: Db) -> Response:
+    """Every session of the user ends, this one too (a lost phone, a shared computer)."""
+    sessions.end_all(session, user_id=user.id)
+    request.session.clear()
+    return redirect("/signin")
 
 
 @router.post("/language")
 def switch_language(
     request: Request,
     session: Db,
+    user: OptionalUser,
     lang: Annotated[str, Form(max_length=5)],
     back: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     if lang not in i18n.LANGUAGES:
         raise BadInput([("lang", N_("must be de, sv or en"))])
     request.session["lang"] = lang
-    user_id = request.session.get("uid")
-    if isinstance(user_id, int):
-        accounts.update_preferences(session, user_id=user_id, language=lang)
+    if user is not None:
+        accounts.update_preferences(session, user_id=user.id, language=lang)
     return redirect(_safe_next(back, "/"))
 
 
+def _account(
+    request: Request, user: User, session: Db, *, status: int = 200, **extra: object
+) -> HTMLResponse:
+    others = sessions.count(session, user_id=user.id) - 1
+    context = {"user": user, "session": session, "other_sessions": max(0, others), **extra}
+    return render(request, "account.html", context, status=status)
+
+
 @router.get("/account")
-def account(request: Request, user: CurrentUser, session: Db) -> HTMLResponse:
-    return render(request, "account.html", {"user": user, "session": session})
+def account(request: Request, user: CurrentUser, session: Db, changed: int = 0) -> HTMLResponse:
+    return _account(request, user, session, changed=bool(changed))
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    user: CurrentUser,
+    session: Db,
+    current_password: Annotated[str, Form(max_length=1000)],
+    new_password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """A new password (the current one asked for); every other session of the user ends."""
+    try:
+        accounts.change_password(
+            session, user_id=user.id, current=current_password, new=new_password
+        )
+    except BadInput as exc:
+        session.rollback()
+        return _account(request, user, session, status=422, problems=exc.problems)
+    sessions.end_all(session, user_id=user.id, keep=_cookie_token(request))
+    return redirect("/account?changed=1")
 
 
 @router.post("/account")
@@ -166,6 +260,7 @@ def members(request: Request, scope: InScope, session: Db) -> HTMLResponse:
             "ws": scope.workspace,
             "session": session,
             "members": accounts.members_of(session, scope.id),
+            "role": accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
         },
     )
 
@@ -174,7 +269,17 @@ def members(request: Request, scope: InScope, session: Db) -> HTMLResponse:
 def add_member(
     request: Request, scope: InScope, session: Db, email: Annotated[str, Form(max_length=320)]
 ) -> Response:
-    accounts.add_member(session, workspace_id=scope.id, email=email)
+    accounts.add_member(session, workspace_id=scope.id, email=email, by_user_id=scope.user.id)
+    return redirect(f"/w/{scope.id}/members")
+
+
+@router.post("/w/{ws}/members/{user_id}/role")
+def change_role(
+    scope: InScope, session: Db, user_id: int, role: Annotated[str, Form(max_length=20)]
+) -> Response:
+    accounts.set_role(
+        session, workspace_id=scope.id, user_id=user_id, role=role, by_user_id=scope.user.id
+    )
     return redirect(f"/w/{scope.id}/members")
 
 
@@ -188,13 +293,16 @@ def tokens(request: Request, scope: InScope, session: Db) -> HTMLResponse:
             "ws": scope.workspace,
             "session": session,
             "tokens": accounts.api_tokens(session, workspace_id=scope.id),
+            "role": accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
         },
     )
 
 
 @router.post("/w/{ws}/tokens/{token_id}/revoke")
 def revoke_token(scope: InScope, session: Db, token_id: int) -> Response:
-    accounts.revoke_api_token(session, workspace_id=scope.id, token_id=token_id)
+    accounts.revoke_api_token(
+        session, workspace_id=scope.id, token_id=token_id, by_user_id=scope.user.id
+    )
     return redirect(f"/w/{scope.id}/tokens")
 
 
@@ -214,5 +322,6 @@ def new_token(
             "session": session,
             "token": token,
             "tokens": accounts.api_tokens(session, workspace_id=scope.id),
+            "role": accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
         },
     )

@@ -1,0 +1,73 @@
+"""Password reset by an emailed link: ask for it, open it (a form), use it (once).
+
+Asking answers the same whether or not the address has an account, and is counted per
+address and per client; opening or using a link that does not work is counted per client
+as a wrong token (throttle.TokenGuard). Using it ends every session of the account.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from fairnotice.errors import BadInput
+from fairnotice.operations import account_mail
+from fairnotice.web import throttle
+from fairnotice.web.deps import Db, csrf_protect, redirect, render
+from fairnotice.web.throttle import TooMany
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+@router.get("/reset")
+def reset_request_page(request: Request, sent: int = 0) -> HTMLResponse:
+    return render(request, "reset_request.html", {"sent": bool(sent)})
+
+
+@router.post("/reset")
+def reset_request(
+    request: Request, session: Db, email: Annotated[str, Form(max_length=320)]
+) -> Response:
+    limits: throttle.Throttle = request.app.state.throttle
+    try:
+        limits.attempt(
+            (throttle.RESET_ACCOUNT, f"reset:{email.strip().lower()}"),
+            (throttle.RESET_CLIENT, f"reset:{throttle.client(request)}"),
+        )
+    except TooMany as exc:
+        response = render(request, "reset_request.html", {"wait": exc.retry_after}, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    account_mail.request_reset(
+        session,
+        email=email,
+        base_url=request.app.state.settings.base_url,
+        now=request.app.state.clock(),
+    )
+    return redirect("/reset?sent=1")
+
+
+@router.get("/reset/{token}")
+def reset_page(request: Request, session: Db, token: str) -> HTMLResponse:
+    account_mail.usable_reset(session, token, now=request.app.state.clock())
+    return render(request, "reset.html", {"token": token})
+
+
+@router.post("/reset/{token}")
+def reset(
+    request: Request,
+    session: Db,
+    token: str,
+    new_password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    try:
+        account_mail.reset_password(
+            session, token=token, password=new_password, now=request.app.state.clock()
+        )
+    except BadInput as exc:
+        context = {"token": token, "problems": exc.problems}
+        return render(request, "reset.html", context, status=422)
+    request.session.clear()
+    return redirect("/signin?reset=1")
