@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import N_, BadInput, NotFound, Phrase
@@ -223,7 +223,9 @@ def plan_for_interview(
 
 def get_plan(session: Session, *, workspace_id: int, plan_id: int) -> PlanRecord:
     record = session.scalar(
-        select(PlanRecord).where(PlanRecord.id == plan_id, PlanRecord.workspace_id == workspace_id)
+        select(PlanRecord)
+        .where(PlanRecord.id == plan_id, PlanRecord.workspace_id == workspace_id)
+        .options(lazyload(PlanRecord.steps))  # a fill's calls: thousands, read when used
     )
     if record is None:
         raise NotFound("plan")

@@ -237,13 +237,17 @@ def listed(session: Session, *, workspace_id: int, limit: int = 200) -> list[Out
     )
 
 
-def of_plan(session: Session, *, workspace_id: int, plan_id: int) -> list[OutboxMessage]:
-    """The outbox rows a plan caused (its emails, reminders, after-agreement drafts)."""
+def of_plan(
+    session: Session, *, workspace_id: int, plan_id: int, limit: int | None = None
+) -> list[OutboxMessage]:
+    """The outbox rows a plan caused (its emails, reminders, after-agreement drafts); with
+    `limit`, the first few (a fill's plan has a letter per candidate)."""
     return list(
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.plan_id == plan_id)
             .order_by(OutboxMessage.due, OutboxMessage.id)
+            .limit(limit)
         )
     )
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput
-from fairnotice.operations import actions, changes, followups, uploads
+from fairnotice.operations import actions, changes, filling, followups, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
@@ -24,6 +24,7 @@ from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, r
 from fairnotice.web.routes.scoped import IN_OUTBOX, IN_PLAN, ScopedPlan
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+SHOWN = 100  # a plan's outbox rows its page lists (a fill has one per candidate)
 
 
 def _titled(rule: str, ui: str) -> str:
@@ -49,7 +50,11 @@ def plan_view(
         for kind in ("warnings", "advice")
         for n in plan[kind]
     ]
-    rows = outbox_ops.of_plan(session, workspace_id=scope.id, plan_id=record.id)
+    rows = outbox_ops.of_plan(session, workspace_id=scope.id, plan_id=record.id, limit=SHOWN)
+    more = 0
+    if len(rows) == SHOWN:  # a fill's letters: the page lists the first, counts the rest
+        counts = filling.message_counts(session, workspace_id=scope.id, plan_id=record.id)
+        more = sum(counts.values()) - SHOWN
     agreed = (
         actions.agreement(session, interview_id=record.interview_id, plan_id=record.id)
         if record.interview_id is not None
@@ -66,6 +71,7 @@ def plan_view(
         "outcomes": changes.OUTCOMES,
         "checked": checked,
         "queued": [r for r in rows if r.kind != "reminder" and r.state != "draft"],
+        "more": more,
         "drafts": [r for r in rows if r.state == "draft"],
         "replies": followups.replies_of(session, workspace_id=scope.id, plan_id=record.id),
         "can_queue": not any(r.kind != "reminder" and r.state != "draft" for r in rows)
