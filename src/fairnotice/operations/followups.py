@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import N_, BadInput, Conflict, NotFound
+from fairnotice.errors import N_, BadInput, Conflict, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.lifecycle import ACTIVE, Event, State
 from fairnotice.model import Findings, Intent, Plan, Situation, zone
@@ -173,7 +173,7 @@ def take_reply(
     """Match and keep a reply (see operations.replies.record_reply); BadInput when it
     answers nothing this workspace sent."""
     if len(raw) > MAX_REPLY:
-        raise BadInput([("reply", N_("larger than 1 MiB"))])
+        raise TooLarge([("reply", N_("larger than 1 MiB"))])
     found = record_reply(session, raw=raw, source=source, now=now, workspace_id=workspace_id)
     if found is None:
         raise BadInput(

@@ -21,56 +21,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound
+from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound, Phrase, TooLarge
 from fairnotice.model import Situation
 from fairnotice.operations.accounts import workspaces_of
 from fairnotice.operations.planning import system_now
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.store.tables import User
+from fairnotice.web import docs
 from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render
 from fairnotice.web.fastlane import FastRoute, TokenPage
+from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders
 from fairnotice.web.throttle import Throttle, TokenGuard, TooMany
 
 STATIC = Path(__file__).parent / "static"
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-
-
-class SecurityHeaders:
-    """Headers on every response; token pages (/pick/) never leak their URL as a referrer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        policy = b"no-referrer" if path.startswith(("/pick/", "/reset/")) else b"same-origin"
-        docs = path in ("/docs", "/docs/oauth2-redirect", "/redoc")
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"referrer-policy", policy),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                if not docs:
-                    headers.append((b"content-security-policy", CSP.encode()))
-                if path.startswith("/pick/"):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 def _wants_json(request: Request) -> bool:
@@ -120,6 +85,13 @@ async def _too_many(request: Request, exc: TooMany) -> Response:
     return response
 
 
+async def _too_large(request: Request, limit: int) -> Response:
+    """413 for a form or upload over its route's limit, in the viewer's language."""
+    size = f"{limit / (1024 * 1024):.1f} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+    problem = Phrase("larger than the limit of %(size)s", size=size)
+    return await _error_page(request, {"status": 413, "problems": [("body", problem)]})
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -146,9 +118,10 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> Response:
+        status = 413 if isinstance(exc, TooLarge) else 422
         if _wants_json(request):
-            return JSONResponse(_problems_body(exc.problems), status_code=422)
-        return await _error_page(request, {"status": 422, "problems": exc.problems})
+            return JSONResponse(_problems_body(exc.problems), status_code=status)
+        return await _error_page(request, {"status": status, "problems": exc.problems})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -193,7 +166,7 @@ def create_app(
         version="0.1.0",
         description="Change job-interview plans professionally. The JSON shapes of CONTRACT.md.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # web/docs.py: the same pages with their assets served from here
         redoc_url=None,
     )
     engine = make_engine(settings.database)
@@ -263,6 +236,10 @@ def create_app(
         if isinstance(route, APIRoute)
     ]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs_policy = docs.install(app)
+    # A body over its route's limit ends here, before authentication or parsing (inside
+    # the session middleware so that its 413 page is in the viewer's language).
+    app.add_middleware(BodyLimit, page=_too_large)
     # Failed token attempts (pick and reset links, API bearer tokens) counted per client,
     # inside the session middleware so that a 429 page is in the viewer's language.
     app.add_middleware(TokenGuard, throttle=app.state.throttle, page=_too_many)
@@ -274,7 +251,12 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=settings.base_url.startswith("https://"),
+        docs=dict.fromkeys(docs.PAGES, docs_policy),
+    )
+    app.add_middleware(HeadAsGet)
     return app
 
 

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairnotice.calendar.invite import ImportedInterview
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
-from fairnotice.errors import BadInput
+from fairnotice.errors import BadInput, TooLarge
 from fairnotice.model import (
     ClockTime,
     Findings,
@@ -302,7 +302,7 @@ async def import_invitation(request: Request, _: Authed) -> ImportedInterview:
     async for chunk in request.stream():
         data.extend(chunk)
         if len(data) > MAX_UPLOAD:
-            raise BadInput([("body", "larger than 1 MiB")])
+            raise TooLarge([("body", "larger than 1 MiB")])
     if not data:
         raise BadInput([("body", "send the invitation (.ics or .eml) as the request body")])
     return await run_in_threadpool(read_invitation, bytes(data), label="body")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import N_, BadInput, NotFound
+from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import actions, changes, inquiry, records, remote_calendars, uploads
@@ -65,7 +65,7 @@ async def _upload(upload: UploadFile | None, field: str) -> bytes | None:
     finally:
         await upload.close()
     if len(data) > uploads.MAX_UPLOAD:
-        raise BadInput([(field, N_("larger than 1 MiB"))])
+        raise TooLarge([(field, N_("larger than 1 MiB"))])
     return data
 
 

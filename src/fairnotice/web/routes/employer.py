@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from fairnotice.errors import N_, BadInput, NotFound
+from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import Language
 from fairnotice.operations import actions, busy, filling, holds, offers, records, uploads
@@ -121,7 +121,7 @@ async def import_candidates(
     finally:
         await form.close()
     if len(data) > MAX_UPLOAD:
-        raise BadInput([("file", N_("larger than 2 MiB"))])
+        raise TooLarge([("file", N_("larger than 2 MiB"))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -153,7 +153,7 @@ async def upload_calendar(
     finally:
         await file.close()
     if len(data) > uploads.MAX_UPLOAD:
-        raise BadInput([("file", N_("larger than 1 MiB"))])
+        raise TooLarge([("file", N_("larger than 1 MiB"))])
     email = validate(Person, {"name": owner_email, "email": owner_email}).email
 
     def work() -> None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import N_, BadInput
+from fairnotice.errors import N_, BadInput, TooLarge
 from fairnotice.operations import actions, changes, filling, followups, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
@@ -156,7 +156,7 @@ async def add_reply(
         finally:
             await file.close()
         if len(raw) > uploads.MAX_UPLOAD:
-            raise BadInput([("file", N_("larger than 1 MiB"))])
+            raise TooLarge([("file", N_("larger than 1 MiB"))])
     elif text.strip():
         raw = await run_in_threadpool(
             followups.pasted_reply, session, workspace_id=scope.id, plan_id=plan_id, text=text

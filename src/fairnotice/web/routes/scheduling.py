@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from fairnotice.errors import N_, BadInput
+from fairnotice.errors import N_, BadInput, TooLarge
 from fairnotice.model import Language
 from fairnotice.operations import adopt, records, uploads
 from fairnotice.operations.clashes import Clash, Clashes
@@ -197,5 +197,5 @@ async def _bytes(upload: Any, kept: str) -> bytes | None:
     else:
         return None
     if len(data) > uploads.MAX_UPLOAD:
-        raise BadInput([("file", N_("larger than 1 MiB"))])
+        raise TooLarge([("file", N_("larger than 1 MiB"))])
     return data
