@@ -33,7 +33,7 @@ def test_head_is_answered_wherever_get_is(
     app: FastAPI, browser: Browser, tally: Counter[str]
 ) -> None:
     browser.sign_up("head@example.org")
-    paths = _plain_gets(app) + ["/docs/assets/swagger-ui.css", "/static/style.css"]
+    paths = [*_plain_gets(app), "/docs/assets/swagger-ui.css", "/static/style.css"]
     assert len(paths) >= 10
     for path in paths:
         get = browser.http.get(path, follow_redirects=False)
@@ -46,9 +46,7 @@ def test_head_is_answered_wherever_get_is(
         tally["HEAD requests compared with GET"] += 1
 
 
-def test_head_changes_nothing_and_post_only_routes_stay_405(
-    app: FastAPI, browser: Browser
-) -> None:
+def test_head_changes_nothing_and_post_only_routes_stay_405(app: FastAPI, browser: Browser) -> None:
     response = browser.http.head("/organisations", follow_redirects=False)
     assert response.status_code in (303, 401, 405), response.status_code
     assert browser.http.head("/signout").status_code != 500
@@ -121,9 +119,11 @@ def test_the_docs_render_in_chromium_under_the_csp(
         )
         page.on(
             "response",
-            lambda r: foreign.append(r.url)
-            if not r.url.startswith((live_docs, "data:", "blob:"))
-            else None,
+            lambda r: (
+                foreign.append(r.url)
+                if not r.url.startswith((live_docs, "data:", "blob:"))
+                else None
+            ),
         )
         page.goto(live_docs + path)
         page.wait_for_selector(ready, timeout=20_000)
