@@ -30,8 +30,9 @@ from typing import Any
 from dateutil.rrule import rrule, rrulestr
 from icalendar import Calendar, Component
 
+from fairnotice.calendar.budget import RULE, Budget
 from fairnotice.calendar.parse import guarded, prop, value, where
-from fairnotice.calendar.recur import days_possible, fast_forward, simple_walls
+from fairnotice.calendar.recur import CHUNK, days_possible, fast_forward, filter_cost, simple_walls
 from fairnotice.errors import BadInput
 
 Interval = tuple[datetime, datetime]
@@ -82,10 +83,15 @@ def busy_intervals(
     max_instances: int = MAX_INSTANCES,
     skip_uids: Collection[str] = (),
     skip_spans: Collection[Interval] = (),
+    budget: Budget | None = None,
 ) -> list[Interval]:
     """Busy time of `calendars` that overlaps [start, end), merged, in UTC. Left out before
     merging: events whose UID is in `skip_uids`, and event instances at exactly one of
-    `skip_spans` (an interview is no clash with itself, K1; see `OwnEvent`)."""
+    `skip_spans` (an interview is no clash with itself, K1; see `OwnEvent`).
+
+    Events, recurrence steps and instances are charged to `budget` (by default one file's,
+    named `label`) as they are read: a calendar that costs more is refused (`BadInput`)."""
+    budget = budget or Budget(label)
     window = (start.astimezone(UTC), end.astimezone(UTC))
     skipped = {(s.astimezone(UTC), e.astimezone(UTC)) for s, e in skip_spans}
     found: list[Interval] = []
@@ -93,15 +99,20 @@ def busy_intervals(
         by_uid: dict[str, list[Component]] = defaultdict(list)
         for index, event in enumerate(cal.walk("VEVENT")):
             by_uid[str(prop(event, "UID") or f"#{index}")].append(event)
+        budget.spend(len(by_uid))
         for uid, events in by_uid.items():
             if uid in skip_uids:
                 continue
-            series = _series(events, window, floating, label, max_instances)
+            series = _series(events, window, floating, label, max_instances, budget)
             if skipped:
                 series = (i for i in series if i not in skipped)
+            before = len(found)
             found.extend(series)
+            budget.add_instances(len(found) - before)
         for fb in cal.walk("VFREEBUSY"):
+            before = len(found)
             found.extend(_freebusy(fb, window, label))
+            budget.add_instances(len(found) - before + 1)
     return merge(
         (max(s, window[0]), min(e, window[1]))
         for s, e in found
@@ -178,7 +189,12 @@ def _this_and_future(override: Component) -> bool:
 
 
 def _series(
-    events: list[Component], window: Interval, floating: tzinfo, label: str, cap: int
+    events: list[Component],
+    window: Interval,
+    floating: tzinfo,
+    label: str,
+    cap: int,
+    budget: Budget,
 ) -> Iterator[Interval]:
     """Busy intervals of one UID: the master's instances, replaced by its overrides."""
     masters = [e for e in events if prop(e, "RECURRENCE-ID") is None]
@@ -204,9 +220,13 @@ def _series(
         begin = clock.utc(clock.wall(first))
         yield begin, clock.utc(clock.wall(first) + length) if clock.all_day else begin + length
     ranges.sort(key=lambda r: r.rid)
+    busy_range = any(not r.free for r in ranges)
     for master in masters:
-        if not _is_free(master) or any(not r.free for r in ranges):
-            yield from _instances(master, window, floating, label, cap, moved, ranges)
+        # Each master (a UID may repeat) walks the overrides again: charged, or a file of
+        # thousands of masters and overrides of one UID would cost their product.
+        budget.spend(1 + len(moved) + len(ranges))
+        if not _is_free(master) or busy_range:
+            yield from _instances(master, window, floating, label, cap, moved, budget, ranges)
 
 
 def _instances(
@@ -216,6 +236,7 @@ def _instances(
     label: str,
     cap: int,
     moved: set[datetime],
+    budget: Budget,
     ranges: Sequence[_Range] = (),
 ) -> Iterator[Interval]:
     first = value(event, "DTSTART", label=label)
@@ -249,7 +270,7 @@ def _instances(
     starts: set[datetime] = {start_wall}
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         field = where(label, event, "RRULE")
-        walls, busy_from = _expand(rule, start_wall, length, clock, reach, field, cap)
+        walls, busy_from = _expand(rule, start_wall, length, clock, reach, field, cap, budget)
         starts.update(walls)
         if busy_from is not None:
             # Too dense to list: the rest of the window counts as busy (never falsely free).
@@ -320,24 +341,30 @@ def _expand(
     window: Interval,
     field: str,
     cap: int,
+    spend: Budget,
 ) -> tuple[list[datetime], datetime | None]:
     """Wall-clock starts of a rule's instances that can touch the window, and the moment
-    from which the rest of the window is busy when the rule is too dense to list."""
+    from which the rest of the window is busy when the rule is too dense to list. Each
+    step is charged to `spend` as it is taken; what dateutil does between instances is
+    charged before it starts (`recur.filter_cost`)."""
     parts: dict[str, list[Any]] = guarded(field, lambda: dict(rule))
     lo = clock.wall(window[0]) - length - timedelta(days=1)
     hi = clock.wall(window[1]) + timedelta(days=1)
     until = parts.get("UNTIL")
     limit = min(hi, clock.wall(until[0])) if until else hi
-    if not days_possible(parts, max(lo, start_wall), limit):
+    if not days_possible(parts, max(lo, start_wall), limit, spend):
         return [], None
     first = fast_forward(parts, start_wall, lo, parts.get("COUNT", [None])[0])
     if first is None:
         return [], None
     begin, count = first
     budget = cap  # instances before the window worth walking through
-    simple = simple_walls(parts, begin, count=count, lo=lo, limit=limit, cap=cap, budget=budget)
+    simple = simple_walls(
+        parts, begin, count=count, lo=lo, limit=limit, cap=cap, budget=budget, spend=spend
+    )
     if simple is not None:
         return simple
+    spend.spend(RULE + filter_cost(parts, begin, limit))
     text = ";".join(
         p
         for p in guarded(field, lambda: rule.to_ical().decode()).split(";")
@@ -348,9 +375,13 @@ def _expand(
         raise BadInput([(field, "is not a single recurrence rule")])
     rules = guarded(field, lambda: parsed.replace(dtstart=begin, count=count))
     walls: list[datetime] = []
-    before = 0
+    before = steps = 0
     try:
         for wall in rules:
+            steps += 1
+            if steps == CHUNK:
+                steps = 0
+                spend.spend(CHUNK)
             if wall > limit:
                 break
             if wall < lo:
@@ -363,6 +394,8 @@ def _expand(
             walls.append(wall)
     except (ValueError, OverflowError) as exc:
         raise BadInput([(field, f"cannot be expanded: {exc}")]) from None
+    finally:
+        spend.spend(steps)
     return walls, None
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from icalendar import Calendar, Component
 
 from fairnotice.calendar import zones
+from fairnotice.calendar.budget import LINE, Budget
 from fairnotice.errors import BadInput
 
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -38,10 +39,15 @@ def decode(data: bytes, *, label: str) -> str:
             raise BadInput([(label, f"not text in a known encoding (byte {exc.start})")]) from None
 
 
-def calendars(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Calendar]:
-    """Every VCALENDAR in `data` (some servers concatenate several)."""
+def calendars(
+    data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_BYTES, budget: Budget | None = None
+) -> list[Calendar]:
+    """Every VCALENDAR in `data` (some servers concatenate several). Its content lines are
+    charged to `budget` (by default one file's) before icalendar parses them: a megabyte
+    of five-byte lines costs icalendar seconds."""
     check_size(data, label=label, max_bytes=max_bytes)
     text = decode(data, label=label)
+    (budget or Budget(label)).spend(LINE * (max(text.count("\n"), text.count("\r")) + 1))
     if not text.lstrip().upper().startswith("BEGIN:"):
         raise BadInput([(label, "not an iCalendar file (no BEGIN:VCALENDAR)")])
     try:

@@ -14,8 +14,12 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from fairnotice.calendar.budget import FILTER_SCAN, Budget, unlimited
+
 _SIMPLE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"})
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+CHUNK = 256  # steps charged to the budget at once
+DAYS_PER_UNIT = 3  # days a rule's filters are tried on, per unit of the budget
 _PERIOD = {
     "SECONDLY": timedelta(seconds=1),
     "MINUTELY": timedelta(minutes=1),
@@ -78,10 +82,12 @@ def simple_walls(
     limit: datetime,
     cap: int,
     budget: int,
+    spend: Budget | None = None,
 ) -> tuple[list[datetime], datetime | None] | None:
     """Wall-clock instances in [lo, limit] of a simple DAILY/WEEKLY rule, and the moment
     from which the rest is counted busy (more than `cap` instances in the window, or more
-    than `budget` before it), or None when the rule is not simple."""
+    than `budget` before it), or None when the rule is not simple. Every step is charged
+    to `spend` (in chunks of `CHUNK`) as it is taken."""
     if not set(parts) <= _SIMPLE_PARTS:
         return None
     if str(parts.get("FREQ", [""])[0]).upper() not in ("DAILY", "WEEKLY"):
@@ -89,20 +95,28 @@ def simple_walls(
     days = _weekdays(parts)
     if days is None:
         return None
+    spend = spend or unlimited()
     walls: list[datetime] = []
-    before = 0
-    for index, moment in enumerate(_candidates(parts, start, lo, days, count is not None)):
-        if moment > limit or (count is not None and index >= count):
-            break
-        if moment < lo:
-            before += 1
-            if before > budget:
-                return walls, lo
-            continue
-        if len(walls) >= cap:
-            return walls, moment
-        walls.append(moment)
-    return walls, None
+    before = steps = 0
+    try:
+        for index, moment in enumerate(_candidates(parts, start, lo, days, count is not None)):
+            steps += 1
+            if steps == CHUNK:
+                steps = 0
+                spend.spend(CHUNK)
+            if moment > limit or (count is not None and index >= count):
+                break
+            if moment < lo:
+                before += 1
+                if before > budget:
+                    return walls, lo
+                continue
+            if len(walls) >= cap:
+                return walls, moment
+            walls.append(moment)
+        return walls, None
+    finally:
+        spend.spend(steps)
 
 
 def fast_forward(
@@ -129,11 +143,26 @@ def fast_forward(
     return start + skipped * period, count
 
 
-def days_possible(parts: dict[str, list[Any]], lo: datetime, hi: datetime) -> bool:
+def filter_cost(parts: dict[str, list[Any]], start: datetime, limit: datetime) -> int:
+    """Budget units for what dateutil does between instances of a rule with BYxxx parts:
+    it tries every period of a sub-daily rule (FREQ=SECONDLY;BYHOUR=23 steps through each
+    second of the day) and every day of the others, `FILTER_SCAN` a unit; nothing for a
+    rule without filters (each of its steps is an instance, charged as it comes)."""
+    if not any(key.startswith("BY") for key in parts) or limit <= start:
+        return 0
+    freq = str(parts.get("FREQ", [""])[0]).upper()
+    grain = _PERIOD[freq] if freq in ("SECONDLY", "MINUTELY", "HOURLY") else timedelta(days=1)
+    return (limit - start) // grain // FILTER_SCAN + 1
+
+
+def days_possible(
+    parts: dict[str, list[Any]], lo: datetime, hi: datetime, spend: Budget | None = None
+) -> bool:
     """False when no day in [lo, hi] passes the rule's day filters (then it yields nothing).
 
     dateutil only checks its end after yielding, so a rule whose days never come
-    (BYMONTH=2;BYMONTHDAY=30) would otherwise run on to the year 9999.
+    (BYMONTH=2;BYMONTHDAY=30) would otherwise run on to the year 9999. The days tried are
+    charged to `spend` (`DAYS_PER_UNIT` a unit).
     """
     if hi < lo:
         return False
@@ -143,11 +172,14 @@ def days_possible(parts: dict[str, list[Any]], lo: datetime, hi: datetime) -> bo
     weekdays = {WEEKDAYS.get(str(d).upper()[-2:], -1) for d in parts.get("BYDAY", [])}
     if not (months or monthdays or yeardays or weekdays):
         return True
+    spend = spend or unlimited()
     day = lo.date()
-    for _ in range(min((hi.date() - day).days, 3660) + 1):
+    for tried in range(min((hi.date() - day).days, 3660) + 1):
         if _day_matches(day, months, monthdays, yeardays, weekdays):
+            spend.spend(tried // DAYS_PER_UNIT + 1)
             return True
         day += timedelta(days=1)
+    spend.spend(min((hi.date() - lo.date()).days, 3660) // DAYS_PER_UNIT + 1)
     return (hi.date() - lo.date()).days > 3660
 
 
