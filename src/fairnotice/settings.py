@@ -69,7 +69,10 @@ class Settings(BaseSettings):
 
 
 def stored_secret(data_dir: Path) -> str:
-    """Read the data folder's key, creating it (mode 0600) on first use."""
+    """Read the data folder's key, creating it (mode 0600) on first use.
+
+    Processes started at once (serve and workers) agree on one key: it is written to a
+    file of its own and linked into place, which fails for all but the first."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / SECRET_FILE
     try:
@@ -79,7 +82,18 @@ def stored_secret(data_dir: Path) -> str:
     except FileNotFoundError:
         pass
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    draft = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+        try:
+            os.link(draft, path)  # atomic, and never over another process's key
+        except FileExistsError:
+            found = path.read_text(encoding="ascii").strip()
+            if len(found) >= 32:
+                return found
+            os.replace(draft, path)  # a key too short to keep: replaced, as before
+    finally:
+        draft.unlink(missing_ok=True)
     return key

@@ -106,7 +106,50 @@ def upgrade(url: str, revision: str = "head", *, secret: str | None = None) -> N
     config = alembic_config(url)
     if secret:
         config.attributes["secret"] = secret
-    command.upgrade(config, revision)
+    with migration_lock(url):
+        if revision == "head" and _at_head(url):  # another process migrated meanwhile
+            return
+        command.upgrade(config, revision)
+
+
+# pg_advisory_lock's key for migrations: any fixed 64-bit number, "fairnotc" in ASCII
+MIGRATION_LOCK = 0x666169726E6F7463
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """One process migrates at a time, so any number may start at once on a fresh
+    database (serve and workers each migrate before they begin).
+
+    PostgreSQL: a session-level advisory lock on a connection of its own, released when
+    it closes (a killed process leaves no lock). SQLite: an exclusive file lock (filelock)
+    on `<database>.migrate.lock` beside the file; the database's own write lock cannot
+    serve, as Alembic runs its statements in transactions of its own. In-memory SQLite
+    needs none."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                try:
+                    yield
+                finally:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+        finally:
+            engine.dispose()
+        return
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        from filelock import FileLock
+
+        path = Path(str(parsed.database))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{path}.migrate.lock"):
+            yield
+        return
+    yield
 
 
 _REVISION = re.compile(r'^revision\b[^=\n]*=\s*"([^"]+)"', re.M)
@@ -149,4 +192,5 @@ def downgrade(url: str, revision: str, *, secret: str | None = None) -> None:
     config = alembic_config(url)
     if secret:
         config.attributes["secret"] = secret
-    command.downgrade(config, revision)
+    with migration_lock(url):
+        command.downgrade(config, revision)
