@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from fairnotice.compose.render import Letter, render
+from fairnotice.compose.titles import short_title
 from fairnotice.model import Language
 from tests.compose.letter_cases import CASTS, PICK_URL, REASONS, TEMPLATES, VIDEO, make_letter
 
@@ -130,7 +131,7 @@ def check(letter: Letter, subject: str | None, body: str) -> None:
 
 def check_written(letter: Letter, subject: str | None, body: str, context: str) -> None:
     assert subject, f"an email without a subject: {context}"
-    assert letter.position in subject, context
+    assert short_title(letter.position) in subject, context  # the short title (issue 12)
     # M1: position, date, time and place (address or video link).
     for fact in (letter.position, letter.date, letter.time):
         assert fact in body, f"M1 {fact!r} missing in {context}"

@@ -91,7 +91,7 @@ def letter(
         sign_first_name=address.sign_first_name,
         spoken_when=(
             dates.spoken_when(interview.start, moment, zone, language, chosen)
-            if moment is not None and interview.start > moment
+            if moment is not None
             else None
         ),
         call_when=(

@@ -82,6 +82,7 @@ class Letter:
     public_reason: str | None = None  # the sentence the sender chose to share (reason.public)
     later_round: bool | None = None  # they have met before; None: round >= 2
     feedback: bool = True  # a rejection offers feedback
+    candidate: str | None = None  # whom an interviewer was to meet (interviewer notices)
 
 
 class _LetterContext(Context):
@@ -153,7 +154,13 @@ def environment() -> Environment:
             keep_trailing_newline=False,
         )
         _env.context_class = _LetterContext
+        _env.filters["stop"] = full_stop
     return _env
+
+
+def full_stop(text: str) -> str:
+    """A sentence's last words with one full stop: "Acme Inc." stays "Acme Inc." (not "..")."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def template_name(letter: Letter) -> str:
@@ -217,6 +224,7 @@ def common(language: Language) -> Any:
     return environment().get_template(f"{language.value}/_common.txt").module
 
 
+_ON = {"de": "am ", "sv": "", "en": "on "}
 _FIELDS: tuple[str, ...] = Letter.__slots__
 _facts_of = attrgetter(*_FIELDS)
 
@@ -247,7 +255,9 @@ def _context(letter: Letter) -> dict[str, Any]:
     )
     values["w"] = regional.words(letter.language, locale)
     values["short_position"] = short_title(letter.position)
-    values["spoken_when"] = letter.spoken_when or letter.when
+    # In speech a near day is "heute um 14 Uhr" / "today at 2 PM"; else the date with
+    # its preposition ("am Montag, ...", "on Monday, ..."; Swedish needs none).
+    values["at_when"] = letter.spoken_when or f"{_ON[language]}{letter.when}"
     values["met"] = letter.round >= 2 if letter.later_round is None else letter.later_round
     sender = letter.sender
     values["signature"] = (

@@ -112,5 +112,5 @@ def detect(
                 sign_first_name=first_signature and form == "informal",
             )
     if tone_given:
-        return Address(form=tone.value, source="tone")  # type: ignore[arg-type]
-    return Address(form=tone.value, source="default")  # type: ignore[arg-type]
+        return Address(form=tone.value, source="tone")
+    return Address(form=tone.value, source="default")

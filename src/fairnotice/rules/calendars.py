@@ -59,8 +59,8 @@ def for_message(
         uid = ics.make_uid(
             interview.company, interview.position, interview.start.isoformat(), recipient.email
         )
-    if uid is None:
-        return NONE
+    if uid is None or not recipient.has_interview:
+        return NONE  # no CANCEL for an interview this person does not have
     facts = _facts(situation, recipient, uid)
     if key == (Role.candidate, Intent.reschedule):
         if not slots:

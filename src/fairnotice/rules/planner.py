@@ -7,7 +7,7 @@ or the caller, never from the clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -47,6 +47,12 @@ from fairnotice.rules.proposals import own_clashes, spread_proposals
 
 TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_interest})
 PLAIN_WITHDRAWAL_REASONS = frozenset({ReasonCategory.accepted_offer, ReasonCategory.lost_interest})
+# Intents about an interview that is over (or was called off): notice does not apply.
+AFTER_THE_INTERVIEW = frozenset(
+    {Intent.status_inquiry, Intent.thank_you, Intent.decline_offer, Intent.reject}
+)
+# Employer changes the interviewers hear about, each in their own language.
+TELLS_INTERVIEWERS = frozenset({Intent.cancel, Intent.reschedule})
 # Intents whose email asks a question, so silence is followed up by a call (C4).
 EXPECTS_REPLY = frozenset(
     {
@@ -164,9 +170,10 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
         now=moment,
         language=resolve_language(situation),
         urgency=(
-            # A status inquiry follows an interview the employer already called off.
+            # A status inquiry follows an interview the employer already called off; a
+            # thank-you, a declined offer and a rejection follow one that took place.
             Urgency.normal
-            if situation.intent is Intent.status_inquiry
+            if situation.intent in AFTER_THE_INTERVIEW
             else timing.urgency(moment, situation.interview.start)
         ),
     )
@@ -189,6 +196,8 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
     )
     for recipient in recipients:
         _message_set(draft, recipient, slots)
+    if situation.role is Role.employer and situation.intent in TELLS_INTERVIEWERS:
+        _interviewer_notices(draft, slots)
     # Steps that wait for an agreement come last, whatever their earliest time.
     ordered = sorted(
         draft.steps,
@@ -277,7 +286,7 @@ def _reflect(draft: _Draft) -> None:
 
 # Intents about an interview that is no longer on: the employer called it off earlier
 # (status inquiry), or each candidate's own interview is told about (position filled).
-_NO_ORIGINAL_TIME = frozenset({Intent.status_inquiry, Intent.position_filled})
+_NO_ORIGINAL_TIME = AFTER_THE_INTERVIEW | {Intent.position_filled}
 
 
 def _clash(draft: _Draft) -> None:
@@ -356,22 +365,34 @@ def _message_set(
     phone_first = calls_first and not deferred
 
     # The facts are the same for every message to this recipient; only the kind differs.
-    render = renderer(
-        letter(
-            s,
-            recipient,
-            kind=MessageKind.email,
-            urgency=urgency,
-            slots=slots,
-            phone_first=phone_first,
-            now=draft.now,
-            address=_address_for(draft, recipient),
-            call_at=call_at if deferred else None,
-        )
+    facts = letter(
+        s,
+        recipient,
+        kind=MessageKind.email,
+        urgency=urgency,
+        slots=slots,
+        phone_first=phone_first,
+        now=draft.now,
+        address=_address_for(draft, recipient),
+        call_at=call_at if deferred else None,
     )
+    render = renderer(facts)
 
     def make(kind: MessageKind) -> str:
-        subject, body = render(kind)
+        if kind is MessageKind.follow_up_email and s.agreed is not None:
+            # R5 once the time is agreed: the note names it (CONTRACT: `agreed`).
+            own = s.me.timezone if s.me.timezone != "UTC" else None
+            agreed = dates.labelled_span(
+                s.agreed.start,
+                s.agreed.end,
+                recipient.timezone,
+                recipient.language,
+                other_zone=own,
+                chosen=s.options.locale,
+            )
+            subject, body = renderer(replace(facts, new_when=agreed))(kind)
+        else:
+            subject, body = render(kind)
         spoken = kind in (MessageKind.phone_script, MessageKind.voicemail)
         calendar = None
         if kind is MessageKind.email:
@@ -416,9 +437,7 @@ def _message_set(
         draft.channels.append(ChannelChoice(primary="email", then=[]))
         if (s.role, s.intent) in EXPECTS_REPLY and recipient.phone:
             draft.apply("C4", "T5")
-            script_id = make(MessageKind.phone_script)
-            voicemail_id = make(MessageKind.voicemail)
-            call_at = (
+            follow_up = (
                 timing.no_reply_call_due(sent, start, hours)
                 if urgency is Urgency.normal and s.intent is not Intent.status_inquiry
                 else timing.opening_at_or_after(
@@ -428,12 +447,71 @@ def _message_set(
                     hours,
                 )
             )
-            draft.add_call(call_at, script_id, voicemail_id, target_phone, Condition.no_reply)
+            if follow_up is not None:
+                script_id = make(MessageKind.phone_script)
+                voicemail_id = make(MessageKind.voicemail)
+                draft.add_call(follow_up, script_id, voicemail_id, target_phone, Condition.no_reply)
     if (s.role, s.intent) == (Role.candidate, Intent.reschedule):
         draft.apply("R5")
         follow_id = make(MessageKind.follow_up_email)
         draft.add_step(
             sent, Action.send, ChannelKind.email, follow_id, Condition.after_agreement, target_mail
+        )
+
+
+def _interviewer_notices(draft: _Draft, slots: list[tuple[datetime, datetime]]) -> None:
+    """The internal note to each interviewer, in their language and zone, sent with the
+    candidate's letter: colleagues by first name in English and Swedish, in the chosen
+    form in German ("Hallo Frau Berg," or "Hallo Petra,")."""
+    s = draft.situation
+    first_send = min((when for when, _, cond, _ in draft.steps if cond is None), default=draft.now)
+    for person in s.interviewers:
+        zone_name = person.timezone or s.interview.timezone
+        recipient = Recipient(
+            name=person.name,
+            email=person.email,
+            phone=None,
+            salutation=person.salutation,
+            timezone=zone_name,
+            language=person.language,
+            interview=s.interview,
+            title=person.title,
+        )
+        form = draft.address.form if draft.address else s.options.tone.value
+        address = thread_tone.Address(
+            form=form if person.language is Language.de else "informal",
+            source="tone",
+        )
+        facts = letter(
+            s,
+            recipient,
+            kind=MessageKind.interviewer_notice,
+            urgency=draft.urgency,
+            slots=slots,
+            now=draft.now,
+            address=address,
+        )
+        subject, body = renderer(replace(facts, candidate=s.counterpart.name))(
+            MessageKind.interviewer_notice
+        )
+        message_id = draft.add_message(
+            Message(
+                id=draft.next_id(),
+                kind=MessageKind.interviewer_notice,
+                language=person.language,
+                to=person.email,
+                subject=subject,
+                body=body,
+                recipient=person.name,
+            )
+        )
+        draft.add_step(
+            first_send,
+            Action.send,
+            ChannelKind.email,
+            message_id,
+            None,
+            StepTarget(name=person.name, email=person.email),
         )
 
 

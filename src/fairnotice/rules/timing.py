@@ -16,6 +16,7 @@ MORNING = time(8, 0)  # T5: the next working morning
 QUIET_FROM, QUIET_UNTIL = time(20, 0), time(7, 0)  # T5: unsociable hours for email
 NO_REPLY_WAIT_DAYS = 1  # C4: one working day
 CALL_BEFORE_START = timedelta(hours=4)  # C4: or four hours before the interview
+REPLY_GRACE = timedelta(hours=3)  # C4: the least time an email is given to be answered
 
 
 def notice_hours(now: datetime, start: datetime) -> float:
@@ -119,21 +120,25 @@ def in_hours(moment: datetime, hours: Hours) -> bool:
     return opening_at_or_after(moment, hours) == moment
 
 
-def no_reply_call_due(sent: datetime, start: datetime, recipient: Hours) -> datetime:
+def no_reply_call_due(sent: datetime, start: datetime, recipient: Hours) -> datetime | None:
     """C4: call one working day after the email, or by four hours before the interview if
-    that is sooner, always inside the recipient's working hours where any are left."""
+    that is sooner, always inside the recipient's working hours, and never within
+    `REPLY_GRACE` of the email (nobody answers in 59 minutes). None when no such time is
+    left before the interview: then the call would only bother them."""
     cutoff = start - CALL_BEFORE_START
+    fair = sent + REPLY_GRACE
     wait = add_working_days(sent, NO_REPLY_WAIT_DAYS, recipient)
     if wait <= cutoff:
         opening = opening_at_or_after(wait, recipient)
         if opening <= cutoff:
             return opening
-    if cutoff > sent and in_hours(cutoff, recipient):
+    if cutoff >= fair and in_hours(cutoff, recipient):
         return cutoff
     earlier = last_opening_before(cutoff, recipient)
-    if earlier is not None and earlier > sent:
+    if earlier is not None and earlier >= fair:
         return earlier
-    return max(sent, cutoff)
+    later = opening_at_or_after(fair, recipient)
+    return later if later < start else None
 
 
 def utc(moment: datetime) -> datetime:
