@@ -70,12 +70,12 @@ class Budget:
     def _refuse(self, *, instances: bool = False) -> None:
         if instances:
             what = Phrase(
-                "is too costly to read: more than %(limit)s busy instances",
+                "too costly to read: more than %(limit)s busy instances",
                 limit=self.instances,
             )
         else:
             what = Phrase(
-                "is too costly to read: more than %(limit)s steps of work (lines, events, "
+                "too costly to read: more than %(limit)s steps of work (lines, events, "
                 "recurrences); split it or end its repeating events sooner",
                 limit=self.work,
             )

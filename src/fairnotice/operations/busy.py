@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from fairnotice.calendar import expand, parse
+from fairnotice.calendar.budget import ACCOUNT_WORK, Budget
 from fairnotice.calendar.expand import Interval, OwnEvent, merge
 from fairnotice.errors import N_, BadInput, Conflict, Phrase, joined
 from fairnotice.mail.delivery import worker_name
@@ -111,8 +112,12 @@ def add_calendar(
     field: str = "ics",
 ) -> BusyCalendar:
     """Store a calendar: busy periods alone are ready at once; iCalendar text waits for a
-    worker to read it (state `pending`). Only its size and shape are checked here."""
+    worker to read it (state `pending`). Only its size and shape are checked here, and
+    that the workspace's calendars have not spent their reading budget already."""
     zone(zone_name)  # an unknown zone is refused now, not by the worker later
+    if ics and account_spent(session, workspace_id) >= ACCOUNT_WORK:
+        what = N_("this workspace's calendars together cost all the reading allowed; remove one")
+        raise BadInput([(field, what)])
     given = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in busy]
     row = BusyCalendar(workspace_id=workspace_id, owner_email=owner_email, busy=given)
     row.timezone = zone_name
@@ -141,6 +146,25 @@ class _Claimed:
     source: str | None
     busy: list[dict[str, str]]
     timezone: str
+    workspace_id: int = 0
+    others_spent: int = 0  # the last reading costs of the workspace's other calendars
+
+    def budget(self) -> Budget:
+        """This calendar's reading budget, inside what its workspace has left."""
+        account = Budget(
+            f"workspace {self.workspace_id}", work=ACCOUNT_WORK - self.others_spent, instances=2**62
+        )
+        return account.child(f"calendar {self.id}")
+
+
+def account_spent(session: Session, workspace_id: int, *, but: int | None = None) -> int:
+    """What the last readings of a workspace's calendars cost together (but one)."""
+    query = select(func.coalesce(func.sum(BusyCalendar.read_cost), 0)).where(
+        BusyCalendar.workspace_id == workspace_id
+    )
+    if but is not None:
+        query = query.where(BusyCalendar.id != but)
+    return int(session.scalar(query) or 0)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -169,23 +193,30 @@ def claim_calendar(
         if row is None:
             return None
         row.claimed_by, row.lease_until = name, now + lease
-        return _Claimed(row.id, row.source, list(row.busy), row.timezone)
+        others = account_spent(session, row.workspace_id, but=row.id)
+        return _Claimed(row.id, row.source, list(row.busy), row.timezone, row.workspace_id, others)
 
 
-def expand_calendar(claimed: _Claimed, *, now: datetime) -> tuple[list[Interval], Interval]:
-    """Parse and expand one claimed calendar for its window (plus its given periods)."""
+def expand_calendar(
+    claimed: _Claimed, *, now: datetime, budget: Budget | None = None
+) -> tuple[list[Interval], Interval]:
+    """Parse and expand one claimed calendar for its window (plus its given periods),
+    within `budget` (by default the calendar's own inside its workspace's). Called outside
+    any transaction: the claim and the outcome are short writes of their own."""
     window = (now - READ_BEFORE, now + READ_AHEAD)
     found = _periods(claimed.busy)
     if claimed.source is not None:
+        budget = budget or claimed.budget()
         label = f"calendar {claimed.id}"
         data = claimed.source.encode("utf-8")
-        parsed = parse.calendars(data, label=label, max_bytes=MAX_SOURCE)
+        parsed = parse.calendars(data, label=label, max_bytes=MAX_SOURCE, budget=budget)
         found += expand.busy_intervals(
             parsed,
             start=window[0],
             end=window[1],
             floating=zone(claimed.timezone),
             label=label,
+            budget=budget,
         )
     return found, window
 
@@ -206,14 +237,17 @@ def read_calendars(
         if claimed is None:
             break
         now = clock()
+        budget = claimed.budget()
         try:
-            intervals, window = expand_calendar(claimed, now=now)
+            intervals, window = expand_calendar(claimed, now=now, budget=budget)
         except BadInput as exc:
             _record(sessions, claimed, name, now, error=str(exc))
         except Exception as exc:  # a bug in one calendar never stops the worker
             _record(sessions, claimed, name, now, error=f"could not be read ({type(exc).__name__})")
         else:
-            _record(sessions, claimed, name, now, intervals=intervals, window=window)
+            _record(
+                sessions, claimed, name, now, intervals=intervals, window=window, cost=budget.spent
+            )
         count += 1
     return count
 
@@ -227,10 +261,17 @@ def _record(
     error: str | None = None,
     intervals: list[Interval] | None = None,
     window: Interval | None = None,
+    cost: int | None = None,
 ) -> bool:
-    """Write the outcome, only while the row is still ours (a lapsed lease lost it)."""
+    """Write the outcome, only while the row is still ours (a lapsed lease lost it). A
+    refused calendar keeps no cost: it holds nothing, so its workspace may read others."""
     with transaction(sessions, write=True) as session:
-        values: dict[str, object] = {"claimed_by": None, "lease_until": None, "read_at": now}
+        values: dict[str, object] = {
+            "claimed_by": None,
+            "lease_until": None,
+            "read_at": now,
+            "read_cost": cost,
+        }
         if error is None:
             values.update(state="ready", error=None)
         else:

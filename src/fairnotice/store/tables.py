@@ -274,6 +274,9 @@ class BusyCalendar(Base):
     # A new random value whenever busy_intervals of this calendar are rewritten (the slot
     # search's per-process copy of them is used only while it matches); NULL: never kept.
     intervals_version: Mapped[int | None] = mapped_column(BigInteger)
+    # What its last reading cost (calendar/budget.py units): a workspace's calendars
+    # together stay within one account budget (migration 0014); NULL: not read yet.
+    read_cost: Mapped[int | None] = mapped_column(Integer)
 
 
 class BusyInterval(Base):

@@ -189,6 +189,7 @@ def create_app(
         auth,
         booking,
         candidate,
+        delivery_status,
         edits,
         employer,
         followups,
@@ -226,6 +227,7 @@ def create_app(
         followups,
         lifecycle,
         edits,
+        delivery_status,
     )
     for module in modules:
         app.include_router(module.router)
