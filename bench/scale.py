@@ -104,7 +104,7 @@ def build(url: str, count: int, now: datetime) -> World:
     try:
         with transaction(sessions, write=True) as session:
             user = accounts.sign_up(
-                session, email="hr@muster.example", name="Jonas Doe", password=PASSWORD
+                session, email="recruiter@muster.example", name="Lea Roth", password=PASSWORD
             )
             ws = accounts.create_organisation(session, user_id=user.id, name="Muster GmbH").id
             token = accounts.issue_api_token(
@@ -332,7 +332,11 @@ def signed_in(port: int) -> httpx.Client:
     assert csrf, page.text[:300]
     done = client.post(
         "/signin",
-        data={"csrf_token": csrf.group(1), "email": "hr@muster.example", "password": PASSWORD},
+        data={
+            "csrf_token": csrf.group(1),
+            "email": "recruiter@muster.example",
+            "password": PASSWORD,
+        },
     )
     assert done.status_code in (200, 303), done.text[:300]
     return client
