@@ -14,7 +14,7 @@ from datetime import datetime
 from fairnotice.compose import language as detection
 from fairnotice.errors import BadInput
 from fairnotice.model import Findings, Intent, Language, Role, Situation
-from fairnotice.review import checks, salutation
+from fairnotice.review import checks, elsewhere, salutation, stems
 from fairnotice.review.context import Review
 from fairnotice.review.lexicon import lexicon
 from fairnotice.review.tokens import parse
@@ -84,6 +84,7 @@ def review(
         or expected
         or Language.en
     )
+    draft.stem(stems.stem_words([t.text for t in draft.tokens], drafted))
     role = situation.role if situation is not None else Role.candidate
     if situation is None and wanted in _EMPLOYER_ONLY:
         role = Role.employer
@@ -105,7 +106,7 @@ def review(
     salutation.check(state)
     checks.check_facts(state)
     checks.check_privacy(state)
-    checks.check_other_interview(state)
+    elsewhere.check(state)
     checks.check_tone(state)
     checks.check_length(state)
     checks.check_reschedule(state)

@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 
 from fairnotice.model import Intent, Role
-from fairnotice.review import when
+from fairnotice.review import moved, when
 from fairnotice.review.context import Review
 from fairnotice.review.tokens import Draft
 
@@ -108,13 +108,14 @@ def check_facts(review: Review) -> None:
         need = ("error", "error", "error", None)
     lex, draft, s = review.lex, review.draft, review.situation
     text = draft.masked
-    day_mentions = when.days(text, lex)
+    day_mentions = review.days()
     time_mentions = when.times(text, lex)
     if s is None:
+        days = moved.split(review, [m for m in day_mentions if m.start >= draft.body_start])
         present = (
             lex.has("position", draft),
-            bool(day_mentions),
-            bool(time_mentions),
+            bool(days.interview),
+            bool(moved.times_of_interview(days, time_mentions)),
             lex.has("place", draft),
         )
         keys = ("M1_position_any", "M1_date_any", "M1_time_any", "M1_place_any")
@@ -153,9 +154,21 @@ def _zones(review: Review) -> list[str]:
 
 
 def check_privacy(review: Review) -> None:
-    for category, key in (("medical", "M2_medical"), ("family", "M2_family")):
-        for span in review.lex.find(category, review.draft, start=review.draft.body_start):
-            review.error("M2", key, span)
+    """M2: one finding per sentence with private detail. A plain doctor's appointment is
+    honest and fine; a medical word among family words gets the family rewording, so the
+    advice never asks anyone to claim an illness that is not theirs."""
+    plain = review.hits("appointment")
+    medical = [
+        m for m in review.hits("medical") if not any(a <= m[0] and m[1] <= b for a, b in plain)
+    ]
+    family = review.hits("family")
+    for sentence in review.draft.sentences() if medical or family else []:
+        a, b = sentence
+        here = [h for h in medical + family if a <= h[0] < b]
+        if not here:
+            continue
+        key = "M2_family" if any(a <= h[0] < b for h in family) else "M2_medical"
+        review.error("M2", key, (min(h[0] for h in here), max(h[1] for h in here)))
     long_reason = _long_justification(review)
     if long_reason is not None:
         if review.intent is Intent.withdraw:
@@ -177,24 +190,25 @@ def _long_justification(review: Review) -> tuple[int, int] | None:
     return None
 
 
-def check_other_interview(review: Review) -> None:
-    if not review.candidate:
-        return
-    categories = ["other_interview"]
-    if review.intent is not Intent.withdraw:
-        categories.append("other_offer")
-    for category in categories:
-        for span in review.lex.find(category, review.draft):
-            review.error("M3", "M3", span)
-
-
 def check_tone(review: Review) -> None:
+    """M5: rudeness aimed at the reader. Self-criticism ("I know that was unprofessional
+    of me") is not rude: a sentence that blames the writer and addresses no one is spared."""
+    lex, draft = review.lex, review.draft
     for category, key in (("rude", "M5_rude"), ("demands", "M5_demand")):
-        for span in review.lex.find(category, review.draft):
+        for span in lex.find(category, draft):
+            sentence = draft.sentence_at(span[0])
+            if category == "rude" and sentence is not None and _self_blame(review, sentence):
+                continue
             review.error("M5", key, span)
-    shout = _SHOUT.search(review.draft.masked, review.draft.body_start)
+    shout = _SHOUT.search(draft.masked, draft.body_start)
     if shout:
         review.warning("M5", "M5_shout", (shout.start(), shout.end()))
+
+
+def _self_blame(review: Review, sentence: tuple[int, int]) -> bool:
+    return bool(review.hits_in("self_blame", sentence)) and not review.hits_in(
+        "second_person", sentence
+    )
 
 
 def check_length(review: Review) -> None:
@@ -235,16 +249,14 @@ def check_reschedule(review: Review) -> None:
         review.error("R2", "R2")
     if not lex.has("interest", draft):
         review.error("R3", "R3")
-    mentions = [m for m in when.days(draft.masked, lex) if m.start >= draft.body_start]
+    mentions = [m for m in review.days() if m.start >= draft.body_start]
     if review.situation is not None:
         moment = when.moment(review.situation.interview.start, _zones(review), review.language)
         today = review.today()
         others = {m.key for m in mentions if not moment.named_by_day(m, today)}
-    elif mentions and not _in_question(draft, mentions[0].start):
-        # Without a situation the first day named is the interview's, unless it is asked for.
-        others = {m.key for m in mentions[1:]} - {mentions[0].key}
     else:
-        others = {m.key for m in mentions}
+        days = moved.split(review, mentions)
+        others = {m.key for m in days.alternatives} - {m.key for m in days.interview}
     invited = lex.has("invitation", draft)
     if not others:
         review.error("R4", "R4_none")

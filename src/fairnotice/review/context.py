@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from fairnotice.model import Finding, Intent, Language, Role, Severity, Situation, zone
+from fairnotice.review import when
 from fairnotice.review.lexicon import Lexicon
 from fairnotice.review.tokens import Draft
 
@@ -21,6 +23,27 @@ class Review:
     now: datetime | None
     formal: bool
     findings: list[Finding] = field(default_factory=list)
+    _hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _days: list[when.DayMention] | None = None
+
+    def hits(self, category: str) -> list[tuple[int, int]]:
+        """Spans of the body where a phrase of `category` occurs (found once per review)."""
+        if category not in self._hits:
+            self._hits[category] = self.lex.find(category, self.draft, start=self.draft.body_start)
+        return self._hits[category]
+
+    def hits_in(self, category: str, sentence: tuple[int, int]) -> list[tuple[int, int]]:
+        """The hits of `category` that begin inside `sentence`."""
+        hits = self.hits(category)
+        i = bisect_left(hits, (sentence[0], -1))
+        j = bisect_left(hits, (sentence[1], -1))
+        return hits[i:j]
+
+    def days(self) -> list[when.DayMention]:
+        """Every day the draft names (read once per review)."""
+        if self._days is None:
+            self._days = when.days(self.draft.masked, self.lex)
+        return self._days
 
     def add(
         self,

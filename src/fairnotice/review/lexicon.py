@@ -8,6 +8,8 @@ handled where it belongs, in the word list:
   `entschuldig*` (entschuldige, Entschuldigung), `*gespräch*` (Vorstellungsgespräch,
   Gesprächstermin), `*intervju*` (anställningsintervjun);
 - `a|b` offers alternatives for one token; a trailing `?` makes a token optional;
+- `~word` matches every token with the stem of `word` (Snowball, `stems.py`): `~unterschreiben`
+  is also "unterschreibe", "unterschreibt"; `~sign` also "signed", "signing";
 - `...` skips up to four tokens inside the same sentence, `..N` up to N.
 
 Each category's phrases become one regular expression over the draft's normalised token
@@ -24,25 +26,31 @@ from importlib import resources
 from typing import Any
 
 from fairnotice.model import Language
+from fairnotice.review import stems
 from fairnotice.review.tokens import Draft, normalise
 
-_GAP = r"(?:(?![.!?] )[^ ]+ ){{0,{}}}"
+_GAP = r"(?:(?![.!?]/)[^ ]+ ){{0,{}}}"
 _LONG_GAP = re.compile(r"\.\.(\d+)")
 
 
-def _element(word: str) -> str:
+def _element(word: str, language: Language | None) -> str:
     optional = word.endswith("?") and len(word) > 1
     word = word.removesuffix("?") if optional else word
     options = []
     for alternative in word.split("|"):
+        if alternative.startswith("~") and len(alternative) > 1:
+            stem = stems.stem_word(alternative[1:], language) if language else alternative[1:]
+            options.append("[^ /]*/" + re.escape(normalise(stem)))
+            continue
         pieces = [re.escape(normalise(p)) for p in alternative.split("*")]
-        options.append("[^ ]*".join(pieces))
+        options.append("[^ /]*".join(pieces) + "/[^ ]*")
     body = "(?:" + "|".join(options) + ") "
     return f"(?:{body})?" if optional else body
 
 
-def compile_phrase(phrase: str) -> str:
-    """The regex (over the normalised token string) of one phrase pattern."""
+def compile_phrase(phrase: str, language: Language | None = None) -> str:
+    """The regex (over the normalised token string) of one phrase pattern; `~` words are
+    stemmed in `language`."""
     parts = []
     for word in phrase.split():
         gap = _LONG_GAP.fullmatch(word)
@@ -51,7 +59,7 @@ def compile_phrase(phrase: str) -> str:
         elif gap:
             parts.append(_GAP.format(int(gap.group(1))))
         else:
-            parts.append(_element(word))
+            parts.append(_element(word, language))
     if not parts:
         raise ValueError("empty phrase pattern")
     return "".join(parts)
@@ -101,7 +109,9 @@ def lexicon(language: Language) -> Lexicon:
     files = resources.files("fairnotice.review").joinpath("lexicons", f"{language.value}.toml")
     raw = tomllib.loads(files.read_text("utf-8"))
     phrases = {
-        category: re.compile("(?<= )(?:" + "|".join(compile_phrase(p) for p in items) + ")")
+        category: re.compile(
+            "(?<= )(?:" + "|".join(compile_phrase(p, language) for p in items) + ")"
+        )
         for category, items in raw["phrases"].items()
     }
     return Lexicon(language=language, raw=raw, phrases=phrases)

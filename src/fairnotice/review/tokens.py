@@ -1,9 +1,11 @@
 """A draft as the checks see it: subject, body, quoted thread blanked out, and tokens.
 
 Tokens keep their character offsets into the original draft, so every finding can mark
-its passage. The token stream is also written out as one normalised string (casefolded
-tokens separated by single spaces) that the lexicons' phrase patterns run over: phrase
-matching is then one regex per category instead of a loop per token and pattern.
+its passage. The token stream is also written out as one normalised string that the
+lexicons' phrase patterns run over (one regex per category instead of a loop per token and
+pattern): each token as `form/stem`, casefolded, separated by single spaces; the dot of an
+abbreviation or an ordinal is written "·", as it ends no sentence. The stem is the
+form itself until `Draft.stem` is given the stems of the draft's language (`review.stems`).
 """
 
 from __future__ import annotations
@@ -80,15 +82,13 @@ class Token:
     text: str
     start: int
     end: int
-
-    @property
-    def norm(self) -> str:
-        return normalise(self.text)
+    norm: str  # normalise(text), kept: every check reads it
 
 
 def normalise(word: str) -> str:
-    """Casefolded, with typographic apostrophes made plain ('ß' becomes 'ss' both sides)."""
-    return word.replace("’", "'").casefold()
+    """Casefolded, with typographic apostrophes made plain ('ß' becomes 'ss' both sides) and
+    '/' kept apart from the form/stem separator."""
+    return word.replace("’", "'").replace("/", "⁄").casefold()
 
 
 @dataclass(slots=True)
@@ -102,6 +102,8 @@ class Draft:
     tokens: list[Token]
     norm: str = ""
     _starts: list[int] = field(default_factory=list)
+    _sentences: list[tuple[int, int]] | None = None
+    _token_starts: list[int] | None = None
 
     @property
     def body(self) -> str:
@@ -115,6 +117,40 @@ class Draft:
         last = max(last, first)
         return self.tokens[first].start, self.tokens[last].end
 
+    def stem(self, stems: list[str]) -> None:
+        """Rewrite the token string with `stems` (one per token) beside the forms."""
+        self._write([normalise(s) for s in stems])
+
+    def _write(self, stems: list[str] | None = None) -> None:
+        parts: list[str] = []
+        self._starts = []
+        position = 1
+        previous = ""
+        for i, token in enumerate(self.tokens):
+            self._starts.append(position)
+            form = token.norm
+            if form == "." and (previous.isdigit() or previous in ABBREVIATIONS):
+                form = "·"  # "kl." or "17." ends no sentence, so a phrase's gap may cross it
+            previous = form
+            part = f"{form}/{stems[i] if stems is not None and form != '·' else form}"
+            parts.append(part)
+            position += len(part) + 1
+        self.norm = " " + " ".join(parts) + " "
+
+    def sentence_at(self, offset: int) -> tuple[int, int] | None:
+        """The span of the body sentence holding `offset`."""
+        spans = self.sentences()
+        i = bisect_right(spans, (offset, len(self.text) + 1)) - 1
+        return spans[i] if i >= 0 and spans[i][0] <= offset < spans[i][1] else None
+
+    def tokens_in(self, start: int, end: int) -> list[Token]:
+        """The tokens inside [start, end)."""
+        if self._token_starts is None:
+            self._token_starts = [t.start for t in self.tokens]
+        i = bisect_right(self._token_starts, start - 1)
+        j = bisect_right(self._token_starts, end - 1)
+        return [t for t in self.tokens[i:j] if t.end <= end]
+
     def words(self) -> list[Token]:
         """Word tokens of the body (no punctuation, no subject line)."""
         return [t for t in self.tokens if t.start >= self.body_start and t.text[0].isalnum()]
@@ -122,6 +158,11 @@ class Draft:
     def sentences(self) -> list[tuple[int, int]]:
         """Sentence spans of the body: split after . ! ? and at line breaks before a capital
         or blank lines; not after ordinals ("17. März") and common abbreviations."""
+        if self._sentences is None:
+            self._sentences = self._split()
+        return self._sentences
+
+    def _split(self) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         start: int | None = None
         previous_end = self.body_start
@@ -166,14 +207,9 @@ def parse(text: str) -> Draft:
         masked = _blank(masked, quote.start(), len(masked))
     for line in _QUOTED_LINE.finditer(masked):
         masked = _blank(masked, line.start(), line.end())
-    tokens = [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(masked)]
+    tokens = [
+        Token(m.group(), m.start(), m.end(), normalise(m.group())) for m in _TOKEN.finditer(masked)
+    ]
     draft = Draft(text=text, masked=masked, body_start=body_start, subject=subject, tokens=tokens)
-    parts: list[str] = []
-    position = 1
-    for token in tokens:
-        draft._starts.append(position)
-        norm = token.norm
-        parts.append(norm)
-        position += len(norm) + 1
-    draft.norm = " " + " ".join(parts) + " "
+    draft._write()
     return draft
