@@ -28,7 +28,7 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.delivery import Stats, worker_name
+from fairnotice.mail.delivery import Stats, taken, worker_name
 from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import Transport
 from fairnotice.operations import fill_batches, health
@@ -60,7 +60,7 @@ class Round:
     @property
     def busy(self) -> bool:
         """Whether the round found work (then the next one starts at once)."""
-        return bool(self.delivery.claimed or self.calendars or self.told)
+        return taken(self.delivery) or bool(self.calendars or self.told or self.reminded)
 
 
 def _guarded(done: Round, part: str, step: Callable[[], None]) -> None:
@@ -213,7 +213,7 @@ def run(
                 )
             total.add(done.delivery)
             error = "; ".join(done.errors) or None
-            heart.beat.round_ended(done.delivery, at=clock(), error=error)
+            heart.beat.round_ended(done.delivery, at=clock(), worked=done.busy, error=error)
             heart.write(force=done.busy or error is not None, count=True)
             if report is not None:
                 report(done)

@@ -113,8 +113,8 @@ def test_worker_and_serves_thread_outlive_a_36_s_lock(
         assert failed is not None and failed.last_error is not None
         assert "database is locked" in failed.last_error
         assert failed.round_at is not None and failed.last_error_at is not None
-        assert failed.round_at > failed.last_error_at  # a good round came after the error
-        assert failed.failures == 0 and failed.rounds >= 2
+        assert failed.round_at >= failed.last_error_at
+        assert failed.failures == 0 and failed.rounds >= 2  # a good round came after it
         assert not failed.running and failed.stopped_at is not None  # stopped since
     inside_engine.dispose()
 

@@ -50,6 +50,7 @@ __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats", "t
 DELIVERABLE = ("email", "follow_up_email", "reminder", "account")  # account: resets
 _CLOSED = frozenset(s.value for s in CLOSED)
 FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
+LINK_REFERENCE = "[link:"  # operations/links.py: a link token, written at send time
 
 
 @dataclass
@@ -275,8 +276,10 @@ class Deliverer:
         clock: Callable[[], datetime],
         name: str | None = None,
         stop: threading.Event | None = None,
+        links: Callable[[int, Outgoing], Outgoing] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.links = links  # writes the pick links a row's texts refer to (links.py)
         self.transport = transport
         self.sender = sender
         self.policy = policy or Policy()
@@ -383,10 +386,18 @@ class Deliverer:
         claimed = self.claim(stats)
         if not claimed:
             return stats
-        transport = self.transport()
         engine = self.sessions.kw["bind"]
         statements = self._statements(engine.dialect)
         connection = engine.raw_connection()
+        try:
+            transport = self.transport()
+        except Exception:  # the batch goes back at once, not when its lease runs out
+            self._release(claimed, stats, "no connection to the relay; not attempted")
+            try:
+                self._flush((engine, connection, statements), None)
+            finally:
+                connection.close()
+            raise
         try:
             for index, entry in enumerate(claimed):
                 if self.stop.is_set():
@@ -402,9 +413,17 @@ class Deliverer:
         return stats
 
     def _render(self, entry: Claimed) -> bytes | Exception:
-        """The message's bytes, or why it cannot be built (recorded when its turn comes)."""
+        """The message's bytes, or why it cannot be built (recorded when its turn comes).
+
+        A row's texts hold references in place of link tokens: they are written here, at
+        send time, by `links`; without it such a message is not sent with a dead link."""
         try:
-            return render(entry.item, sender=self.sender, date=self.clock())
+            item = entry.item
+            if LINK_REFERENCE in item.body or LINK_REFERENCE in (item.calendar_ics or ""):
+                if self.links is None:
+                    raise ValueError("body: a pick link this worker cannot write (no key)")
+                item = self.links(entry.id, item)
+            return render(item, sender=self.sender, date=self.clock())
         except Exception as exc:  # one message that cannot be built never stalls the rest
             return exc
 
@@ -585,10 +604,12 @@ class Deliverer:
         values = {"state": "pending", "due": when, "lease_until": None, "claimed_by": None}
         self._write(entry, values, "deferred", f"{why}; next try {when.isoformat()}")
 
-    def _release(self, entries: list[Claimed], stats: Stats) -> None:
+    def _release(
+        self, entries: list[Claimed], stats: Stats, why: str = "worker stopping; not attempted"
+    ) -> None:
         for entry in entries:
             values = {"state": "pending", "lease_until": None, "claimed_by": None}
-            self._write(entry, values, "released", "worker stopping; not attempted")
+            self._write(entry, values, "released", why)
             stats.released += 1
 
     def _record(self, entry: Claimed, result: Result, stats: Stats) -> None:

@@ -29,9 +29,11 @@ ERROR_CHARS = 500
 
 
 def error_line(exc: BaseException) -> str:
-    """`Type: message` on one line; a database error by its driver's words alone."""
+    """`Type: message` on one line; a database error by its driver's first line alone
+    (PostgreSQL's DETAIL and SQLAlchemy's SQL may quote someone's data)."""
     inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    words = " ".join(str(inner).split()) or repr(inner)
+    first = next((line for line in str(inner).splitlines() if line.strip()), "")
+    words = " ".join(first.split()) or repr(inner)
     return f"{type(inner).__name__}: {words}"[:ERROR_CHARS]
 
 
@@ -58,17 +60,23 @@ class Beat:
     written_at: datetime | None = None
     unsaved: bool = field(default=True)
 
-    def round_ended(self, stats: Stats, *, at: datetime, error: str | None = None) -> None:
-        """A round's figures; `error` names the parts that failed (counted in a row)."""
+    def round_ended(
+        self, stats: Stats, *, at: datetime, worked: bool, error: str | None = None
+    ) -> None:
+        """A round ended. Its figures are kept where it found work or failed: "last
+        round" is the last one that did something, not the idle poll a second ago;
+        `error` names the parts that failed (counted in a row until a round succeeds)."""
         self.rounds += 1
-        self.round_at = at
-        self.sent, self.voided, self.failed = stats.sent, voided(stats), stats.failed
+        if worked or error is not None:
+            self.round_at = at
+            self.sent, self.voided, self.failed = stats.sent, voided(stats), stats.failed
+            self.unsaved = True
         if error is None:
+            self.unsaved = self.unsaved or self.failures > 0
             self.failures = 0
         else:
             self.failures += 1
             self.last_error, self.last_error_at = error, at
-        self.unsaved = True
 
     def due(self, now: datetime) -> bool:
         """Whether to write now: something to tell, or the idle heartbeat is due."""
