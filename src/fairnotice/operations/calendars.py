@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fairnotice.calendar import expand, parse
+from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.intervals import IntervalStore, MemoryIntervalStore
 from fairnotice.calendar.invite import ImportedInterview, import_invitation
 from fairnotice.calendar.slots import BusyIndex, Hours, conflicts, free_slots
@@ -90,7 +91,12 @@ def load_calendar(
         )
     else:
         texts = [read_file(source, max_bytes=limit, label=label)]
-    found = [c for text in texts for c in parse.calendars(text, label=label, max_bytes=limit)]
+    budget = Budget(label)  # one for the file, or for every object of the collection
+    found = [
+        c
+        for text in texts
+        for c in parse.calendars(text, label=label, max_bytes=limit, budget=budget)
+    ]
     return expand.busy_intervals(
         found,
         start=start,
@@ -99,6 +105,7 @@ def load_calendar(
         label=label,
         skip_uids=skip_uids,
         skip_spans=skip_spans,
+        budget=budget,
     )
 
 

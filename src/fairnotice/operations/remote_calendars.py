@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import OwnEvent
 from fairnotice.errors import N_, BadInput
 from fairnotice.operations import caldav, uploads
@@ -80,8 +81,11 @@ def busy_from_caldav(
         login_label=PASSWORD_FIELD,
     )
     busy: list[dict[str, str]] = []
+    budget = Budget(URL_FIELD)  # one for the whole collection, however many objects it sends
     for text in texts:
         busy.extend(
-            uploads.busy_from_calendar(text, now=now, zone_name=zone_name, label=URL_FIELD, own=own)
+            uploads.busy_from_calendar(
+                text, now=now, zone_name=zone_name, label=URL_FIELD, own=own, budget=budget
+            )
         )
     return busy

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fairnotice.calendar import expand, parse
+from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.invite import ImportedInterview, import_invitation
 from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
@@ -68,11 +69,14 @@ def busy_from_calendar(
     zone_name: str,
     label: str = "calendar",
     own: expand.OwnEvent | None = None,
+    budget: Budget | None = None,
 ) -> list[dict[str, str]]:
     """Busy periods of an uploaded calendar from a day ago to three months ahead, and
     around the interview `own` however far; its own event is left out before merging, so
-    it never joins the events beside it into a clash with itself (K1)."""
-    found = parse.calendars(data, label=label, max_bytes=MAX_UPLOAD)
+    it never joins the events beside it into a clash with itself (K1). Read within
+    `budget` (by default one file's): a costlier calendar is bad input named `label`."""
+    budget = budget or Budget(label)
+    found = parse.calendars(data, label=label, max_bytes=MAX_UPLOAD, budget=budget)
     start, end = window(now, own)
     intervals = expand.busy_intervals(
         found,
@@ -82,6 +86,7 @@ def busy_from_calendar(
         label=label,
         skip_uids=own.uids if own else (),
         skip_spans=own.spans if own else (),
+        budget=budget,
     )
     return [{"start": s.isoformat(), "end": e.isoformat()} for s, e in intervals]
 
