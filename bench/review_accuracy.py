@@ -24,7 +24,10 @@ TITLES = {
     "corpus": "tests/review/corpus/<lang>.toml (the lexicons were first tuned on it)",
     "holdout": "tests/review/corpus/holdout/<lang>.toml (for information)",
     "fresh-tune": "tests/review/corpus_fresh/tune/<lang>.toml (issue 13, tuned on)",
-    "fresh-holdout": "tests/review/corpus_fresh/holdout/<lang>.toml (issue 13, untouched)",
+    "fresh-holdout": (
+        "tests/review/corpus_fresh/holdout/<lang>.toml (issue 13, held out: never tuned on; "
+        "its first run exposed two bugs, fixed since)"
+    ),
 }
 
 

@@ -107,11 +107,19 @@ def _is_name(run: list[Token], words: dict[str, frozenset[str]], own: frozenset[
     norms = [t.norm for t in run if t.text not in _CONNECTORS]
     if not norms or norms[0] in words["not_names"] or any(n in own for n in norms):
         return False
-    if norms[-1].endswith(tuple(words["suffixes"])) and norms[-1] not in words["legal"]:
+    if _bare(norms[-1]).endswith(tuple(words["suffixes"])) and norms[-1] not in words["legal"]:
         return False  # a street, a place or a common noun
     if any(n in words["legal"] for n in norms) or len(norms) > 1:
         return not all(n in words["common"] or n in words["not_names"] for n in norms)
     first = run[0].text
     if (first.isupper() and len(first) > 1) or any(c.isupper() for c in first[1:]):
         return True  # an acronym or an inner capital: KPMG, McKinsey
-    return norms[0] not in words["common"]
+    return _bare(norms[0]) not in words["common"] and norms[0] not in words["common"]
+
+
+def _bare(word: str) -> str:
+    """A German noun without its genitive ending ("des Gesprächs" -> "gespräch")."""
+    for ending in ("es", "s"):
+        if word.endswith(ending) and len(word) > len(ending) + 3:
+            return word[: -len(ending)]
+    return word

@@ -32,6 +32,7 @@ _QUOTE_HEAD = re.compile(
 )
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.M)
 SENTENCE_END = frozenset(".!?")
+_TIME_MARKS = frozenset({":", "kl", "klockan", ".", "um", "at"})  # "kl. 15.", "9.30.", "10:00."
 ABBREVIATIONS = frozenset(
     [
         "dr",
@@ -125,13 +126,11 @@ class Draft:
         parts: list[str] = []
         self._starts = []
         position = 1
-        previous = ""
         for i, token in enumerate(self.tokens):
             self._starts.append(position)
             form = token.norm
-            if form == "." and (previous.isdigit() or previous in ABBREVIATIONS):
+            if form == "." and not self._ends(i):
                 form = "·"  # "kl." or "17." ends no sentence, so a phrase's gap may cross it
-            previous = form
             part = f"{form}/{stems[i] if stems is not None and form != '·' else form}"
             parts.append(part)
             position += len(part) + 1
@@ -162,12 +161,29 @@ class Draft:
             self._sentences = self._split()
         return self._sentences
 
+    def _ends(self, i: int) -> bool:
+        """Whether token `i` ends a sentence: . ! ?, but not the dot of an abbreviation or
+        an ordinal ("17. März"), unless a time ends there and a capital follows ("kl. 15.
+        Om det ...", "um 10:00. Ich ...")."""
+        text = self.tokens[i].text
+        if text not in SENTENCE_END:
+            return False
+        if text != "." or i == 0:
+            return True
+        previous = self.tokens[i - 1].norm
+        if previous in ABBREVIATIONS:
+            return False
+        if not previous.isdigit():
+            return True
+        before = self.tokens[i - 2].norm if i >= 2 else ""
+        after = self.tokens[i + 1].text if i + 1 < len(self.tokens) else ""
+        return before in _TIME_MARKS and after[:1].isupper()
+
     def _split(self) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         start: int | None = None
         previous_end = self.body_start
-        previous = ""
-        for token in self.tokens:
+        for i, token in enumerate(self.tokens):
             if token.start < self.body_start:
                 continue
             gap = self.masked[previous_end : token.start]
@@ -178,12 +194,9 @@ class Draft:
             if start is None:
                 start = token.start
             previous_end = token.end
-            if token.text in SENTENCE_END and not (
-                token.text == "." and (previous.isdigit() or previous.casefold() in ABBREVIATIONS)
-            ):
+            if self._ends(i):
                 spans.append((start, token.end))
                 start = None
-            previous = token.text
         if start is not None:
             spans.append((start, previous_end))
         return spans

@@ -173,7 +173,13 @@ class Position(Base):
 
 class Candidate(Base):
     __tablename__ = "candidates"
-    __table_args__ = (Index("ix_candidates_position_id_status", "position_id", "status"),)
+    __table_args__ = (
+        Index("ix_candidates_position_id_status", "position_id", "status"),
+        # the paged lists (migration 0016): a position's by id and by name, a workspace's
+        Index("ix_candidates_position_id_id", "position_id", "id"),
+        Index("ix_candidates_position_id_name", "position_id", "name", "id"),
+        Index("ix_candidates_workspace_id_id", "workspace_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"))
@@ -198,6 +204,8 @@ class Interview(Base):
         CheckConstraint(_one_of("status", [s.value for s in State]), name="status"),
         UniqueConstraint("workspace_id", "uid"),
         Index("ix_interviews_candidate_id", "candidate_id"),
+        Index("ix_interviews_workspace_id_start", "workspace_id", "start", "id"),  # 0016
+        Index("ix_interviews_position_id_start", "position_id", "start", "id"),  # 0016
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
@@ -359,7 +367,12 @@ class OutboxMessage(Base):
     """A message waiting for delivery, written in the transaction of its state change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due_id", "state", "due", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_state_due_id", "state", "due", "id"),
+        # the outbox page (migration 0016): newest or due first, of all states or of one
+        Index("ix_outbox_workspace_id_due", "workspace_id", "due", "id"),
+        Index("ix_outbox_workspace_id_state_due", "workspace_id", "state", "due", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     kind: Mapped[str] = mapped_column(String(30), default="email")

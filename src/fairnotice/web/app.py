@@ -30,9 +30,10 @@ from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.store.tables import User
 from fairnotice.web import docs
-from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render
+from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render, templates
 from fairnotice.web.fastlane import FastRoute, TokenPage
 from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders
+from fairnotice.web.paging import url_with
 from fairnotice.web.throttle import Throttle, TokenGuard, TooMany
 
 STATIC = Path(__file__).parent / "static"
@@ -194,6 +195,7 @@ def create_app(
         employer,
         followups,
         lifecycle,
+        lists,
         pick,
         reset,
         scheduling,
@@ -222,6 +224,7 @@ def create_app(
         auth,
         reset,
         candidate,
+        lists,
         employer,
         scheduling,
         followups,
@@ -231,6 +234,7 @@ def create_app(
     )
     for module in modules:
         app.include_router(module.router)
+    templates.env.globals["url_with"] = url_with  # the list pages' paging links
     app.state.route_methods = [
         (route.path_regex, route.methods)
         for module in modules

@@ -5,16 +5,17 @@ Every handler works inside the token's workspace; another workspace's id is a 40
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import select
 
 from fairnotice.errors import NotFound
+from fairnotice.lifecycle import OfferState, State
 from fairnotice.model import Email, Language, Period, Strict, ZoneName
-from fairnotice.operations import adopt, busy, offers, records, uploads
+from fairnotice.operations import adopt, busy, listing, offers, records, uploads
 from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import (
     CandidateCreate,
@@ -33,10 +34,12 @@ from fairnotice.operations.schemas import (
 )
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
 from fairnotice.web.deps import Db
+from fairnotice.web.paging import LIST_HEADERS, Paged, Search, with_links
 from fairnotice.web.routes.api import ERRORS, Authed
 
 router = APIRouter(prefix="/api/v1", responses={**ERRORS, 404: {"description": "Not found"}})
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IdFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 def _found(model: type[records.Row]) -> Any:
@@ -52,9 +55,38 @@ def _found(model: type[records.Row]) -> Any:
 # --- interviews -------------------------------------------------------------------
 
 
-@router.get("/interviews", response_model=list[InterviewPublic], tags=["interviews"])
-def list_interviews(session: Db, who: Authed) -> list[Interview]:
-    return records.listed(session, Interview, who.workspace_id)
+@router.get(
+    "/interviews",
+    response_model=list[InterviewPublic],
+    tags=["interviews"],
+    responses=LIST_HEADERS,
+)
+def list_interviews(
+    request: Request,
+    response: Response,
+    session: Db,
+    who: Authed,
+    paged: Paged,
+    q: Search = None,
+    position_id: IdFilter = None,
+    state: State | None = None,
+    due: Annotated[
+        listing.Due | None,
+        Query(description="upcoming (not ended yet, next first) or past (latest first)"),
+    ] = None,
+) -> list[Interview]:
+    """The workspace's interviews by start (earliest first), a page at a time; `q` matches
+    the position, the company or the candidate's name or email."""
+    query = listing.interviews(
+        workspace_id=who.workspace_id,
+        position_id=position_id,
+        text=q,
+        state=state,
+        due=due,
+        now=request.app.state.clock(),
+    )
+    page = listing.fetch(session, query, offset=paged.offset, limit=paged.limit)
+    return with_links(request, response, page)
 
 
 class InterviewSchedule(InterviewCreate):
@@ -218,9 +250,22 @@ def delete_interview(item: Id, request: Request, session: Db, who: Authed) -> Re
 # --- positions --------------------------------------------------------------------
 
 
-@router.get("/positions", response_model=list[PositionPublic], tags=["positions"])
-def list_positions(session: Db, who: Authed) -> list[Position]:
-    return records.listed(session, Position, who.workspace_id)
+@router.get(
+    "/positions", response_model=list[PositionPublic], tags=["positions"], responses=LIST_HEADERS
+)
+def list_positions(
+    request: Request,
+    response: Response,
+    session: Db,
+    who: Authed,
+    paged: Paged,
+    q: Search = None,
+    state: Literal["open", "filling", "filled"] | None = None,
+) -> list[Position]:
+    """The workspace's positions, oldest first; `q` matches the title or the company."""
+    query = listing.positions(workspace_id=who.workspace_id, text=q, state=state)
+    page = listing.fetch(session, query, offset=paged.offset, limit=paged.limit)
+    return with_links(request, response, page)
 
 
 @router.post("/positions", response_model=PositionPublic, status_code=201, tags=["positions"])
@@ -254,9 +299,34 @@ def delete_position(item: Id, session: Db, who: Authed) -> Response:
 # --- candidates -------------------------------------------------------------------
 
 
-@router.get("/candidates", response_model=list[CandidatePublic], tags=["candidates"])
-def list_candidates(session: Db, who: Authed) -> list[Candidate]:
-    return records.listed(session, Candidate, who.workspace_id)
+@router.get(
+    "/candidates",
+    response_model=list[CandidatePublic],
+    tags=["candidates"],
+    responses=LIST_HEADERS,
+)
+def list_candidates(
+    request: Request,
+    response: Response,
+    session: Db,
+    who: Authed,
+    paged: Paged,
+    q: Search = None,
+    position_id: IdFilter = None,
+    state: Literal["active", "hired", "informed"] | None = None,
+    language: Language | None = None,
+) -> list[Candidate]:
+    """The workspace's candidates, oldest first, a page at a time; `q` matches the name or
+    the email."""
+    query = listing.candidates(
+        workspace_id=who.workspace_id,
+        position_id=position_id,
+        text=q,
+        state=state,
+        language=language,
+    )
+    page = listing.fetch(session, query, offset=paged.offset, limit=paged.limit)
+    return with_links(request, response, page)
 
 
 @router.post("/candidates", response_model=CandidatePublic, status_code=201, tags=["candidates"])
@@ -299,13 +369,20 @@ def _offer(session: Db, who: Authed, item: int) -> Offer:
     return offer
 
 
-@router.get("/offers", response_model=list[OfferPublic], tags=["offers"])
-def list_offers(session: Db, who: Authed) -> list[Offer]:
-    return list(
-        session.scalars(
-            select(Offer).where(Offer.workspace_id == who.workspace_id).order_by(Offer.id)
-        )
-    )
+@router.get("/offers", response_model=list[OfferPublic], tags=["offers"], responses=LIST_HEADERS)
+def list_offers(
+    request: Request,
+    response: Response,
+    session: Db,
+    who: Authed,
+    paged: Paged,
+    interview_id: IdFilter = None,
+    state: OfferState | None = None,
+) -> list[Offer]:
+    """The workspace's offers, oldest first, a page at a time."""
+    query = listing.offers(workspace_id=who.workspace_id, interview_id=interview_id, state=state)
+    page = listing.fetch(session, query, offset=paged.offset, limit=paged.limit)
+    return with_links(request, response, page)
 
 
 @router.post(
@@ -329,6 +406,7 @@ def create_offer(data: OfferCreate, request: Request, session: Db, who: Authed) 
         slot_count=data.slot_count,
         valid_days=data.valid_days,
         clock=request.app.state.clock,
+        secret=request.app.state.settings.secret,
     )
     public = OfferPublic.model_validate(made.offer)
     return OfferCreated(**public.model_dump(), pick_url=made.pick_url)

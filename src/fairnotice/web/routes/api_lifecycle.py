@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, Strict
-from fairnotice.operations import actions, records
+from fairnotice.operations import actions, listing, records
 from fairnotice.operations.schemas import InterviewPublic, RowId
 from fairnotice.store.tables import Interview, User
 from fairnotice.web.deps import Db
+from fairnotice.web.paging import LIST_HEADERS, Paged, with_links
 from fairnotice.web.routes.api import ERRORS, Authed
 
 REFUSED: dict[int | str, dict[str, Any]] = {
@@ -176,7 +177,18 @@ def book(item: Id, data: BookBody, request: Request, session: Db, who: Authed) -
     )
 
 
-@router.get("/interviews/{item}/events", response_model=list[EventPublic])
-def events(item: Id, session: Db, who: Authed) -> list[Any]:
-    """The audit trail: every change, who made it, when, from which state to which, why."""
-    return list(actions.history(session, workspace_id=who.workspace_id, interview_id=item))
+@router.get(
+    "/interviews/{item}/events",
+    response_model=list[EventPublic],
+    dependencies=IN_WORKSPACE,
+    responses=LIST_HEADERS,
+)
+def events(
+    item: Id, request: Request, response: Response, session: Db, who: Authed, paged: Paged
+) -> list[Any]:
+    """The audit trail: every change, who made it, when, from which state to which, why
+    (oldest first, a page at a time)."""
+    query = listing.events(workspace_id=who.workspace_id, interview_id=item)
+    return with_links(
+        request, response, listing.fetch(session, query, offset=paged.offset, limit=paged.limit)
+    )

@@ -12,11 +12,9 @@ from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import actions, changes, inquiry, records, remote_calendars, uploads
-from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
-from fairnotice.operations import todos as todo_ops
 from fairnotice.rules.catalog import rules
-from fairnotice.store.tables import Interview, Position
+from fairnotice.store.tables import Interview
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, text_fields
@@ -28,27 +26,6 @@ CANDIDATE_INTENTS = (Intent.reschedule, Intent.withdraw, Intent.status_inquiry)
 
 def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
     return {"user": scope.user, "ws": scope.workspace, "session": session, **extra}
-
-
-@router.get("/w/{ws}")
-def dashboard(request: Request, scope: InScope, session: Db) -> HTMLResponse:
-    now = request.app.state.clock()
-    context = _page(
-        scope,
-        session,
-        todos=todo_ops.todos(session, workspace_id=scope.id, now=now),
-        interviews=records.listed(session, Interview, scope.id),
-        positions=records.listed(session, Position, scope.id)
-        if scope.workspace.kind == "organisation"
-        else [],
-        unplaced=records.without_position(session, workspace_id=scope.id)
-        if scope.workspace.kind == "organisation"
-        else [],
-        now=now,
-    )
-    if scope.workspace.kind == "organisation":  # the candidates' suggestions to answer
-        context["suggestions"] = actions.suggestions(session, workspace_id=scope.id)
-    return render(request, "dashboard.html", context)
 
 
 @router.get("/w/{ws}/interviews/new")
@@ -320,14 +297,6 @@ def mark_step(
     )
     target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}/plans/{step.plan_id}"
     return redirect(target)
-
-
-@router.get("/w/{ws}/outbox")
-def outbox(request: Request, scope: InScope, session: Db) -> HTMLResponse:
-    rows = outbox_ops.listed(session, workspace_id=scope.id)
-    relay = bool(request.app.state.settings.smtp_host)
-    context = _page(scope, session, rows=rows, relay=relay, mailto=delivery_ops.mailto)
-    return render(request, "outbox.html", context)
 
 
 @router.get("/rules")

@@ -9,9 +9,9 @@ refused change is written (the transaction is rolled back before the page is ren
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
@@ -334,12 +334,21 @@ def delete_candidate(scope: InScope, session: Db, candidate_id: int) -> Response
 
 
 @router.post("/w/{ws}/outbox/{row_id}/sent")
-def mark_sent(request: Request, scope: InScope, session: Db, row_id: int) -> Response:
-    """The user sent it from their own mail program: it is never sent again."""
+def mark_sent(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    row_id: int,
+    back: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """The user sent it from their own mail program: it is never sent again. Back to the
+    outbox page it was marked on (`back`: its filters and page)."""
     delivery_ops.mark_sent(  # its refusal is translated on the error page
         session, row_id=row_id, now=request.app.state.clock(), workspace_id=scope.id
     )
-    return redirect(f"/w/{scope.id}/outbox#row-{row_id}")
+    outbox = f"/w/{scope.id}/outbox"
+    target = back if back.startswith(f"{outbox}?") or back == outbox else outbox
+    return redirect(f"{target}#row-{row_id}")
 
 
 @router.get("/w/{ws}/outbox/{row_id}.eml")

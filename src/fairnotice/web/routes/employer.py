@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -13,12 +14,19 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import actions, busy, filling, holds, offers, records, uploads
+from fairnotice.operations import (
+    actions,
+    busy,
+    filling,
+    holds,
+    listing,
+    offers,
+    records,
+    uploads,
+)
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.store.tables import (
-    BusyCalendar,
-    Candidate,
     Interview,
     Offer,
     PlanRecord,
@@ -26,11 +34,15 @@ from fairnotice.store.tables import (
     Position,
 )
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
+from fairnotice.web.paging import MAX_SEARCH, Number, PageNumber, Text, offset_of, one_of
 from fairnotice.web.routes.forms import text_fields
 from fairnotice.web.routes.scoped import IN_INTERVIEW, IN_POSITION
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 MAX_UPLOAD = 2 * 1024 * 1024
+CANDIDATES_SHOWN = 50
+INTERVIEWS_SHOWN = 25
+CANDIDATE_STATES = ("active", "hired", "informed")
 
 
 def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
@@ -50,42 +62,94 @@ def create_position(
     return redirect(f"/w/{scope.id}/positions/{row.id}")
 
 
+@dataclass(frozen=True)
+class PositionView:
+    """What of the position page is asked for: the candidates' search, filters and page,
+    the interviews' page and the schedule chooser's search (None: not searched)."""
+
+    q: str = ""
+    state: str | None = None
+    language: str | None = None
+    page: int = 1
+    ipage: int = 1
+    cq: str | None = None
+
+
 @router.get("/w/{ws}/positions/{position_id}")
-def position_page(request: Request, scope: InScope, session: Db, position_id: int) -> HTMLResponse:
-    return render(request, "position.html", position_context(scope, session, position_id))
+def position_page(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    position_id: int,
+    page: PageNumber,
+    q: Text = "",
+    state: Text = "",
+    language: Text = "",
+    ipage: Number = 1,
+    cq: Annotated[str | None, Query(max_length=MAX_SEARCH)] = None,
+) -> HTMLResponse:
+    """The position with its candidates a page at a time (`q`, `state`, `language`,
+    `page`), its interviews (`ipage`) and the schedule form's chooser (`cq`)."""
+    view = PositionView(
+        q=q,
+        state=one_of("state", state, CANDIDATE_STATES),
+        language=one_of("language", language, [lang.value for lang in Language]),
+        page=page,
+        ipage=ipage,
+        cq=cq,
+    )
+    return render(request, "position.html", position_context(scope, session, position_id, view))
 
 
-def position_context(scope: InScope, session: Db, position_id: int) -> dict[str, Any]:
-    """What the position page shows (scheduling.py shows it again after a refused form)."""
+def position_context(
+    scope: InScope,
+    session: Db,
+    position_id: int,
+    view: PositionView | None = None,
+    *,
+    chosen: str | None = None,
+) -> dict[str, Any]:
+    """What the position page shows (scheduling.py shows it again after a refused form,
+    `chosen` the candidate its form named): one page of candidates and of interviews, a
+    chooser's few matches, the calendars' names and states (never their sources)."""
+    view = view or PositionView()
     position = records.scoped(session, Position, scope.id, position_id)
-    candidates = list(
-        session.scalars(
-            select(Candidate)
-            .where(Candidate.workspace_id == scope.id, Candidate.position_id == position.id)
-            .order_by(Candidate.id)
-        )
+    candidates = listing.candidates(
+        workspace_id=scope.id,
+        position_id=position.id,
+        text=view.q,
+        state=view.state,
+        language=view.language,
     )
-    interviews = list(
-        session.scalars(
-            select(Interview)
-            .where(Interview.workspace_id == scope.id, Interview.position_id == position.id)
-            .order_by(Interview.start)
-        )
-    )
+    interviews = listing.interviews(workspace_id=scope.id, position_id=position.id)
+    selected = int(chosen) if chosen and chosen.isdigit() and len(chosen) < 10 else None
     return _page(
         scope,
         session,
         position=position,
-        candidates=candidates,
-        interviews=interviews,
-        languages_list=[lang.value for lang in Language],
-        calendars=list(
-            session.scalars(
-                select(BusyCalendar)
-                .where(BusyCalendar.workspace_id == scope.id)
-                .order_by(BusyCalendar.id)
-            )
+        view=view,
+        candidates=listing.fetch(
+            session,
+            candidates,
+            offset=offset_of(view.page, CANDIDATES_SHOWN),
+            limit=CANDIDATES_SHOWN,
         ),
+        interviews=listing.fetch(
+            session,
+            interviews,
+            offset=offset_of(view.ipage, INTERVIEWS_SHOWN),
+            limit=INTERVIEWS_SHOWN,
+        ),
+        choices=listing.choose_candidate(
+            session,
+            workspace_id=scope.id,
+            position_id=position.id,
+            text=view.cq,
+            selected=selected,
+        ),
+        candidate_states=CANDIDATE_STATES,
+        languages_list=[lang.value for lang in Language],
+        calendars=session.execute(listing.calendars(workspace_id=scope.id)).all(),
     )
 
 
@@ -189,6 +253,7 @@ def offer_times(
         base_url=request.app.state.settings.base_url,
         reason=reason,
         clock=request.app.state.clock,
+        secret=request.app.state.settings.secret,
     )
     return redirect(f"/w/{scope.id}/offers/{created.offer.id}")
 
@@ -231,9 +296,16 @@ def offer_page(request: Request, scope: InScope, session: Db, offer_id: int) -> 
 
 @router.get("/w/{ws}/positions/{position_id}/fill")
 def fill_preview(
-    request: Request, scope: InScope, session: Db, position_id: int, hired: int | None = None
+    request: Request,
+    scope: InScope,
+    session: Db,
+    position_id: int,
+    hired_raw: Annotated[str, Query(alias="hired", max_length=10)] = "",
+    hq: Annotated[str | None, Query(max_length=MAX_SEARCH)] = None,
 ) -> HTMLResponse:
-    """Counts and one sample letter per language: never a plan for every candidate."""
+    """Counts and one sample letter per language: never a plan for every candidate. Who
+    was hired is chosen from a search (`hq`), never from a list of every candidate."""
+    hired = _row_id("hired", hired_raw)
     position = records.scoped(session, Position, scope.id, position_id)
     shown = filling.preview(
         session,
@@ -246,16 +318,14 @@ def fill_preview(
     by_email: dict[str, list[Any]] = {}
     for message in shown.plan.messages if shown.plan else []:
         by_email.setdefault(message.to, []).append(message)
-    everyone = session.execute(
-        select(Candidate.id, Candidate.name)
-        .where(
-            Candidate.workspace_id == scope.id,
-            Candidate.position_id == position.id,
-            Candidate.status == "active",
-        )
-        .order_by(Candidate.name, Candidate.id)
-        .limit(1000)
-    ).all()
+    choices = listing.choose_candidate(
+        session,
+        workspace_id=scope.id,
+        position_id=position.id,
+        text=hq,
+        selected=hired,
+        active_only=hired is None,
+    )
     return render(
         request,
         "fill.html",
@@ -264,11 +334,21 @@ def fill_preview(
             session,
             position=position,
             shown=shown,
-            everyone=everyone,
+            choices=choices,
+            hq=hq,
             by_email=by_email,
             hired=hired,
         ),
     )
+
+
+def _row_id(field: str, raw: str) -> int | None:
+    """An optional id from a GET form ("" = none); anything but a whole number is BadInput."""
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 2**31 - 1:
+        raise BadInput([(field, N_("a whole number is needed here"))])
+    return int(raw)
 
 
 @router.post("/w/{ws}/positions/{position_id}/fill", dependencies=[IN_POSITION])

@@ -68,7 +68,7 @@ def _again(
     """The position page again (422) with the form as typed, its problems or its clashes;
     nothing of the refused change is kept."""
     session.rollback()
-    context = position_context(scope, session, position_id)
+    context = position_context(scope, session, position_id, chosen=form.get("candidate_id"))
     context.update(
         form=form,
         open_form=which,

@@ -1,0 +1,111 @@
+"""The list pages: the overview (interviews, positions, candidates without a position) and
+the outbox, each a page at a time with search and filters as plain GET parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from fairnotice.lifecycle import State
+from fairnotice.operations import actions, listing
+from fairnotice.operations import delivery as delivery_ops
+from fairnotice.operations import todos as todo_ops
+from fairnotice.store.tables import POSITION_STATES
+from fairnotice.web.deps import Db, InScope, csrf_protect, render
+from fairnotice.web.paging import Number, PageNumber, Text, offset_of, one_of
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+INTERVIEWS_SHOWN = 25
+POSITIONS_SHOWN = 25
+UNPLACED_SHOWN = 25
+OUTBOX_SHOWN = 50
+OUTBOX_STATES = ("draft", "pending", "sending", "failed", "sent", "expired", "cancelled")
+INTERVIEW_STATES = tuple(s.value for s in State)
+
+
+def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
+    return {"user": scope.user, "ws": scope.workspace, "session": session, **extra}
+
+
+@router.get("/w/{ws}")
+def dashboard(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    page: PageNumber,
+    q: Text = "",
+    state: Text = "",
+    due: Text = "",
+    pq: Text = "",
+    ppage: Number = 1,
+    upage: Number = 1,
+) -> HTMLResponse:
+    """The overview: to-dos, then each list a page at a time (interviews: `q`, `state`,
+    `due`, `page`; positions: `pq`, `ppage`; candidates without a position: `upage`)."""
+    now = request.app.state.clock()
+    shown = {
+        "state": one_of("state", state, INTERVIEW_STATES),
+        "due": one_of("due", due, ("upcoming", "past")),
+    }
+    query = listing.interviews(
+        workspace_id=scope.id, text=q, state=shown["state"], due=shown["due"], now=now
+    )
+    context = _page(
+        scope,
+        session,
+        todos=todo_ops.todos(session, workspace_id=scope.id, now=now),
+        interviews=listing.fetch(
+            session, query, offset=offset_of(page, INTERVIEWS_SHOWN), limit=INTERVIEWS_SHOWN
+        ),
+        filters={"q": q, **shown},
+        interview_states=INTERVIEW_STATES,
+        now=now,
+    )
+    if scope.workspace.kind == "organisation":
+        positions = listing.positions(workspace_id=scope.id, text=pq)
+        unplaced = listing.candidates(workspace_id=scope.id, unplaced=True, by_name=True)
+        context.update(
+            positions=listing.fetch(
+                session,
+                positions,
+                offset=offset_of(ppage, POSITIONS_SHOWN),
+                limit=POSITIONS_SHOWN,
+            ),
+            pq=pq,
+            position_states=POSITION_STATES,
+            unplaced=listing.fetch(
+                session, unplaced, offset=offset_of(upage, UNPLACED_SHOWN), limit=UNPLACED_SHOWN
+            ),
+            suggestions=actions.suggestions(session, workspace_id=scope.id),
+        )
+    return render(request, "dashboard.html", context)
+
+
+@router.get("/w/{ws}/outbox")
+def outbox(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    page: PageNumber,
+    state: Text = "",
+    q: Text = "",
+    order: Text = "",
+) -> HTMLResponse:
+    """The outbox a page at a time: newest first, or by a state (waiting ones due first)."""
+    chosen = one_of("state", state, OUTBOX_STATES)
+    ordered = one_of("order", order, ("due", "newest"))
+    query = listing.outbox(workspace_id=scope.id, state=chosen, text=q, order=ordered)
+    rows = listing.fetch(session, query, offset=offset_of(page, OUTBOX_SHOWN), limit=OUTBOX_SHOWN)
+    relay = bool(request.app.state.settings.smtp_host)
+    context = _page(
+        scope,
+        session,
+        rows=rows,
+        relay=relay,
+        mailto=delivery_ops.mailto,
+        filters={"state": chosen or "", "q": q, "order": ordered or ""},
+        outbox_states=OUTBOX_STATES,
+    )
+    return render(request, "outbox.html", context)
