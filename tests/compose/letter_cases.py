@@ -21,9 +21,13 @@ KINDS_BY_INTENT: dict[tuple[str, str], tuple[str, ...]] = {
     ("candidate", "reschedule"): ("email", "phone_script", "voicemail", "follow_up_email"),
     ("candidate", "withdraw"): ("email", "phone_script", "voicemail"),
     ("candidate", "status_inquiry"): ("email", "phone_script", "voicemail"),
-    ("employer", "reschedule"): ("email", "phone_script", "voicemail"),
-    ("employer", "cancel"): ("email", "phone_script", "voicemail"),
+    ("employer", "reschedule"): ("email", "phone_script", "voicemail", "interviewer_notice"),
+    ("employer", "cancel"): ("email", "phone_script", "voicemail", "interviewer_notice"),
     ("employer", "position_filled"): ("email", "phone_script", "voicemail"),
+    # Issue 12: the letters people also need.
+    ("candidate", "thank_you"): ("email",),
+    ("candidate", "decline_offer"): ("email",),
+    ("employer", "reject"): ("email",),
 }
 
 TEMPLATES: list[tuple[str, str, str]] = [
@@ -37,6 +41,15 @@ DEFAULT_REASON = {
     ("employer", "reschedule"): "interviewer_unavailable",
     ("employer", "cancel"): "illness",
     ("employer", "position_filled"): "position_filled",
+    ("candidate", "thank_you"): "other",
+    ("candidate", "decline_offer"): "accepted_offer",
+    ("employer", "reject"): "other",
+}
+# Whom an interviewer notice goes to, per language.
+INTERVIEWERS = {
+    Language.de: PersonRef("Petra Berg", "Frau", None, "p.berg@example.com"),
+    Language.sv: PersonRef("Lars Ek", None, None, "lars.ek@example.se"),
+    Language.en: PersonRef("Priya Shah", "Ms", None, "p.shah@example.co.uk"),
 }
 
 REASONS = tuple(category.value for category in ReasonCategory)  # every contract reason
@@ -133,13 +146,24 @@ def make_letter(
         pick_url=None,
         new_when=None,
     )
+    if kind == "interviewer_notice":
+        # To a colleague, about the candidate: first names in English and Swedish.
+        letter = dataclasses.replace(
+            letter,
+            recipient=INTERVIEWERS[language],
+            candidate=cast.candidate.name,
+            tone=tone if language is Language.de else "informal",
+        )
     return dataclasses.replace(letter, **changes)
+
+
+AFTER_THE_INTERVIEW = ("status_inquiry", "thank_you", "decline_offer", "reject")
 
 
 def urgencies(role: str, intent: str) -> tuple[str, ...]:
     """The urgencies that mean something for an intent."""
-    if intent == "status_inquiry":
-        return ("normal",)  # the interview was already called off; notice does not apply
+    if intent in AFTER_THE_INTERVIEW:
+        return ("normal",)  # the interview is over or called off; notice does not apply
     if intent == "position_filled":
         return ("normal", "short_notice")  # the planner never calls a filled position missed
     return ("normal", "short_notice", "missed")
@@ -159,6 +183,9 @@ def _extras(language: Language, role: str, intent: str, kind: str) -> Iterator[t
     email = kind in ("email", "follow_up_email")
     if email:
         yield v("video", is_video=True, place=VIDEO)
+        yield v("titled", recipient=_titled(language, role))
+        if language is Language.en:
+            yield v("en-US", **_american(role, intent))
         yield v(
             "no-salutation",
             recipient=dataclasses.replace(
@@ -195,6 +222,24 @@ def _extras(language: Language, role: str, intent: str, kind: str) -> Iterator[t
     if (role, intent) == ("employer", "position_filled"):
         yield v("round2", round=2, phone_first=True)
         yield v("round2", tone="informal", round=2, phone_first=True)
+        yield v("no-interview", has_interview=False)
+        yield v("interview-past", interview_ahead=False)
+        yield v("night-call", round=2, call_when=_call_when(language))
+        if kind == "voicemail":
+            yield v("round2-short", urgency="short_notice", round=2, phone_first=True)
+    if intent in ("thank_you", "decline_offer", "reject"):
+        yield v("round2", round=2)
+        yield v("round2", tone="informal", round=2)
+    if (role, intent) == ("employer", "reject"):
+        yield v("no-feedback", feedback=False)
+    if (role, intent, kind) == ("candidate", "reschedule", "email"):
+        yield v(
+            "night-call", urgency="short_notice", phone_first=False, call_when=_call_when(language)
+        )
+    if (role, intent) == ("employer", "reschedule") and kind != "interviewer_notice":
+        yield v("round2", round=2)
+    if kind in ("phone_script", "voicemail") and intent not in AFTER_THE_INTERVIEW:
+        yield v("today", urgency="short_notice", phone_first=True, spoken_when=_today(language))
     if kind == "voicemail":
         yield v(
             "no-phone",
@@ -204,6 +249,52 @@ def _extras(language: Language, role: str, intent: str, kind: str) -> Iterator[t
         )
     if kind in ("phone_script", "voicemail"):
         yield v("after-call", phone_first=True)
+
+
+def _titled(language: Language, role: str) -> PersonRef:
+    """A recipient with academic titles and a particle: Prof. Dr. Karl-Heinz von Bülow."""
+    cast = CASTS[language]
+    base = cast.employer if role == "candidate" else cast.candidate
+    return dataclasses.replace(
+        base, name="Karl-Heinz von Bülow", salutation="Herr", title="Prof. Dr."
+    )
+
+
+def _american(role: str, intent: str) -> dict[str, Any]:
+    """An English letter to New York, written from London: en-US words and dates, both
+    clocks named."""
+    ny, london = "America/New_York", "Europe/London"
+    start = datetime(2026, 3, 16, 10, 0, tzinfo=ZoneInfo(ny))
+    when, date, time = dates.phrases(start, ny, Language.en, other_zone=london)
+    slot_starts = [
+        datetime(2026, 3, d, h, 0, tzinfo=ZoneInfo(ny)) for d, h in ((17, 9), (18, 12), (19, 15))
+    ]
+    recipient = PersonRef("Jane Doe", "Ms", "+1 212 555 0100", "jane.doe@example.com")
+    if role == "employer":
+        recipient = PersonRef("Sam Taylor", "Mr", "+1 212 555 0101", "sam.taylor@example.com")
+    return {
+        "locale": "en-US",
+        "recipient": recipient,
+        "when": when,
+        "date": date,
+        "time": time,
+        "slots": [
+            dates.labelled_span(s, s + timedelta(hours=1), ny, Language.en, other_zone=london)
+            for s in slot_starts
+        ]
+        if intent == "reschedule"
+        else [],
+    }
+
+
+def _call_when(language: Language) -> str:
+    return {"de": "morgen um 9 Uhr", "sv": "i morgon kl. 9", "en": "tomorrow at 9:00"}[
+        language.value
+    ]
+
+
+def _today(language: Language) -> str:
+    return {"de": "heute um 14 Uhr", "sv": "i dag kl. 14", "en": "today at 14:00"}[language.value]
 
 
 def _new_when(language: Language) -> str:
@@ -221,5 +312,9 @@ def snapshot_variants() -> Iterator[tuple[str, Letter]]:
                     f"{stem}__{tone}_{urgency}",
                     make_letter(language, role, intent, kind, tone=tone, urgency=urgency),
                 )
+            seen: set[str] = set()
             for name, letter in _extras(language, role, intent, kind):
-                yield f"{stem}__{letter.tone}_{letter.urgency}__{name}", letter
+                full = f"{stem}__{letter.tone}_{letter.urgency}__{name}"
+                if full not in seen:  # a colleague's note is informal whatever the tone
+                    seen.add(full)
+                    yield full, letter

@@ -19,7 +19,15 @@ import pytest
 from fairnotice.compose.render import Letter, render
 from fairnotice.compose.titles import short_title
 from fairnotice.model import Language
-from tests.compose.letter_cases import CASTS, PICK_URL, REASONS, TEMPLATES, VIDEO, make_letter
+from tests.compose.letter_cases import (
+    AFTER_THE_INTERVIEW,
+    CASTS,
+    PICK_URL,
+    REASONS,
+    TEMPLATES,
+    VIDEO,
+    make_letter,
+)
 
 MAX_EMAIL_CHARS = 1500
 MAX_VOICEMAIL_WORDS = 65
@@ -110,7 +118,9 @@ def check(letter: Letter, subject: str | None, body: str) -> None:
     assert body == body.strip() + "\n", context
 
     written = letter.kind.value in ("email", "follow_up_email")
-    if written:
+    if letter.kind.value == "interviewer_notice":
+        check_notice(letter, subject, body, context)
+    elif written:
         check_written(letter, subject, body, context)
     else:
         check_spoken(letter, subject, body, context)
@@ -118,12 +128,17 @@ def check(letter: Letter, subject: str | None, body: str) -> None:
         check_german_address(letter, text, context)
     if (
         letter.urgency == "short_notice"
-        and letter.intent != "status_inquiry"
+        and letter.intent not in AFTER_THE_INTERVIEW
         and letter.kind.value != "follow_up_email"
         and (written or letter.phone_first)
     ):
         assert SHORT_NOTICE[letter.language].search(body), f"T3 short notice in {context}"
-    if letter.urgency == "missed" and letter.intent in ("reschedule", "cancel", "withdraw"):
+    internal = letter.kind.value == "interviewer_notice"  # to a colleague: no apology owed
+    if (
+        letter.urgency == "missed"
+        and letter.intent in ("reschedule", "cancel", "withdraw")
+        and not internal
+    ):
         assert APOLOGY[letter.language].search(body), f"T4 apology in {context}"
         if letter.intent == "reschedule" and letter.kind.value not in ("follow_up_email",):
             assert "?" in body or letter.kind.value == "voicemail", f"T4 question in {context}"
@@ -132,10 +147,18 @@ def check(letter: Letter, subject: str | None, body: str) -> None:
 def check_written(letter: Letter, subject: str | None, body: str, context: str) -> None:
     assert subject, f"an email without a subject: {context}"
     assert short_title(letter.position) in subject, context  # the short title (issue 12)
-    # M1: position, date, time and place (address or video link).
-    for fact in (letter.position, letter.date, letter.time):
+    # M1: position, date, time and place (address or video link) of an interview that
+    # changes; a thank-you names its date and time, a declined offer only the position.
+    facts = [letter.position]
+    if letter.intent != "decline_offer" and letter.has_interview:
+        facts += [letter.date, letter.time]
+    for fact in facts:
         assert fact in body, f"M1 {fact!r} missing in {context}"
-    if letter.place:
+    if (
+        letter.place
+        and letter.intent not in ("thank_you", "decline_offer")
+        and letter.has_interview
+    ):
         assert letter.place in body, f"M1 place missing in {context}"
     assert len(body) <= MAX_EMAIL_CHARS, f"M6: {len(body)} characters in {context}"
     # C5: the greeting on the first line, the native sign-off and the name at the end.
@@ -155,10 +178,18 @@ def check_written(letter: Letter, subject: str | None, body: str, context: str) 
             assert letter.pick_url in body, f"E2 link missing in {context}"
         if not letter.slots and not letter.pick_url:
             assert "?" in body, f"no slots: ask for times ({context})"
-    if letter.intent == "withdraw":
+    if letter.intent in ("withdraw", "decline_offer"):
         assert "?" not in body, f"W4: a withdrawal asks for nothing ({context})"
     if letter.intent == "status_inquiry":
         assert "?" in body, f"W5 asks whether the position is open: {context}"
+
+
+def check_notice(letter: Letter, subject: str | None, body: str, context: str) -> None:
+    """The internal note to an interviewer: whom they were to meet, when, and the sender."""
+    assert subject and letter.candidate and letter.candidate in subject, context
+    for fact in (letter.candidate, letter.date, letter.time):
+        assert fact in body, f"{fact!r} missing in {context}"
+    assert body.rstrip().endswith(letter.sender.name), context
 
 
 def check_spoken(letter: Letter, subject: str | None, body: str, context: str) -> None:
