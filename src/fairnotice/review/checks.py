@@ -55,6 +55,9 @@ _FACTS: dict[Intent | None, tuple[str | None, str | None, str | None, str | None
     Intent.withdraw: ("error", "warning", "warning", None),
     Intent.status_inquiry: ("error", None, None, None),
     Intent.position_filled: ("error", None, None, None),
+    Intent.thank_you: ("warning", None, None, None),
+    Intent.decline_offer: ("warning", None, None, None),
+    Intent.reject: ("error", None, None, None),
     None: ("warning", "warning", "warning", None),
 }
 
@@ -249,6 +252,8 @@ def check_reschedule(review: Review) -> None:
         review.error("R2", "R2")
     if not lex.has("interest", draft):
         review.error("R3", "R3")
+    if review.hits("agreed"):
+        return  # R5's note after the new time is agreed proposes nothing
     mentions = [m for m in review.days() if m.start >= draft.body_start]
     if review.situation is not None:
         moment = when.moment(review.situation.interview.start, _zones(review), review.language)

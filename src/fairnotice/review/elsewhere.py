@@ -10,8 +10,9 @@ By meaning, sentence by sentence, rather than by a list of sentences:
 - an interview-like event together with an organisation named in the same sentence that is
   not the situation's company ("assessment centre at KPMG", "Endrunde bei der Deutschen
   Bank", `m3_event` + orgs.py);
-- an offer or a contract: in a withdrawal it may be said (M4), but naming the new employer
-  draws a warning; in anything else an offer elsewhere is an error like an interview.
+- an offer or a contract: in a withdrawal (or when declining this employer's offer) it may
+  be said (M4), but naming the new employer draws a warning; in anything else an offer
+  elsewhere is an error like an interview.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fairnotice.review import orgs
 from fairnotice.review.context import Review
 
 Span = tuple[int, int]
+_SAYS_OFFER = frozenset({Intent.withdraw, Intent.decline_offer})  # M4: may say it plainly
 
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
@@ -34,7 +36,7 @@ def _union(spans: list[Span]) -> Span:
 def check(review: Review) -> None:
     if not review.candidate:
         return
-    withdraw = review.intent is Intent.withdraw
+    withdraw = review.intent in _SAYS_OFFER
     own = review.hits("m3_own")
     for sentence in review.draft.sentences():
         contracts = review.hits_in("m3_contract", sentence)

@@ -34,30 +34,32 @@ def _cues(review: Review, sentence: tuple[int, int]) -> tuple[bool, bool]:
 def split(review: Review, mentions: list[DayMention]) -> Days:
     interview: list[DayMention] = []
     alternatives: list[DayMention] = []
+    neutral: list[tuple[DayMention, bool]] = []  # (mention, before any proposal)
     sentences: list[tuple[int, int]] = []
     proposed = False
     for sentence in review.draft.sentences():
         a, b = sentence
         here = [m for m in mentions if a <= m.start < b]
         moved, proposal = _cues(review, sentence)
-        if moved and not proposal:
+        if moved:
             sentences.append(sentence)
-        if not here:
-            proposed |= proposal and not moved
-            continue
         if proposal and not moved:
             alternatives += here
-            proposed = True
-        elif moved and proposal:
+        elif moved and here:
             interview.append(here[0])
-            alternatives += here[1:]
-            sentences.append(sentence)
-        elif moved or not (interview or proposed):
-            interview += here
-            if sentence not in sentences:
-                sentences.append(sentence)
+            (alternatives if proposal else interview).extend(here[1:])
         else:
-            alternatives += here
+            neutral += [(m, not proposed) for m in here]
+        proposed |= proposal and not moved
+    for mention, early in neutral:
+        if early and not interview:
+            interview.append(mention)
+        else:
+            alternatives.append(mention)
+    for m in interview:
+        sentence = review.draft.sentence_at(m.start)
+        if sentence is not None and sentence not in sentences:
+            sentences.append(sentence)
     return Days(interview, alternatives, sentences)
 
 
