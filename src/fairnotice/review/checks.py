@@ -15,7 +15,6 @@ from datetime import timedelta
 from fairnotice.model import Intent, Role
 from fairnotice.review import moved, when
 from fairnotice.review.context import Review
-from fairnotice.review.tokens import Draft
 
 _SHOUT = re.compile(r"\b[A-ZÄÖÜÅ]{3,}(?:\s+[A-ZÄÖÜÅ]{2,})+\b|!{2,}")
 _STOP = frozenset(
@@ -269,11 +268,6 @@ def check_reschedule(review: Review) -> None:
         review.warning("R4", "R4_invite")
     elif len(others) == 1:
         review.warning("R4", "R4_one")
-
-
-def _in_question(draft: Draft, offset: int) -> bool:
-    sentence = next(((a, b) for a, b in draft.sentences() if a <= offset < b), None)
-    return sentence is not None and draft.text[sentence[0] : sentence[1]].rstrip().endswith("?")
 
 
 def check_withdrawal(review: Review) -> None:

@@ -57,9 +57,9 @@ def split(review: Review, mentions: list[DayMention]) -> Days:
         else:
             alternatives.append(mention)
     for m in interview:
-        sentence = review.draft.sentence_at(m.start)
-        if sentence is not None and sentence not in sentences:
-            sentences.append(sentence)
+        holder = review.draft.sentence_at(m.start)
+        if holder is not None and holder not in sentences:
+            sentences.append(holder)
     return Days(interview, alternatives, sentences)
 
 
