@@ -42,8 +42,18 @@ from fairnotice.store.tables import (
 from fairnotice.web.app import create_app
 from tests.store.databases import _truncate
 from tests.web.conftest import START, Clock
+from tests.web.employer_setup import written_bodies
 from tests.web.live import free_port, serving
-from tests.web.test_browser import ARGS, CHROMIUM, INVITE, PASSWORD, _require, _shot, _submit
+from tests.web.test_browser import (
+    ARGS,
+    CHROMIUM,
+    INVITE,
+    PASSWORD,
+    _require,
+    _shot,
+    _sign_in,
+    _submit,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -196,11 +206,7 @@ def _slots(app: FastAPI, interview_id: int) -> list[OfferSlot]:
 
 def _link(app: FastAPI, email: str) -> str:
     """The pick link of the newest letter to `email` that has one."""
-    bodies = [
-        m.body
-        for m in _rows(app, OutboxMessage, OutboxMessage.recipient == email)
-        if LINK.search(m.body)
-    ]
+    bodies = [b for b in written_bodies(app, OutboxMessage.recipient == email) if LINK.search(b)]
     assert bodies, f"no pick link sent to {email}"
     found = LINK.search(bodies[-1])
     assert found is not None
@@ -221,7 +227,7 @@ def _sign_up(page: Any, email: str, name: str) -> None:
     page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
     page.get_by_label("Your time zone").fill("Europe/Berlin")
     _submit(page, page.get_by_role("button", name="Sign up"))
-    page.wait_for_url(re.compile(r"/w/\d+$"))
+    _sign_in(page, email)
 
 
 def _add_candidate(page: Any, name: str, email: str, language: str) -> None:
@@ -484,7 +490,7 @@ def test_candidate_agrees_to_a_proposed_time_and_gets_it_in_the_calendar_file(
     page.get_by_label("E-Mail").fill("alex@example.org")
     page.get_by_label("Passwort (mindestens 10 Zeichen)").fill(PASSWORD)
     _submit(page, page.get_by_role("button", name="Registrieren"))
-    page.wait_for_url(re.compile(r"/w/\d+$"))
+    _sign_in(page, "alex@example.org", german=True)
     home = str(page.url)
     ws = int(home.rsplit("/", 1)[1])
     mine = Interview.workspace_id == ws

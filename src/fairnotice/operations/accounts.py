@@ -210,10 +210,11 @@ def set_role(
     require_owner(session, user_id=by_user_id, workspace_id=workspace_id)
     if role not in MEMBER_ROLES:
         raise BadInput([("role", N_("must be owner or member"))])
+    # Every member row of the workspace locked: two owners demoting each other at once
+    # cannot leave it without one.
+    session.execute(select(Member.id).where(Member.workspace_id == workspace_id).with_for_update())
     member = session.scalar(
-        select(Member)
-        .where(Member.workspace_id == workspace_id, Member.user_id == user_id)
-        .with_for_update()
+        select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
     )
     if member is None:
         raise NotFound("member")

@@ -49,7 +49,8 @@ def problems(
         return [(where, N_("must not be only spaces"))]
     if "\x00" in password:
         return [(where, N_("must not contain a NUL character"))]
-    hints = [part for value in user_inputs for part in value.lower().replace("@", " ").split()]
+    hints = [value.lower() for value in user_inputs]
+    hints += [part for value in hints for part in value.replace("@", " ").split()]
     if zxcvbn(password[:_SCORED], user_inputs=hints)["score"] < _GUESSABLE:
         return [(where, N_("is a common password or too easy to guess"))]
     return []

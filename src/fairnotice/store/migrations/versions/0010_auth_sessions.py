@@ -58,7 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_members_role", type_="check")
+        batch_op.drop_constraint("role", type_="check")
     op.drop_index(op.f("ix_password_resets_user_id"), table_name="password_resets")
     op.drop_table("password_resets")
     op.drop_index(op.f("ix_auth_sessions_user_id"), table_name="auth_sessions")
