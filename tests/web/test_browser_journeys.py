@@ -42,7 +42,6 @@ from fairnotice.store.tables import (
 from fairnotice.web.app import create_app
 from tests.store.databases import _truncate
 from tests.web.conftest import START, Clock
-from tests.web.employer_setup import written_bodies
 from tests.web.live import free_port, serving
 from tests.web.test_browser import (
     ARGS,
@@ -206,7 +205,11 @@ def _slots(app: FastAPI, interview_id: int) -> list[OfferSlot]:
 
 def _link(app: FastAPI, email: str) -> str:
     """The pick link of the newest letter to `email` that has one."""
-    bodies = [b for b in written_bodies(app, OutboxMessage.recipient == email) if LINK.search(b)]
+    bodies = [
+        m.body
+        for m in _rows(app, OutboxMessage, OutboxMessage.recipient == email)
+        if LINK.search(m.body)
+    ]
     assert bodies, f"no pick link sent to {email}"
     found = LINK.search(bodies[-1])
     assert found is not None
