@@ -225,7 +225,7 @@ def serve_command(
         relay(settings, delivery_settings)  # a half-configured relay fails here, not later
     except BadInput as exc:
         raise _fail(str(exc)) from None
-    upgrade(settings.database)
+    upgrade(settings.database, secret=settings.secret)
     sys.stderr.write(
         f"fairnotice: serving on http://{host}:{port} (database: {_safe_url(settings.database)})\n"
     )
@@ -269,11 +269,10 @@ def db_upgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply the database migrations (SQLite file or FAIRNOTICE_DATABASE_URL)."""
-    from fairnotice.settings import Settings
     from fairnotice.store.session import upgrade
 
-    settings = Settings()
-    upgrade(settings.database, revision)
+    settings, _ = _settings()  # a bad value (a key too short) exits 2, never echoed
+    upgrade(settings.database, revision, secret=settings.secret)
     sys.stdout.write(f"database at {_safe_url(settings.database)} is at {revision}\n")
 
 
@@ -327,7 +326,7 @@ def reply_command(
                 raw = handle.read(MAX_INPUT_BYTES + 1)
         except OSError:
             raise _fail(f"FILE: no such file: {file}") from None
-    upgrade(settings.database)
+    upgrade(settings.database, secret=settings.secret)
     engine = make_engine(settings.database)
     try:
         with transaction(session_factory(engine), write=True) as session:
@@ -386,7 +385,7 @@ def send_command(
             has_relay = relay(settings, delivery) is not None
         except BadInput as exc:
             raise _fail(str(exc)) from None
-    upgrade(settings.database)
+    upgrade(settings.database, secret=settings.secret)
     engine = make_engine(settings.database)
     with Progress(transient=True, console=_stderr_console()) as bar:
         task = bar.add_task("queueing", total=None)
@@ -452,7 +451,7 @@ def outbox_command(
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     settings, _ = _settings()
-    upgrade(settings.database)
+    upgrade(settings.database, secret=settings.secret)
     engine = make_engine(settings.database)
     sessions = session_factory(engine)
     try:
@@ -524,7 +523,7 @@ def worker_command(
             "fairnotice worker: no relay configured (FAIRNOTICE_SMTP_HOST); mail waits in the "
             "outbox, follow-ups and replies still run\n"
         )
-    upgrade(settings.database)
+    upgrade(settings.database, secret=settings.secret)
     engine = make_engine(settings.database)
     stop = threading.Event()
     install_signals(stop)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.sql import ColumnElement
 
+from fairnotice.operations import links
 from fairnotice.store.tables import Candidate, Interview, OutboxMessage
 from tests.web.conftest import Browser
 from tests.web.helpers import candidate, organisation, position, schedule
@@ -43,10 +45,23 @@ def make_offer(app: FastAPI, browser: Browser, org: int, interview: int) -> tupl
     response = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
     assert response.status_code == 303, response.text
     offer = int(response.headers["location"].rsplit("/", 1)[1])
+    bodies = written_bodies(app, OutboxMessage.workspace_id == org)
+    found = [m.group(0) for body in bodies for m in [LINK.search(body)] if m]
+    assert len(found) == 1, bodies
+    return offer, found[0]
+
+
+def written_bodies(app: FastAPI, *where: ColumnElement[bool]) -> list[str]:
+    """The outbox's bodies as they go out: the pick links they refer to written out (the
+    rows keep references, operations/links.py), oldest first."""
     with app.state.sessions() as session:
-        bodies = session.scalars(
-            select(OutboxMessage.body).where(OutboxMessage.workspace_id == org)
+        rows = session.execute(
+            select(OutboxMessage.workspace_id, OutboxMessage.body)
+            .where(*where)
+            .order_by(OutboxMessage.id)
         ).all()
-    links = [m.group(0) for body in bodies for m in [LINK.search(body)] if m]
-    assert len(links) == 1, bodies
-    return offer, links[0]
+        secret = app.state.settings.secret
+        return [
+            links.reveal(session, workspace_id=ws, texts=[body], secret=secret)[0]
+            for ws, body in rows
+        ]

@@ -24,6 +24,7 @@ from fairnotice.operations import fill_batches
 from fairnotice.settings import Settings
 from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
 from fairnotice.web.app import create_app
+from tests.web.employer_setup import written_bodies
 from tests.web.live import free_port, serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -237,13 +238,8 @@ def test_employer_offers_times_and_the_candidate_picks_from_the_link(
     _submit(page, page.get_by_role("button", name="Offer new times to the candidate"))
     page.wait_for_url(re.compile(r"/offers/\d+$"))
     _shot(page, "04-offer-sent")
-    with live["app"].state.sessions() as session:
-        mail = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.recipient == "lena@example.org")
-        ).all()
-    links = [
-        m for msg in mail for m in re.findall(r"http://127\.0\.0\.1:\d+/pick/[\w\-]+", msg.body)
-    ]
+    mail = written_bodies(live["app"], OutboxMessage.recipient == "lena@example.org")
+    links = [m for body in mail for m in re.findall(r"http://127\.0\.0\.1:\d+/pick/[\w\-]+", body)]
     assert len(links) == 1
     candidate = _context(chromium, live, locale="de-DE")
     pick = candidate.new_page()
@@ -332,10 +328,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     found["position"] = _axe(page)
     page.goto(position + "/fill")
     found["fill"] = _axe(page)
-    with live["app"].state.sessions() as session:
-        bodies = session.scalars(
-            select(OutboxMessage.body).where(OutboxMessage.recipient == "kim@example.org")
-        ).all()
+    bodies = written_bodies(live["app"], OutboxMessage.recipient == "kim@example.org")
     link = next(
         m.group(0)
         for b in bodies

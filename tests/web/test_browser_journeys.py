@@ -42,6 +42,7 @@ from fairnotice.store.tables import (
 from fairnotice.web.app import create_app
 from tests.store.databases import _truncate
 from tests.web.conftest import START, Clock
+from tests.web.employer_setup import written_bodies
 from tests.web.live import free_port, serving
 from tests.web.test_browser import (
     ARGS,
@@ -205,11 +206,7 @@ def _slots(app: FastAPI, interview_id: int) -> list[OfferSlot]:
 
 def _link(app: FastAPI, email: str) -> str:
     """The pick link of the newest letter to `email` that has one."""
-    bodies = [
-        m.body
-        for m in _rows(app, OutboxMessage, OutboxMessage.recipient == email)
-        if LINK.search(m.body)
-    ]
+    bodies = [b for b in written_bodies(app, OutboxMessage.recipient == email) if LINK.search(b)]
     assert bodies, f"no pick link sent to {email}"
     found = LINK.search(bodies[-1])
     assert found is not None

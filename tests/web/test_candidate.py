@@ -76,7 +76,8 @@ def test_downloads_are_a_draft_email_with_the_counter_attached(browser: Browser)
     eml = browser.get(f"/w/{ws}/plans/{plan_id}/messages/m1.eml")
     assert eml.status_code == 200 and eml.headers["content-type"].startswith("message/rfc822")
     parsed = email.message_from_bytes(eml.content, policy=email.policy.default)
-    assert parsed["To"] == "j.doe@example.com"
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["j.doe@example.com"]
+    assert parsed["X-Unsent"] == "1"  # opens as a draft
     assert "Paralegal" in str(parsed["Subject"])
     parts = [p.get_content_type() for p in parsed.walk()]
     assert "text/calendar" in parts

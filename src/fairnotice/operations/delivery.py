@@ -26,8 +26,9 @@ from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Language, MessageKind, Situation, Urgency
+from fairnotice.operations import links
 from fairnotice.operations.clock import system_now
-from fairnotice.operations.outbox import written
+from fairnotice.operations.outbox import link_writer, with_links, written
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
     OutboxEvent,
@@ -100,7 +101,13 @@ def deliverer(
 
     sender = settings.smtp_from or "fairnotice@localhost"
     return Deliverer(
-        sessions, transport, sender=sender, policy=delivery.policy(), clock=clock, stop=stop
+        sessions,
+        transport,
+        sender=sender,
+        policy=delivery.policy(),
+        clock=clock,
+        stop=stop,
+        links=link_writer(sessions, settings.secret),
     )
 
 
@@ -347,8 +354,16 @@ def mark_sent(session: Session, *, row_id: int, now: datetime, workspace_id: int
     _log(session, row, now, "sent", "sent by the user")
 
 
-def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: datetime) -> bytes:
-    """The message as the user's mail program opens it (same bytes a relay would get)."""
+def as_eml(
+    session: Session,
+    *,
+    row_id: int,
+    workspace_id: int | None,
+    now: datetime,
+    secret: str | None = None,
+) -> bytes:
+    """The message as the user's mail program opens it (same bytes a relay would get,
+    its links written with the app's key `secret`, by default the configured one)."""
     from fairnotice.errors import N_  # texts the web pages translate
 
     try:
@@ -369,13 +384,19 @@ def as_eml(session: Session, *, row_id: int, workspace_id: int | None, now: date
         calendar_method=row.calendar_method,
         calendar_ics=row.calendar_ics,
     )
+    item = with_links(session, item, workspace_id=row.workspace_id, secret=secret, strict=False)
     return written(item, sender=row.reply_to or row.recipient, date=now)
 
 
 def listing(
-    session: Session, *, workspace_id: int | None = None, limit: int = 500
+    session: Session,
+    *,
+    workspace_id: int | None = None,
+    limit: int = 500,
+    secret: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The outbox, soonest first: recipient, subject, due, state, attempts, last error."""
+    """The outbox, soonest first: recipient, subject, due, state, attempts, last error, and
+    a mailto: link with the message (its pick links written out with the key `secret`)."""
     query = select(OutboxMessage).order_by(OutboxMessage.due, OutboxMessage.id).limit(limit)
     if workspace_id is not None:
         query = query.where(OutboxMessage.workspace_id == workspace_id)
@@ -392,7 +413,13 @@ def listing(
             "sent_at": row.sent_at.isoformat() if row.sent_at else None,
             "last_error": row.last_error,
             "message_id": row.message_id,
-            "mailto": mailto(row.recipient, row.subject, row.body),
+            "mailto": mailto(
+                row.recipient,
+                row.subject,
+                links.reveal(
+                    session, workspace_id=row.workspace_id, texts=[row.body], secret=secret
+                )[0],
+            ),
         }
         for row in session.scalars(query)
     ]

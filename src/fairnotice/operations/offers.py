@@ -23,7 +23,7 @@ from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, joined
 from fairnotice.io import validate
 from fairnotice.lifecycle import Event, OfferState, SlotState
 from fairnotice.model import Language, Plan, Situation
-from fairnotice.operations import holds, transitions
+from fairnotice.operations import holds, links, transitions
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.busy import PLANNING_WINDOW, CalendarNotReady, owners_busy
 from fairnotice.operations.changes import interview_contract, own_event, store_plan
@@ -128,8 +128,12 @@ def offer_times(
     slot_count: int = 3,
     valid_days: int = 7,
     clock: Callable[[], datetime] = system_now,
+    secret: str | None = None,
 ) -> NewOffer:
-    """Propose at least three free times (E2) and queue the message with the pick link."""
+    """Propose at least three free times (E2) and queue the message with the pick link.
+
+    The plan and the outbox keep a reference in place of the link's token (links.py);
+    the token is sealed with `secret` (the app's key, by default the configured one)."""
     now = clock()
     interview = transitions.lock(session, workspace_id=workspace_id, interview_id=interview_id)
     transitions.check(interview, Event.offer, now=now)
@@ -145,6 +149,7 @@ def offer_times(
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     pick_url = f"{base_url.rstrip('/')}/pick/{token}"
+    stored_url = f"{base_url.rstrip('/')}/pick/{links.reference(token)}"
     start, end = offer_window(interview, now)
     found, unread = interviewer_busy(session, interview=interview, start=start, end=end)
     if unread:  # a calendar not read yet is never taken as free time
@@ -158,7 +163,7 @@ def offer_times(
         reason=reason,
         busy=busy,
         slot_count=max(3, slot_count),
-        pick_url=pick_url,
+        pick_url=stored_url,
         now=now,
         language=candidate.language if candidate else None,
     )
@@ -179,6 +184,7 @@ def offer_times(
         workspace_id=workspace_id,
         interview_id=interview.id,
         token_hash=digest(token),
+        sealed_token=links.sealed(token, links.secret_key(secret)),
         expires_at=now + timedelta(days=valid_days),
         language=plan.language.value,
         timezone=situation.counterpart.timezone,

@@ -13,16 +13,18 @@ later change to that interview voids it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
 from fairnotice.model import Interview as InterviewFacts
+from fairnotice.operations import links
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 
 MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
@@ -321,3 +323,36 @@ def draft_eml(message: Mapping[str, Any], *, sender: tuple[str, str], now: datet
         draft=True,
     )
     return written(item, sender=address, date=now)
+
+
+def with_links(
+    session: Session, item: Outgoing, *, workspace_id: int, secret: str | None, strict: bool
+) -> Outgoing:
+    """The message with the pick links its texts refer to written out (links.py)."""
+    texts = [item.body, item.calendar_ics or ""]
+    hashes = links.referenced(texts)
+    if not hashes:
+        return item
+    found = links.tokens(
+        session, workspace_id=workspace_id, hashes=hashes, secret=links.secret_key(secret)
+    )
+    body, ics = (links.fill(text, found, strict=strict) for text in texts)
+    return replace(item, body=body, calendar_ics=ics if item.calendar_ics else None)
+
+
+def link_writer(
+    sessions: sessionmaker[Session], secret: str | None
+) -> Callable[[int, Outgoing], Outgoing]:
+    """The worker's hook (mail/delivery.py): an outbox row's links written at send time,
+    from its own workspace's offers; a link it cannot write fails the row."""
+
+    def write(row_id: int, item: Outgoing) -> Outgoing:
+        with sessions() as session:
+            workspace_id = session.scalar(
+                select(OutboxMessage.workspace_id).where(OutboxMessage.id == row_id)
+            )
+            if workspace_id is None:
+                raise links.LinkUnavailable(f"outbox row {row_id} is gone")
+            return with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+
+    return write

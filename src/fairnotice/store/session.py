@@ -6,6 +6,7 @@ so concurrent writers queue on the busy timeout instead of failing on a lock upg
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 30)
         return create_engine(url, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    private_files(url)
     kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     if parsed.database in (None, "", ":memory:"):
         kwargs.setdefault("poolclass", NullPool)
@@ -56,6 +56,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def private_files(url: str) -> None:
+    """A SQLite file (and its -wal and -shm, which SQLite creates with the file's mode)
+    readable by its owner only: created 0600 in a folder made 0700, and an existing one
+    (of an earlier version, made 0644) narrowed to 0600. Nothing for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(str(parsed.database))
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            found = name.stat()
+        except FileNotFoundError:
+            continue
+        if found.st_mode & 0o077 and found.st_uid == os.getuid():
+            name.chmod(0o600)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -99,6 +120,7 @@ def upgrade(url: str, revision: str = "head", *, secret: str | None = None) -> N
     stored passwords (0005); without it the configured one (Settings().secret) is used.
     A database already at the head is told apart without Alembic, whose import alone
     costs a worker 0.3 s at start."""
+    private_files(url)
     if revision == "head" and _at_head(url):
         return
     from alembic import command

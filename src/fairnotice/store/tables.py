@@ -299,7 +299,8 @@ class BusyInterval(Base):
 
 
 class Offer(Base):
-    """New times offered to a candidate; the link's token is kept as its SHA-256 only."""
+    """New times offered to a candidate; the link's token is kept as its SHA-256 (to find
+    the offer) and sealed (to write the link into a message when it goes out)."""
 
     __tablename__ = "offers"
     __table_args__ = (
@@ -310,6 +311,9 @@ class Offer(Base):
     workspace_id: Mapped[int] = _workspace()
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token sealed with the app's key: texts hold a reference, the link is written
+    # when sent or shown (operations/links.py; never in plain text at rest).
+    sealed_token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(20), default="open")  # lifecycle.OfferState
     picked_slot_id: Mapped[int | None] = mapped_column(Integer)

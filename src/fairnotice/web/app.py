@@ -32,7 +32,7 @@ from fairnotice.store.tables import User
 from fairnotice.web import docs
 from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render, templates
 from fairnotice.web.fastlane import FastRoute, TokenPage
-from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders
+from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders, redact_access_log
 from fairnotice.web.paging import url_with
 from fairnotice.web.throttle import Throttle, TokenGuard, TooMany
 
@@ -263,6 +263,7 @@ def create_app(
         docs=dict.fromkeys(docs.PAGES, docs_policy),
     )
     app.add_middleware(HeadAsGet)
+    redact_access_log()  # a pick or reset link's token never reaches the access log
     return app
 
 

@@ -7,12 +7,14 @@
   headers, no body.
 - `SecurityHeaders`: the headers every response carries (CSP, no sniffing, no framing,
   referrer policy; HSTS when the app is reached over https).
+- `RedactTokens`: the access log (uvicorn's) never holds a link's token.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 
@@ -183,3 +185,26 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+TOKEN_PATH = re.compile(r"(/(?:pick|reset)/)[^/?#\s\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Every path in a log record with its link token replaced by `[token]`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                TOKEN_PATH.sub(r"\1[token]", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_PATH.sub(r"\1[token]", record.msg)
+        return True
+
+
+def redact_access_log() -> None:
+    """Install `RedactTokens` on uvicorn's access log (once per process)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in logger.filters):
+        logger.addFilter(RedactTokens())

@@ -11,7 +11,15 @@ from starlette.concurrency import run_in_threadpool
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
-from fairnotice.operations import actions, changes, inquiry, records, remote_calendars, uploads
+from fairnotice.operations import (
+    actions,
+    changes,
+    inquiry,
+    links,
+    records,
+    remote_calendars,
+    uploads,
+)
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
@@ -162,6 +170,9 @@ async def make_plan(
     # its own event and time are no clash with it in the calendars read and the week
     # view's marks (K1).
     own = changes.own_event(row)
+    # Calendars are fetched and expanded with no transaction open: on SQLite a writing one
+    # locks the whole database, and the plan below is one short write of its own.
+    session.commit()
     remote = (  # the user's own login, for this one fetch only
         await run_in_threadpool(
             remote_calendars.busy_from_caldav,
@@ -238,7 +249,7 @@ def edit_message(
         plan_id=plan_id,
         message_id=message_id,
         subject=subject,
-        body=body,
+        body=links.conceal(session, workspace_id=scope.id, text=body),  # no token at rest
     )
     return redirect(f"/w/{scope.id}/plans/{plan_id}#{message_id}")
 
@@ -256,7 +267,13 @@ def download_eml(
     request: Request, scope: InScope, session: Db, plan_id: int, message_id: str
 ) -> Response:
     """The message as a draft to open and send: written by the outbox's email writer."""
-    message = _message(session, scope, plan_id, message_id)
+    stored = _message(session, scope, plan_id, message_id)
+    [message] = links.reveal_plan(
+        session,
+        workspace_id=scope.id,
+        plan={"messages": [stored]},
+        secret=request.app.state.settings.secret,
+    )["messages"]
     data = outbox_ops.draft_eml(
         message, sender=(scope.user.name, scope.user.email), now=request.app.state.clock()
     )

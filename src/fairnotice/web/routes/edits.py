@@ -355,7 +355,11 @@ def mark_sent(
 def outbox_eml(request: Request, scope: InScope, session: Db, row_id: int) -> Response:
     """The message as the user's mail program opens it (the Message-ID it keeps)."""
     data = delivery_ops.as_eml(
-        session, row_id=row_id, workspace_id=scope.id, now=request.app.state.clock()
+        session,
+        row_id=row_id,
+        workspace_id=scope.id,
+        now=request.app.state.clock(),
+        secret=request.app.state.settings.secret,
     )
     session.rollback()  # a GET writes nothing (a row without a Message-ID keeps none)
     return Response(

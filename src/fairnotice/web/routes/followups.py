@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, TooLarge
-from fairnotice.operations import actions, changes, filling, followups, uploads
+from fairnotice.operations import actions, changes, filling, followups, links, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
@@ -43,7 +43,9 @@ def plan_view(
 ) -> HTMLResponse:
     """The plan page; `checked` carries one message's review and the words it reviewed,
     shown in the editor in place of the stored ones."""
-    plan = record.plan
+    plan = links.reveal_plan(  # the pick links written out for the user to send
+        session, workspace_id=scope.id, plan=record.plan, secret=request.app.state.settings.secret
+    )
     ui = language(request)
     notes = [
         {**n, "kind": kind, "title": _titled(n["rule"], ui)}
