@@ -225,7 +225,6 @@ def change_password(
             session, user_id=user.id, current=current_password, new=new_password
         )
     except BadInput as exc:
-        session.rollback()
         return _account(request, user, session, status=422, problems=exc.problems)
     sessions.end_all(session, user_id=user.id, keep=_cookie_token(request))
     return redirect("/account?changed=1")
