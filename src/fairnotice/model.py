@@ -206,10 +206,33 @@ def nonexistent_local(moment: datetime, zone_name: str) -> bool:
     return True
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: Any) -> bool:
+    """True for text no database column can keep, a NUL (PostgreSQL refuses it) or a lone
+    surrogate (no UTF-8 for it), in a string or in the lists and dicts of a field."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(unstorable(item) for item in value)
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    return False
+
+
 class Strict(BaseModel):
-    """Base for contract shapes: unknown fields are errors, so typos never pass silently."""
+    """Base for contract shapes: unknown fields are errors, so typos never pass silently,
+    and no text field holds what the database cannot keep (checked once, here)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if unstorable(value):
+            raise ValueError("contains a character that cannot be stored (NUL or a lone surrogate)")
+        return value
 
 
 class Output(BaseModel):
@@ -391,7 +414,6 @@ class Proposals(Strict):
 
     earliest: AwareDatetime | None = None  # none before this moment
     after_original: bool | None = None  # a candidate's: prefer days after the original date
-    min_days: int = Field(default=2, ge=1, le=10)  # spread over at least this many days
     skip_first_morning: bool | None = None  # an employer's: not the very next morning
 
 

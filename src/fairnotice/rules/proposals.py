@@ -137,8 +137,8 @@ def spread_proposals(
 
     Each lasts as long as the interview, starts at least one working day from now (R4),
     lies inside the proposer's and the recipient's working hours and clashes with no busy
-    period nor the original interview (K1). They are spread over different days (at least
-    `options.proposals.min_days`) and different times of day. A candidate's proposals
+    period nor the original interview (K1). They are spread over different days, one a day,
+    and different times of day. A candidate's proposals
     prefer the days after the original date and never fall on its day; an employer's skip
     the very next morning and offer early, midday and late times, so a candidate who works
     can take one (E2). Each says why it was chosen, in `language`.

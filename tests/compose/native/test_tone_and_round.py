@@ -25,14 +25,23 @@ def _thread(text: str) -> dict[str, Any]:
 
 
 INFORMAL_THREADS = {
-    "de": "Hallo Alex,\n\ndanke für deine Bewerbung! Passt dir der Dienstag?\n\nViele Grüße,\nJonas",
+    "de": "Hallo Alex,\n\ndanke für deine Bewerbung! Passt dir Dienstag?\n\nViele Grüße,\nJonas",
     "sv": "Hej Kim!\n\nTack för din ansökan, vi ses på tisdag.\n\nHälsningar,\nKarin",
     "en": "Hi Alex,\n\nThanks for applying! Does Tuesday work for you?\n\nBest,\nJane",
 }
 FORMAL_THREADS = {
-    "de": "Sehr geehrter Herr Weber,\n\nvielen Dank für Ihre Bewerbung. Gerne laden wir Sie ein.\n\nMit freundlichen Grüßen\nJonas Becker",
-    "sv": "Hej Kim Nilsson,\n\nTack för din ansökan. Vi vill gärna träffa dig.\n\nMed vänliga hälsningar\nKarin Holm",
-    "en": "Dear Mr Morgan,\n\nThank you for your application. We would like to invite you.\n\nKind regards,\nJane Doe",
+    "de": (
+        "Sehr geehrter Herr Weber,\n\nvielen Dank für Ihre Bewerbung. Gerne laden wir Sie ein."
+        "\n\nMit freundlichen Grüßen\nJonas Becker"
+    ),
+    "sv": (
+        "Hej Kim Nilsson,\n\nTack för din ansökan. Vi vill gärna träffa dig."
+        "\n\nMed vänliga hälsningar\nKarin Holm"
+    ),
+    "en": (
+        "Dear Mr Morgan,\n\nThank you for your application. We would like to invite you."
+        "\n\nKind regards,\nJane Doe"
+    ),
 }
 MIRRORED = {
     "de": ("Hallo Jonas,", "Viele Grüße\nAlex\n"),

@@ -70,7 +70,10 @@ def test_the_cli_shows_proposed_times_with_both_clocks() -> None:
         assert slot.label and slot.label in text and slot.why and slot.why in text
 
 
-LONG = "Senior Full-Stack-Entwickler*in (m/w/d) für unsere Plattform im Bereich Logistik und Lieferketten"
+LONG = (
+    "Senior Full-Stack-Entwickler*in (m/w/d) für unsere Plattform im Bereich Logistik "
+    "und Lieferketten"
+)
 SHORT_TITLES = {
     "de": (LONG, "Senior Full-Stack-Entwickler"),
     "sv": (
