@@ -71,9 +71,7 @@ class Review:
         self.add(rule, Severity.warning, key, span, **values)
 
     def quote(self, span: tuple[int, int]) -> str:
-        """The passage at `span`, on one line and shortened for a finding's text."""
-        words = " ".join(self.draft.text[span[0] : span[1]].split())
-        return words if len(words) <= 60 else words[:57] + "…"
+        return quote(self.draft.text, span)
 
     def today(self) -> date | None:
         if self.now is None or self.situation is None:
@@ -83,3 +81,9 @@ class Review:
     @property
     def candidate(self) -> bool:
         return self.role is Role.candidate
+
+
+def quote(text: str, span: tuple[int, int]) -> str:
+    """The passage of `text` at `span`, on one line and shortened for a finding's text."""
+    words = " ".join(text[span[0] : span[1]].split())
+    return words if len(words) <= 60 else words[:57] + "…"

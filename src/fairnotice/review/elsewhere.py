@@ -6,7 +6,7 @@ By meaning, sentence by sentence, rather than by a list of sentences:
   interview "elsewhere" (`other_interview`), in any inflection (`~` stems, `*` endings);
 - an interview-like event the candidate *has* ("da ich ein Zweitgespräch habe", "I have an
   interview", "jag har en slutintervju", `m3_have`) unless it is this employer's own
-  (`m3_own`: "bei Ihnen", "your interview", an invitation to it);
+  (`m3_own`: "bei Ihnen", "your interview"; `m3_invited`: an invitation to it);
 - an interview-like event together with an organisation named in the same sentence that is
   not the situation's company ("assessment centre at KPMG", "Endrunde bei der Deutschen
   Bank", `m3_event` + orgs.py);
@@ -38,6 +38,7 @@ def check(review: Review) -> None:
         return
     withdraw = review.intent in _SAYS_OFFER
     own = review.hits("m3_own")
+    invited = own + review.hits("m3_invited")
     for sentence in review.draft.sentences():
         contracts = review.hits_in("m3_contract", sentence)
         events = [e for e in review.hits_in("m3_event", sentence) if not _overlaps(e, own)]
@@ -48,7 +49,7 @@ def check(review: Review) -> None:
                 review.warning("M3", "M3_named", _union(contracts[:1] + named))
             continue
         hits = review.hits_in("other_interview", sentence)
-        hits += [h for h in review.hits_in("m3_have", sentence) if not _overlaps(h, own)]
+        hits += [h for h in review.hits_in("m3_have", sentence) if not _overlaps(h, invited)]
         if events and named:
             org = named[0]
             event = min(events, key=lambda e: abs(org[0] - e[1]))  # the event it belongs to
