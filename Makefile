@@ -46,7 +46,7 @@ $(WEBJS)/node_modules/.installed: $(WEBJS)/package.json $(WEBJS)/package-lock.js
 # UI translations: extract the templates' strings and update the de/sv catalogs.
 LOCALES := src/fairnotice/web/locale
 messages: install
-	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k N_ -k Phrase -o $(LOCALES)/messages.pot --no-location --omit-header src/fairnotice/web src/fairnotice/operations src/fairnotice/lifecycle.py src/fairnotice/calendar/budget.py
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k N_ -k Phrase -o $(LOCALES)/messages.pot --no-location --omit-header src/fairnotice/web src/fairnotice/operations src/fairnotice/lifecycle.py src/fairnotice/calendar/budget.py src/fairnotice/mailparse.py
 	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --omit-header
 
 pytest: install js-deps web-deps

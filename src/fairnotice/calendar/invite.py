@@ -7,11 +7,8 @@ Google Calendar, Outlook/Exchange/Office 365, Apple Calendar, Thunderbird and Te
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from datetime import date, datetime, time, timedelta
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Component
@@ -21,6 +18,7 @@ from fairnotice.calendar import parse, zones
 from fairnotice.calendar.parse import DEFAULT_MAX_BYTES, where
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
+from fairnotice.mailparse import UnusableMail, parse_email
 from fairnotice.model import Interview
 
 _CONFERENCE_HOSTS = re.compile(
@@ -104,8 +102,11 @@ def _looks_like_ics(data: bytes) -> bool:
 
 def ics_from_email(data: bytes, *, label: str) -> bytes:
     """The calendar an iMIP email carries, at any MIME depth; text/calendar wins."""
-    message = email.message_from_bytes(data, policy=email.policy.default)
-    if not isinstance(message, EmailMessage) or not message.keys():
+    try:
+        message = parse_email(data)
+    except UnusableMail as exc:
+        raise BadInput([(label, exc.what)]) from None
+    if not message.keys():
         raise BadInput([(label, "neither an iCalendar file nor an email carrying one")])
     ranked: list[tuple[int, bytes]] = []
     for part in message.walk():

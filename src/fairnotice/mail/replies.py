@@ -9,17 +9,17 @@ wrote:" line are cut, so a time quoted from our own message is never taken for t
 from __future__ import annotations
 
 import contextlib
-import email
 import imaplib
 import re
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Literal
+
+from fairnotice.mailparse import parse_email
 
 MAX_BYTES = 5 * 1024 * 1024
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -107,8 +107,7 @@ def read_message(raw: bytes) -> Incoming:
     """The parts of a reply that matching and reading need; ValueError when unusable."""
     if len(raw) > MAX_BYTES:
         raise ValueError(f"message: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
+    message = parse_email(raw)  # UnusableMail is a ValueError
     own = thread_ids(str(message.get("Message-ID", "")))
     refers = thread_ids(str(message.get("In-Reply-To", "")))
     refers += [

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -34,6 +34,7 @@ from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, rende
 from fairnotice.web.fastlane import FastRoute, TokenPage
 from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders, redact_access_log
 from fairnotice.web.paging import url_with
+from fairnotice.web.storable import storable_text
 from fairnotice.web.throttle import Throttle, TokenGuard, TooMany
 
 STATIC = Path(__file__).parent / "static"
@@ -169,6 +170,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # web/docs.py: the same pages with their assets served from here
         redoc_url=None,
+        dependencies=[Depends(storable_text)],  # no NUL into the database, on any route
     )
     engine = make_engine(settings.database)
     app.state.settings = settings
