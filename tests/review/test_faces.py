@@ -11,8 +11,7 @@ import sys
 
 from fairnotice.model import dump
 from fairnotice.review import review
-from tests.store.databases import database_url, pg_url, sqlite_template  # noqa: F401
-from tests.web.conftest import Browser, app, browser, clock  # noqa: F401
+from tests.web.conftest import Browser
 from tests.web.helpers import add_interview, make_plan
 from tests.web.test_api import api_token
 
