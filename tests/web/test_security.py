@@ -48,14 +48,15 @@ PAGE_PREFIXES = (
     "/language",
     "/account",
     "/organisations",
+    "/reset",
 )
 
 
 def _page_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the page routers (the API has its own tests)."""
-    from fairnotice.web.routes import auth, candidate, edits, employer, followups, pick
+    from fairnotice.web.routes import auth, candidate, edits, employer, followups, pick, reset
 
-    modules = (auth, candidate, edits, employer, followups, pick)
+    modules = (auth, candidate, edits, employer, followups, pick, reset)
     routes = [r for m in modules for r in m.router.routes]
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
 
@@ -102,6 +103,7 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
         "offer": setup.offer,
         "link": setup.link,
         "token": _api_token_id(app, owner, setup.org),
+        "user": user.id,
     }
 
 
@@ -131,6 +133,7 @@ def _ids_for(route: APIRoute, world: dict[str, Any]) -> dict[str, Any]:
         "row_id": world["row"],
         "offer_id": world["offer"],
         "token_id": world["token"],
+        "user_id": world["user"],
         "message_id": "m1",
         "token": world["link"].rsplit("/", 1)[1],
     }

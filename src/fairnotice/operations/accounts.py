@@ -208,8 +208,6 @@ def set_role(
 ) -> Member:
     """Make a member an owner or an owner a member; owners only, and never the last owner."""
     require_owner(session, user_id=by_user_id, workspace_id=workspace_id)
-    if role not in MEMBER_ROLES:
-        raise BadInput([("role", N_("must be owner or member"))])
     # Every member row of the workspace locked: two owners demoting each other at once
     # cannot leave it without one.
     session.execute(select(Member.id).where(Member.workspace_id == workspace_id).with_for_update())
@@ -218,6 +216,8 @@ def set_role(
     )
     if member is None:
         raise NotFound("member")
+    if role not in MEMBER_ROLES:
+        raise BadInput([("role", N_("must be owner or member"))])
     if member.role == "owner" and role != "owner":
         owners = session.scalar(
             select(func.count())

@@ -274,8 +274,9 @@ def add_member(
 
 @router.post("/w/{ws}/members/{user_id}/role")
 def change_role(
-    scope: InScope, session: Db, user_id: int, role: Annotated[str, Form(max_length=20)]
+    scope: InScope, session: Db, user_id: int, role: Annotated[str, Form()] = ""
 ) -> Response:
+    """Owners only; the member is looked up (404) before the role is read (422)."""
     accounts.set_role(
         session, workspace_id=scope.id, user_id=user_id, role=role, by_user_id=scope.user.id
     )
