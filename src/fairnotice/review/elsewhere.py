@@ -48,14 +48,17 @@ def check(review: Review) -> None:
             if named:
                 review.warning("M3", "M3_named", _union(contracts[:1] + named))
             continue
-        hits = review.hits_in("other_interview", sentence)
-        hits += [h for h in review.hits_in("m3_have", sentence) if not _overlaps(h, invited)]
-        if events and named:
+        # The passage marked is the most telling one: the words "other" or "elsewhere",
+        # else the event with the organisation, else the event the writer has.
+        hits = review.hits_in("other_interview", sentence)[:1]
+        if not hits and events and named:
             org = named[0]
             event = min(events, key=lambda e: abs(org[0] - e[1]))  # the event it belongs to
-            hits.append(_union([event, org]))
+            hits = [_union([event, org])]
+        if not hits:
+            hits = [h for h in review.hits_in("m3_have", sentence) if not _overlaps(h, invited)]
         if hits:
-            review.error("M3", "M3", _union(hits))
+            review.error("M3", "M3", hits[0])
         elif contracts or review.hits_in("other_offer", sentence):
             offers = contracts or review.hits_in("other_offer", sentence)
             review.error("M3", "M3_offer", _union(offers + named))
