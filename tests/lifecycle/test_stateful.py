@@ -33,6 +33,7 @@ from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import MemoryTransport
 from fairnotice.operations import actions, filling, offers, records
 from fairnotice.operations import todos as todo_list
+from fairnotice.operations.outbox import link_writer
 from fairnotice.operations.schemas import InterviewUpdate
 from fairnotice.store.session import make_engine, session_factory, transaction, writing
 from fairnotice.store.tables import (
@@ -114,6 +115,7 @@ class Lifecycle(RuleBasedStateMachine):
             sender="noreply@fairnotice.test",
             policy=Policy(batch=100),
             clock=self.clock,
+            links=link_writer(sessions, None),  # the key offers were sealed with
         )
         with transaction(sessions, write=True) as session:
             self.positions = [position(session, self.w, t) for t in ("Paralegal", "Clerk")]

@@ -9,6 +9,7 @@ import email
 import email.policy
 import logging
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from fairnotice.store.session import downgrade, make_engine, upgrade
 from fairnotice.store.tables import Base, OutboxMessage, PlanRecord
 from fairnotice.web.app import create_app
 from tests.web.conftest import Browser
-from tests.web.employer_setup import Offered, offered
+from tests.web.employer_setup import Offered, offered, written_bodies
 from tests.web.live import free_port
 
 
@@ -233,3 +234,20 @@ def test_a_too_short_key_is_a_clear_error_without_the_key(tmp_path: Path) -> Non
     assert "FAIRNOTICE_SECRET_KEY" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert key not in done.stderr + done.stdout
+
+
+def test_a_reset_links_token_is_not_stored_either(
+    app: FastAPI, browser: Browser, other_browser: Browser, tally: Counter[str]
+) -> None:
+    browser.sign_up("forgot@example.org")
+    other_browser.get("/reset")
+    assert other_browser.post("/reset", {"email": "forgot@example.org"}).status_code == 303
+    (body,) = written_bodies(app, OutboxMessage.kind == "account")
+    found = re.search(r"http://testserver/reset/([\w-]+)", body)
+    assert found is not None, body
+    assert found.group(1) not in everything_stored(app)
+    with app.state.sessions() as session:
+        stored = session.scalars(select(OutboxMessage.body)).all()
+    assert any(f"/reset/[link:{digest(found.group(1))}]" in b for b in stored)
+    assert other_browser.get(f"/reset/{found.group(1)}").status_code == 200
+    tally["link tokens looked for at rest"] += 1

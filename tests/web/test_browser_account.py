@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fairnotice.mail.delivery import Deliverer, Policy
+from fairnotice.operations.outbox import link_writer
 from tests.mail.servers import smtp_server
 from tests.mail.test_delivery import relay
 from tests.web.test_browser import (  # noqa: F401  (module fixtures)
@@ -55,6 +56,7 @@ def _reset_link(app: Any, clock: Any) -> str:
             sender="noreply@fairnotice.test",
             policy=policy,
             clock=clock,
+            links=link_writer(app.state.sessions, app.state.settings.secret),
         ).drain()
     (mail,) = [r for r in recorder.received if EMAIL in r.rcpt_tos]
     body = mail.parsed().get_body().get_content()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fairnotice.compose.notes import NoteName, render_note
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.model import Language
-from fairnotice.operations import passwords, sessions
+from fairnotice.operations import links, passwords, sessions
 from fairnotice.operations.accounts import clean_email, digest, personal_workspace
 from fairnotice.operations.outbox import queue
 from fairnotice.store.tables import PasswordReset, User
@@ -52,9 +52,12 @@ def _send(session: Session, user: User, note: NoteName, *, now: datetime, **fact
     )
 
 
-def request_reset(session: Session, *, email: str, base_url: str, now: datetime) -> None:
+def request_reset(
+    session: Session, *, email: str, base_url: str, now: datetime, secret: str | None = None
+) -> None:
     """Queue a reset link to the account of `email`, if there is one (the caller answers
-    the same either way)."""
+    the same either way). The outbox keeps a reference, the token is sealed with the
+    app's key `secret` (by default the configured one) and written at send time."""
     try:
         address = clean_email(email)
     except BadInput:
@@ -65,10 +68,14 @@ def request_reset(session: Session, *, email: str, base_url: str, now: datetime)
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(
-            user_id=user.id, token_hash=digest(token), created_at=now, expires_at=now + RESET_VALID
+            user_id=user.id,
+            token_hash=digest(token),
+            sealed_token=links.sealed(token, links.secret_key(secret)),
+            created_at=now,
+            expires_at=now + RESET_VALID,
         )
     )
-    link = f"{base_url.rstrip('/')}/reset/{token}"
+    link = f"{base_url.rstrip('/')}/reset/{links.reference(token)}"
     _send(session, user, "password_reset", now=now, link=link, minutes=str(_minutes()))
 
 

@@ -1,6 +1,7 @@
 """Link tokens at rest: stored texts hold a reference, the link is written when shown or sent.
 
-A pick link's token is the only key to an offer. The database keeps its SHA-256 (to find
+A pick link's token is the only key to an offer (a reset link's to an account, kept the
+same way in `password_resets`). The database keeps its SHA-256 (to find
 the offer when the link is opened) and the token sealed with the app's secret key
 (`offers.sealed_token`); every stored text that carries the link (the outbox's bodies,
 the stored plan's messages and situation) holds `/pick/[link:<sha256>]` instead. The
@@ -21,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from fairnotice.operations.accounts import digest
 from fairnotice.store.sealing import Unsealable, seal, unseal
-from fairnotice.store.tables import Offer
+from fairnotice.store.tables import Member, Offer, PasswordReset
 
 REFERENCE = re.compile(r"\[link:([0-9a-f]{64})\]")
 # A token in a pick link (secrets.token_urlsafe: letters, digits, '-' and '_').
-LINK = re.compile(r"(/pick/)([A-Za-z0-9_-]{20,100})(?![A-Za-z0-9_-])")
+LINK = re.compile(r"(/(?:pick|reset)/)([A-Za-z0-9_-]{20,100})(?![A-Za-z0-9_-])")
 
 
 class LinkUnavailable(Exception):
@@ -58,17 +59,23 @@ def tokens(session: Session, *, workspace_id: int, hashes: set[str], secret: str
     """hash -> token for the workspace's offers among `hashes` (one query)."""
     if not hashes:
         return {}
-    rows = session.execute(
-        select(Offer.id, Offer.token_hash, Offer.sealed_token).where(
-            Offer.workspace_id == workspace_id, Offer.token_hash.in_(sorted(hashes))
+    wanted = sorted(hashes)
+    offers = session.execute(
+        select(Offer.token_hash, Offer.sealed_token).where(
+            Offer.workspace_id == workspace_id, Offer.token_hash.in_(wanted)
         )
-    )
+    ).all()
+    resets = session.execute(  # a reset link goes to its user's own (personal) workspace
+        select(PasswordReset.token_hash, PasswordReset.sealed_token)
+        .join(Member, Member.user_id == PasswordReset.user_id)
+        .where(Member.workspace_id == workspace_id, PasswordReset.token_hash.in_(wanted))
+    ).all()
     found = {}
-    for offer_id, token_hash, stored in rows:
+    for token_hash, stored in [*offers, *resets]:
         if not stored:
             continue
         try:
-            found[token_hash] = unseal(stored, secret, what=f"offer {offer_id}")
+            found[token_hash] = unseal(stored, secret, what="link")
         except Unsealable:
             continue
     return found

@@ -45,6 +45,7 @@ def reset_request(
         email=email,
         base_url=request.app.state.settings.base_url,
         now=request.app.state.clock(),
+        secret=request.app.state.settings.secret,
     )
     return redirect("/reset?sent=1")
 

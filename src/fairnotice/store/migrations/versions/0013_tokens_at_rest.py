@@ -4,7 +4,8 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07
 
-Upgrade adds `offers.sealed_token` and rewrites every stored pick link: in the outbox's
+Upgrade adds `offers.sealed_token` (and `password_resets.sealed_token`, for the reset
+links the outbox holds the same way) and rewrites every stored pick link: in the outbox's
 bodies and calendar texts and in the stored plans (their messages and situation), a link
 `/pick/<token>` whose token opens an offer of the same workspace becomes
 `/pick/[link:<sha256>]`, and the token is kept sealed with the app's secret key on its
@@ -33,7 +34,7 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-_LINK = re.compile(r"(/pick/)([A-Za-z0-9_-]{20,100})(?![A-Za-z0-9_-])")
+_LINK = re.compile(r"(/(?:pick|reset)/)([A-Za-z0-9_-]{20,100})(?![A-Za-z0-9_-])")
 _REFERENCE = re.compile(r"\[link:([0-9a-f]{64})\]")
 _BATCH = 500
 
@@ -41,6 +42,12 @@ _OFFERS = sa.table(
     "offers",
     sa.column("id", sa.Integer),
     sa.column("workspace_id", sa.Integer),
+    sa.column("token_hash", sa.String),
+    sa.column("sealed_token", sa.Text),
+)
+_RESETS = sa.table(
+    "password_resets",
+    sa.column("id", sa.Integer),
     sa.column("token_hash", sa.String),
     sa.column("sealed_token", sa.Text),
 )
@@ -91,6 +98,13 @@ class _Keys:
             )
         }
 
+        self.resets: dict[str, tuple[int, str | None]] = {
+            token_hash: (reset_id, stored)
+            for reset_id, token_hash, stored in bind.execute(
+                sa.select(_RESETS.c.id, _RESETS.c.token_hash, _RESETS.c.sealed_token)
+            )
+        }
+
     def key(self) -> str:
         if self.secret is None:
             self.secret = _secret()
@@ -99,28 +113,33 @@ class _Keys:
     def hide(self, workspace_id: int, text: str) -> str:
         def one(match: re.Match[str]) -> str:
             hashed = _digest(match[2])
-            found = self.offers.get((workspace_id, hashed))
+            reset = match[1] == "/reset/"
+            found = self.resets.get(hashed) if reset else self.offers.get((workspace_id, hashed))
             if found is None:
                 return match[0]
-            offer_id, stored = found
+            row_id, stored = found
             if stored is None:
                 stored = seal(match[2], self.key())
+                table = _RESETS if reset else _OFFERS
                 self.bind.execute(
-                    _OFFERS.update().where(_OFFERS.c.id == offer_id).values(sealed_token=stored)
+                    table.update().where(table.c.id == row_id).values(sealed_token=stored)
                 )
-                self.offers[(workspace_id, hashed)] = (offer_id, stored)
+                if reset:
+                    self.resets[hashed] = (row_id, stored)
+                else:
+                    self.offers[(workspace_id, hashed)] = (row_id, stored)
             return f"{match[1]}[link:{hashed}]"
 
         return _LINK.sub(one, text)
 
     def show(self, workspace_id: int, text: str) -> str:
         def one(match: re.Match[str]) -> str:
-            found = self.offers.get((workspace_id, match[1]))
+            found = self.offers.get((workspace_id, match[1])) or self.resets.get(match[1])
             if found is None or found[1] is None:
                 raise RuntimeError(
                     f"a stored text of workspace {workspace_id} names an offer that is gone"
                 )
-            return unseal(found[1], self.key(), what=f"offer {found[0]}")
+            return unseal(found[1], self.key(), what=f"link {found[0]}")
 
         return _REFERENCE.sub(one, text)
 
@@ -179,16 +198,20 @@ def _rewrite(change: Callable[[int, str], str], marker: str) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sealed_token", sa.Text(), nullable=True))
+    for table in ("offers", "password_resets"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("sealed_token", sa.Text(), nullable=True))
     keys = _Keys(op.get_bind())
     if keys.offers:
         _rewrite(keys.hide, "/pick/")
+    if keys.resets:
+        _rewrite(keys.hide, "/reset/")
 
 
 def downgrade() -> None:
     keys = _Keys(op.get_bind())
-    if keys.offers:
+    if keys.offers or keys.resets:
         _rewrite(keys.show, "[link:")
-    with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.drop_column("sealed_token")
+    for table in ("offers", "password_resets"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("sealed_token")
