@@ -236,7 +236,6 @@ def check_length(review: Review) -> None:
             "M6_apologies",
             (apologies[0][0], apologies[-1][1]),
             count=str(len(apologies)),
-            words="",
         )
 
 
