@@ -251,3 +251,13 @@ def test_a_reset_links_token_is_not_stored_either(
     assert any(f"/reset/[link:{digest(found.group(1))}]" in b for b in stored)
     assert other_browser.get(f"/reset/{found.group(1)}").status_code == 200
     tally["link tokens looked for at rest"] += 1
+
+
+def test_the_outbox_pages_mail_link_carries_the_written_link(
+    app: FastAPI, browser: Browser
+) -> None:
+    setup = offered(app, browser)
+    page = browser.get(f"/w/{setup.org}/outbox")
+    assert page.status_code == 200
+    assert token_of(setup) in page.text  # inside the mailto: of the offer's letter
+    assert "%5Blink%3A" not in page.text and "[link:" not in page.text

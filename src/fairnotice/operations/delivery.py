@@ -425,6 +425,18 @@ def listing(
     ]
 
 
+def mailto_writer(
+    session: Session, *, workspace_id: int, secret: str | None
+) -> Callable[[str, str, str], str]:
+    """`mailto` for a page of the workspace's outbox rows: their pick links written out."""
+
+    def write(to: str, subject: str, body: str) -> str:
+        shown = links.reveal(session, workspace_id=workspace_id, texts=[body], secret=secret)
+        return mailto(to, subject, shown[0])
+
+    return write
+
+
 def mailto(to: str, subject: str, body: str) -> str:
     """A mailto: link (RFC 6068) that opens the message in the user's mail program."""
     query = urlencode({"subject": subject, "body": body.replace("\n", "\r\n")}, quote_via=quote)
