@@ -104,7 +104,9 @@ def outbox(
         session,
         rows=rows,
         relay=relay,
-        mailto=delivery_ops.mailto,
+        mailto=delivery_ops.mailto_writer(  # the pick links written out
+            session, workspace_id=scope.id, secret=request.app.state.settings.secret
+        ),
         filters={"state": chosen or "", "q": q, "order": ordered or ""},
         outbox_states=OUTBOX_STATES,
     )
