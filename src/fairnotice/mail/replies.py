@@ -86,13 +86,19 @@ class _Text(HTMLParser):
 
 
 def _body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except Exception:  # a broken Content-Type or parameter: no body we can tell
+        return ""
     if part is None:
         return ""
     try:
         content = part.get_content()
-    except (LookupError, ValueError):
-        payload = part.get_payload(decode=True)
+    except Exception:  # an unknown charset, a broken transfer encoding, a bad header
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            payload = None
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if not isinstance(content, str):
         return ""
@@ -103,27 +109,36 @@ def _body(message: EmailMessage) -> str:
     return content
 
 
+def _header(message: EmailMessage, name: str) -> str:
+    """A header's text; its raw text when the parser cannot read it (the email package
+    parses a header when it is asked for it, and raises on some broken ones)."""
+    try:
+        return str(message.get(name, ""))
+    except Exception:
+        raw = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+        return str(raw[0]) if raw else ""
+
+
 def read_message(raw: bytes) -> Incoming:
     """The parts of a reply that matching and reading need; ValueError when unusable."""
     if len(raw) > MAX_BYTES:
         raise ValueError(f"message: larger than {MAX_BYTES // (1024 * 1024)} MiB")
     message = parse_email(raw)  # UnusableMail is a ValueError
-    own = thread_ids(str(message.get("Message-ID", "")))
-    refers = thread_ids(str(message.get("In-Reply-To", "")))
-    refers += [
-        m for m in reversed(thread_ids(str(message.get("References", "")))) if m not in refers
-    ]
+    own = thread_ids(_header(message, "Message-ID"))
+    refers = thread_ids(_header(message, "In-Reply-To"))
+    refers += [m for m in reversed(thread_ids(_header(message, "References"))) if m not in refers]
+    date = _header(message, "Date")
     try:
-        written = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
-    except (TypeError, ValueError):
+        written = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError, IndexError):
         written = None
     if written is not None and written.tzinfo is None:
         written = None
     return Incoming(
         message_id=own[0] if own else "",
         refers_to=tuple(refers),
-        sender=parseaddr(str(message.get("From", "")))[1],
-        subject=" ".join(str(message.get("Subject", "")).split())[:500],
+        sender=parseaddr(_header(message, "From"))[1],
+        subject=" ".join(_header(message, "Subject").split())[:500],
         written=written,
         text=fresh_text(_body(message))[:20_000],
     )
