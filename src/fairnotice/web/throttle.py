@@ -75,6 +75,14 @@ class Throttle:
         self.check(*counts)
         self.fail(*counts)
 
+    def allow(self, *counts: tuple[RateLimitItem, str]) -> bool:
+        """Whether this attempt is within every count (then counted), without refusing:
+        for what is skipped quietly rather than answered 429."""
+        if any(self.wait(limit, key) for limit, key in counts):
+            return False
+        self.fail(*counts)
+        return True
+
     def forget(self, limit: RateLimitItem, key: str) -> None:
         """Start a count afresh (a successful sign-in clears its address's failures)."""
         if self.enabled:

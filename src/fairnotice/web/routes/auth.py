@@ -117,10 +117,12 @@ def signup(
     except BadInput as exc:
         context = {"problems": exc.problems, "email": email, "name": name}
         return render(request, "signup.html", context, status=422)
-    if done.existing is not None:
+    owner = done.existing
+    # A few such mails an hour at most: no mail bombing through the sign-up form.
+    if owner and _throttle(request).allow((throttle.RESET_ACCOUNT, f"signup:{owner.email}")):
         account_mail.tell_owner_of_signup(
             session,
-            user=done.existing,
+            user=owner,
             base_url=request.app.state.settings.base_url,
             now=request.app.state.clock(),
         )
