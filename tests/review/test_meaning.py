@@ -293,3 +293,48 @@ def test_every_m2_m3_m5_finding_quotes_and_rewords_in_the_drafts_language() -> N
             if f.rule in {"M2", "M3", "M5"} and f.span is not None:
                 opening = marks[found.language.value]
                 assert f.text.count(opening) >= 2, f.text  # the passage, then a rewording
+
+
+@pytest.mark.parametrize(
+    ("language", "invite"),
+    [
+        ("de", "Falls Ihnen ein anderer Tag besser passt, sagen Sie gern Bescheid."),
+        ("de", "Sollte beides nicht gehen, finden wir sicher einen anderen Termin."),
+        ("en", "If another day is easier for you, just say."),
+        ("en", "Feel free to pick a time that's convenient for you."),
+        ("sv", "Om en annan dag passar bättre säger du bara till."),
+        ("sv", "Jag kan anpassa mig efter era tider."),
+    ],
+)
+def test_conditional_and_open_invitations(language: str, invite: str) -> None:
+    assert "R4" not in rules(reschedule(language, "", invite=invite))
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("de", "Leider überschneidet sich der Termin mit einem Bewerbungsgespräch."),
+        ("de", "Ich bin an dem Tag zum Probearbeiten bei einer Agentur."),
+        ("en", "It clashes with a job interview I had already agreed to."),
+        ("en", "I've got an interview with a law firm at the same time."),
+        ("sv", "Det krockar med en jobbintervju som jag redan har tackat ja till."),
+        ("sv", "Jag har blivit kallad till intervju på ett konsultbolag samtidigt."),
+    ],
+)
+def test_a_clash_with_an_interview_at_an_unnamed_company(language: str, reason: str) -> None:
+    assert "M3" in rules(reschedule(language, reason))
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("de", "Ich habe ein Kundengespräch bei einer Bank in Köln."),
+        ("de", "Ich habe an dem Tag eine Schulung bei der IHK."),
+        ("en", "I have a client meeting with Deloitte that I cannot move."),
+        ("en", "I'm in the final stage of a project with a client firm."),
+        ("sv", "Jag har ett kundmöte med Telia som inte går att flytta."),
+        ("sv", "Jag har en tenta på KTH den dagen."),
+    ],
+)
+def test_work_and_study_commitments_are_no_other_interview(language: str, reason: str) -> None:
+    assert "M3" not in rules(reschedule(language, reason))
