@@ -19,8 +19,11 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
 SIGNOFFS = {
     Language.de: ("Mit freundlichen Grüßen", "Viele Grüße"),
     Language.sv: ("Med vänliga hälsningar", "Vänliga hälsningar"),
-    Language.en: ("Kind regards,", "Best wishes,"),
+    Language.en: ("Kind regards,", "Best regards,", "Best wishes,"),
 }
+# Letters about an interview that is not changing: a thank-you names its date, a declined
+# offer only the position (M1 asks the place of the interview a message changes).
+NO_PLACE = frozenset({"thank_you", "decline_offer"})
 
 
 def test_there_are_examples_for_every_language() -> None:
@@ -71,10 +74,11 @@ def test_plan_messages_are_finished_letters(
     check_messages(situation, result)
 
 
-def interview_of(situation: Situation, recipient: str | None) -> Interview:
-    """The interview a message is about: a listed candidate's own, else the situation's."""
+def interview_of(situation: Situation, recipient: str | None) -> Interview | None:
+    """The interview a message is about: a listed candidate's own (None when they have
+    none on record: then no letter may name one), else the situation's."""
     for candidate in situation.candidates:
-        if candidate.name == recipient and candidate.interview is not None:
+        if candidate.name == recipient:
             return candidate.interview
     return situation.interview
 
@@ -88,13 +92,20 @@ def check_messages(situation: Situation, result: Plan) -> None:
             assert leftover not in text, f"{message.id}: {leftover!r}"
         if detail:
             assert detail not in text, f"M2: private detail in {message.id}"
-        if message.kind in (MessageKind.email, MessageKind.follow_up_email):
+        if message.kind is MessageKind.interviewer_notice:
+            assert message.subject and situation.counterpart.name in message.subject
+            assert situation.me.name in message.body, message.id
+        elif message.kind in (MessageKind.email, MessageKind.follow_up_email):
             assert message.subject
             interview = interview_of(situation, message.recipient)
-            assert interview.position in message.body, f"M1 in {message.id}"
-            place = interview.place
-            if place:
+            position = (interview or situation.interview).position
+            assert position in message.body, f"M1 in {message.id}"
+            place = interview.place if interview else None
+            if place and situation.intent.value not in NO_PLACE:
                 assert place in message.body, f"M1 place in {message.id}"
+            if interview is None:
+                start = situation.interview.start.astimezone(situation.interview.start.tzinfo)
+                assert f"{start:%H:%M}" not in message.body, f"names no interview: {message.id}"
             assert any(s in message.body for s in SIGNOFFS[message.language]), message.id
         else:
             assert message.subject is None

@@ -326,8 +326,14 @@ def _urgency_for(draft: _Draft, recipient: Recipient) -> Urgency:
     return Urgency.normal if own is Urgency.missed else own
 
 
+# Letters that are written whatever the thread's channel (no script exists for them).
+WRITTEN_ONLY = frozenset({Intent.thank_you, Intent.decline_offer, Intent.reject})
+
+
 def _wants_phone(draft: _Draft, recipient: Recipient, urgency: Urgency) -> bool:
     s = draft.situation
+    if s.intent in WRITTEN_ONLY:
+        return False
     if urgency is not Urgency.normal:
         draft.apply("C2", "T3" if urgency is Urgency.short_notice else "T4")
         return True
