@@ -28,8 +28,8 @@ from fairnotice.operations import bulk_transitions, invitations
 from fairnotice.operations.filling import (
     choose,
     filled_situation,
+    has_interview,
     named,
-    with_interview,
 )
 from fairnotice.operations.outbox import BULK, insert_rows, plan_rows
 from fairnotice.operations.planning import plan_change, system_now
@@ -146,7 +146,7 @@ def _remaining(workspace_id: int, position_id: int) -> tuple[Any, ...]:
         Candidate.workspace_id == workspace_id,
         Candidate.position_id == position_id,
         Candidate.status == "active",
-        Candidate.id.in_(with_interview(workspace_id)),
+        has_interview(),
     )
 
 

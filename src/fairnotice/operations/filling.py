@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from fairnotice.errors import N_, BadInput, Conflict, NotFound
 from fairnotice.io import validate
@@ -43,12 +44,14 @@ NAMED = [s.value for s in (*ACTIVE, State.took_place)]
 LISTED = 50  # names a page lists of a longer list (the rest are counted)
 
 
-def with_interview(workspace_id: int) -> Select[Any]:
-    """The ids of the workspace's candidates with an interview a letter may name."""
-    return select(Interview.candidate_id).where(
-        Interview.workspace_id == workspace_id,
-        Interview.candidate_id.is_not(None),
-        Interview.status.in_(NAMED),
+def has_interview() -> ColumnElement[bool]:
+    """Whether the candidate has an interview a letter may name. A correlated EXISTS: one
+    probe of interviews by candidate_id per candidate counted (the IN list it replaces
+    was built from every interview of the workspace for each count, 0.5 s at 50,000)."""
+    return (
+        select(Interview.id)
+        .where(Interview.candidate_id == Candidate.id, Interview.status.in_(NAMED))
+        .exists()
     )
 
 
@@ -176,7 +179,7 @@ def samples(
         select(func.min(Candidate.id))
         .where(
             *_active(workspace_id, position_id, hired),
-            Candidate.id.in_(with_interview(workspace_id)),
+            has_interview(),
         )
         .group_by(Candidate.language)
     )
@@ -198,7 +201,7 @@ def preview(
     sample letters; nothing stored."""
     position = scoped(session, Position, workspace_id, position_id)
     active = _active(workspace_id, position.id, hired)
-    told = Candidate.id.in_(with_interview(workspace_id))
+    told = has_interview()
     now = clock()
     chosen = samples(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
     situation = plan = None
@@ -207,7 +210,7 @@ def preview(
         situation = filled_situation(me=me_of(user), candidates=chosen, record=record, now=now)
         plan = plan_change(situation=situation, clock=clock)
     late = (*active, told, Candidate.round >= 2)
-    by_hand = (*active, Candidate.id.not_in(with_interview(workspace_id)))
+    by_hand = (*active, ~has_interview())
     languages = session.execute(
         select(Candidate.language, func.count()).where(*active, told).group_by(Candidate.language)
     )
@@ -330,7 +333,7 @@ def progress(session: Session, *, workspace_id: int, position: Position) -> Prog
     """How far the fill is: COUNT queries and the first few calls and failures."""
     plan_id = position.fill_plan_id or 0
     ws, pid = workspace_id, position.id
-    told = Candidate.id.in_(with_interview(ws))
+    told = has_interview()
     messages = message_counts(session, workspace_id=ws, plan_id=plan_id)
     calls = (PlanStep.plan_id == plan_id, PlanStep.action == "call")
     return Progress(
@@ -342,7 +345,7 @@ def progress(session: Session, *, workspace_id: int, position: Position) -> Prog
             Candidate.status == "informed",
         ),
         remaining=_count(session, *_active(ws, pid, None), told),
-        by_hand=_count(session, *_active(ws, pid, None), Candidate.id.not_in(with_interview(ws))),
+        by_hand=_count(session, *_active(ws, pid, None), ~has_interview()),
         messages=messages,
         calls=int(session.scalar(select(func.count()).select_from(PlanStep).where(*calls)) or 0),
         calls_listed=list(
