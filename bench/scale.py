@@ -35,6 +35,7 @@ import argparse
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -482,9 +483,10 @@ def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
                 FAIRNOTICE_DELIVERY_PER_DOMAIN_PER_MINUTE="0",
                 FAIRNOTICE_DELIVERY_BATCH_SIZE="100",
             )
+            log = (folder / "worker.log").open("wb")
             worker = subprocess.Popen(
                 [sys.executable, "-m", "fairnotice", "worker", "--once"],
-                env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
             polls: list[float] = []
             queued_at = None
@@ -499,7 +501,8 @@ def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
             if queued_at is None:
                 queued_at = finished
             api.close()
-            assert worker.returncode == 0, worker.stderr.read() if worker.stderr else ""
+            log.close()
+            assert worker.returncode == 0, (folder / "worker.log").read_text()[-2000:]
         with sessions() as session:
             sent = int(
                 session.scalar(
@@ -570,6 +573,8 @@ def report(label: str, figures: dict[int, dict[str, Figure]]) -> list[str]:
 
 
 def main() -> int:
+    # a SIGTERM ends the run through its `finally`s: servers stopped, databases dropped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 candidates only")
     parser.add_argument("--sizes", type=int, nargs="+")
