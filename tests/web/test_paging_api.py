@@ -90,9 +90,7 @@ def test_filters_keep_their_values_in_the_links_and_totals_count_what_they_match
     rows, _ = walk(browser, url, headers)
     first = browser.http.get(url, headers=headers)
     assert int(first.headers["x-total-count"]) == len(rows)
-    assert {(r["position_id"], r["language"], r["status"]) for r in rows} == {
-        (big, "sv", "active")
-    }
+    assert {(r["position_id"], r["language"], r["status"]) for r in rows} == {(big, "sv", "active")}
     expected = [
         n for n in range(1200) if n % 3 == 1 and n % 10 != 9
     ]  # LANGUAGES[n % 3] == "sv", every tenth informed

@@ -15,7 +15,6 @@ from tests.web.helpers import ids_in
 from tests.web.paging_world import World, build
 
 
-
 @pytest.fixture
 def world(app: FastAPI, browser: Browser) -> World:
     return build(app, browser)
@@ -76,12 +75,10 @@ def test_search_and_filters_of_the_candidates_work_as_plain_get_forms(
     texts = pages(browser, f"{url}?language=sv&state=informed")
     rows = [cid for text in texts for cid in ids_in(r'<td id="cand-(\d+)">', text)]
     expected = [
-        cid
-        for n, cid in enumerate(world.candidates[world.big])
-        if n % 3 == 1 and n % 10 == 9
+        cid for n, cid in enumerate(world.candidates[world.big]) if n % 3 == 1 and n % 10 == 9
     ]
     assert rows == expected
-    assert 'language=sv' in unescape(texts[0]) and f"of {len(expected)}" in texts[0]
+    assert "language=sv" in unescape(texts[0]) and f"of {len(expected)}" in texts[0]
     nothing = browser.get(f"{url}?q=nobody-by-this-name").text
     assert "No candidate matches." in nothing
     # the other position's candidates never show here
@@ -104,8 +101,14 @@ def test_the_chooser_searches_and_a_kept_choice_stays_listed(
     # a refused schedule form comes back with the candidate it named still chosen
     refused = browser.post(
         f"{url}/interviews",
-        {"candidate_id": str(target), "date": "2026-03-20", "start_time": "11:00",
-         "end_time": "10:00", "timezone": "Europe/Berlin", "interviewers": ""},
+        {
+            "candidate_id": str(target),
+            "date": "2026-03-20",
+            "start_time": "11:00",
+            "end_time": "10:00",
+            "timezone": "Europe/Berlin",
+            "interviewers": "",
+        },
     )
     assert refused.status_code == 422, refused.text[-1000:]
     chosen = re.search(r'<option value="(\d+)" selected>', refused.text)
@@ -168,8 +171,7 @@ def test_the_overview_pages_interviews_and_positions(
 
     with app.state.sessions() as session:
         session.add_all(
-            Position(workspace_id=world.ws, title=f"Role {n:02d}", company="M&P")
-            for n in range(40)
+            Position(workspace_id=world.ws, title=f"Role {n:02d}", company="M&P") for n in range(40)
         )
         session.commit()
     base = f"/w/{world.ws}"
@@ -184,9 +186,9 @@ def test_the_overview_pages_interviews_and_positions(
     second = browser.get(f"{base}?ppage=2").text
     more = ids_in(r'<li><a href="/w/\d+/positions/(\d+)">', second)
     assert len(more) == 17 and not set(more) & set(positions)
-    assert ids_in(r'<li><a href="/w/\d+/positions/(\d+)">', browser.get(f"{base}?pq=clerk").text) == [
-        world.positions[1]
-    ]
+    assert ids_in(
+        r'<li><a href="/w/\d+/positions/(\d+)">', browser.get(f"{base}?pq=clerk").text
+    ) == [world.positions[1]]
     assert browser.get(f"{base}?due=tomorrow").status_code == 422
 
 
@@ -204,3 +206,47 @@ def test_the_fill_preview_chooses_who_was_hired_from_a_search(
     assert f'<option value="{target}" selected>' in chosen
     assert f'name="hired" value="{target}"' in chosen  # the fill itself names them
     assert browser.get(f"{url}?hired=abc").status_code == 422
+
+
+def test_a_page_reads_with_a_fixed_number_of_queries_and_never_a_calendars_source(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", seen)
+    try:
+        counts = {}
+        for name, url in {
+            "big": f"/w/{world.ws}/positions/{world.big}",
+            "small": f"/w/{world.ws}/positions/{world.positions[1]}",
+            "outbox": f"/w/{world.ws}/outbox",
+            "outbox 2": f"/w/{world.ws}/outbox?page=2&state=sent",
+            "overview": f"/w/{world.ws}",
+        }.items():
+            statements.clear()
+            assert browser.get(url).status_code == 200
+            counts[name] = len(statements)
+            assert not [s for s in statements if "calendars.source" in s], name
+            assert not [s for s in statements if "plans.plan" in s], name
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", seen)
+    # 1,200 candidates and 300 interviews cost at most the two COUNTs a short list skips
+    assert counts["big"] <= counts["small"] + 2, counts
+    assert counts["outbox 2"] <= counts["outbox"] + 1, counts
+    assert max(counts.values()) < 30, counts
+
+
+def test_the_paged_position_page_speaks_the_viewers_language(
+    browser: Browser, world: World
+) -> None:
+    browser.post("/language", {"lang": "sv", "back": "/"})
+    text = browser.get(f"/w/{world.ws}/positions/{world.big}").text
+    assert "Sida 1 av 24" in text and "1–50 av 1200" in text and "Hitta en kandidat" in text
+    browser.post("/language", {"lang": "de", "back": "/"})
+    text = browser.get(f"/w/{world.ws}/outbox?state=failed").text
+    assert "Seite 1 von" in text and "Reihenfolge" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar, Unpack
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from fairnotice.store.tables import (
 )
 
 T = TypeVar("T")
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 S = TypeVar("S", bound=AnySelect)
 Due = Literal["upcoming", "past"]
 # Outbox states still waiting for something: listed by due time, the next due first.
