@@ -226,19 +226,6 @@ def progress(session: Session, *, workspace_id: int, reference: str) -> dict[str
     return {str(state): int(count) for state, count in rows}
 
 
-def listed(session: Session, *, workspace_id: int, limit: int = 200) -> list[OutboxMessage]:
-    """The outbox page's rows: all but mail about the account (a reset link is for the
-    mailbox only, never for a page that a stolen session could read)."""
-    return list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.kind != "account")
-            .order_by(OutboxMessage.due, OutboxMessage.id)
-            .limit(limit)
-        )
-    )
-
-
 def of_plan(
     session: Session, *, workspace_id: int, plan_id: int, limit: int | None = None
 ) -> list[OutboxMessage]:

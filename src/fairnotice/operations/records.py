@@ -59,21 +59,6 @@ def scoped(session: Session, model: type[Row], workspace_id: int, row_id: int) -
     return row
 
 
-def listed(session: Session, model: type[Row], workspace_id: int) -> list[Row]:
-    order = model.start if model is Interview else model.id  # type: ignore[attr-defined]
-    return list(
-        session.scalars(select(model).where(model.workspace_id == workspace_id).order_by(order))
-    )
-
-
-def without_position(session: Session, *, workspace_id: int) -> list[Candidate]:
-    """The workspace's candidates tied to no position (theirs was deleted, or none given)."""
-    query = select(Candidate).where(
-        Candidate.workspace_id == workspace_id, Candidate.position_id.is_(None)
-    )
-    return list(session.scalars(query.order_by(Candidate.name, Candidate.id)))
-
-
 def create_interview(
     session: Session,
     *,
