@@ -338,3 +338,13 @@ def test_a_clash_with_an_interview_at_an_unnamed_company(language: str, reason: 
 )
 def test_work_and_study_commitments_are_no_other_interview(language: str, reason: str) -> None:
     assert "M3" not in rules(reschedule(language, reason))
+
+
+def test_an_alternatives_time_is_not_the_interviews_time() -> None:
+    """The interview is at 14:00; 14 Uhr on another day is an alternative's time (M1)."""
+    text = RESCHEDULE["de"].format(reason="", invite=INVITE["de"])
+    without_time = text.replace("17. März, um 14 Uhr", "17. März")
+    moved = without_time.replace("um 10 Uhr oder", "um 14 Uhr oder")
+    assert "M1" not in rules(review(text, situation=situation("de"), intent="reschedule"))
+    found = review(moved, situation=situation("de"), intent="reschedule")
+    assert [f.rule for f in found.findings] == ["M1"]

@@ -154,7 +154,7 @@ def fire_followups(session: Session, *, now: datetime, limit: int = 200) -> dict
             .with_for_update(skip_locked=True)
         )
     )
-    counts = {"replied": 0, "reminded": 0}
+    counts = {"replied": 0, "expired": 0, "reminded": 0}
     for step in steps:
         if _replied(session, step.plan_id):
             step.state, step.outcome, step.done_at = "done", "replied", now
@@ -165,6 +165,7 @@ def fire_followups(session: Session, *, now: datetime, limit: int = 200) -> dict
             continue
         if _interview_over(record, now):
             step.state, step.outcome, step.done_at = "done", "expired", now
+            counts["expired"] += 1
             continue
         _queue_reminder(session, record, step, now)
         step.reminded_at = now

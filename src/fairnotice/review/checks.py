@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fairnotice.model import Intent, Role
 from fairnotice.review import moved, when
@@ -130,7 +130,10 @@ def check_facts(review: Review) -> None:
             _position_named(review, s.interview.position),
             any(moment.named_by_day(m, today) for m in day_mentions)
             or any(d in folded for d in moment.folded_dates),
-            any(moment.named_by_time(m) for m in time_mentions)
+            any(
+                moment.named_by_time(m) and not _alternative_time(review, m, moment, today)
+                for m in time_mentions
+            )
             or any(t in folded for t in moment.folded_times),
             _place_named(review) if s.interview.place else True,
         )
@@ -144,6 +147,18 @@ def check_facts(review: Review) -> None:
     for is_there, severity, key in zip(present, need, keys, strict=True):
         if severity and not is_there:
             review.add("M1", severity, key, None, **values)  # type: ignore[arg-type]
+
+
+def _alternative_time(
+    review: Review, mention: when.TimeMention, moment: when.Moment, today: date | None
+) -> bool:
+    """A time in a sentence that names other days only is an alternative's, not the
+    interview's ("ich könnte am 19. März um 14 Uhr")."""
+    sentence = review.draft.sentence_at(mention.start)
+    if sentence is None:
+        return False
+    days = [d for d in review.days() if sentence[0] <= d.start < sentence[1]]
+    return bool(days) and not any(moment.named_by_day(d, today) for d in days)
 
 
 def _zones(review: Review) -> list[str]:
