@@ -89,8 +89,8 @@ def test_a_write_during_the_worker_s_reading_waits_less_than_a_second(
     )
     reading.start()
     time.sleep(0.3)  # the claim is written; parsing and expanding are under way
-    waits = []
-    while reading.is_alive():
+    waits: list[float] = []
+    while reading.is_alive() or not waits:
         began = time.perf_counter()
         with transaction(factory, write=True) as session:
             session.execute(text("UPDATE users SET name = name WHERE id < 0"))
