@@ -98,6 +98,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body could not be read (not UTF-8 JSON)"},
     401: {"description": "No or unknown bearer token"},
     422: {"description": "Bad input; `detail[].field` names the field"},
+    429: {"description": "Too many unknown tokens from this client; wait `Retry-After` seconds"},
 }
 router = APIRouter(prefix="/api/v1", tags=["contract"], responses=ERRORS)
 health = APIRouter(prefix="/api/v1", tags=["meta"])
