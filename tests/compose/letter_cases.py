@@ -230,6 +230,9 @@ def _extras(language: Language, role: str, intent: str, kind: str) -> Iterator[t
     if intent in ("thank_you", "decline_offer", "reject"):
         yield v("round2", round=2)
         yield v("round2", tone="informal", round=2)
+    if role == "employer" and intent in ("cancel", "reschedule") and kind == "email":
+        yield v("neutral-reason", reason="other")
+        yield v("public-reason", reason="other", public_reason=PUBLIC[language])
     if (role, intent) == ("employer", "reject"):
         yield v("no-feedback", feedback=False)
     if (role, intent, kind) == ("candidate", "reschedule", "email"):
@@ -249,6 +252,13 @@ def _extras(language: Language, role: str, intent: str, kind: str) -> Iterator[t
         )
     if kind in ("phone_script", "voicemail"):
         yield v("after-call", phone_first=True)
+
+
+PUBLIC = {
+    Language.de: "Unser Auswahlteam ist an diesem Tag auf einer Fortbildung",
+    Language.sv: "Hela rekryteringsgruppen är på utbildning den dagen",
+    Language.en: "Our whole interview panel is at a training day then.",
+}
 
 
 def _titled(language: Language, role: str) -> PersonRef:
