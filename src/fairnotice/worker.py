@@ -41,6 +41,8 @@ from fairnotice.store.session import transaction
 
 log = logging.getLogger("fairnotice.worker")
 
+FOLLOWUPS = 200  # plan steps a follow-up transaction takes at most
+
 # the wait after a failed round: 1 s, doubling to a minute (jittered), reset by a good one
 AFTER_FAILURE = Policy(retry_base=timedelta(seconds=1), retry_cap=timedelta(seconds=60))
 
@@ -103,8 +105,14 @@ def one_round(
         done.told, done.fill_problems = filled.told, filled.problems
 
     def followups() -> None:
-        with transaction(sessions, write=True) as session:
-            done.reminded = fire_followups(session, now=clock())["reminded"]
+        """Batch after batch while a whole batch was due (closed ones count: replied or
+        expired), like delivery past voided rows; a transaction each."""
+        while stop is None or not stop.is_set():
+            with transaction(sessions, write=True) as session:
+                counts = fire_followups(session, now=clock(), limit=FOLLOWUPS)
+            done.reminded += counts["reminded"]
+            if sum(counts.values()) < FOLLOWUPS:
+                break
 
     def replies() -> None:
         done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)

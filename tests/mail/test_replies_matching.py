@@ -102,7 +102,7 @@ def test_no_reply_by_the_due_time_sends_the_user_a_reminder_once(
         assert fire_followups(session, now=clock())["reminded"] == 0  # not due yet
     clock.advance(days=1, minutes=1)
     with transaction(sessions, write=True) as session:
-        assert fire_followups(session, now=clock()) == {"replied": 0, "reminded": 1}
+        assert fire_followups(session, now=clock()) == {"replied": 0, "expired": 0, "reminded": 1}
     with transaction(sessions, write=True) as session:
         assert fire_followups(session, now=clock())["reminded"] == 0  # once only
     with sessions() as session:
