@@ -89,6 +89,7 @@ def employer_situation(
     pick_url: str | None = None,
     now: datetime,
     language: str | None,
+    public_reason: str | None = None,
 ) -> Situation:
     contact = interview.contact
     raw: dict[str, Any] = {
@@ -96,7 +97,7 @@ def employer_situation(
         "role": "employer",
         "intent": intent,
         "language": language,
-        "reason": {"category": reason},
+        "reason": {"category": reason, "public": public_reason},
         "interview": interview_contract(interview),
         "me": {"name": user.name, "email": user.email, "timezone": interview.timezone},
         "counterpart": {k: v for k, v in contact.items() if k != "language"},
@@ -124,7 +125,7 @@ def offer_times(
     interview_id: int,
     user: User,
     base_url: str,
-    reason: str = "interviewer_unavailable",
+    reason: str = "other",
     slot_count: int = 3,
     valid_days: int = 7,
     clock: Callable[[], datetime] = system_now,
@@ -146,30 +147,85 @@ def offer_times(
             )
         )
     holds.lock_people(session, holds.people(interview))  # two offers never hold one slot
-    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    pick_url = f"{base_url.rstrip('/')}/pick/{token}"
     stored_url = f"{base_url.rstrip('/')}/pick/{links.reference(token)}"
+    situation = offer_situation(
+        session,
+        interview=interview,
+        user=user,
+        reason=reason,
+        slot_count=max(3, slot_count),
+        pick_url=stored_url,
+        now=now,
+    )
+    plan = plan_change(situation=situation, clock=clock)
+    if len(plan.proposed_slots) < 3:
+        raise BadInput([("slots", N_("fewer than three free times in the next four weeks"))])
+    return record_offer(
+        session,
+        interview=interview,
+        user=user,
+        situation=situation,
+        plan=plan,
+        token=token,
+        base_url=base_url,
+        valid_days=valid_days,
+        secret=secret,
+    )
+
+
+def offer_situation(
+    session: Session,
+    *,
+    interview: Interview,
+    user: User,
+    reason: str,
+    slot_count: int,
+    pick_url: str,
+    now: datetime,
+    public_reason: str | None = None,
+) -> Situation:
+    """The employer's reschedule as the planner reads it, with everything new times must
+    avoid (K1): the interviewers' busy time, the notice, other interviews, held slots."""
+    policy = read_policy(session, workspace_id=interview.workspace_id)
+    candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     start, end = offer_window(interview, now)
     found, unread = interviewer_busy(session, interview=interview, start=start, end=end)
     if unread:  # a calendar not read yet is never taken as free time
         raise CalendarNotReady(joined(unread))
     busy = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]
     busy.extend(holds.avoid(session, interview=interview, now=now, notice=policy.notice))
-    situation = employer_situation(
+    return employer_situation(
         interview=interview,
         user=user,
         intent="reschedule",
         reason=reason,
+        public_reason=public_reason,
         busy=busy,
-        slot_count=max(3, slot_count),
-        pick_url=stored_url,
+        slot_count=slot_count,
+        pick_url=pick_url,
         now=now,
         language=candidate.language if candidate else None,
     )
-    plan = plan_change(situation=situation, clock=clock)
-    if len(plan.proposed_slots) < 3:
-        raise BadInput([("slots", N_("fewer than three free times in the next four weeks"))])
+
+
+def record_offer(
+    session: Session,
+    *,
+    interview: Interview,
+    user: User,
+    situation: Situation,
+    plan: Plan,
+    token: str,
+    base_url: str,
+    valid_days: int,
+    secret: str | None,
+) -> NewOffer:
+    """The offer, its slots and its plan written and the plan's emails queued, through the
+    lifecycle (Event.offer); the reason goes into the audit event only."""
+    now = situation.now or system_now()
+    workspace_id = interview.workspace_id
+    reason = situation.reason
     # Earlier open offers for this interview stop working: one live link per interview.
     transitions.apply(
         session,
@@ -178,7 +234,8 @@ def offer_times(
         event=Event.offer,
         actor=f"user:{user.id}",
         now=now,
-        why=reason,
+        why=reason.category.value,
+        detail={"reason": reason_record(reason.category.value, reason.public)},
     )
     offer = Offer(
         workspace_id=workspace_id,
@@ -212,7 +269,13 @@ def offer_times(
     )
     session.flush()
     session.refresh(offer)
+    pick_url = f"{base_url.rstrip('/')}/pick/{token}"
     return NewOffer(offer=offer, token=token, pick_url=pick_url, plan=plan)
+
+
+def reason_record(category: str, public: str | None) -> dict[str, str]:
+    """The reason as the audit event keeps it (and nowhere else)."""
+    return {"category": category, **({"public": public} if public else {})}
 
 
 def offer_by_token(session: Session, token: str) -> Offer:

@@ -12,7 +12,12 @@ from fairnotice.rules.planner import plan
 __all__ = ["plan_change", "system_now"]
 
 
-def plan_change(*, situation: Situation, clock: Callable[[], datetime] = system_now) -> Plan:
+def plan_change(
+    *,
+    situation: Situation,
+    clock: Callable[[], datetime] = system_now,
+    slots: list[tuple[datetime, datetime]] | None = None,
+) -> Plan:
     """The plan for `situation`, taking `now` from the clock when the situation has none.
 
     The busy time of the calendars named in `availability.calendars` is read first.
@@ -22,4 +27,4 @@ def plan_change(*, situation: Situation, clock: Callable[[], datetime] = system_
         from fairnotice.operations.calendars import with_calendar_busy  # only when needed
 
         situation = with_calendar_busy(situation, now=now)
-    return plan(situation, now=now)
+    return plan(situation, now=now, slots=slots)

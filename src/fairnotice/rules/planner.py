@@ -160,8 +160,15 @@ def _mirrored_channel(situation: Situation) -> str:
     return "phone" if phone * 2 > len(situation.history.messages) > 0 else "email"
 
 
-def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
-    """The complete plan for a situation. `now` is required when the situation has none."""
+def plan(
+    situation: Situation,
+    *,
+    now: datetime | None = None,
+    slots: list[tuple[datetime, datetime]] | None = None,
+) -> Plan:
+    """The complete plan for a situation. `now` is required when the situation has none.
+    `slots`: the times a person chose to propose (an offer's preview) instead of the
+    planner's own choice; the caller has checked them free (K1)."""
     moment = situation.now or now
     if moment is None:
         raise ValueError("now: the planner needs the current time")
@@ -188,7 +195,7 @@ def plan(situation: Situation, *, now: datetime | None = None) -> Plan:
         tone_given="tone" in situation.options.model_fields_set,
     )
     _reflect(draft)
-    slots = _slots(draft)
+    slots = _slots(draft) if slots is None else _chosen(draft, slots)
     recipients = (
         remaining_candidates(situation, draft.language)
         if (situation.role, situation.intent) == (Role.employer, Intent.position_filled)
@@ -316,6 +323,15 @@ def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:
     if len(found) < wanted:
         draft.warn("E2" if s.role is Role.employer else "R4")
     return found
+
+
+def _chosen(
+    draft: _Draft, slots: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The times a person chose, in order: their own choice, so no planner's why."""
+    draft.whys = []
+    draft.apply("K1", "E2" if draft.situation.role is Role.employer else "R4")
+    return sorted(slots)
 
 
 def _urgency_for(draft: _Draft, recipient: Recipient) -> Urgency:
