@@ -8,6 +8,7 @@ Status is never set by an edit: each action is one lifecycle event through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar import ics
-from fairnotice.errors import N_, BadInput
+from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.lifecycle import Event, OfferState, State, allowed
 from fairnotice.mail.proposals import read_proposals
-from fairnotice.model import zone
+from fairnotice.model import ReasonCategory, zone
 from fairnotice.operations import clashes, invitations, offers, records, transitions
 from fairnotice.operations.changes import store_plan
 from fairnotice.operations.outbox import queue_plan_emails
@@ -32,6 +33,16 @@ BUTTONS = (Event.book, Event.took_place, Event.no_show, Event.withdraw, Event.ca
 # events that only record what happened: no letter is planned for them here
 RECORDED = frozenset({Event.withdraw, Event.took_place, Event.no_show})
 MAX_LENGTH = timedelta(hours=24)
+# What an employer may give as the reason to cancel or move an interview: each is said in
+# general words in the letter; `other` (the default) says none, only that it must move.
+EMPLOYER_REASONS = (
+    ReasonCategory.other,
+    ReasonCategory.interviewer_unavailable,
+    ReasonCategory.illness,
+    ReasonCategory.emergency,
+    ReasonCategory.schedule_conflict,
+)
+MAX_PUBLIC_REASON = 300
 
 
 def actor_of(user: User) -> str:
@@ -71,6 +82,30 @@ def record(
     return applied.interview
 
 
+def employer_reason(category: str, public: str | None) -> tuple[str, str | None]:
+    """An employer's reason as given (form or API), checked: a category of
+    `EMPLOYER_REASONS` and at most one plain sentence to share. Bad input names the field
+    (`reason`, `public_reason`)."""
+    if category not in {r.value for r in EMPLOYER_REASONS}:
+        names = ", ".join(r.value for r in EMPLOYER_REASONS)
+        raise BadInput([("reason", Phrase("must be one of %(names)s", names=names))])
+    sentence = " ".join((public or "").split()) or None
+    if sentence is not None and (
+        len(sentence) > MAX_PUBLIC_REASON or re.search(r"[\x00-\x1f\x7f]", sentence)
+    ):
+        raise BadInput(
+            [
+                (
+                    "public_reason",
+                    Phrase(
+                        "one plain sentence of at most %(max)s characters", max=MAX_PUBLIC_REASON
+                    ),
+                )
+            ]
+        )
+    return category, sentence
+
+
 def cancel(
     session: Session,
     *,
@@ -79,16 +114,21 @@ def cancel(
     user: User,
     reason: str,
     clock: Callable[[], datetime] = system_now,
+    public_reason: str | None = None,
 ) -> int | None:
     """An organisation cancels: the letter with its CANCEL is planned and queued (the plan's
-    id is returned). A candidate records that the employer cancelled (no letter)."""
+    id is returned); its reason (category and an optional sentence the letter quotes) is
+    checked and kept with the audit event. A candidate records that the employer
+    cancelled (no letter)."""
     if transitions.organises(session, workspace_id):
+        reason, public_reason = employer_reason(reason, public_reason)
         return _cancel_with_letter(
             session,
             workspace_id=workspace_id,
             interview_id=interview_id,
             user=user,
             reason=reason,
+            public_reason=public_reason,
             clock=clock,
         )
     transitions.apply(
@@ -295,7 +335,8 @@ def _cancel_with_letter(
     workspace_id: int,
     interview_id: int,
     user: User,
-    reason: str = "interviewer_unavailable",
+    reason: str = "other",
+    public_reason: str | None = None,
     clock: Callable[[], datetime] = system_now,
 ) -> int:
     """An organisation cancels: the letter with its CANCEL goes to the outbox (written by
@@ -309,6 +350,7 @@ def _cancel_with_letter(
         user=user,
         intent="cancel",
         reason=reason,
+        public_reason=public_reason,
         busy=[],
         now=now,
         language=candidate.language if candidate else None,
@@ -333,6 +375,7 @@ def _cancel_with_letter(
         now=now,
         why=reason,
         sender=(user.name, user.email),
+        detail={"reason": offers.reason_record(reason, public_reason)},
     )
     queue_plan_emails(
         session,

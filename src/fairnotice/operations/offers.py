@@ -130,6 +130,7 @@ def offer_times(
     valid_days: int = 7,
     clock: Callable[[], datetime] = system_now,
     secret: str | None = None,
+    public_reason: str | None = None,
 ) -> NewOffer:
     """Propose at least three free times (E2) and queue the message with the pick link.
 
@@ -154,6 +155,7 @@ def offer_times(
         interview=interview,
         user=user,
         reason=reason,
+        public_reason=public_reason,
         slot_count=max(3, slot_count),
         pick_url=stored_url,
         now=now,

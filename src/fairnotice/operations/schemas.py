@@ -187,6 +187,19 @@ class OfferCreate(Strict):
     interview_id: RowId
     slot_count: int = Field(default=3, ge=3, le=10)
     valid_days: int = Field(default=7, ge=1, le=60)
+    reason: str = Field(
+        default="other",
+        max_length=40,
+        description="why the interview must move: other (the default: the letter gives no "
+        "reason), interviewer_unavailable, illness, emergency, schedule_conflict; said in "
+        "general words",
+    )
+    public_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="one sentence the letter quotes as given (at most 300 characters); "
+        "kept with the interview's audit event",
+    )
 
 
 class SlotPublic(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import OfferState, State
 from fairnotice.model import Email, Language, Period, Strict, ZoneName
-from fairnotice.operations import adopt, busy, listing, offers, records, uploads
+from fairnotice.operations import actions, adopt, busy, listing, offers, records, uploads
 from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import (
     CandidateCreate,
@@ -397,12 +397,15 @@ def create_offer(data: OfferCreate, request: Request, session: Db, who: Authed) 
     user = session.get(User, who.user_id)
     if user is None:
         raise NotFound("user")
+    reason, public_reason = actions.employer_reason(data.reason, data.public_reason)
     made = offers.offer_times(
         session,
         workspace_id=who.workspace_id,
         interview_id=data.interview_id,
         user=user,
         base_url=request.app.state.settings.base_url,
+        reason=reason,
+        public_reason=public_reason,
         slot_count=data.slot_count,
         valid_days=data.valid_days,
         clock=request.app.state.clock,

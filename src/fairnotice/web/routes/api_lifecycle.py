@@ -48,8 +48,16 @@ def _user(session: Db, who: Authed) -> User:
 
 class CancelBody(Strict):
     reason: ReasonCategory = Field(
-        default=ReasonCategory.interviewer_unavailable,
-        description="kept general in the letter to the candidate",
+        default=ReasonCategory.other,
+        description="why: said in general words in the letter to the candidate; the default "
+        "(other) gives no reason, only that the interview must be cancelled. An organisation "
+        "may give other, interviewer_unavailable, illness, emergency or schedule_conflict",
+    )
+    public_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="one sentence the letter quotes as given (at most 300 characters); "
+        "kept with the interview's audit event",
     )
 
 
@@ -97,6 +105,7 @@ def cancel(
         interview_id=item,
         user=_user(session, who),
         reason=(body or CancelBody()).reason.value,
+        public_reason=(body or CancelBody()).public_reason,
         clock=request.app.state.clock,
     )
     row = records.scoped(session, Interview, who.workspace_id, item)

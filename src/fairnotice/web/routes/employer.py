@@ -15,12 +15,10 @@ from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import Language
 from fairnotice.operations import (
-    actions,
     busy,
     filling,
     holds,
     listing,
-    offers,
     records,
     uploads,
 )
@@ -36,7 +34,7 @@ from fairnotice.store.tables import (
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.paging import MAX_SEARCH, Number, PageNumber, Text, offset_of, one_of
 from fairnotice.web.routes.forms import text_fields
-from fairnotice.web.routes.scoped import IN_INTERVIEW, IN_POSITION
+from fairnotice.web.routes.scoped import IN_POSITION
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -237,48 +235,6 @@ async def upload_calendar(
 
 # The routes below take form fields: their object is looked up first (404), as a
 # dependency, and only then is the form validated (422).
-@router.post("/w/{ws}/interviews/{interview_id}/offer", dependencies=[IN_INTERVIEW])
-def offer_times(
-    request: Request,
-    scope: InScope,
-    session: Db,
-    interview_id: int,
-    reason: Annotated[str, Form(max_length=40)] = "interviewer_unavailable",
-) -> Response:
-    created = offers.offer_times(
-        session,
-        workspace_id=scope.id,
-        interview_id=interview_id,
-        user=scope.user,
-        base_url=request.app.state.settings.base_url,
-        reason=reason,
-        clock=request.app.state.clock,
-        secret=request.app.state.settings.secret,
-    )
-    return redirect(f"/w/{scope.id}/offers/{created.offer.id}")
-
-
-@router.post("/w/{ws}/interviews/{interview_id}/cancel", dependencies=[IN_INTERVIEW])
-def cancel(
-    request: Request,
-    scope: InScope,
-    session: Db,
-    interview_id: int,
-    reason: Annotated[str, Form(max_length=40)] = "interviewer_unavailable",
-) -> Response:
-    plan_id = actions.cancel(
-        session,
-        workspace_id=scope.id,
-        interview_id=interview_id,
-        user=scope.user,
-        reason=reason,
-        clock=request.app.state.clock,
-    )
-    if plan_id is None:  # a candidate's record of the employer's cancellation: no letter
-        return redirect(f"/w/{scope.id}/interviews/{interview_id}")
-    return redirect(f"/w/{scope.id}/plans/{plan_id}")
-
-
 @router.get("/w/{ws}/offers/{offer_id}")
 def offer_page(request: Request, scope: InScope, session: Db, offer_id: int) -> HTMLResponse:
     offer = session.scalar(

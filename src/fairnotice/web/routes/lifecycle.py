@@ -1,7 +1,8 @@
 """The interview page's own actions (issue 11): withdrawn, took place, no-show, a time
-booked (a candidate's suggestion), the employer's cancellation as a candidate records it,
-and the interview as a calendar file. Each is a form POST with the CSRF token; a change
-the interview's state refuses is 409 naming why (operations/transitions.py)."""
+booked (a candidate's suggestion), the organisation's cancellation with its reason, the
+employer's cancellation as a candidate records it, and the interview as a calendar file.
+Each is a form POST with the CSRF token; a change the interview's state refuses is 409
+naming why (operations/transitions.py)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,32 @@ def book(
         row = records.scoped(session, Interview, scope.id, interview_id)
         return interview_view(request, scope, session, row, status=409, clashes=refused.clashes)
     return redirect(_page(scope, interview_id))
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/cancel", dependencies=[IN_INTERVIEW])
+def cancel(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    reason: Annotated[str, Form(max_length=40)] = "other",
+    public_reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """An organisation cancels with a reason: a category said in general words (the
+    default, `other`, gives none) and an optional sentence the letter quotes as given;
+    both kept with the audit event. The plan's page follows, its letter queued."""
+    plan_id = actions.cancel(
+        session,
+        workspace_id=scope.id,
+        interview_id=interview_id,
+        user=scope.user,
+        reason=reason,
+        public_reason=public_reason,
+        clock=request.app.state.clock,
+    )
+    if plan_id is None:  # a candidate's record of the employer's cancellation: no letter
+        return redirect(_page(scope, interview_id))
+    return redirect(f"/w/{scope.id}/plans/{plan_id}")
 
 
 @router.post("/w/{ws}/interviews/{interview_id}/cancelled", dependencies=[IN_INTERVIEW])

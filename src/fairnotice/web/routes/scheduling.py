@@ -20,14 +20,18 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from fairnotice.errors import N_, BadInput, TooLarge
-from fairnotice.model import Language
-from fairnotice.operations import adopt, records, uploads
+from fairnotice.errors import N_, BadInput, Conflict, TooLarge
+from fairnotice.model import Findings, Language
+from fairnotice.operations import actions, adopt, offer_preview, records, uploads
 from fairnotice.operations.clashes import Clash, Clashes
-from fairnotice.store.tables import Candidate, Position
+from fairnotice.operations.followups import Checked
+from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
+from fairnotice.web.deps import language as ui_language
 from fairnotice.web.routes.employer import position_context
+from fairnotice.web.routes.followups import _titled as titled
 from fairnotice.web.routes.forms import interview_from_form, text_fields
+from fairnotice.web.routes.scoped import IN_INTERVIEW
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 _LANGUAGES = frozenset(lang.value for lang in Language)
@@ -199,3 +203,181 @@ async def _bytes(upload: Any, kept: str) -> bytes | None:
     if len(data) > uploads.MAX_UPLOAD:
         raise TooLarge([("file", N_("larger than 1 MiB"))])
     return data
+
+
+# --- Offer new times: a preview first, then a confirm that queues (issue 12, item 8) ---
+
+
+def _offer_page(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    *,
+    reason: str = "other",
+    public_reason: str = "",
+    chosen: list[offer_preview.Span] | None = None,
+    words: tuple[str, str] | None = None,
+    kept: tuple[str, int] | None = None,
+    problems: list[tuple[str, Any]] | None = None,
+) -> HTMLResponse:
+    """The preview: the free times found, the chosen ones ticked, the candidate's letter for
+    them with the review's findings. Writes nothing; 422 when `problems` are shown."""
+    problems = list(problems or [])
+    try:
+        reason, public = actions.employer_reason(reason, public_reason)
+    except BadInput:  # shown as typed and named; the letter keeps the neutral wording
+        reason, public = "other", None
+    made = partial(
+        offer_preview.preview,
+        session,
+        workspace_id=scope.id,
+        interview_id=interview_id,
+        user=scope.user,
+        base_url=request.app.state.settings.base_url,
+        reason=reason,
+        public_reason=public,
+        clock=request.app.state.clock,
+    )
+    try:
+        shown = made(chosen=chosen)
+    except BadInput as exc:  # a chosen time no longer free: the planner's choice again
+        if chosen is None:
+            raise
+        problems += exc.problems
+        shown = made(chosen=None)
+    subject, body = words or (shown.letter.subject or "", shown.letter.body)
+    text, findings = offer_preview.check_words(shown.situation, subject=subject, body=body)
+    checked = offer_preview_findings(request, text, findings)
+    status, sequence = kept or (shown.status, shown.sequence)
+    interview = records.scoped(session, Interview, scope.id, interview_id)
+    chosen_values = [offer_preview.slot_value(s) for s in shown.chosen]
+    context = {
+        "user": scope.user,
+        "ws": scope.workspace,
+        "interview": interview,
+        "preview": shown,
+        "options": [(offer_preview.slot_value((s.start, s.end)), s) for s in shown.options],
+        "chosen": chosen_values,
+        "letter_slots": " ".join(chosen_values),
+        "subject": subject,
+        "body": body,
+        "reason": reason,
+        "public_reason": public_reason,
+        "letter_reason": reason,
+        "letter_public": public or "",
+        "reasons": REASONS,
+        "state": status,
+        "sequence": sequence,
+        "checked": checked,
+        "mid": "letter",
+        "problems": problems,
+        "bad": {f.split(".")[0] for f, _ in problems},
+        "least": offer_preview.MIN_CHOSEN,
+        "most": offer_preview.MAX_CHOSEN,
+    }
+    return render(request, "offer_preview.html", context, status=422 if problems else 200)
+
+
+def offer_preview_findings(request: Request, text: str, findings: Findings) -> dict[str, Any]:
+    """The review's findings as `_findings.html` shows them, rule titles in the UI language."""
+    marked = Checked(text=text, findings=findings).marked()
+    ui = ui_language(request)
+    return {
+        "message": "letter",
+        "ok": findings.ok,
+        "findings": [{**f, "title": titled(f["rule"], ui)} for f in marked],
+    }
+
+
+REASONS = tuple(r.value for r in actions.EMPLOYER_REASONS)
+STALE_LETTER = (
+    "the letter was written for other times or another reason; it is written again for "
+    "these: read it and confirm again"
+)
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/offer", dependencies=[IN_INTERVIEW])
+def offer_preview_page(
+    request: Request, scope: InScope, session: Db, interview_id: int
+) -> HTMLResponse:
+    """Step one of *Offer new times*: what the candidate would get. Nothing is queued."""
+    return _offer_page(request, scope, session, interview_id)
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/offer", dependencies=[IN_INTERVIEW])
+async def offer_step(request: Request, scope: InScope, session: Db, interview_id: int) -> Response:
+    """The preview's form: `update` writes the letter again for the ticked times and the
+    reason (nothing queued); `check` reviews the words as typed; `confirm` queues the offer
+    exactly as shown, refused (409) if the interview changed since the preview."""
+    parsed = await request.form()
+    form = text_fields(parsed)
+    slots = [v for v in parsed.getlist("slots") if isinstance(v, str)]
+    return await run_in_threadpool(_offer_step, request, scope, session, interview_id, form, slots)
+
+
+def _offer_step(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    interview_id: int,
+    form: dict[str, str],
+    slots: list[str],
+) -> Response:
+    action = form.get("action", "update")
+    reason = form.get("reason", "other")
+    public_reason = form.get("public_reason", "")
+    words = (form.get("subject", ""), form.get("body", ""))
+    kept = _kept(form)
+    row = records.scoped(session, Interview, scope.id, interview_id)
+    if (row.status, row.sequence) != kept:
+        raise Conflict(
+            N_("interview: it changed since the preview; look at the times and the letter again")
+        )
+    page = partial(
+        _offer_page, request, scope, session, interview_id, kept=kept, public_reason=public_reason
+    )
+    try:
+        reason, public = actions.employer_reason(reason, public_reason)
+        chosen = offer_preview.read_slots(slots)
+    except BadInput as exc:
+        return page(reason=reason, words=words, problems=exc.problems)
+    written_for = " ".join(offer_preview.slot_value(s) for s in chosen)
+    same_letter = (written_for, reason, public or "") == (
+        form.get("letter_slots", ""),
+        form.get("letter_reason", ""),
+        " ".join(form.get("letter_public", "").split()),
+    )
+    if action == "update" or not same_letter:  # the letter written again for these times
+        again = [("slots", N_(STALE_LETTER))] if action == "confirm" else []
+        return page(reason=reason, chosen=chosen, problems=again)
+    if action != "confirm":  # check the words as typed
+        return page(reason=reason, chosen=chosen, words=words)
+    try:
+        made = offer_preview.confirm(
+            session,
+            workspace_id=scope.id,
+            interview_id=interview_id,
+            user=scope.user,
+            base_url=request.app.state.settings.base_url,
+            status=kept[0],
+            sequence=kept[1],
+            chosen=chosen,
+            subject=words[0],
+            body=words[1],
+            reason=reason,
+            public_reason=public,
+            clock=request.app.state.clock,
+            secret=request.app.state.settings.secret,
+        )
+    except BadInput as exc:
+        session.rollback()
+        return page(reason=reason, chosen=chosen, words=words, problems=exc.problems)
+    return redirect(f"/w/{scope.id}/offers/{made.offer.id}")
+
+
+def _kept(form: dict[str, str]) -> tuple[str, int]:
+    """The interview's state and SEQUENCE the preview was made for (a form that lost them
+    is as stale as one that changed)."""
+    raw = form.get("sequence", "")
+    return form.get("state", ""), int(raw) if raw.isdigit() and len(raw) < 10 else -1
