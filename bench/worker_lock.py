@@ -10,12 +10,13 @@ per-domain limit, as in the baseline).
    still alive, and the time from the release until everything is sent. Baseline: the
    same count sent by a fresh worker with no lock (start to last sent).
 2. Voided: `--voided` rows whose deadline passed, queued ahead of `--live` live ones;
-   measured: start to last sent, against raw delivery of `--live` (the same worker, no
-   voided rows ahead); and what one `fairnotice worker --once` sends of them.
+   measured: start to last sent, and first claim to last sent (start-up left out: on a
+   busy machine it varies by seconds), against raw delivery of `--live` (the same
+   worker, no voided rows ahead); and what one `fairnotice worker --once` sends of them.
 
 Goals: the worker survives the lock and sends within baseline + 5 s of the release; the
-voided rows cost at most 1.5x the raw delivery and `--once` sends every live row. Exit 1
-when a goal is missed.
+voided rows cost at most 1.5x the raw delivery (first claim to last sent) and `--once`
+sends every live row. Exit 1 when a goal is missed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,16 +92,41 @@ def worker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[bytes
     )  # fmt: skip
 
 
+def touched(url: str) -> int:
+    """Rows no longer pending: the worker has begun (claimed, voided or sent)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(func.count()).where(OutboxMessage.state != "pending")
+            ).scalar()
+            return int(found or 0)
+    finally:
+        engine.dispose()
+
+
 def until_sent(url: str, count: int, process: subprocess.Popen[bytes], timeout: float) -> float:
     """Seconds until `count` rows are sent (inf if the worker died or time ran out)."""
+    return timed(url, count, process, timeout)[0]
+
+
+def timed(
+    url: str, count: int, process: subprocess.Popen[bytes], timeout: float
+) -> tuple[float, float]:
+    """Seconds until `count` rows are sent, from now and from the worker's first claim
+    (its start-up left out: on a busy machine it varies by seconds)."""
     start = time.monotonic()
+    began = None
     while time.monotonic() - start < timeout:
+        if began is None and touched(url):
+            began = time.monotonic()
         if sent(url) >= count:
-            return time.monotonic() - start
+            end = time.monotonic()
+            return end - start, end - (began or start)
         if process.poll() is not None:
-            return float("inf")
-        time.sleep(0.05)
-    return float("inf")
+            break
+        time.sleep(0.02)
+    return float("inf"), float("inf")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -108,7 +135,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.communicate(timeout=60)
 
 
+def warm_up(folder: Path, port: int) -> None:
+    """One `worker --once` on an empty database first: the first start after a change
+    compiles every module again, which the baseline should not pay alone."""
+    url = fresh(folder, "warm.sqlite3")
+    subprocess.run(
+        [sys.executable, "-m", "fairnotice", "worker", "--once"],
+        env=env_for(url, port), cwd=folder, capture_output=True, timeout=300, check=True,
+    )  # fmt: skip
+
+
 def lock_case(folder: Path, port: int, count: int, seconds: float) -> dict[str, float]:
+    warm_up(folder, port)
     base_url = fresh(folder, "base.sqlite3")
     queue(base_url, count)
     process = worker(env_for(base_url, port), folder)
@@ -138,19 +176,29 @@ def lock_case(folder: Path, port: int, count: int, seconds: float) -> dict[str, 
     }
 
 
-def voided_case(folder: Path, port: int, live: int, voided: int) -> dict[str, float]:
-    raw_url = fresh(folder, "raw.sqlite3")
-    queue(raw_url, live)
-    process = worker(env_for(raw_url, port), folder)
-    raw = until_sent(raw_url, live, process, 600)
-    stop(process)
+def voided_case(folder: Path, port: int, live: int, voided: int, repeat: int) -> dict[str, float]:
+    """Raw and behind-voided runs interleaved `repeat` times; the medians."""
+    runs: dict[str, list[float]] = {"raw": [], "raw_work": [], "behind": [], "behind_work": []}
+    for attempt in range(repeat):
+        raw_url = fresh(folder, f"raw{attempt}.sqlite3")
+        queue(raw_url, live)
+        process = worker(env_for(raw_url, port), folder)
+        total, work = timed(raw_url, live, process, 600)
+        runs["raw"].append(total)
+        runs["raw_work"].append(work)
+        stop(process)
 
-    url = fresh(folder, "voided.sqlite3")
-    queue(url, voided, voided=True)
-    queue(url, live)
-    process = worker(env_for(url, port), folder)
-    behind = until_sent(url, live, process, 600)
-    stop(process)
+        url = fresh(folder, f"voided{attempt}.sqlite3")
+        queue(url, voided, voided=True)
+        queue(url, live)
+        process = worker(env_for(url, port), folder)
+        total, work = timed(url, live, process, 600)
+        runs["behind"].append(total)
+        runs["behind_work"].append(work)
+        stop(process)
+    raw, raw_work, behind, behind_work = (
+        statistics.median(runs[key]) for key in ("raw", "raw_work", "behind", "behind_work")
+    )
 
     once_url = fresh(folder, "once.sqlite3")
     queue(once_url, voided, voided=True)
@@ -163,6 +211,9 @@ def voided_case(folder: Path, port: int, live: int, voided: int) -> dict[str, fl
         "raw_s": raw,
         "behind_voided_s": behind,
         "ratio": behind / raw,
+        "raw_work_s": raw_work,
+        "behind_work_s": behind_work,
+        "work_ratio": behind_work / raw_work,
         "once_sent": float(sent(once_url)),
         "once_exit": float(done.returncode),
     }
@@ -174,13 +225,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=300, help="messages due during the lock")
     parser.add_argument("--live", type=int, default=1500)
     parser.add_argument("--voided", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3, help="voided case runs (medians)")
     args = parser.parse_args()
     server, port = sink()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             locked = lock_case(folder, port, args.count, args.lock)
-            voided = voided_case(folder, port, args.live, args.voided)
+            voided = voided_case(folder, port, args.live, args.voided, args.repeat)
     finally:
         server.terminate()
         server.wait()
@@ -191,8 +243,11 @@ def main() -> int:
         f"(baseline, no lock: {locked['baseline_s']:.2f} s from start)"
     )
     print(
-        f"{args.live} live behind {args.voided} voided: {voided['behind_voided_s']:.2f} s "
+        f"{args.live} live behind {args.voided} voided (median of {args.repeat}): "
+        f"{voided['behind_voided_s']:.2f} s "
         f"(raw delivery of {args.live}: {voided['raw_s']:.2f} s; x{voided['ratio']:.2f}); "
+        f"from the first claim: {voided['behind_work_s']:.2f} s against "
+        f"{voided['raw_work_s']:.2f} s (x{voided['work_ratio']:.2f}); "
         f"one worker --once sent {voided['once_sent']:.0f} of {args.live} "
         f"(exit {voided['once_exit']:.0f})"
     )
@@ -200,7 +255,7 @@ def main() -> int:
         locked["alive_through_lock"] == 1.0
         and locked["alive_after"] == 1.0
         and locked["recovery_s"] <= locked["baseline_s"] + 5
-        and voided["ratio"] <= 1.5
+        and voided["work_ratio"] <= 1.5
         and voided["once_sent"] == args.live
         and voided["once_exit"] == 0
     )
