@@ -38,6 +38,12 @@ def show_plan(plan: Plan, console: Console | None = None) -> None:
         f" · first by {plan.channel.primary}",
     )
     out.print(head)
+    if plan.address is not None:
+        source = {"thread": "mirrored from the thread", "tone": "as chosen", "default": "default"}
+        seen = f": {', '.join(plan.address.mirrored)}" if plan.address.mirrored else ""
+        out.print(
+            Text(f"address: {plan.address.form} ({source[plan.address.source]}{seen})", style="dim")
+        )
     for note in plan.warnings:
         out.print(Text.assemble(("⚠ ", "bold yellow"), (f"[{note.rule}] ", "yellow"), note.text))
     for note in plan.advice:

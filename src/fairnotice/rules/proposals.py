@@ -125,11 +125,6 @@ def _distance(moment: datetime, tz: ZoneInfo, target: time, employer: bool, part
     return abs(minutes - (target.hour * 60 + target.minute))
 
 
-def propose(situation: Situation, now: datetime, *, count: int) -> list[tuple[datetime, datetime]]:
-    """The start and end of `spread_proposals` (see there)."""
-    return [(p.start, p.end) for p in spread_proposals(situation, now, count=count)]
-
-
 def spread_proposals(
     situation: Situation, now: datetime, *, count: int, language: str = "en"
 ) -> list[Proposal]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from fairnotice.present import show_plan
 from tests.compose.native.world import (
     email,
     everything,
@@ -65,7 +68,10 @@ def test_an_informal_thread_is_answered_informally(language: str) -> None:
     assert first_line(email(p)) == greeting
     assert closing in email(p).body  # signed with the first name, as they did
     assert p.address is not None and (p.address.form, p.address.source) == ("informal", "thread")
-    assert p.address.mirrored  # the plan says what it mirrored
+    assert p.address.mirrored  # the plan says what it mirrored, and the CLI shows it
+    out = StringIO()
+    show_plan(p, Console(file=out, width=200, color_system=None))
+    assert "address: informal (mirrored from the thread: " in out.getvalue()
     review_clean(s, p)
 
 
