@@ -87,3 +87,25 @@ def test_language_follows_accept_language_and_the_switch(browser: Browser) -> No
     browser.post("/language", {"lang": "sv", "back": "/signin"})
     chosen = browser.get("/signin", headers={"Accept-Language": "de"})
     assert '<html lang="sv">' in chosen.text
+
+
+def test_common_and_blank_passwords_are_refused_naming_the_field_in_german(
+    browser: Browser,
+) -> None:
+    browser.get("/signup", headers={"Accept-Language": "de"})
+    for password, why in (
+        ("password12", "ist ein gängiges Passwort oder zu leicht zu erraten"),
+        (" " * 12, "darf nicht nur aus Leerzeichen bestehen"),
+    ):
+        refused = browser.post(
+            "/signup",
+            {"email": "weak@example.org", "name": "W", "password": password, "timezone": "UTC"},
+            headers={"Accept-Language": "de"},
+        )
+        assert refused.status_code == 422
+        assert f"<strong>Passwort</strong>: {why}" in refused.text
+    browser.get("/signin")
+    assert (
+        browser.post("/signin", {"email": "weak@example.org", "password": "password12"}).status_code
+        == 401
+    )
