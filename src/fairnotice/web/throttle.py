@@ -110,7 +110,8 @@ class Guarded:
 
 
 GUARDED = (
-    Guarded("/pick/", frozenset({"POST"}), frozenset({404, 410})),
+    # GET too: a link's page answers whether a guessed token exists (HEAD arrives as GET).
+    Guarded("/pick/", frozenset({"GET", "POST"}), frozenset({404, 410})),
     Guarded("/reset/", frozenset({"GET", "POST"}), frozenset({404})),
     Guarded("/api/", frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"}), frozenset({401})),
 )
