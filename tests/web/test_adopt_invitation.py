@@ -17,7 +17,7 @@ from fairnotice.store.tables import Candidate, Interview, InterviewEvent, OfferS
 from tests.calendar import invitations
 from tests.web.calendar_objects import calendar_objects, identity_problems
 from tests.web.conftest import Browser
-from tests.web.employer_setup import written_bodies
+from tests.web.employer_setup import confirm_offer, written_bodies
 from tests.web.helpers import candidate, organisation, position, schedule
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -203,7 +203,7 @@ def test_every_calendar_object_names_an_event_its_recipient_holds_with_rising_se
     edit = {"date": "2026-03-13", "start_time": "10:00", "end_time": "11:00", "location": ""}
     assert browser.post(f"/w/{org}/interviews/{row.id}/edit", edit).status_code == 303
     browser.get(f"/w/{org}/interviews/{row.id}")
-    assert browser.post(f"/w/{org}/interviews/{row.id}/offer", {}).status_code == 303
+    assert confirm_offer(browser, org, row.id).status_code == 303
     bodies = written_bodies(app, OutboxMessage.id > 0)
     [link] = [m.group(1) for b in bodies for m in [LINK.search(b)] if m]
     other_browser.get(link)

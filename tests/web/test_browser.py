@@ -236,6 +236,7 @@ def test_employer_offers_times_and_the_candidate_picks_from_the_link(
     _schedule(page, "Lena Vogel", "2026-03-12")
     _submit(page, page.get_by_role("link", name="Lena Vogel"))
     _submit(page, page.get_by_role("button", name="Offer new times to the candidate"))
+    _submit(page, page.get_by_role("button", name="Queue the offer"))  # after the preview
     page.wait_for_url(re.compile(r"/offers/\d+$"))
     _shot(page, "04-offer-sent")
     mail = written_bodies(live["app"], OutboxMessage.recipient == "lena@example.org")
@@ -359,5 +360,6 @@ def _employer_again(page: Any) -> str:
     _schedule(page, "Kim Park", "2026-03-13")
     _submit(page, page.get_by_role("link", name="Kim Park"))
     _submit(page, page.get_by_role("button", name="Offer new times to the candidate"))
+    _submit(page, page.get_by_role("button", name="Queue the offer"))  # after the preview
     page.goto(url)
     return url

@@ -320,6 +320,7 @@ def _offer(page: Any, live: dict[str, Any], position: str, name: str) -> None:
     page.goto(position)
     _submit(page, page.locator("#iv-h ~ ul.cards").get_by_role("link", name=name))
     _submit(page, page.get_by_role("button", name="Offer new times to the candidate"))
+    _submit(page, page.get_by_role("button", name="Queue the offer"))  # after the preview
     page.wait_for_url(re.compile(r"/offers/\d+$"))
     expect(page.get_by_role("heading", name="New times offered")).to_be_visible()
     _promises(live["app"])

@@ -14,6 +14,7 @@ from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.calendars import SlotQuery, find_slots
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer
 from tests.web.conftest import Browser, Clock
+from tests.web.employer_setup import confirm_offer
 from tests.web.helpers import candidate, organisation, position, schedule
 from tests.web.test_api import api_token
 
@@ -131,11 +132,11 @@ def test_an_offer_waits_for_the_interviewers_calendar_to_be_read(
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
     browser.get(f"/w/{org}/interviews/{interview}")
-    early = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
+    early = browser.get(f"/w/{org}/interviews/{interview}/offer")
     assert early.status_code == 409 and "being read" in early.text
     with app.state.sessions() as session:
         assert session.scalar(select(Offer.id).where(Offer.workspace_id == org)) is None
     read_calendars(app.state.sessions, clock=clock)
     assert "j.doe@example.com: read" in browser.get(f"/w/{org}/positions/{pos}").text
     browser.get(f"/w/{org}/interviews/{interview}")
-    assert browser.post(f"/w/{org}/interviews/{interview}/offer", {}).status_code == 303
+    assert confirm_offer(browser, org, interview).status_code == 303

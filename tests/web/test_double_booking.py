@@ -25,7 +25,7 @@ from fairnotice.operations import busy, holds
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, OutboxMessage
 from tests.web.conftest import CSRF, Browser, Clock
-from tests.web.employer_setup import LINK
+from tests.web.employer_setup import LINK, confirm_offer
 from tests.web.helpers import candidate, organisation, position, schedule
 
 JSON = {"Accept": "application/json"}
@@ -57,7 +57,7 @@ def make_offer(app: FastAPI, browser: Browser, org: int, interview: int) -> Side
     """Offer new times through the interview page; the link from the queued letter."""
     with app.state.sessions() as session:
         before = set(session.scalars(select(OutboxMessage.id)))
-    response = browser.post(f"/w/{org}/interviews/{interview}/offer", {})
+    response = confirm_offer(browser, org, interview)
     assert response.status_code == 303, response.text
     offer = int(response.headers["location"].rsplit("/", 1)[1])
     with app.state.sessions() as session:
@@ -366,7 +366,7 @@ def test_max_reschedules_refuses_the_next_offer(
     a = make_offer(app, browser, org, first)
     other_browser.get(a.path)
     assert other_browser.post(a.path, {"slot": str(a.slots[0][0])}).status_code == 303
-    refused = browser.post(f"/w/{org}/interviews/{first}/offer", {})
+    refused = browser.get(f"/w/{org}/interviews/{first}/offer")
     assert refused.status_code == 409
     assert "limit of moves per interview (1)" in refused.text
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from fairnotice.operations.busy import read_calendars
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, PlanRecord
 from tests.web.conftest import Browser
+from tests.web.employer_setup import confirm_offer
 from tests.web.helpers import add_interview, candidate, organisation, position, schedule
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -120,7 +121,7 @@ def test_interviewers_calendars_shape_the_offered_times(app: FastAPI, browser: B
     with app.state.sessions() as session:
         interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
     browser.get(f"/w/{org}/interviews/{interview}")
-    assert browser.post(f"/w/{org}/interviews/{interview}/offer", {}).status_code == 303
+    assert confirm_offer(browser, org, interview).status_code == 303
     with app.state.sessions() as session:
         offer = session.scalar(select(Offer).where(Offer.workspace_id == org))
         assert offer is not None

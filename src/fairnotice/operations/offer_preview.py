@@ -104,7 +104,7 @@ def preview(
     """The letter and the times an offer would have; writes nothing and locks nothing."""
     now = clock()
     interview = records.scoped(session, Interview, workspace_id, interview_id)
-    transitions.check(interview, Event.offer, now=now)
+    _may_offer(session, interview, now)
     situation = offers.offer_situation(
         session,
         interview=interview,
@@ -161,6 +161,20 @@ def _words(subject: str, body: str) -> tuple[str, str]:
     return subject, body + "\n"
 
 
+def _may_offer(session: Session, interview: Interview, now: datetime) -> None:
+    """The lifecycle allows an offer and the organisation's limit of moves is not reached
+    (as `offers.offer_times` checks; Conflict naming why)."""
+    transitions.check(interview, Event.offer, now=now)
+    policy = read_policy(session, workspace_id=interview.workspace_id)
+    if interview.reschedules >= policy.max_reschedules:
+        raise Conflict(
+            Phrase(
+                "interview: the organisation's limit of moves per interview (%(max)s) is reached",
+                max=policy.max_reschedules,
+            )
+        )
+
+
 def _free(situation: Situation, interview: Interview, chosen: list[Span]) -> None:
     """K1 for times a person chose: each as long as the interview, ahead of the notice and
     clear of every busy period the planner avoids (interviewers' calendars, other
@@ -207,15 +221,7 @@ def confirm(
         raise Conflict(
             N_("interview: it changed since the preview; look at the times and the letter again")
         )
-    transitions.check(interview, Event.offer, now=now)
-    policy = read_policy(session, workspace_id=workspace_id)
-    if interview.reschedules >= policy.max_reschedules:
-        raise Conflict(
-            Phrase(
-                "interview: the organisation's limit of moves per interview (%(max)s) is reached",
-                max=policy.max_reschedules,
-            )
-        )
+    _may_offer(session, interview, now)
     holds.lock_people(session, holds.people(interview))  # two offers never hold one slot
     token = secrets.token_urlsafe(offers.TOKEN_BYTES)
     reference = f"/pick/{links.reference(token)}"

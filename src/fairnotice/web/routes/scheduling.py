@@ -291,7 +291,7 @@ def offer_preview_findings(request: Request, text: str, findings: Findings) -> d
 
 
 REASONS = tuple(r.value for r in actions.EMPLOYER_REASONS)
-STALE_LETTER = (
+STALE_LETTER = N_(
     "the letter was written for other times or another reason; it is written again for "
     "these: read it and confirm again"
 )
@@ -329,19 +329,19 @@ def _offer_step(
     public_reason = form.get("public_reason", "")
     words = (form.get("subject", ""), form.get("body", ""))
     kept = _kept(form)
+    page = partial(
+        _offer_page, request, scope, session, interview_id, kept=kept, public_reason=public_reason
+    )
+    try:  # bad input is named first (422), then a stale preview refused (409)
+        reason, public = actions.employer_reason(reason, public_reason)
+        chosen = offer_preview.read_slots(slots)
+    except BadInput as exc:
+        return page(reason=reason, words=words, problems=exc.problems)
     row = records.scoped(session, Interview, scope.id, interview_id)
     if (row.status, row.sequence) != kept:
         raise Conflict(
             N_("interview: it changed since the preview; look at the times and the letter again")
         )
-    page = partial(
-        _offer_page, request, scope, session, interview_id, kept=kept, public_reason=public_reason
-    )
-    try:
-        reason, public = actions.employer_reason(reason, public_reason)
-        chosen = offer_preview.read_slots(slots)
-    except BadInput as exc:
-        return page(reason=reason, words=words, problems=exc.problems)
     written_for = " ".join(offer_preview.slot_value(s) for s in chosen)
     same_letter = (written_for, reason, public or "") == (
         form.get("letter_slots", ""),
@@ -349,7 +349,7 @@ def _offer_step(
         " ".join(form.get("letter_public", "").split()),
     )
     if action == "update" or not same_letter:  # the letter written again for these times
-        again = [("slots", N_(STALE_LETTER))] if action == "confirm" else []
+        again = [("slots", STALE_LETTER)] if action == "confirm" else []
         return page(reason=reason, chosen=chosen, problems=again)
     if action != "confirm":  # check the words as typed
         return page(reason=reason, chosen=chosen, words=words)
