@@ -76,3 +76,15 @@ def test_the_instances_of_a_file_are_bounded() -> None:
     budget = Budget("cal.ics", work=10**9, instances=1000)
     with pytest.raises(BadInput, match="more than 1000 busy instances"):
         read(hostile.fill(hostile.rdate_lists, 1024 * 1024, parts=10), budget)
+
+
+def test_a_period_where_a_date_belongs_is_bad_input_naming_it() -> None:
+    # Found by the fuzz target (tests/fuzzing.py): a TypeError before.
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
+        b"DTSTART;TZID=Europe/Berlin:20260310T090000Z/PT1H\r\nRRULE:FREQ=DAILY\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with pytest.raises(BadInput) as refused:
+        read(data)
+    assert refused.value.field == "cal.ics: VEVENT u1 DTSTART"

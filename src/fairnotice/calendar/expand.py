@@ -153,13 +153,26 @@ class _Clock:
         return wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC)
 
 
+def _moment(event: Component, name: str, label: str) -> date | datetime | None:
+    """A DTSTART, DTEND or RECURRENCE-ID: a date or date-time (or absent), nothing else
+    (icalendar reads a period or a duration there too)."""
+    found = value(event, name, label=label)
+    if found is not None and not isinstance(found, date):
+        raise BadInput([(where(label, event, name), "is not a date or date-time")])
+    return found
+
+
 def _length(event: Component, first: date | datetime, label: str) -> timedelta:
-    end = value(event, "DTEND", label=label)
+    end = _moment(event, "DTEND", label)
     if end is not None:
         if isinstance(first, datetime) != isinstance(end, datetime):
             raise BadInput([(where(label, event, "DTEND"), "is not the same type as DTSTART")])
         clock = _Clock(first, UTC)
-        if isinstance(first, datetime) and (first.tzinfo is None) != (end.tzinfo is None):
+        if (
+            isinstance(first, datetime)
+            and isinstance(end, datetime)
+            and (first.tzinfo is None) != (end.tzinfo is None)
+        ):
             raise BadInput([(where(label, event, "DTEND"), "mixes floating and zoned times")])
         span = (
             (end - first) if isinstance(first, datetime) else (clock.wall(end) - clock.wall(first))
@@ -201,12 +214,12 @@ def _series(
     overrides = [e for e in events if prop(e, "RECURRENCE-ID") is not None]
     moved: set[datetime] = set()
     ranges: list[_Range] = []
-    master_start = value(masters[0], "DTSTART", label=label) if masters else None
+    master_start = _moment(masters[0], "DTSTART", label) if masters else None
     master_clock = _Clock(master_start, floating) if master_start is not None else None
     for override in overrides:
-        first = value(override, "DTSTART", label=label)
-        rid = value(override, "RECURRENCE-ID", label=label)
-        if master_clock is not None:
+        first = _moment(override, "DTSTART", label)
+        rid = _moment(override, "RECURRENCE-ID", label)
+        if master_clock is not None and rid is not None:
             key = master_clock.key(rid)
             moved.add(key)
             if first is not None and _this_and_future(override):
@@ -239,7 +252,7 @@ def _instances(
     budget: Budget,
     ranges: Sequence[_Range] = (),
 ) -> Iterator[Interval]:
-    first = value(event, "DTSTART", label=label)
+    first = _moment(event, "DTSTART", label)
     if first is None:
         return
     clock = _Clock(first, floating)
