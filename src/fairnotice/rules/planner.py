@@ -222,7 +222,7 @@ def plan(
         language=draft.language,
         notice_hours=timing.notice_hours(moment, situation.interview.start),
         urgency=draft.urgency,
-        channel=_overall_channel(draft.channels),
+        channel=_overall_channel(draft.channels, steps[0] if steps else None),
         warnings=draft.warnings,
         advice=draft.advice,
         proposed_slots=_slot_views(draft, slots),
@@ -549,13 +549,16 @@ def _address_for(draft: _Draft, recipient: Recipient) -> thread_tone.Address:
     return thread_tone.Address(form=chosen, source="tone")  # type: ignore[arg-type]
 
 
-def _overall_channel(choices: list[ChannelChoice]) -> ChannelChoice:
-    """One recipient: their channel. Many (position filled): email unless all are called."""
-    if len(choices) == 1:
-        return choices[0]
-    if choices and all(c.primary == "phone" for c in choices):
-        return choices[0]
-    then: list[Literal["email", "voicemail", "phone"]] = (
-        ["phone"] if any(c.primary == "phone" or "phone" in c.then for c in choices) else []
-    )
-    return ChannelChoice(primary="email", then=then)
+def _overall_channel(choices: list[ChannelChoice], first: Step | None) -> ChannelChoice:
+    """One recipient: their channel. Many (position filled): the channel of the plan's first
+    step (a late-round candidate's call, else the emails), then the others in use."""
+    if len(choices) == 1 or first is None:
+        return choices[0] if choices else ChannelChoice(primary="email", then=[])
+    primary: Literal["email", "phone"] = "phone" if first.action is Action.call else "email"
+    used = {c.primary for c in choices} | {k for c in choices for k in c.then}
+    then: list[Literal["email", "voicemail", "phone"]] = [
+        k for k in ("voicemail", "email", "phone") if k in used and k != primary
+    ]
+    if primary == "email":
+        then = [k for k in then if k != "voicemail"]
+    return ChannelChoice(primary=primary, then=then)
