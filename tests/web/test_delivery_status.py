@@ -115,5 +115,8 @@ def test_the_owner_sees_the_worker_run_fail_and_go_silent(
     browser.get(f"/w/{org}/members")
     assert browser.post(f"/w/{org}/members", {"email": "member@example.org"}).status_code == 303
     assert other_browser.get(f"/w/{org}/delivery").status_code == 403
+    # the outbox links the status page for its owners only
+    assert f'href="/w/{org}/delivery"' not in other_browser.get(f"/w/{org}/outbox").text
+    assert f'href="/w/{org}/delivery"' in browser.get(f"/w/{org}/outbox").text
     stranger = other_browser.get(f"/w/{org + 1000}/delivery")
     assert stranger.status_code == 404
