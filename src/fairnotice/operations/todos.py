@@ -1,10 +1,18 @@
 """The overview's to-dos: the facts of a workspace read in a fixed number of queries, and
 `fairnotice.todos.derive` over them (issue 11, point 6).
 
-Read: the interviews not closed, or closed (or held) recently, or with a letter that did
-not go; the offers of those waiting for a time; their plans and the plans about no single
-interview that still have steps to do; those plans' open steps; the drafts and failures
-of the outbox. Six statements, however many interviews: no query per row.
+Read: the interviews waiting for a time; the booked ones that end within the horizon or
+have a plan step due within it; those closed (or held) recently; those with a letter
+that did not go. Then the offers of those waiting for a time; their plans and the plans
+about no single interview with a step due within the horizon; the open steps of plans
+with a step due within it; the drafts and failures of the outbox. Six statements,
+however many interviews: no query per row.
+
+The bound is `derive`'s own: a booked interview's items come at its end at the earliest
+(marking the outcome; a status inquiry a working week later), a plan's items are its open
+steps at their due time. An interview booked for next month (at 50,000 candidates, some
+thousands of them) can give nothing within the horizon, so it is not read;
+`facts(horizon=None)` reads as before, which the tests compare against.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from fairnotice.lifecycle import ACTIVE, OfferState, State
+from fairnotice.lifecycle import ACTIVE, BOOKED, OfferState, State
 from fairnotice.store.tables import (
     Interview,
     InterviewEvent,
@@ -48,31 +56,50 @@ def todos(
     session: Session, *, workspace_id: int, now: datetime, horizon: timedelta = HORIZON
 ) -> Todos:
     """What is due now in the workspace, and what comes next (within `horizon`)."""
-    return derive(now=now, horizon=horizon, **facts(session, workspace_id=workspace_id, now=now))
+    found = facts(session, workspace_id=workspace_id, now=now, horizon=horizon)
+    return derive(now=now, horizon=horizon, **found)
 
 
-def facts(session: Session, *, workspace_id: int, now: datetime) -> dict[str, Any]:
-    """The facts `derive` takes, as keyword arguments (interviews, plans, steps, letters)."""
+def facts(
+    session: Session, *, workspace_id: int, now: datetime, horizon: timedelta | None = HORIZON
+) -> dict[str, Any]:
+    """The facts `derive` takes, as keyword arguments (interviews, plans, steps, letters):
+    those that can give an item due by `now + horizon` (every open one if `horizon` is
+    None)."""
     side = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
-    chosen = _chosen(workspace_id, now)
+    until = None if horizon is None else now + horizon
+    chosen = _chosen(workspace_id, now, until)
     offers = _offers(session, workspace_id)
     interviews = _interviews(session, chosen, side == "organisation", offers)
+    open_step = exists().where(PlanStep.plan_id == PlanRecord.id, _open_step(until))
+    unplaced: ColumnElement[bool] = open_step
+    if until is not None:  # or it made a letter that did not go (which names its position)
+        written = exists().where(
+            OutboxMessage.plan_id == PlanRecord.id, OutboxMessage.state.in_(UNDELIVERED)
+        )
+        any_step = exists().where(PlanStep.plan_id == PlanRecord.id, _open_step(None))
+        unplaced = or_(open_step, and_(any_step, written))
     plans_where = and_(
         PlanRecord.workspace_id == workspace_id,
         or_(
             PlanRecord.interview_id.in_(select(chosen.c.id)),
-            and_(
-                PlanRecord.interview_id.is_(None),
-                exists().where(PlanStep.plan_id == PlanRecord.id, PlanStep.state == "open"),
-            ),
+            and_(PlanRecord.interview_id.is_(None), unplaced),
         ),
     )
+    steps_where = plans_where if until is None else and_(plans_where, open_step)
     return {
         "interviews": interviews,
         "plans": _plans(session, plans_where),
-        "steps": _steps(session, workspace_id, plans_where),
+        "steps": _steps(session, workspace_id, steps_where),
         "letters": _letters(session, workspace_id),
     }
+
+
+def _open_step(until: datetime | None) -> ColumnElement[bool]:
+    """A plan step still to do (due by `until`, if given): its plan can give an item."""
+    if until is None:
+        return PlanStep.state == "open"
+    return and_(PlanStep.state == "open", PlanStep.due <= until)
 
 
 def _changed() -> Any:
@@ -85,24 +112,42 @@ def _changed() -> Any:
     )
 
 
-def _chosen(workspace_id: int, now: datetime) -> Any:
-    """The interviews whose items may still be due, as a subquery of ids."""
+def _chosen(workspace_id: int, now: datetime, until: datetime | None) -> Any:
+    """The interviews whose items may still be due (by `until`), as a subquery of ids."""
     undelivered = select(OutboxMessage.interview_id).where(
         OutboxMessage.workspace_id == workspace_id,
         OutboxMessage.state.in_(UNDELIVERED),
         OutboxMessage.interview_id.is_not(None),
     )
     since = now - RECENT
+    recent = or_(Interview.end >= since, _changed() >= since)
+    if until is None:
+        live: ColumnElement[bool] = Interview.status.in_([s.value for s in ACTIVE])
+    else:
+        stepped = exists().where(
+            PlanRecord.interview_id == Interview.id,
+            PlanStep.plan_id == PlanRecord.id,
+            _open_step(until),
+        )
+        # a letter of one of its plans is judged against the interview (its SEQUENCE)
+        written = exists().where(
+            PlanRecord.interview_id == Interview.id,
+            OutboxMessage.plan_id == PlanRecord.id,
+            OutboxMessage.state.in_(UNDELIVERED),
+        )
+        live = or_(
+            Interview.status.in_([s.value for s in ACTIVE - BOOKED]),
+            and_(
+                Interview.status.in_([s.value for s in BOOKED]),
+                or_(Interview.end <= until, stepped, written),
+            ),
+        )
+        recent = and_(Interview.status.not_in([s.value for s in ACTIVE]), recent)
     return (
         select(Interview.id)
         .where(
             Interview.workspace_id == workspace_id,
-            or_(
-                Interview.status.in_([s.value for s in ACTIVE]),
-                Interview.end >= since,
-                _changed() >= since,
-                Interview.id.in_(undelivered),
-            ),
+            or_(live, recent, Interview.id.in_(undelivered)),
         )
         .subquery()
     )
