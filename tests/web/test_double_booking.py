@@ -25,7 +25,7 @@ from fairnotice.operations import busy, holds
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, OutboxMessage
 from tests.web.conftest import CSRF, Browser, Clock
-from tests.web.employer_setup import LINK, confirm_offer
+from tests.web.employer_setup import LINK, confirm_offer, written_bodies
 from tests.web.helpers import candidate, organisation, position, schedule
 
 JSON = {"Accept": "application/json"}
@@ -60,12 +60,10 @@ def make_offer(app: FastAPI, browser: Browser, org: int, interview: int) -> Side
     response = confirm_offer(browser, org, interview)
     assert response.status_code == 303, response.text
     offer = int(response.headers["location"].rsplit("/", 1)[1])
-    with app.state.sessions() as session:
-        bodies = [
-            m.body
-            for m in session.scalars(select(OutboxMessage))
-            if m.id not in before and m.workspace_id == org
-        ]
+    # as they go out: the rows keep references, the links are written at send time
+    bodies = written_bodies(
+        app, OutboxMessage.id.not_in(before or {0}), OutboxMessage.workspace_id == org
+    )
     links = {m.group(0) for body in bodies for m in [LINK.search(body)] if m}
     assert len(links) == 1, bodies
     return Side(interview, offer, links.pop(), _slots(app, offer))
