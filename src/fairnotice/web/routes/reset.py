@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.background import BackgroundTask
 
 from fairnotice.errors import BadInput
 from fairnotice.operations import account_mail
@@ -26,10 +27,23 @@ def reset_request_page(request: Request, sent: int = 0) -> HTMLResponse:
     return render(request, "reset_request.html", {"sent": bool(sent)})
 
 
+def _ask_reset(request: Request, email: str) -> None:
+    """The account's part of a reset request, in a transaction of its own."""
+    state = request.app.state
+    with state.write_sessions.begin() as session:
+        account_mail.request_reset(
+            session,
+            email=email,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+            secret=state.settings.secret,
+        )
+
+
 @router.post("/reset")
-def reset_request(
-    request: Request, session: Db, email: Annotated[str, Form(max_length=320)]
-) -> Response:
+def reset_request(request: Request, email: Annotated[str, Form(max_length=320)]) -> Response:
+    """Answered before the address is looked up (the work follows the answer): how long
+    the answer takes does not tell whether the address has an account."""
     limits: throttle.Throttle = request.app.state.throttle
     try:
         limits.attempt(
@@ -40,14 +54,9 @@ def reset_request(
         response = render(request, "reset_request.html", {"wait": exc.retry_after}, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    account_mail.request_reset(
-        session,
-        email=email,
-        base_url=request.app.state.settings.base_url,
-        now=request.app.state.clock(),
-        secret=request.app.state.settings.secret,
-    )
-    return redirect("/reset?sent=1")
+    answer = redirect("/reset?sent=1")
+    answer.background = BackgroundTask(_ask_reset, request, email)
+    return answer
 
 
 @router.get("/reset/{token}")
