@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Text, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar.expand import Interval, OwnEvent
@@ -98,6 +98,7 @@ def booked(
             Interview.id != interview.id,
             Interview.start < end,
             Interview.end > start,
+            *_naming(emails, interview.candidate_id),
         )
     )
     return [
@@ -105,6 +106,23 @@ def booked(
         for s, e, interviewers, contact, cand in rows
         if _shares(emails, interview.candidate_id, interviewers, contact, cand)
     ]
+
+
+def _naming(emails: frozenset[str], candidate_id: int | None) -> list[Any]:
+    """A first sieve in SQL: interviews whose people's JSON text names one of `emails` (or
+    the same candidate), so the thousands of others booked in a busy month are never
+    parsed; `_shares` decides. Addresses JSON would escape (non-ASCII, quotes) sift
+    nothing out."""
+    if not emails or any(not e.isascii() or '"' in e or "\\" in e for e in emails):
+        return []
+    texts = [
+        func.lower(cast(Interview.interviewers, Text)),
+        func.lower(cast(Interview.contact, Text)),
+    ]
+    named = [t.contains(e, autoescape=True) for t in texts for e in sorted(emails)]
+    if candidate_id is not None:
+        named.append(Interview.candidate_id == candidate_id)
+    return [or_(*named)]
 
 
 @dataclass(frozen=True)
