@@ -77,7 +77,7 @@ def largest_accepted(shape: str) -> tuple[int, dict] | None:
     """The most parts of `shape` (within 1 MiB) the budget accepts, by bisection."""
     low, high = 0, len(hostile.fill(hostile.SHAPES[shape], MIB).split(b"BEGIN:V")) - 1
     best: tuple[int, dict] | None = None
-    for _ in range(7):
+    for _ in range(14):
         if high - low <= max(1, high // 50):
             break
         middle = (low + high + 1) // 2

@@ -12,6 +12,7 @@ from fairnotice.calendar import parse
 from fairnotice.calendar.expand import busy_intervals
 from fairnotice.calendar.invite import import_invitation
 from fairnotice.errors import BadInput
+from tests import fuzzing
 from tests.calendar import invitations
 from tests.calendar.test_import import FIXTURE_FILES
 
@@ -38,27 +39,10 @@ NASTY_LINES = [
 ]
 
 
-@st.composite
-def mangled(draw: st.DrawFn) -> bytes:
-    lines = draw(st.sampled_from(SOURCES)).split(b"\r\n")
-    for _ in range(draw(st.integers(1, 6))):
-        if not lines:
-            break
-        at = draw(st.integers(0, len(lines) - 1))
-        action = draw(st.sampled_from(["drop", "dup", "insert", "cut", "byte"]))
-        if action == "drop":
-            del lines[at]
-        elif action == "dup":
-            lines.insert(at, lines[at])
-        elif action == "insert":
-            lines.insert(at, draw(st.sampled_from(NASTY_LINES)))
-        elif action == "cut":
-            lines[at] = lines[at][: draw(st.integers(0, max(len(lines[at]) - 1, 0)))]
-        else:
-            line = bytearray(lines[at] or b"x")
-            line[draw(st.integers(0, len(line) - 1))] = draw(st.integers(0, 255))
-            lines[at] = bytes(line)
-    return b"\r\n".join(lines)
+def mangled() -> st.SearchStrategy[bytes]:
+    """A real file with a few lines dropped, doubled, cut, replaced or changed (the
+    strategy of tests/fuzzing.py, over these sources and lines)."""
+    return fuzzing.mangled(tuple(SOURCES), tuple(NASTY_LINES))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
