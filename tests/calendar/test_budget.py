@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,3 +89,17 @@ def test_a_period_where_a_date_belongs_is_bad_input_naming_it() -> None:
     with pytest.raises(BadInput) as refused:
         read(data)
     assert refused.value.field == "cal.ics: VEVENT u1 DTSTART"
+
+
+def test_the_cli_refuses_a_calendar_over_its_budget_with_exit_2(tmp_path: Path) -> None:
+    from tests.calendar.test_import import invoke
+
+    path = tmp_path / "team.ics"
+    path.write_bytes(hostile.fill(hostile.minutely_series, 460_000))
+    began = time.process_time()
+    code, _out, err, exception = invoke(
+        "slots", "--calendar", str(path), "--tz", "Europe/Berlin", "--duration", "60"
+    )
+    assert (code, exception) == (2, None)
+    assert f"{path}: too costly to read" in " ".join(err.split())
+    assert time.process_time() - began < 5
