@@ -255,6 +255,7 @@ def _offer_page(
     context = {
         "user": scope.user,
         "ws": scope.workspace,
+        "session": session,
         "interview": interview,
         "preview": shown,
         "options": [(offer_preview.slot_value((s.start, s.end)), s) for s in shown.options],
