@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -66,8 +66,49 @@ def _active(workspace_id: int, position_id: int, hired: int | None) -> list[Any]
     return found
 
 
-def _count(session: Session, *where: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(Candidate).where(*where)) or 0)
+@dataclass
+class Tally:
+    """A position's candidates counted in one pass: each active one probed once."""
+
+    informed: int = 0
+    told: int = 0  # active, with an interview a letter may name
+    by_hand: int = 0  # active, with none
+    late: int = 0  # told, late round (called first, E4)
+    languages: dict[str, int] = field(default_factory=dict)  # told, by language
+
+
+def tally(session: Session, workspace_id: int, position_id: int, hired: int | None) -> Tally:
+    """The counts the preview and the progress show, from one GROUP BY (five COUNTs with
+    their own probes each cost 0.4-0.9 s at 50,000 candidates on a busy SQLite)."""
+    where = [Candidate.workspace_id == workspace_id, Candidate.position_id == position_id]
+    if hired is not None:
+        where.append(Candidate.id != hired)
+    rows = (
+        select(
+            Candidate.status.label("status"),
+            Candidate.language.label("language"),
+            (Candidate.round >= 2).label("late"),
+            case((Candidate.status == "active", has_interview()), else_=false()).label("named"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    found = Tally()
+    grouped = session.execute(
+        select(rows.c.status, rows.c.language, rows.c.late, rows.c.named, func.count()).group_by(
+            rows.c.status, rows.c.language, rows.c.late, rows.c.named
+        )
+    )
+    for status, language, late, named, n in grouped:
+        if status == "informed":
+            found.informed += n
+        elif status == "active" and named:
+            found.told += n
+            found.late += n if late else 0
+            found.languages[str(language)] = found.languages.get(str(language), 0) + n
+        elif status == "active":
+            found.by_hand += n
+    return found
 
 
 def choose(rows: Iterable[Interview], now: datetime) -> dict[int, tuple[Interview, bool]]:
@@ -211,19 +252,17 @@ def preview(
         plan = plan_change(situation=situation, clock=clock)
     late = (*active, told, Candidate.round >= 2)
     by_hand = (*active, ~has_interview())
-    languages = session.execute(
-        select(Candidate.language, func.count()).where(*active, told).group_by(Candidate.language)
-    )
+    counted = tally(session, workspace_id, position.id, hired)
     return Preview(
-        told=_count(session, *active, told),
-        by_hand=_count(session, *by_hand),
+        told=counted.told,
+        by_hand=counted.by_hand,
         by_hand_listed=_first(session, by_hand),
-        calls=_count(session, *late),
+        calls=counted.late,
         calls_listed=_first(session, late),
         samples=chosen,
         plan=plan,
         situation=situation,
-        languages={str(lang): int(n) for lang, n in languages},
+        languages=counted.languages,
     )
 
 
@@ -333,19 +372,14 @@ def progress(session: Session, *, workspace_id: int, position: Position) -> Prog
     """How far the fill is: COUNT queries and the first few calls and failures."""
     plan_id = position.fill_plan_id or 0
     ws, pid = workspace_id, position.id
-    told = has_interview()
+    counted = tally(session, ws, pid, None)
     messages = message_counts(session, workspace_id=ws, plan_id=plan_id)
     calls = (PlanStep.plan_id == plan_id, PlanStep.action == "call")
     return Progress(
         status=position.status,
-        told=_count(
-            session,
-            Candidate.workspace_id == ws,
-            Candidate.position_id == pid,
-            Candidate.status == "informed",
-        ),
-        remaining=_count(session, *_active(ws, pid, None), told),
-        by_hand=_count(session, *_active(ws, pid, None), ~has_interview()),
+        told=counted.informed,
+        remaining=counted.told,
+        by_hand=counted.by_hand,
         messages=messages,
         calls=int(session.scalar(select(func.count()).select_from(PlanStep).where(*calls)) or 0),
         calls_listed=list(
