@@ -124,16 +124,20 @@ def _chosen(workspace_id: int, now: datetime, until: datetime | None) -> Any:
     if until is None:
         live: ColumnElement[bool] = Interview.status.in_([s.value for s in ACTIVE])
     else:
-        stepped = exists().where(
-            PlanRecord.interview_id == Interview.id,
-            PlanStep.plan_id == PlanRecord.id,
-            _open_step(until),
+        # lists computed once (a correlated EXISTS per interview scans steps or letters)
+        stepped = Interview.id.in_(
+            select(PlanRecord.interview_id)
+            .join(PlanStep, PlanStep.plan_id == PlanRecord.id)
+            .where(PlanRecord.workspace_id == workspace_id, _open_step(until))
         )
         # a letter of one of its plans is judged against the interview (its SEQUENCE)
-        written = exists().where(
-            PlanRecord.interview_id == Interview.id,
-            OutboxMessage.plan_id == PlanRecord.id,
-            OutboxMessage.state.in_(UNDELIVERED),
+        written = Interview.id.in_(
+            select(PlanRecord.interview_id)
+            .join(OutboxMessage, OutboxMessage.plan_id == PlanRecord.id)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.state.in_(UNDELIVERED),
+            )
         )
         live = or_(
             Interview.status.in_([s.value for s in ACTIVE - BOOKED]),
@@ -186,8 +190,16 @@ def _interviews(
         .scalar_subquery()
     )
     query = (
-        select(
-            Interview,
+        select(  # the columns only: whole rows (interviewers, organizer) cost 0.1 ms each
+            Interview.id,
+            Interview.status,
+            Interview.start,
+            Interview.end,
+            Interview.timezone,
+            Interview.contact,
+            Interview.position,
+            Interview.company,
+            Interview.sequence,
             func.coalesce(_changed(), Interview.created_at).label("changed_at"),
             last_letter.label("last_letter_at"),
             Position.status.label("position_status"),
@@ -197,7 +209,7 @@ def _interviews(
         .order_by(Interview.start, Interview.id)
     )
     out = []
-    for row, changed_at, last_letter_at, position_status in session.execute(query):
+    for row in session.execute(query):
         contact = row.contact or {}
         out.append(
             InterviewFacts(
@@ -210,10 +222,10 @@ def _interviews(
                 person=contact.get("name") or contact.get("email") or row.company,
                 position=row.position,
                 company=row.company,
-                changed_at=_aware(changed_at),
+                changed_at=_aware(row.changed_at),
                 sequence=row.sequence,
-                position_filled=position_status in FILLED,
-                last_letter_at=_aware(last_letter_at) if last_letter_at else None,
+                position_filled=row.position_status in FILLED,
+                last_letter_at=_aware(row.last_letter_at) if row.last_letter_at else None,
                 offers=tuple(offers.get(row.id, ())),
             )
         )
