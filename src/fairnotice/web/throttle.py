@@ -15,6 +15,7 @@ supports, e.g. `redis://host:6379` (with the redis client installed).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -89,10 +90,24 @@ class Throttle:
             self.limiter.clear(limit, key)
 
 
+def network(host: str) -> str:
+    """What a client is counted as: its IPv4 address, or its IPv6 /64 (one subscriber's
+    network, 2**64 addresses: counted one by one, each guess could come from a new one)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def client(request: Request) -> str:
-    """The client's address as the server sees it (behind a proxy: uvicorn's
-    --forwarded-allow-ips makes it the forwarded one)."""
-    return request.client.host if request.client else "unknown"
+    """The client as the server sees it (behind a proxy: uvicorn's --forwarded-allow-ips
+    makes it the forwarded one), by `network`."""
+    return network(request.client.host) if request.client else "unknown"
 
 
 # What a throttled request gets (the app's handler of TooMany: JSON or the error page).
@@ -141,7 +156,7 @@ class TokenGuard:
         if guarded is None:
             await self.app(scope, receive, send)
             return
-        address = scope["client"][0] if scope.get("client") else "unknown"
+        address = network(scope["client"][0]) if scope.get("client") else "unknown"
         count = (TOKEN_CLIENT, f"token:{address}")
         last = self.failed.get(address)
         recent = last is not None and time.monotonic() - last < TOKEN_CLIENT.get_expiry()
