@@ -23,6 +23,7 @@ from tests.store.databases import database_url, pg_url, sqlite_template  # noqa:
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday
 PASSWORD = "a long passphrase"
+LONG_SESSION_DAYS = 90
 
 
 @dataclass
@@ -92,6 +93,10 @@ def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[FastAPI]:  
         data_dir=tmp_path / "var",
         secret_key="test-secret-key-0123456789abcdef",
         base_url="http://testserver",
+        # Tests move the clock by days: sessions outlive that (test_sessions.py checks the
+        # production lifetimes with an app of its own).
+        session_idle_minutes=LONG_SESSION_DAYS * 24 * 60,
+        session_max_days=LONG_SESSION_DAYS,
     )
     application = create_app(settings, clock=clock)
     yield application

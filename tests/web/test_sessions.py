@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from fairnotice.operations.accounts import digest
+from fairnotice.settings import Settings
 from fairnotice.store.tables import ApiToken, AuthSession
+from fairnotice.web.app import create_app
 from tests.web.conftest import PASSWORD, Browser, Clock
 
 SECRET = "test-secret-key-0123456789abcdef"  # conftest's app
@@ -114,9 +119,25 @@ def test_a_password_change_asks_for_the_current_one_and_ends_the_other_sessions(
     assert other_browser.sign_in("change@example.org", "violet kettle orbit") == ws
 
 
+@pytest.fixture
+def default_app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[FastAPI]:
+    """The app with the session lifetimes it has in production (8 h idle, 7 days)."""
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "var",
+        secret_key=SECRET,
+        base_url="http://testserver",
+    )
+    assert (settings.session_idle_minutes, settings.session_max_days) == (480, 7)
+    application = create_app(settings, clock=clock)
+    yield application
+    application.state.engine.dispose()
+
+
 def test_sessions_expire_when_idle_and_after_their_lifetime(
-    app: FastAPI, browser: Browser, clock: Clock
+    default_app: FastAPI, clock: Clock
 ) -> None:
+    browser = Browser(TestClient(default_app, base_url="http://testserver"))
     ws = browser.sign_up("idle@example.org")
     clock.advance(hours=7, minutes=59)
     assert _signed_in(browser, ws)  # activity moves the idle limit on
