@@ -73,7 +73,7 @@ def stored_secret(data_dir: Path) -> str:
 
     Processes started at once (serve and workers) agree on one key: it is written to a
     file of its own and linked into place, which fails for all but the first."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / SECRET_FILE
     try:
         key = path.read_text(encoding="ascii").strip()

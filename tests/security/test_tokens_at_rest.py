@@ -261,3 +261,15 @@ def test_the_outbox_pages_mail_link_carries_the_written_link(
     assert page.status_code == 200
     assert token_of(setup) in page.text  # inside the mailto: of the offer's letter
     assert "%5Blink%3A" not in page.text and "[link:" not in page.text
+
+
+def test_a_data_folder_made_without_a_configured_key_is_private(tmp_path: Path) -> None:
+    """The default set-up (no FAIRNOTICE_SECRET_KEY): the key file is written first, and
+    it made the folder 0755; the migration lock beside the database was 0644."""
+    data = tmp_path / "var"
+    app = create_app(Settings(data_dir=data))
+    app.state.engine.dispose()
+    made = [data, *data.iterdir()]
+    assert len(made) >= 3, made  # the folder, the key, the database (and its lock)
+    for path in made:
+        assert _mode(path) & 0o077 == 0, (path, oct(_mode(path)))

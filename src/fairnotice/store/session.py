@@ -167,8 +167,8 @@ def migration_lock(url: str) -> Iterator[None]:
         from filelock import FileLock
 
         path = Path(str(parsed.database))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{path}.migrate.lock"):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with FileLock(f"{path}.migrate.lock", mode=0o600):
             yield
         return
     yield
