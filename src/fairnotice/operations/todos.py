@@ -17,6 +17,8 @@ thousands of them) can give nothing within the horizon, so it is not read;
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, sel
 from sqlalchemy.orm import Session
 
 from fairnotice.lifecycle import ACTIVE, BOOKED, OfferState, State
+from fairnotice.operations.listing import Page
 from fairnotice.store.tables import (
     Interview,
     InterviewEvent,
@@ -38,10 +41,12 @@ from fairnotice.store.tables import (
 from fairnotice.todos import (
     HORIZON,
     InterviewFacts,
+    Kind,
     LetterFacts,
     OfferFacts,
     PlanFacts,
     StepFacts,
+    Todo,
     Todos,
     derive,
 )
@@ -58,6 +63,32 @@ def todos(
     """What is due now in the workspace, and what comes next (within `horizon`)."""
     found = facts(session, workspace_id=workspace_id, now=now, horizon=horizon)
     return derive(now=now, horizon=horizon, **found)
+
+
+@dataclass(frozen=True)
+class TodoPage:
+    """One page of the to-dos: those due now first, then the next ones, in that order;
+    how many of each kind there are in all (the overview's summary)."""
+
+    items: Todos  # this page's items, under "due now" and "next"
+    page: Page[Todo]  # its place in the whole list (totals, offsets)
+    due_total: int  # how many are due now in all
+    next_total: int
+    kinds: dict[Kind, int]  # how many of each kind are due now or next, in all
+
+
+def paged(found: Todos, *, offset: int, limit: int) -> TodoPage:
+    """A page of `limit` items from `offset` of the list due now, then next."""
+    both = found.now + found.next
+    rows = both[offset : offset + limit]
+    shown_now = max(0, min(len(found.now) - offset, len(rows)))
+    return TodoPage(
+        items=Todos(now=rows[:shown_now], next=rows[shown_now:]),
+        page=Page(rows=rows, total=len(both), offset=offset, limit=limit),
+        due_total=len(found.now),
+        next_total=len(found.next),
+        kinds=dict(Counter(t.kind for t in both).most_common()),
+    )
 
 
 def facts(

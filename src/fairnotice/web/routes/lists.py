@@ -20,6 +20,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 INTERVIEWS_SHOWN = 25
 POSITIONS_SHOWN = 25
 UNPLACED_SHOWN = 25
+TODOS_SHOWN = 25
 OUTBOX_SHOWN = 50
 OUTBOX_STATES = ("draft", "pending", "sending", "failed", "sent", "expired", "cancelled")
 INTERVIEW_STATES = tuple(s.value for s in State)
@@ -41,9 +42,11 @@ def dashboard(
     pq: Text = "",
     ppage: Number = 1,
     upage: Number = 1,
+    tpage: Number = 1,
 ) -> HTMLResponse:
-    """The overview: to-dos, then each list a page at a time (interviews: `q`, `state`,
-    `due`, `page`; positions: `pq`, `ppage`; candidates without a position: `upage`)."""
+    """The overview: to-dos, then each list a page at a time (to-dos: `tpage`; interviews:
+    `q`, `state`, `due`, `page`; positions: `pq`, `ppage`; candidates without a position:
+    `upage`)."""
     now = request.app.state.clock()
     shown = {
         "state": one_of("state", state, INTERVIEW_STATES),
@@ -55,7 +58,11 @@ def dashboard(
     context = _page(
         scope,
         session,
-        todos=todo_ops.todos(session, workspace_id=scope.id, now=now),
+        todos=todo_ops.paged(
+            todo_ops.todos(session, workspace_id=scope.id, now=now),
+            offset=offset_of(tpage, TODOS_SHOWN),
+            limit=TODOS_SHOWN,
+        ),
         interviews=listing.fetch(
             session, query, offset=offset_of(page, INTERVIEWS_SHOWN), limit=INTERVIEWS_SHOWN
         ),
