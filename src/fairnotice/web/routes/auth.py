@@ -221,12 +221,23 @@ def change_password(
     current_password: Annotated[str, Form(max_length=1000)],
     new_password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
-    """A new password (the current one asked for); every other session of the user ends."""
+    """A new password (the current one asked for); every other session of the user ends.
+    A wrong current password counts against the account's sign-in budget (a stolen
+    session must not guess it here at will)."""
+    count = (throttle.SIGNIN_ACCOUNT, f"signin:{user.email}")
+    try:
+        _throttle(request).check(count)
+    except TooMany as exc:
+        refused = _account(request, user, session, status=429, wait=exc.retry_after)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     try:
         accounts.change_password(
             session, user_id=user.id, current=current_password, new=new_password
         )
     except BadInput as exc:
+        if any(str(name) == "current password" for name, _ in exc.problems):
+            _throttle(request).fail(count)
         return _account(request, user, session, status=422, problems=exc.problems)
     sessions.end_all(session, user_id=user.id, keep=_cookie_token(request))
     return redirect("/account?changed=1")
