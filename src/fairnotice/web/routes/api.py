@@ -256,7 +256,7 @@ async def slots_answer(query: SlotsQuery, request: Request, who: Caller) -> Resp
     )
     # The contract's list[Slot], serialised as pydantic serialises Slot's two datetimes
     # (the same bytes; tested), without building a model per slot: found are in `tz`.
-    body = to_json([{"start": start, "end": end} for start, end in found])
+    body = to_json([{"start": s, "end": e, "why": None, "label": None} for s, e in found])
     return Response(body, media_type="application/json")
 
 
