@@ -30,9 +30,13 @@ def test_a_reset_request_is_answered_before_the_account_is_looked_at(
 
     async def watching(scope: Any, receive: Any, send: Any) -> None:
         async def spy(message: Any) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                if scope.get("method") == "POST" and scope.get("path") == "/reset":
-                    seen.append(_resets(app))
+            if (
+                message["type"] == "http.response.body"
+                and not message.get("more_body")
+                and scope.get("method") == "POST"
+                and scope.get("path") == "/reset"
+            ):
+                seen.append(_resets(app))
             await send(message)
 
         await app(scope, receive, spy)

@@ -1,4 +1,6 @@
-"""letters and reasons (issue 12): reserved, filled in by the work of that issue (a no-op until then)
+"""nothing: reserved for the letters of issue 12, which needed no change of schema
+
+Kept as a no-op so the chain of revisions stays as it was published.
 
 Revision ID: 0015
 Revises: 0014
