@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from fairnotice.calendar import ics
 from fairnotice.errors import N_, BadInput, Phrase
@@ -253,22 +253,54 @@ def _read(offer: Offer, interview: Interview, written: datetime) -> Suggestion:
     return Suggestion(offer.id, text, start, start + length if start else None)
 
 
-def suggestions(session: Session, *, workspace_id: int) -> list[tuple[Interview, Suggestion]]:
-    """Every interview of the workspace whose candidate suggested a time (the overview)."""
-    found = []
-    for interview in session.scalars(
-        select(Interview)
+SUGGESTIONS_SHOWN = 10  # the overview's section; the to-dos count and list them all
+
+
+def suggestions(
+    session: Session, *, workspace_id: int, limit: int = SUGGESTIONS_SHOWN
+) -> list[tuple[Interview, Suggestion]]:
+    """The interviews of the workspace whose candidate suggested a time (the overview),
+    soonest first, at most `limit`: one statement, whatever the workspace holds. As
+    `suggestion` reads it: waiting for a time (`offered`), its newest offer declined with
+    words, read from the moment of the decline (else the offer's own)."""
+    newer = aliased(Offer)
+    declined = (  # when the candidate wrote it: "next Tuesday" counts from there
+        select(InterviewEvent.at)
         .where(
+            InterviewEvent.interview_id == Interview.id,
+            InterviewEvent.event == Event.decline.value,
+        )
+        .order_by(InterviewEvent.id.desc())
+        .limit(1)
+        .correlate(Interview)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Interview, Offer, declined.label("declined"))
+        .select_from(Offer)
+        .join(Interview, Interview.id == Offer.interview_id)
+        .where(
+            Offer.workspace_id == workspace_id,  # declined offers are few: read from them
+            Offer.state == OfferState.declined.value,
             Interview.workspace_id == workspace_id,
             Interview.status == State.offered.value,
+            Offer.suggestion.is_not(None),
+            Offer.suggestion != "",
+            ~exists().where(  # the newest offer, as `suggestion` orders them
+                newer.interview_id == Interview.id,
+                or_(
+                    newer.created_at > Offer.created_at,
+                    and_(newer.created_at == Offer.created_at, newer.id > Offer.id),
+                ),
+            ),
         )
-        .order_by(Interview.start)
-        .limit(50)
-    ):
-        item = suggestion(session, interview=interview)
-        if item is not None:
-            found.append((interview, item))
-    return found
+        .order_by(Interview.start, Interview.id)
+        .limit(limit)
+    )
+    return [
+        (row.Interview, _read(row.Offer, row.Interview, row.declined or row.Offer.created_at))
+        for row in rows
+    ]
 
 
 # --- the agreed time as a calendar file ----------------------------------------------
