@@ -104,7 +104,9 @@ def write_waits(data: bytes) -> tuple[float, int, str]:
         engine = make_engine(url)
         factory = session_factory(engine)
         with transaction(factory, write=True) as session:
-            user = accounts.sign_up(session, email="b@example.org", name="B", password="x" * 16)
+            user = accounts.sign_up(
+                session, email="b@example.org", name="B", password="calendar budget bench 2026"
+            )
             ws = accounts.personal_workspace(session, user.id).id
             row = busy.add_calendar(session, workspace_id=ws, owner_email="j@example.org", ics=data)
             calendar = row.id
