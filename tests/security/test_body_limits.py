@@ -139,3 +139,9 @@ def test_bodies_within_the_limit_still_work(app: FastAPI, browser: Browser) -> N
 
     response = browser.post(f"/w/{ws}/interviews", {**INTERVIEW_FORM, "location": "x" * 900})
     assert response.status_code == 303, response.text
+
+
+def test_the_plan_form_takes_the_calendar_its_page_promises() -> None:
+    """The plan page accepts a calendar of up to 1 MiB with its form (it was cut at 512 KiB)."""
+    assert limit_for("/w/3/interviews/7/plan") > 1024 * 1024
+    assert limit_for("/w/3/interviews/7/edit") < 1024 * 1024
