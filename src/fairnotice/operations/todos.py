@@ -55,6 +55,7 @@ RECENT = timedelta(days=30)  # a closed interview's own items last this long at 
 UNDELIVERED = ("failed", "draft")
 WENT = ("pending", "sending", "sent")  # a plan's emails are queued or gone
 FILLED = ("filling", "filled")  # being told in the background counts as told
+STATES = {s.value: s for s in State}  # State(value) costs 7 us a row: 35 ms at 5,000 rows
 
 
 def todos(
@@ -227,7 +228,9 @@ def _interviews(
             Interview.start,
             Interview.end,
             Interview.timezone,
-            Interview.contact,
+            # the two fields, not the JSON parsed whole in Python (6 us a row)
+            Interview.contact["name"].as_string().label("contact_name"),
+            Interview.contact["email"].as_string().label("contact_email"),
             Interview.position,
             Interview.company,
             Interview.sequence,
@@ -240,17 +243,17 @@ def _interviews(
         .order_by(Interview.start, Interview.id)
     )
     out = []
+    side = "employer" if employer else "candidate"
     for row in session.execute(query):
-        contact = row.contact or {}
         out.append(
             InterviewFacts(
                 id=row.id,
-                side="employer" if employer else "candidate",
-                state=State(row.status),
+                side=side,
+                state=STATES[row.status],
                 start=row.start,
                 end=row.end,
                 timezone=row.timezone,
-                person=contact.get("name") or contact.get("email") or row.company,
+                person=row.contact_name or row.contact_email or row.company,
                 position=row.position,
                 company=row.company,
                 changed_at=_aware(row.changed_at),
