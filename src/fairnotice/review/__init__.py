@@ -1,9 +1,11 @@
 """Review a draft someone wrote themselves, rule by rule, with the passages marked.
 
-    review(text, situation=..., intent=...) -> Findings
+    review(text, situation=..., intent=..., kind=...) -> Findings
 
-Pure: the draft, the situation and `now` come in as arguments. Findings are in the
-draft's language; `ok` is true when none of them is an error.
+`kind` is the message's kind (an email unless told: what a user writes); a phone script,
+a voicemail or an interviewer notice is held to the rules that fit it (kinds.py). Pure:
+the draft, the situation and `now` come in as arguments. Findings are in the draft's
+language; `ok` is true when none of them is an error.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import re
 from datetime import datetime
 
 from fairnotice.compose import language as detection
+from fairnotice.compose import tone as thread_tone
 from fairnotice.errors import BadInput
-from fairnotice.model import Findings, Intent, Language, Role, Situation
-from fairnotice.review import checks, elsewhere, salutation, stems
+from fairnotice.model import Findings, Intent, Language, MessageKind, Role, Situation
+from fairnotice.review import checks, elsewhere, kinds, salutation, stems
 from fairnotice.review.context import Review
 from fairnotice.review.lexicon import lexicon
 from fairnotice.review.tokens import parse
@@ -35,9 +38,29 @@ def _expected_language(situation: Situation | None) -> Language | None:
     return detection.detect(m.text for m in situation.history.messages)
 
 
+def _accepted_languages(situation: Situation, kind: MessageKind) -> set[Language]:
+    """M7 per recipient: a filled position's letters are each in their candidate's
+    language, an interviewer's notice in the interviewer's."""
+    if situation.role is Role.employer and situation.intent is Intent.position_filled:
+        return {c.language for c in situation.candidates}
+    if kind is MessageKind.interviewer_notice:
+        return {i.language for i in situation.interviewers}
+    return set()
+
+
 def _is_formal(situation: Situation | None, text: str, language: Language) -> bool:
+    """C5 as the planner applies it: the user's choice, else the thread's form (mirrored
+    from its history), else the tone."""
     if situation is not None:
-        return situation.options.tone.value == "formal"
+        options = situation.options
+        address = thread_tone.detect(
+            situation.history.messages,
+            language,
+            choice=options.address,
+            tone=options.tone,
+            tone_given="tone" in options.model_fields_set,
+        )
+        return address.form == "formal"
     if language is Language.de:
         return not re.search(r"\b(?:du|dich|dir|dein\w*|euch|euer\w*)\b", text, re.I)
     return True
@@ -50,8 +73,10 @@ def review(
     intent: Intent | str | None = None,
     language: Language | str | None = None,
     now: datetime | None = None,
+    kind: MessageKind | str | None = None,
 ) -> Findings:
-    """The findings on `text`. `language` is the draft's own, when the caller knows it."""
+    """The findings on `text`. `language` is the draft's own, when the caller knows it;
+    `kind` the kind of message (an email unless told)."""
     try:
         wanted = Intent(intent) if intent is not None else None
     except ValueError:
@@ -61,6 +86,11 @@ def review(
         stated = Language(language) if language is not None else None
     except ValueError:
         raise BadInput([("language", f"unknown language {language!r} (de, sv or en)")]) from None
+    try:
+        told = MessageKind(kind) if kind is not None else MessageKind.email
+    except ValueError:
+        names = ", ".join(k.value for k in MessageKind)
+        raise BadInput([("kind", f"unknown kind {kind!r} (one of {names})")]) from None
     if (
         situation is not None
         and wanted is not None
@@ -97,10 +127,13 @@ def review(
         situation=situation,
         now=now or (situation.now if situation is not None else None),
         formal=_is_formal(situation, draft.masked, drafted),
+        kind=told,
+        skipped=kinds.SKIPPED[told],
     )
     if state.intent is None:
         state.intent = checks.infer_intent(state)
-    if expected is not None and expected is not drafted:
+    accepted = _accepted_languages(situation, told) if situation is not None else set()
+    if expected is not None and expected is not drafted and drafted not in accepted:
         names = state.lex.raw["languages"]
         state.error("M7", "M7", None, draft=names[drafted.value], expected=names[expected.value])
     salutation.check(state)

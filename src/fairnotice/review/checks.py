@@ -12,9 +12,11 @@ import math
 import re
 from datetime import date, timedelta
 
+from fairnotice.compose.titles import short_title
 from fairnotice.model import Intent, Role
-from fairnotice.review import moved, when
+from fairnotice.review import kinds, moved, when
 from fairnotice.review.context import Review
+from fairnotice.rules.proposals import spread_proposals
 
 _SHOUT = re.compile(r"\b[A-ZÄÖÜÅ]{3,}(?:\s+[A-ZÄÖÜÅ]{2,})+\b|!{2,}")
 _STOP = frozenset(
@@ -77,7 +79,14 @@ def infer_intent(review: Review) -> Intent | None:
 
 
 def _position_named(review: Review, position: str) -> bool:
-    """Most content words of the position appear, also inside compounds and inflected."""
+    """The position is named in full or as people say it (short_title: no gender marker
+    or long tail, as subjects, scripts and voicemails name it)."""
+    short = short_title(position)
+    return _title_named(review, position) or (short != position and _title_named(review, short))
+
+
+def _title_named(review: Review, position: str) -> bool:
+    """Most content words of the title appear, also inside compounds and inflected."""
     words = [w.casefold() for w in re.findall(r"\w+", position) if w.casefold() not in _STOP]
     words = [w for w in words if len(w) > 1] or [position.casefold()]
     tokens = [t.norm for t in review.draft.tokens]
@@ -108,6 +117,8 @@ def check_facts(review: Review) -> None:
     need = _FACTS.get(review.intent, _FACTS[None])
     if review.role is Role.employer and review.intent is Intent.reschedule:
         need = ("error", "error", "error", None)
+    if review.kind in kinds.SPOKEN:
+        need = (*need[:3], None)  # the place follows in writing (C3, T3)
     lex, draft, s = review.lex, review.draft, review.situation
     text = draft.masked
     day_mentions = review.days()
@@ -197,14 +208,48 @@ def check_privacy(review: Review) -> None:
 def _long_justification(review: Review) -> tuple[int, int] | None:
     """The passage of explaining sentences, when it is long enough to be a justification."""
     lex, draft = review.lex, review.draft
-    hits = [s for s, _ in lex.find("reason", draft, start=draft.body_start)]
+    topics = lex.find("topic", draft, start=draft.body_start)
+    hits = [
+        a
+        for a, _ in lex.find("reason", draft, start=draft.body_start)
+        if not any(x <= a < y for x, y in topics)
+    ]
     if not hits:
         return None
     explaining = [(a, b) for a, b in draft.sentences() if any(a <= h < b for h in hits)]
-    words = sum(len(re.findall(r"\w+", draft.text[a:b])) for a, b in explaining)
-    if words > lex.limit("reason_words") or len(explaining) >= lex.limit("reason_sentences"):
-        return explaining[0][0], explaining[-1][1]
-    return None
+    passage = explaining[0][0], explaining[-1][1]
+    if len(explaining) >= lex.limit("reason_sentences"):
+        return passage
+    words = [w.start() for a, b in explaining for w in _WORD.finditer(draft.text, a, b)]
+    if len(words) <= lex.limit("reason_words"):
+        return None  # short even with the facts counted: no need to find them
+    facts = _fact_spans(review)
+    explained = sum(not any(x <= w < y for x, y in facts) for w in words)
+    return passage if explained > lex.limit("reason_words") else None
+
+
+_WORD = re.compile(r"\w+")
+_ZONE_WORDS = re.compile(r"\b(?:ET|EST|EDT|CT|PT|UTC|GMT|BST|CET|CEST|MEZ|MESZ|Uhr|kl|AM|PM)\b")
+
+
+def _fact_spans(review: Review) -> list[tuple[int, int]]:
+    """Where the draft states facts (dates, clocks and their zones, the position, the
+    company, the address): words that identify the interview, not words that explain."""
+    text = review.draft.text
+    spans = [(d.start, d.end) for d in review.days()]
+    spans += [(t.start, t.end) for t in when.times(review.draft.masked, review.lex)]
+    spans += [m.span() for m in _ZONE_WORDS.finditer(text)]
+    s = review.situation
+    if s is not None:
+        folded = text.casefold()
+        for fact in (s.interview.position, s.interview.company, s.interview.location):
+            for part in re.split(r"[,;(]", fact or ""):
+                needle = part.strip().casefold()
+                at = folded.find(needle) if len(needle) >= 3 else -1
+                while at >= 0:
+                    spans.append((at, at + len(needle)))
+                    at = folded.find(needle, at + len(needle))
+    return spans
 
 
 def check_tone(review: Review) -> None:
@@ -276,12 +321,22 @@ def check_reschedule(review: Review) -> None:
         days = moved.split(review, mentions)
         others = {m.key for m in days.alternatives} - {m.key for m in days.interview}
     invited = lex.has("invitation", draft)
+    if not others and invited and _no_free_time(review):
+        return  # nothing free to propose: asking them to suggest a time is all one can do
     if not others:
         review.error("R4", "R4_none")
     elif not invited:
         review.warning("R4", "R4_invite")
     elif len(others) == 1:
         review.warning("R4", "R4_one")
+
+
+def _no_free_time(review: Review) -> bool:
+    """The situation's calendar leaves no time to propose (R4 as the planner applies it)."""
+    s, now = review.situation, review.now
+    if s is None or now is None or s.availability is None:
+        return False
+    return not spread_proposals(s, now, count=1, language=review.language.value)
 
 
 def check_withdrawal(review: Review) -> None:

@@ -6,7 +6,16 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from fairnotice.model import Finding, Intent, Language, Role, Severity, Situation, zone
+from fairnotice.model import (
+    Finding,
+    Intent,
+    Language,
+    MessageKind,
+    Role,
+    Severity,
+    Situation,
+    zone,
+)
 from fairnotice.review import when
 from fairnotice.review.lexicon import Lexicon
 from fairnotice.review.tokens import Draft
@@ -22,6 +31,8 @@ class Review:
     situation: Situation | None
     now: datetime | None
     formal: bool
+    kind: MessageKind = MessageKind.email
+    skipped: frozenset[str] = frozenset()  # rules that do not fit this kind of message
     findings: list[Finding] = field(default_factory=list)
     _hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     _days: list[when.DayMention] | None = None
@@ -54,6 +65,8 @@ class Review:
         **values: str,
     ) -> None:
         """Record a finding whose text is the lexicon's message `key` with `values` filled in."""
+        if rule in self.skipped:
+            return
         if span is not None and "words" not in values:
             values["words"] = self.quote(span)
         self.findings.append(
