@@ -103,3 +103,25 @@ def test_generated_emails_review_without_errors(
         assert findings.language is message.language
         assert not errors, f"{message.id} to {message.to}:\n{draft}\n{errors}"
         assert findings.ok
+
+
+@pytest.mark.parametrize(
+    ("role_intent", "language", "tone", "variant"),
+    CASES,
+    ids=[f"{r}-{i}-{lang}-{t}-{v}" for (r, i), lang, t, v in CASES],
+)
+def test_every_generated_message_reviews_clean_as_its_kind(
+    role_intent: tuple[str, str], language: str, tone: str, variant: str
+) -> None:
+    """Emails, follow-ups, scripts, voicemails and interviewer notices: no error and no
+    warning, each read as its kind in its own language (issue 12)."""
+    role, intent = role_intent
+    the_situation = _case(role, intent, language, tone, variant)
+    the_plan = plan(the_situation)
+    for message in the_plan.messages:
+        draft = f"Subject: {message.subject}\n\n{message.body}" if message.subject else message.body
+        findings = review(
+            draft, situation=the_situation, language=message.language, kind=message.kind
+        )
+        left = [(f.rule, f.severity.value, f.text) for f in findings.findings]
+        assert not left, f"{message.id} ({message.kind.value}) to {message.to}:\n{draft}\n{left}"
