@@ -26,7 +26,8 @@ KIB = 1024
 MIB = 1024 * KIB
 # The routes that take more than a form: uploads (1 MiB invitations and calendars, also
 # the calendar sent with a plan's form; 2 MiB candidate lists; with room for the multipart
-# framing) and the JSON of a plan or slot search (up to 100,000 busy periods). Everything else is a form or a small JSON body.
+# framing) and the JSON of a plan or slot search (up to 100,000 busy periods). Everything
+# else is a form or a small JSON body.
 LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"^/api/v1/(plan|slots)$"), 16 * MIB),
     (re.compile(r"^/api/"), 4 * MIB),
