@@ -15,3 +15,14 @@ def test_proposed_times_show_the_recipients_clock_and_why(browser: Browser) -> N
     assert section.count('class="as-read"') >= 2
     assert "Uhr MEZ (" in section and "Uhr ET)" in section  # Berlin first, ours in brackets
     assert "nach dem ursprünglichen Termin" in section
+
+
+def test_the_same_clock_in_the_same_language_is_not_repeated(browser: Browser) -> None:
+    browser.http.headers["Accept-Language"] = "de-DE"
+    ws = browser.sign_up("same@example.org", tz="Europe/Berlin")
+    plan_id = make_plan(browser, ws, add_interview(browser, ws))
+    text = browser.get(f"/w/{ws}/plans/{plan_id}").text
+    section = text.split('id="slots-h"')[1].split("</section>")[0]
+    assert 'lang="de"' in text and section.count("<li>") >= 2
+    assert 'class="as-read"' not in section  # the time once, not twice
+    assert "nach dem ursprünglichen Termin" in section
