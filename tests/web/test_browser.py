@@ -363,3 +363,32 @@ def _employer_again(page: Any) -> str:
     _submit(page, page.get_by_role("button", name="Queue the offer"))  # after the preview
     page.goto(url)
     return url
+
+
+@pytest.mark.parametrize(
+    ("lang", "greeting", "heading"), [("sv", "Hej", "Din plan"), ("en", "Dear", "Your plan")]
+)
+def test_the_plan_page_in_swedish_and_english(
+    chromium: Any, live: dict[str, Any], lang: str, greeting: str, heading: str
+) -> None:
+    """The plan page in the viewer's language with the letters in the chosen one (the German
+    page is 03-plan-de above); screenshots for a reader of each language."""
+    context = _context(chromium, live)
+    page = context.new_page()
+    _sign_up(page, f"plan-{lang}@example.org", "Alex Weber")
+    workspace = page.url
+    page.locator("#lang-switch").select_option(lang)
+    _submit(page, page.locator("form.lang button[type=submit]"))
+    page.goto(workspace + "/interviews/new")
+    page.locator("input#invite").set_input_files(str(INVITE))
+    _submit(page, page.locator("form:has(input#invite) button[type=submit]"))
+    page.wait_for_url(re.compile(r"/interviews/\d+$"))
+    page.locator("#message_language").select_option(lang)
+    _submit(page, page.locator("form[action$='/plan'] button[type=submit]").last)
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.get_by_role("heading", name=heading).is_visible()
+    body = page.locator("#body-m1").input_value()
+    assert body.startswith(greeting) and "Paralegal" in body, body[:200]
+    _shot(page, f"03-plan-{lang}")
+    context.close()
