@@ -1,0 +1,24 @@
+"""nothing yet: reserved for the scale work of issue 18
+
+Reserved at the start of the session so that parallel work chains without renumbering.
+Replace the body (and this docstring) when the schema changes; keep it a no-op otherwise.
+
+Revision ID: 0021
+Revises: 0020
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+revision = "0021"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
