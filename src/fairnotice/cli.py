@@ -217,6 +217,7 @@ def serve_command(
 
     from fairnotice.errors import BadInput
     from fairnotice.operations.delivery import relay
+    from fairnotice.settings import served_base_url
     from fairnotice.store.session import upgrade
     from fairnotice.worker import background
 
@@ -226,9 +227,16 @@ def serve_command(
     except BadInput as exc:
         raise _fail(str(exc)) from None
     upgrade(settings.database, secret=settings.secret)
+    base_url, doubt = served_base_url(settings, host, port)
+    # uvicorn's factory (and its worker processes) read the settings from the environment
+    os.environ["FAIRNOTICE_BASE_URL"] = base_url
+    settings = settings.model_copy(update={"base_url": base_url})
     sys.stderr.write(
         f"fairnotice: serving on http://{host}:{port} (database: {_safe_url(settings.database)})\n"
+        f"fairnotice: links in emails use {base_url}\n"
     )
+    if doubt:
+        sys.stderr.write(f"fairnotice: warning: {doubt}\n")
     stop = threading.Event()
     inside = delivery and settings.database.startswith("sqlite")
     if inside:

@@ -97,3 +97,37 @@ def stored_secret(data_dir: Path) -> str:
     finally:
         draft.unlink(missing_ok=True)
     return key
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
+
+
+def served_base_url(settings: Settings, host: str, port: int) -> tuple[str, str | None]:
+    """The public address links in emails use when serving on `host`:`port`, and a
+    warning to print at start, if any.
+
+    A configured FAIRNOTICE_BASE_URL wins (behind a proxy it names another host and port
+    on purpose); it is only doubted when it points at this machine on another port, where
+    every emailed link would lead nowhere. Without one, the address is the one served:
+    links must reach this server, not the default port."""
+    from urllib.parse import urlsplit
+
+    if "base_url" in settings.model_fields_set and settings.base_url.strip():
+        configured = settings.base_url.rstrip("/")
+        parts = urlsplit(configured)
+        default = 443 if parts.scheme == "https" else 80
+        named_port = parts.port or default
+        if (parts.hostname in LOCAL_HOSTS or parts.hostname == host) and named_port != port:
+            return configured, (
+                f"FAIRNOTICE_BASE_URL is {configured}, but this server listens on port "
+                f"{port}: links in emails lead to port {named_port}. Set FAIRNOTICE_BASE_URL "
+                "to the address people reach this server at."
+            )
+        return configured, None
+    if host in {"0.0.0.0", "::"}:
+        return f"http://127.0.0.1:{port}", (
+            f"listening on every address ({host}), but links in emails name "
+            f"http://127.0.0.1:{port}: set FAIRNOTICE_BASE_URL to the public address."
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}", None
