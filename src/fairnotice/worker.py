@@ -35,6 +35,7 @@ from fairnotice.operations import fill_batches, health
 from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
+from fairnotice.operations.refresh import refresh_due
 from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox, poll_mailboxes
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
@@ -99,6 +100,14 @@ def one_round(
 
     def calendars() -> None:
         done.calendars = read_calendars(sessions, clock=clock, stop=stop)
+        asked = refresh_due(  # subscription links and other remote sources due
+            sessions,
+            clock=clock,
+            secret=settings.secret,
+            allow_private=settings.caldav_allow_private,
+            stop=stop,
+        )
+        done.calendars += asked.changed + asked.failed  # an unchanged one is no work found
 
     def fills() -> None:
         filled = fill_batches.run(sessions, clock=clock, stop=stop)

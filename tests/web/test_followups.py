@@ -261,7 +261,7 @@ def test_pasted_reply_answers_the_plans_email(app: FastAPI, browser: Browser, cl
     unmatched = browser.post(
         f"/w/{ws}/plans/{plan}/replies", files={"file": ("x.eml", stranger, "message/rfc822")}
     )
-    assert unmatched.status_code == 422 and "In-Reply-To" in unmatched.text
+    assert unmatched.status_code == 422 and "mark its step as sent" in unmatched.text
 
 
 def test_reminder_and_draft_on_the_dashboard_then_agreement_and_release(

@@ -57,6 +57,11 @@ def new_message_id(sender: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+def is_message_id(value: str) -> bool:
+    """Whether `value` can go into Message-ID, In-Reply-To or References as it is."""
+    return bool(_MSGID.match(value))
+
+
 def _thread_id(value: str) -> str:
     clean = one_line(value)
     if not _MSGID.match(clean):

@@ -30,6 +30,7 @@ from fairnotice.calendar.expand import Interval, OwnEvent, merge
 from fairnotice.errors import N_, BadInput, Conflict, Phrase, joined
 from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
+from fairnotice.operations.sources import why_not_answering
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar, BusyInterval
 
@@ -174,7 +175,9 @@ def _due(now: datetime) -> ColumnElement[bool]:
         BusyCalendar.source.is_not(None),
         BusyCalendar.window_end < now + REFRESH_WHEN_LEFT,
     )
-    return and_(or_(BusyCalendar.state == "pending", short), free)
+    # a remote source is read by its refresh (refresh.py), which brings its text
+    waiting = and_(BusyCalendar.state == "pending", BusyCalendar.remote_kind.is_(None))
+    return and_(or_(waiting, short), free)
 
 
 def claim_calendar(
@@ -291,30 +294,22 @@ def _record(
 # --- reading the stored intervals --------------------------------------------------------
 
 
-def why_unread(row: BusyCalendar, start: datetime, end: datetime) -> str | None:
-    """Why `row` cannot answer for [start, end), or None when it can (the everyday answer,
-    made without any text)."""
-    if row.state == "failed":
-        error = row.error or "unknown error"
-        return Phrase("%(who)s could not be read: %(error)s", who=_who(row), error=error)
-    if row.state == "pending" or row.window_start is None or row.window_end is None:
-        return Phrase("%(who)s is being read; ask again in a moment", who=_who(row))
-    if start < row.window_start or end > row.window_end:
-        return Phrase(
-            "%(who)s is read from %(start)s to %(end)s only; the time asked lies outside",
-            who=_who(row),
-            start=f"{row.window_start:%Y-%m-%d}",
-            end=f"{row.window_end:%Y-%m-%d}",
-        )
-    return None
-
-
-def _who(row: BusyCalendar) -> Phrase:
-    return Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
+def why_unread(
+    row: BusyCalendar, start: datetime, end: datetime, *, now: datetime | None = None
+) -> str | None:
+    """Why `row` cannot answer for [start, end), or None when it can: the one rule of every
+    source (sources.why_not_answering); `now` (default: the real clock) ages a remote one."""
+    return why_not_answering(row, start, end, now=now or datetime.now(UTC))
 
 
 def calendar_busy(
-    session: Session, *, workspace_id: int, ids: Iterable[int], start: datetime, end: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> list[Interval]:
     """Stored busy intervals of the workspace's calendars `ids` overlapping [start, end).
 
@@ -332,7 +327,7 @@ def calendar_busy(
     missing = wanted - {r.id for r in rows}
     if missing:
         raise BadInput([("calendars", Phrase("no such calendar: %(ids)s", ids=sorted(missing)))])
-    problems = [why for r in rows if (why := why_unread(r, start, end))]
+    problems = [why for r in rows if (why := why_unread(r, start, end, now=now))]
     if problems:
         raise CalendarNotReady(joined(problems))
     return SqlIntervalStore(session).busy([str(r.id) for r in rows], start, end)
@@ -346,9 +341,11 @@ def owners_busy(
     start: datetime,
     end: datetime,
     own: OwnEvent | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[Interval], list[str]]:
     """Busy intervals of every calendar stored for `emails` in [start, end), and why any
-    of them could not be used (the caller decides whether that stops it).
+    of them could not be used (the caller decides whether that stops it; a source that
+    cannot answer is never free time). `now` ages remote sources (default: real clock).
 
     With `own`, the interview's own event is left out (K1): the stored intervals are
     merged, so the interview joins the events right before and after it into one period
@@ -361,8 +358,9 @@ def owners_busy(
     if all(e.isascii() for e in wanted):  # SQLite's lower() folds ASCII letters only
         query = query.where(func.lower(BusyCalendar.owner_email).in_(sorted(wanted)))
     rows = [r for r in session.scalars(query) if r.owner_email.lower() in wanted]
-    problems = [why for r in rows if (why := why_unread(r, start, end))]
-    usable = [r for r in rows if why_unread(r, start, end) is None]
+    whys = {r.id: why_unread(r, start, end, now=now) for r in rows}
+    problems = [why for r in rows if (why := whys[r.id])]
+    usable = [r for r in rows if whys[r.id] is None]
     store = SqlIntervalStore(session)
     if own is None:
         return store.busy([str(r.id) for r in usable], start, end), problems

@@ -78,6 +78,8 @@ class _CalendarState:
     window_start: datetime | None
     window_end: datetime | None
     version: int | None
+    remote_kind: str | None = None
+    refreshed_at: datetime | None = None
 
 
 class _RawRows(Prepared):
@@ -98,6 +100,8 @@ def _calendars(ids: list[Any]) -> Any:
         _raw(BusyCalendar.window_start).label("low"),
         _raw(BusyCalendar.window_end).label("high"),
         BusyCalendar.intervals_version,
+        BusyCalendar.remote_kind,
+        _raw(BusyCalendar.refreshed_at).label("refreshed"),
     ).where(BusyCalendar.workspace_id == bindparam("workspace_id"), BusyCalendar.id.in_(ids))
 
 
@@ -121,6 +125,8 @@ def _statement(count: int) -> Any:
         null(),
         _raw(BusyInterval.start),
         _raw(BusyInterval.end),
+        null(),
+        null(),
         null(),
     ).where(BusyInterval.calendar_id.in_(ids))
     return union_all(_calendars(ids), intervals)
@@ -211,11 +217,13 @@ def _state(row: Any) -> _CalendarState:
         window_start=_utc(row[5]),
         window_end=_utc(row[6]),
         version=row[7],
+        remote_kind=row[8],
+        refreshed_at=_utc(row[9]),
     )
 
 
 def _checked(
-    rows: list[Any], wanted: list[int], start: datetime, end: datetime
+    rows: list[Any], wanted: list[int], start: datetime, end: datetime, now: datetime | None
 ) -> dict[int, _CalendarState]:
     """The calendar rows by id; bad input for an id that is not the workspace's, not
     ready for any calendar not read for [start, end)."""
@@ -226,7 +234,7 @@ def _checked(
     problems = [
         why
         for _, c in sorted(calendars.items())
-        if (why := why_unread(cast(BusyCalendar, c), start, end))
+        if (why := why_unread(cast(BusyCalendar, c), start, end, now=now))
     ]
     if problems:
         raise CalendarNotReady("; ".join(problems))
@@ -240,7 +248,12 @@ def _values(workspace_id: int, ids: list[int]) -> dict[str, Any]:
 
 
 def _read(
-    engine: Engine, workspace_id: int, ids: list[int], start: datetime, end: datetime
+    engine: Engine,
+    workspace_id: int,
+    ids: list[int],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> dict[int, Kept]:
     """The calendars' intervals read now, with their state in the same snapshot (a
     calendar rewritten or refused since the first look is answered as it is now)."""
@@ -249,7 +262,7 @@ def _read(
     if prepared is None:
         prepared = per_engine.reads[len(ids)] = _RawRows(engine, _statement(len(ids)))
     rows = prepared(_values(workspace_id, ids))
-    calendars = _checked(rows, ids, start, end)
+    calendars = _checked(rows, ids, start, end, now)
     starts: dict[int, list[datetime]] = {i: [] for i in ids}
     ends: dict[int, list[datetime]] = {i: [] for i in ids}
     parse = _FROM_ISO
@@ -278,30 +291,41 @@ def _read(
 
 
 def _kept(
-    engine: Engine, workspace_id: int, wanted: list[int], start: datetime, end: datetime
+    engine: Engine,
+    workspace_id: int,
+    wanted: list[int],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> dict[int, Kept]:
     """The calendars' intervals, as kept if their version is unchanged, else read now."""
     per_engine = _per_engine(engine)
     prepared = per_engine.states.get(len(wanted))
     if prepared is None:
         prepared = per_engine.states[len(wanted)] = _RawRows(engine, _state_statement(len(wanted)))
-    calendars = _checked(prepared(_values(workspace_id, wanted)), wanted, start, end)
+    calendars = _checked(prepared(_values(workspace_id, wanted)), wanted, start, end, now)
     found = {i: per_engine.copies.get(i, calendars[i].version) for i in wanted}
     stale = [i for i, k in found.items() if k is None]
     kept = cast(dict[int, Kept], found)
     if stale:
-        kept.update(_read(engine, workspace_id, stale, start, end))
+        kept.update(_read(engine, workspace_id, stale, start, end, now))
     return kept
 
 
 def stored_busy(
-    engine: Engine, *, workspace_id: int, ids: Iterable[int], start: datetime, end: datetime
+    engine: Engine,
+    *,
+    workspace_id: int,
+    ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> list[Interval]:
     """Busy intervals of the workspace's calendars `ids` overlapping [start, end), sorted."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    kept = _kept(engine, workspace_id, wanted, start, end)
+    kept = _kept(engine, workspace_id, wanted, start, end, now)
     intervals = [pair for i in wanted for pair in kept[i].overlapping(start, end)]
     if len(wanted) > 1:
         intervals.sort()
@@ -316,11 +340,12 @@ def stored_index(
     start: datetime,
     end: datetime,
     also: Sequence[Interval] = (),
+    now: datetime | None = None,
 ) -> BusyIndex:
     """The slot search's index of the same intervals as `stored_busy` and `also`: for one
     merged calendar alone, its kept lists cut to the window, without a pass over them."""
     wanted = sorted(set(ids))
-    kept = _kept(engine, workspace_id, wanted, start, end) if wanted else {}
+    kept = _kept(engine, workspace_id, wanted, start, end, now) if wanted else {}
     if len(kept) == 1 and not also:
         (one,) = kept.values()
         if one.disjoint:

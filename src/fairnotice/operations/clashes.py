@@ -127,7 +127,13 @@ def find(
     names = {p["email"].lower(): p.get("name", "") for p in interview.interviewers or []}
     for email, name in names.items():
         busy, unread = owners_busy(
-            session, workspace_id=workspace_id, emails=[email], start=start, end=end, own=own
+            session,
+            workspace_id=workspace_id,
+            emails=[email],
+            start=start,
+            end=end,
+            own=own,
+            now=now,
         )
         found += [Clash("unknown", email, name, why=why) for why in unread]
         found += [

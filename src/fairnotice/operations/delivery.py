@@ -29,6 +29,7 @@ from fairnotice.model import Language, MessageKind, Situation, Urgency
 from fairnotice.operations import links
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.outbox import link_writer, with_links, written
+from fairnotice.operations.replies import thread_id
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
     OutboxEvent,
@@ -241,6 +242,7 @@ def draft_after_agreement(
     facts = validate(Situation, situation)
     end = agreed_end or agreed + (facts.interview.end - facts.interview.start)
     messages = {m["id"]: m for m in plan.get("messages", [])}
+    answers = thread_id(session, workspace_id=workspace_id, plan_id=plan_id)
     rows = []
     for step in plan.get("steps", []):
         if step.get("condition") != "after_agreement" or step.get("message") not in messages:
@@ -274,6 +276,7 @@ def draft_after_agreement(
             reference=f"plan:{plan_id}",
             plan_id=plan_id,
             message_id=new_message_id(situation.get("me", {}).get("email", "")),
+            in_reply_to=answers,
             deadline=agreed,
             attempts=0,
         )
@@ -384,6 +387,7 @@ def as_eml(
         in_reply_to=row.in_reply_to,
         calendar_method=row.calendar_method,
         calendar_ics=row.calendar_ics,
+        draft=True,  # the user opens it and sends it: Outlook shows it as a draft
     )
     item = with_links(session, item, workspace_id=row.workspace_id, secret=secret, strict=False)
     return written(item, sender=row.reply_to or row.recipient, date=now)

@@ -24,7 +24,7 @@ from fairnotice.operations import outbox, transitions
 from fairnotice.operations.actions import agreement
 from fairnotice.operations.changes import get_plan
 from fairnotice.operations.delivery import draft_after_agreement
-from fairnotice.operations.replies import record_reply
+from fairnotice.operations.replies import record_reply, sent_by_hand
 from fairnotice.review import review
 from fairnotice.store.tables import Interview, OutboxMessage, PlanRecord, ReplyRecord
 
@@ -155,32 +155,59 @@ def pasted_reply(session: Session, *, workspace_id: int, plan_id: int, text: str
         for r in outbox.of_plan(session, workspace_id=workspace_id, plan_id=plan_id)
         if r.kind != "reminder" and r.message_id and r.state != "draft"
     ]
-    if not rows:
-        raise BadInput([("reply", N_("this plan has sent no email a reply could answer yet"))])
-    latest = max(rows, key=lambda r: (r.due, r.id))
     mail = EmailMessage(policy=email.policy.SMTP)
-    mail["From"] = latest.recipient
-    mail["Subject"] = f"Re: {latest.subject}"
-    mail["In-Reply-To"] = str(latest.message_id)
-    mail["References"] = str(latest.message_id)
+    if rows:
+        latest = max(rows, key=lambda r: (r.due, r.id))
+        mail["From"] = latest.recipient
+        mail["Subject"] = f"Re: {latest.subject}"
+        mail["In-Reply-To"] = str(latest.message_id)
+        mail["References"] = str(latest.message_id)
+    elif sent_by_hand(session, workspace_id=workspace_id, plan_id=plan_id):
+        # sent from the user's own mail program: the reply answers the plan's email to
+        # whom it went (take_reply files it under this plan)
+        record = get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
+        sent = [m for m in record.plan["messages"] if m.get("to") and "@" in str(m["to"])]
+        if sent:
+            mail["From"] = str(sent[0]["to"])
+            mail["Subject"] = f"Re: {sent[0].get('subject') or ''}"
+    else:
+        raise BadInput([("reply", NOT_SENT_YET)])
     mail.set_content(text)
     return mail.as_bytes()
 
 
+NOT_SENT_YET = N_(
+    "this plan has sent no email a reply could answer yet: put its emails in the outbox, "
+    "or, if you sent one yourself, mark its step as sent first"
+)
+
+
 def take_reply(
-    session: Session, *, workspace_id: int, raw: bytes, source: str, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    raw: bytes,
+    source: str,
+    now: datetime,
+    plan_id: int | None = None,
 ) -> ReplyRecord:
     """Match and keep a reply (see operations.replies.record_reply); BadInput when it
-    answers nothing this workspace sent."""
+    answers nothing this workspace sent. `plan_id`: the plan's page it was added on (a
+    reply to an email the user sent themselves belongs to that plan)."""
     if len(raw) > MAX_REPLY:
         raise TooLarge([("reply", N_("larger than 1 MiB"))])
-    found = record_reply(session, raw=raw, source=source, now=now, workspace_id=workspace_id)
+    found = record_reply(
+        session, raw=raw, source=source, now=now, workspace_id=workspace_id, plan_id=plan_id
+    )
     if found is None:
         raise BadInput(
             [
                 (
                     "reply",
-                    N_("it answers no message fairnotice sent for you (no matching In-Reply-To)"),
+                    N_(
+                        "it does not answer an email fairnotice sent for you; if you sent "
+                        "the email yourself, mark its step as sent first"
+                    ),
                 )
             ]
         )

@@ -234,6 +234,7 @@ def verdicts(
         # the interview's own event is no clash with itself (changes.own_event; not imported:
         # changes -> records -> clashes -> holds would be a cycle)
         own=OwnEvent(interview.uid or None, interview.start, interview.end),
+        now=now,
     )
     busy = calendars + booked(session, interview=interview, emails=emails, start=first, end=last)
     found: dict[int, str | None] = {}

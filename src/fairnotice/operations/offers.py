@@ -50,7 +50,12 @@ class NewOffer:
 
 
 def interviewer_busy(
-    session: Session, *, interview: Interview, start: datetime, end: datetime
+    session: Session,
+    *,
+    interview: Interview,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> tuple[list[Interval], list[str]]:
     """Busy time of the interview's interviewers in [start, end): their stored calendars'
     intervals (as read by a worker) and their other booked interviews in the workspace
@@ -66,6 +71,7 @@ def interviewer_busy(
         start=start,
         end=end,
         own=own_event(interview),  # no clash with itself (K1)
+        now=now,
     )
     found += holds.booked(session, interview=interview, emails=emails, start=start, end=end)
     return found, unread
@@ -192,7 +198,7 @@ def offer_situation(
     policy = read_policy(session, workspace_id=interview.workspace_id)
     candidate = session.get(Candidate, interview.candidate_id) if interview.candidate_id else None
     start, end = offer_window(interview, now)
-    found, unread = interviewer_busy(session, interview=interview, start=start, end=end)
+    found, unread = interviewer_busy(session, interview=interview, start=start, end=end, now=now)
     if unread:  # a calendar not read yet is never taken as free time
         raise CalendarNotReady(joined(unread))
     busy = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]

@@ -291,10 +291,16 @@ def written(item: Outgoing, *, sender: str, date: datetime) -> bytes:
         ) from None
 
 
-def draft_eml(message: Mapping[str, Any], *, sender: tuple[str, str], now: datetime) -> bytes:
+def draft_eml(
+    message: Mapping[str, Any],
+    *,
+    sender: tuple[str, str],
+    now: datetime,
+    in_reply_to: str | None = None,
+) -> bytes:
     """A plan's message (CONTRACT's Message as stored) as an .eml the user opens in their
     mail program and sends: the outbox's writer, marked X-Unsent; `sender` is the user's
-    (name, address)."""
+    (name, address); `in_reply_to`: the Message-ID it answers, when known (threading)."""
     name, address = sender
     calendar = message.get("calendar") or {}
     item = Outgoing(
@@ -307,6 +313,7 @@ def draft_eml(message: Mapping[str, Any], *, sender: tuple[str, str], now: datet
         language=str(message.get("language") or "en"),
         calendar_method=calendar.get("method") if calendar.get("ics") else None,
         calendar_ics=calendar.get("ics") or None,
+        in_reply_to=in_reply_to,
         draft=True,
     )
     return written(item, sender=address, date=now)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
+from fairnotice.mail.outgoing import is_message_id
 from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
 from fairnotice.operations import offers
@@ -154,7 +155,30 @@ def checked(
     return out
 
 
-def _thread_facts(record: PlanRecord | None, row: OutboxMessage) -> tuple[str, str, timedelta]:
+def sent_by_hand(session: Session, *, workspace_id: int, plan_id: int) -> bool:
+    """Whether the user marked one of the plan's emails as sent themselves (their own mail
+    program, a mailto: link, copied text): its replies then answer a Message-ID fairnotice
+    never saw, and are known by the plan's page they are added on."""
+    found = session.scalar(
+        select(PlanStep.id)
+        .where(
+            PlanStep.workspace_id == workspace_id,
+            PlanStep.plan_id == plan_id,
+            PlanStep.action == "send",
+            PlanStep.state == "done",
+            PlanStep.outcome == "sent",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _plan_language(record: PlanRecord) -> str:
+    messages = record.plan.get("messages") or [{}]
+    return str(record.plan.get("language") or messages[0].get("language") or "en")
+
+
+def _thread_facts(record: PlanRecord | None, language: str) -> tuple[str, str, timedelta]:
     """Language, zone and interview length of the thread the reply belongs to."""
     situation: dict[str, Any] = record.situation if record else {}
     interview = situation.get("interview") or {}
@@ -166,7 +190,19 @@ def _thread_facts(record: PlanRecord | None, row: OutboxMessage) -> tuple[str, s
         )
         if timedelta(0) < length <= timedelta(hours=24):
             duration = length
-    return row.language, zone, duration
+    return language, zone, duration
+
+
+def thread_id(session: Session, *, workspace_id: int, plan_id: int) -> str | None:
+    """The Message-ID a new email of the plan answers (In-Reply-To/References): its latest
+    recorded reply's own, when that reply had one (a reply without one is known by a
+    digest of its bytes, which no mail program could thread with)."""
+    found = session.scalars(
+        select(ReplyRecord.message_id)
+        .where(ReplyRecord.workspace_id == workspace_id, ReplyRecord.plan_id == plan_id)
+        .order_by(ReplyRecord.received_at.desc(), ReplyRecord.id.desc())
+    )
+    return next((m for m in found if not m.startswith("<sha256-") and is_message_id(m)), None)
 
 
 def record_reply(
@@ -176,42 +212,59 @@ def record_reply(
     source: str,
     now: datetime,
     workspace_id: int | None = None,
+    plan_id: int | None = None,
 ) -> tuple[ReplyRecord, bool] | None:
     """Match, read and keep one reply: (the record, whether it is new), or None when it
-    answers nothing fairnotice sent."""
+    answers nothing fairnotice sent. `plan_id`: the plan whose page it was added on; a
+    reply that matches no outbox message belongs to it when its email was sent by hand
+    (`sent_by_hand`), since fairnotice never saw the Message-ID it answers."""
     try:
         incoming = read_message(raw)
     except ValueError as exc:
         raise BadInput([("message", str(exc))]) from None
-    if not incoming.refers_to:
-        return None
-    query = select(OutboxMessage).where(OutboxMessage.message_id.in_(incoming.refers_to))
-    if workspace_id is not None:
-        query = query.where(OutboxMessage.workspace_id == workspace_id)
-    row = session.scalars(query.limit(1)).first()
-    if row is None:
+    row = None
+    if incoming.refers_to:
+        query = select(OutboxMessage).where(OutboxMessage.message_id.in_(incoming.refers_to))
+        if workspace_id is not None:
+            query = query.where(OutboxMessage.workspace_id == workspace_id)
+        row = session.scalars(query.limit(1)).first()
+    record: PlanRecord | None = None
+    if row is not None:
+        workspace, plan, outbox_id = row.workspace_id, row.plan_id, row.id
+        record = session.get(PlanRecord, row.plan_id) if row.plan_id else None
+        language = row.language
+    elif (
+        plan_id is not None
+        and workspace_id is not None
+        and sent_by_hand(session, workspace_id=workspace_id, plan_id=plan_id)
+    ):
+        record = session.get(PlanRecord, plan_id)
+        if record is None or record.workspace_id != workspace_id:
+            return None
+        workspace, plan, outbox_id = workspace_id, plan_id, None
+        language = _plan_language(record)
+    else:
         return None
     # a reply without a Message-ID is known again by its bytes (stable across processes)
     own_id = incoming.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@{source}>"
     existing = session.scalar(
         select(ReplyRecord).where(
-            ReplyRecord.workspace_id == row.workspace_id, ReplyRecord.message_id == own_id
+            ReplyRecord.workspace_id == workspace, ReplyRecord.message_id == own_id
         )
     )
     if existing is not None:
         return existing, False
-    record = session.get(PlanRecord, row.plan_id) if row.plan_id else None
-    language, zone, duration = _thread_facts(record, row)
+    language, zone, duration = _thread_facts(record, language)
     written = incoming.written or now
     found = read_proposals(incoming.text, language=language, zone=zone, written=written)
     starts = [(p.start, p.text) for p in found]
     window = (min(t for t, _ in starts), max(t for t, _ in starts) + duration) if starts else None
-    busy, unread = _busy(session, record, row.workspace_id, window)
+    busy, unread = _busy(session, record, workspace, window)
     proposals = checked(starts, duration=duration, busy=busy, unread=unread)
     reply = ReplyRecord(
-        workspace_id=row.workspace_id,
-        outbox_id=row.id,
-        plan_id=row.plan_id,
+        workspace_id=workspace,
+        outbox_id=outbox_id,
+        plan_id=plan,
         message_id=own_id[:300],
         sender=incoming.sender[:320],
         subject=incoming.subject,
@@ -222,10 +275,10 @@ def record_reply(
         received_at=now,
     )
     session.add(reply)
-    if row.plan_id is not None:
+    if plan is not None:
         for step in session.scalars(
             select(PlanStep).where(
-                PlanStep.plan_id == row.plan_id,
+                PlanStep.plan_id == plan,
                 PlanStep.condition == "no_reply",
                 PlanStep.state == "open",
             )

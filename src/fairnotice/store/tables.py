@@ -258,7 +258,8 @@ class InterviewEvent(Base):
 
 
 class BusyCalendar(Base):
-    """Busy periods of one person (an interviewer or the user), from an uploaded calendar."""
+    """Busy periods of one person (an interviewer or the user), from an uploaded calendar
+    or a remote source (a subscription link)."""
 
     __tablename__ = "calendars"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,6 +287,18 @@ class BusyCalendar(Base):
     # What its last reading cost (calendar/budget.py units): a workspace's calendars
     # together stay within one account budget (migration 0014); NULL: not read yet.
     read_cost: Mapped[int | None] = mapped_column(Integer)
+    # A remote source (migration 0017, operations/sources.py): its kind ("subscription"),
+    # its address sealed (store/sealing.py: a secret link is a credential), what may be
+    # shown of it (host + "…"), its last answer's validators for a conditional request,
+    # when it last answered (`refreshed_at`) and when it is to be asked again. NULL: an
+    # upload.
+    remote_kind: Mapped[str | None] = mapped_column(String(20))
+    remote_sealed: Mapped[str | None] = mapped_column(Text, deferred=True)
+    remote_hint: Mapped[str | None] = mapped_column(String(300))
+    remote_etag: Mapped[str | None] = mapped_column(String(300))
+    remote_modified: Mapped[str | None] = mapped_column(String(100))
+    refreshed_at: Mapped[datetime | None]
+    refresh_due: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class BusyInterval(Base):

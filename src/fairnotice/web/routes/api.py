@@ -199,6 +199,7 @@ async def _calendar_busy(
         start=start,
         end=end,
         also=also,
+        now=request.app.state.clock(),  # ages remote sources (sources.STALE_AFTER)
     )
     if request.app.state.engine.dialect.name == "sqlite":
         return read()

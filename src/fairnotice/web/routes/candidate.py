@@ -21,6 +21,7 @@ from fairnotice.operations import (
     uploads,
 )
 from fairnotice.operations import outbox as outbox_ops
+from fairnotice.operations import replies as replies_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
@@ -275,7 +276,10 @@ def download_eml(
         secret=request.app.state.settings.secret,
     )["messages"]
     data = outbox_ops.draft_eml(
-        message, sender=(scope.user.name, scope.user.email), now=request.app.state.clock()
+        message,
+        sender=(scope.user.name, scope.user.email),
+        now=request.app.state.clock(),
+        in_reply_to=replies_ops.thread_id(session, workspace_id=scope.id, plan_id=plan_id),
     )
     return Response(
         data,

@@ -173,6 +173,7 @@ async def add_reply(
         raw=raw,
         source=source,
         now=request.app.state.clock(),
+        plan_id=plan_id,
     )
     return redirect(f"/w/{scope.id}/plans/{reply.plan_id or plan_id}#replies")
 
