@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.mail.delivery import Stats, taken, worker_name
 from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import Transport
+from fairnotice.operations import caldav_accounts as _caldav  # noqa: F401 (its kind)
 from fairnotice.operations import fill_batches, health
 from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.clock import system_now

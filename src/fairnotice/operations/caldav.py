@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -186,11 +187,12 @@ def _read(response: IO[bytes], *, max_bytes: int, deadline: float, label: str) -
     return b"".join(chunks)
 
 
-def fetch(
+def exchange(
     url: str,
     *,
-    start: datetime,
-    end: datetime,
+    method: str,
+    body: bytes | None,
+    depth: str,
     max_bytes: int,
     username: str | None = None,
     password: str | None = None,
@@ -198,32 +200,32 @@ def fetch(
     allow_private: bool = True,
     label: str | None = None,
     login_label: str | None = None,
-) -> list[bytes]:
-    """Every calendar object of the collection at `url` with events in [start, end).
-
-    Problems are named `label` (default: the URL without any user part); a refused login
-    (401/403) is named `login_label`. No message ever holds the password.
-    """
+    content_type: str = "application/xml; charset=utf-8",
+) -> tuple[str, bytes]:
+    """One WebDAV request (PROPFIND or REPORT) under the guard: the URL that answered
+    (after same-origin redirects) and its body, at most `max_bytes`. Problems are named
+    `label` (default: the URL without any user part); a refused login (401/403) is named
+    `login_label`. No message ever holds the password."""
     clean = public(url)
     label = label or clean
     parts = urlsplit(clean)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput([(label, N_("must be an http:// or https:// address"))])
-    body = _QUERY.format(start=_stamp(start), end=_stamp(end)).encode("utf-8")
-    request = urllib.request.Request(clean, data=body, method="REPORT")
-    request.add_header("Depth", "1")
-    request.add_header("Content-Type", "application/xml; charset=utf-8")
+    req = urllib.request.Request(clean, data=body, method=method)
+    req.add_header("Depth", depth)
+    req.add_header("Content-Type", content_type)
     if username is not None:
         token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
-        request.add_header("Authorization", f"Basic {token}")
+        req.add_header("Authorization", f"Basic {token}")
     deadline = time.monotonic() + timeout
     try:
-        with _opener(allow_private).open(request, timeout=timeout) as response:
+        with _opener(allow_private).open(req, timeout=timeout) as response:
+            answered = str(response.geturl())
             data = _read(response, max_bytes=max_bytes, deadline=deadline, label=label)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code in (401, 403):
-            raise BadInput(
+            raise Refused(
                 [
                     (
                         login_label or label,
@@ -231,7 +233,7 @@ def fetch(
                     )
                 ]
             ) from None
-        raise BadInput(
+        raise Unanswered(
             [
                 (
                     label,
@@ -241,7 +243,8 @@ def fetch(
                         reason=exc.reason,
                     ),
                 )
-            ]
+            ],
+            code=exc.code,
         ) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, RefusedAddress):
@@ -264,12 +267,65 @@ def fetch(
                 )
             ]
         )
+    return answered, data
+
+
+def request(url: str, *, label: str | None = None, **kw: Any) -> tuple[str, ET.Element]:
+    """`exchange`, its answer parsed as XML (a multistatus)."""
+    answered, data = exchange(url, label=label, **kw)
     try:
-        root = ET.fromstring(data)
+        return answered, ET.fromstring(data)
     except ET.ParseError as exc:
+        what = label or public(url)
         raise BadInput(
-            [(label, Phrase("the CalDAV answer is not valid XML: %(error)s", error=exc))]
+            [(what, Phrase("the CalDAV answer is not valid XML: %(error)s", error=exc))]
         ) from None
+
+
+class Refused(BadInput):
+    """The server refused the login (401 or 403)."""
+
+
+class Unanswered(BadInput):
+    """The server answered with another error status (`code`)."""
+
+    def __init__(self, problems: Iterable[tuple[str, str]], *, code: int) -> None:
+        super().__init__(problems)
+        self.code = code
+
+
+def fetch(
+    url: str,
+    *,
+    start: datetime,
+    end: datetime,
+    max_bytes: int,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 30.0,
+    allow_private: bool = True,
+    label: str | None = None,
+    login_label: str | None = None,
+) -> list[bytes]:
+    """Every calendar object of the collection at `url` with events in [start, end).
+
+    Problems are named `label` (default: the URL without any user part); a refused login
+    (401/403) is named `login_label`. No message ever holds the password.
+    """
+    body = _QUERY.format(start=_stamp(start), end=_stamp(end)).encode("utf-8")
+    _, root = request(
+        url,
+        method="REPORT",
+        body=body,
+        depth="1",
+        max_bytes=max_bytes,
+        username=username,
+        password=password,
+        timeout=timeout,
+        allow_private=allow_private,
+        label=label,
+        login_label=login_label,
+    )
     return [
         node.text.encode("utf-8")
         for node in root.iterfind(".//d:response/d:propstat/d:prop/c:calendar-data", _NS)

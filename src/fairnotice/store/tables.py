@@ -495,3 +495,36 @@ class WorkerHealth(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # failed rounds in a row
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
+
+
+class CaldavAccount(Base):
+    """A CalDAV account a user connected for one person (an interviewer, a member, the
+    candidate), found from its server address (operations/caldav_accounts.py)."""
+
+    __tablename__ = "caldav_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    owner_email: Mapped[str] = mapped_column(String(320))
+    server: Mapped[str] = mapped_column(String(2000))  # as the user gave it
+    home: Mapped[str] = mapped_column(String(2000))  # the calendar home set found
+    username: Mapped[str] = mapped_column(String(256))
+    password: Mapped[str] = mapped_column(Text)  # sealed: store/sealing.py (Fernet)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class CaldavCalendar(Base):
+    """One calendar of a CalDAV account, as discovery found it. A chosen one counts: it
+    is a remote source (`calendar_id`, a `calendars` row of kind "caldav") that every use
+    of a calendar reads like an uploaded one (offers, pick re-check, K1, replies)."""
+
+    __tablename__ = "caldav_calendars"
+    __table_args__ = (UniqueConstraint("account_id", "href"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("caldav_accounts.id", ondelete="CASCADE"), index=True
+    )
+    href: Mapped[str] = mapped_column(String(2000))
+    name: Mapped[str] = mapped_column(String(200))
+    colour: Mapped[str | None] = mapped_column(String(9))
+    freebusy: Mapped[bool] = mapped_column(default=False)  # free-busy-query listed
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="SET NULL"))
