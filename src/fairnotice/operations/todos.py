@@ -79,7 +79,8 @@ class TodoPage:
 
 
 def paged(found: Todos, *, offset: int, limit: int) -> TodoPage:
-    """A page of `limit` items from `offset` of the list due now, then next."""
+    """A page of `limit` items from `offset` of the list due now, then next (of every
+    item derived: what `page` must equal)."""
     both = found.now + found.next
     rows = both[offset : offset + limit]
     shown_now = max(0, min(len(found.now) - offset, len(rows)))
@@ -88,19 +89,120 @@ def paged(found: Todos, *, offset: int, limit: int) -> TodoPage:
         page=Page(rows=rows, total=len(both), offset=offset, limit=limit),
         due_total=len(found.now),
         next_total=len(found.next),
-        kinds=dict(Counter(t.kind for t in both).most_common()),
+        kinds=_ranked(Counter(t.kind for t in both)),
     )
 
 
+def _ranked(counts: Counter[Kind]) -> dict[Kind, int]:
+    """The kinds, most items first (ties by name: the same order however they were met)."""
+    return {k: counts[k] for k in sorted(counts, key=lambda k: (-counts[k], k.value)) if counts[k]}
+
+
+def page(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: datetime,
+    offset: int,
+    limit: int,
+    horizon: timedelta = HORIZON,
+) -> TodoPage:
+    """`paged(todos(...))` without deriving the plain cases beyond the page. An employer's
+    interview that is over (or ends within the horizon) and not marked gives one item,
+    known without `derive` (`_plain`); at 50,000 candidates those are thousands. They are
+    counted in SQL, and only those on the page are read and derived; every other item is
+    derived as `todos` derives it. The tests compare the two on varied worlds."""
+    side = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
+    if side != "organisation":
+        found = todos(session, workspace_id=workspace_id, now=now, horizon=horizon)
+        return paged(found, offset=offset, limit=limit)
+    rest = derive(
+        now=now,
+        horizon=horizon,
+        **facts(session, workspace_id=workspace_id, now=now, horizon=horizon, counted=True),
+    )
+    plain = and_(Interview.workspace_id == workspace_id, _plain(), Interview.end <= now + horizon)
+    due = Interview.end <= now
+    grouped = session.execute(select(due, func.count()).where(plain).group_by(due))
+    counted = {bool(d): int(n) for d, n in grouped}
+    due_total = len(rest.now) + counted.get(True, 0)
+    next_total = len(rest.next) + counted.get(False, 0)
+    want = offset + limit  # the page lies within the first `want` of each list
+    lists = []
+    for part, chosen, needed in ((rest.now, due, True), (rest.next, not_(due), want > due_total)):
+        query = select(Interview.end, Interview.id).where(plain, chosen)
+        ordered = query.order_by(Interview.end, Interview.id).limit(want)
+        firsts = session.execute(ordered).all() if needed else []
+        lists.append(sorted([*map(_key, part), *((e, PLAIN, i) for e, i in firsts)])[:want])
+    shown = (lists[0] + lists[1])[offset:want]  # lists[0] is all of "now" if it ends before
+    items = {_key(t): t for t in rest.now + rest.next}
+    read = [key[2] for key in shown if key not in items]  # plain ones: their ids
+    items.update((_key(t), t) for t in _derived(session, read, now, horizon))
+    rows = [items[key] for key in shown]
+    kinds = Counter(t.kind for t in rest.now + rest.next)
+    kinds[Kind.mark_outcome] += counted.get(True, 0) + counted.get(False, 0)
+    shown_now = max(0, min(due_total - offset, len(rows)))
+    return TodoPage(
+        items=Todos(now=rows[:shown_now], next=rows[shown_now:]),
+        page=Page(rows=rows, total=due_total + next_total, offset=offset, limit=limit),
+        due_total=due_total,
+        next_total=next_total,
+        kinds=_ranked(kinds),
+    )
+
+
+PLAIN = Kind.mark_outcome.value
+
+
+def _key(item: Todo) -> tuple[datetime, str, int]:
+    """Where an item stands in the list (`derive` sorts by it)."""
+    return (item.due, item.kind.value, item.ref)
+
+
+def _plain() -> ColumnElement[bool]:
+    """An employer's interview whose only item is marking its outcome, due at its end
+    (`derive`: booked, on the employer's side): its position is not being filled, and it
+    has no plan (whose steps would be items, or make its letters moot) and no letter that
+    did not go (judged against it)."""
+    return and_(
+        Interview.status.in_([s.value for s in BOOKED]),
+        not_(exists().where(Position.id == Interview.position_id, Position.status.in_(FILLED))),
+        not_(exists().where(PlanRecord.interview_id == Interview.id)),
+        not_(
+            exists().where(
+                OutboxMessage.interview_id == Interview.id,
+                OutboxMessage.state.in_(UNDELIVERED),
+            )
+        ),
+    )
+
+
+def _derived(session: Session, ids: list[int], now: datetime, horizon: timedelta) -> list[Todo]:
+    """The items of these plain interviews (one each), derived from their facts."""
+    if not ids:
+        return []
+    chosen = select(Interview.id).where(Interview.id.in_(ids)).subquery()
+    found = derive(now=now, horizon=horizon, interviews=_interviews(session, chosen, True, {}))
+    return found.now + found.next
+
+
 def facts(
-    session: Session, *, workspace_id: int, now: datetime, horizon: timedelta | None = HORIZON
+    session: Session,
+    *,
+    workspace_id: int,
+    now: datetime,
+    horizon: timedelta | None = HORIZON,
+    counted: bool = False,
 ) -> dict[str, Any]:
     """The facts `derive` takes, as keyword arguments (interviews, plans, steps, letters):
     those that can give an item due by `now + horizon` (every open one if `horizon` is
-    None)."""
+    None). `counted`: without the plain interviews `page` counts in SQL."""
     side = session.scalar(select(Workspace.kind).where(Workspace.id == workspace_id))
     until = None if horizon is None else now + horizon
-    chosen = _chosen(workspace_id, now, until)
+    chosen = _chosen(workspace_id, now, until, counted and side == "organisation")
+    if counted:  # few once the plain ones are left out: read once, not in each statement
+        ids = list(session.scalars(select(chosen.c.id)))
+        chosen = select(Interview.id).where(Interview.id.in_(ids)).subquery()
     offers = _offers(session, workspace_id)
     interviews = _interviews(session, chosen, side == "organisation", offers)
     open_step = exists().where(PlanStep.plan_id == PlanRecord.id, _open_step(until))
@@ -144,8 +246,9 @@ def _changed() -> Any:
     )
 
 
-def _chosen(workspace_id: int, now: datetime, until: datetime | None) -> Any:
-    """The interviews whose items may still be due (by `until`), as a subquery of ids."""
+def _chosen(workspace_id: int, now: datetime, until: datetime | None, counted: bool) -> Any:
+    """The interviews whose items may still be due (by `until`), as a subquery of ids
+    (`counted`: but the plain ones)."""
     undelivered = select(OutboxMessage.interview_id).where(
         OutboxMessage.workspace_id == workspace_id,
         OutboxMessage.state.in_(UNDELIVERED),
@@ -179,14 +282,10 @@ def _chosen(workspace_id: int, now: datetime, until: datetime | None) -> Any:
             ),
         )
         recent = and_(Interview.status.not_in([s.value for s in ACTIVE]), recent)
-    return (
-        select(Interview.id)
-        .where(
-            Interview.workspace_id == workspace_id,
-            or_(live, recent, Interview.id.in_(undelivered)),
-        )
-        .subquery()
+    where = and_(
+        Interview.workspace_id == workspace_id, or_(live, recent, Interview.id.in_(undelivered))
     )
+    return select(Interview.id).where(and_(where, not_(_plain())) if counted else where).subquery()
 
 
 def _offers(session: Session, workspace_id: int) -> dict[int, list[OfferFacts]]:

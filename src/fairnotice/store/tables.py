@@ -207,6 +207,7 @@ class Interview(Base):
         Index("ix_interviews_candidate_id", "candidate_id"),
         Index("ix_interviews_workspace_id_start", "workspace_id", "start", "id"),  # 0016
         Index("ix_interviews_position_id_start", "position_id", "start", "id"),  # 0016
+        Index("ix_interviews_workspace_id_status_end", "workspace_id", "status", "end"),  # 0021
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
@@ -355,7 +356,8 @@ class PlanRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     interview_id: Mapped[int | None] = mapped_column(
-        ForeignKey("interviews.id", ondelete="CASCADE")
+        ForeignKey("interviews.id", ondelete="CASCADE"),
+        index=True,  # 0021
     )
     situation: Mapped[dict[str, Any]]
     plan: Mapped[dict[str, Any]]

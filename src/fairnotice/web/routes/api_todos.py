@@ -62,8 +62,13 @@ def todos(
 ) -> dict[str, Any]:
     """What is due now and what comes next (a week ahead), derived from each interview's
     state; the same list the overview shows, a page at a time."""
-    found = todo_ops.todos(session, workspace_id=who.workspace_id, now=request.app.state.clock())
-    shown = todo_ops.paged(found, offset=paged.offset, limit=paged.limit)
+    shown = todo_ops.page(
+        session,
+        workspace_id=who.workspace_id,
+        now=request.app.state.clock(),
+        offset=paged.offset,
+        limit=paged.limit,
+    )
     with_links(request, response, shown.page)
     return {
         "now": [_public(t, who.workspace_id) for t in shown.items.now],

@@ -58,8 +58,10 @@ def dashboard(
     context = _page(
         scope,
         session,
-        todos=todo_ops.paged(
-            todo_ops.todos(session, workspace_id=scope.id, now=now),
+        todos=todo_ops.page(
+            session,
+            workspace_id=scope.id,
+            now=now,
             offset=offset_of(tpage, TODOS_SHOWN),
             limit=TODOS_SHOWN,
         ),
