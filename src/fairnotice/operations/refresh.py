@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.calendar.budget import ACCOUNT_WORK, Budget
 from fairnotice.calendar.expand import Interval
-from fairnotice.errors import N_, BadInput, Phrase
+from fairnotice.errors import N_, BadInput, NotFound, Phrase
 from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
 from fairnotice.operations import busy
@@ -34,10 +34,12 @@ from fairnotice.operations.sources import (
     Opening,
     Validators,
     factory,
+    shown_error,
+    stored_error,
 )
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
-from fairnotice.store.tables import BusyCalendar
+from fairnotice.store.tables import BusyCalendar, BusyInterval
 
 LEASE = timedelta(minutes=5)
 BATCH = 50
@@ -168,7 +170,9 @@ def _values(outcome: Outcome, now: datetime) -> dict[str, Any]:
     """The row's new columns for an outcome (its intervals are written apart)."""
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None}
     if outcome.error is not None:
-        values.update(state="failed", error=outcome.error[:2000], refresh_due=now + RETRY_AFTER)
+        values.update(
+            state="failed", error=stored_error(outcome.error), refresh_due=now + RETRY_AFTER
+        )
         return values
     assert outcome.validators is not None
     values.update(
@@ -338,3 +342,63 @@ def add_source(
         str(row.id), outcome.intervals or [], window=outcome.window
     )
     return row
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A remote source as a page shows it: never its address, only the hint."""
+
+    id: int
+    kind: str
+    owner_email: str
+    hint: str
+    refreshed_at: datetime | None
+    error: str | None  # the last try's error (a Phrase when it was one), or None
+    answering: bool  # by the one rule, for the planning window from `now`
+
+
+def listed(
+    session: Session, *, workspace_id: int, now: datetime, emails: list[str] | None = None
+) -> list[Listed]:
+    """The workspace's remote sources (of `emails` only, when given), oldest first."""
+    query = (
+        select(BusyCalendar)
+        .where(BusyCalendar.workspace_id == workspace_id, BusyCalendar.remote_kind.is_not(None))
+        .order_by(BusyCalendar.id)
+    )
+    wanted = {e.lower() for e in emails} if emails is not None else None
+    found: list[Listed] = []
+    for row in session.scalars(query):
+        if wanted is not None and row.owner_email.lower() not in wanted:
+            continue
+        why = busy.why_unread(row, now, now + busy.PLANNING_WINDOW, now=now)
+        found.append(
+            Listed(
+                id=row.id,
+                kind=str(row.remote_kind),
+                owner_email=row.owner_email,
+                hint=row.remote_hint or "…",
+                refreshed_at=row.refreshed_at,
+                error=shown_error(row.error) if row.state == "failed" else None,
+                answering=why is None,
+            )
+        )
+    return found
+
+
+def remove(session: Session, *, workspace_id: int, calendar_id: int) -> None:
+    """Forget a remote source: its sealed address, text and intervals go with the row."""
+    row = session.scalar(
+        select(BusyCalendar).where(
+            BusyCalendar.id == calendar_id,
+            BusyCalendar.workspace_id == workspace_id,
+            BusyCalendar.remote_kind.is_not(None),
+        )
+    )
+    if row is None:
+        raise NotFound("calendar")
+    session.execute(delete(BusyInterval).where(BusyInterval.calendar_id == row.id))
+    session.delete(row)

@@ -102,6 +102,8 @@ def _busy(
     record: PlanRecord | None,
     workspace_id: int,
     window: tuple[datetime, datetime] | None,
+    *,
+    now: datetime | None = None,
 ) -> tuple[list[tuple[datetime, datetime]], list[str]]:
     """The user's busy periods: the plan's own and their stored calendars' (as a worker
     read them), and why any stored calendar could not be used."""
@@ -113,7 +115,14 @@ def _busy(
     if window is None:
         return periods, []
     found, unread = (
-        owners_busy(session, workspace_id=workspace_id, emails=[me], start=window[0], end=window[1])
+        owners_busy(
+            session,
+            workspace_id=workspace_id,
+            emails=[me],
+            start=window[0],
+            end=window[1],
+            now=now,
+        )
         if me
         else ([], [])
     )
@@ -123,7 +132,7 @@ def _busy(
     if interview is not None and situation.get("role") == "employer":
         # an offer's plan keeps no copy of the interviewers' busy time: it is read here
         theirs, why = offers.interviewer_busy(
-            session, interview=interview, start=window[0], end=window[1]
+            session, interview=interview, start=window[0], end=window[1], now=now
         )
         found, unread = found + theirs, unread + why
     return sorted(set(periods + found)), unread
@@ -259,7 +268,7 @@ def record_reply(
     found = read_proposals(incoming.text, language=language, zone=zone, written=written)
     starts = [(p.start, p.text) for p in found]
     window = (min(t for t, _ in starts), max(t for t, _ in starts) + duration) if starts else None
-    busy, unread = _busy(session, record, workspace, window)
+    busy, unread = _busy(session, record, workspace, window, now=now)
     proposals = checked(starts, duration=duration, busy=busy, unread=unread)
     reply = ReplyRecord(
         workspace_id=workspace,

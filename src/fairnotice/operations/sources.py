@@ -22,10 +22,11 @@ claiming, budget, parsing, recording the outcome and the error shown to the user
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import Interval
@@ -134,6 +135,42 @@ class _HasFreshness(Protocol):
     def refreshed_at(self) -> datetime | None: ...
 
 
+_STORED = "phrase1:"
+
+
+def stored_error(message: str) -> str:
+    """An error as `calendars.error` keeps it: a Phrase with its template and values, so
+    the page shows it in the viewer's language (`shown_error`); at most 2000 characters."""
+    template = getattr(message, "template", None)
+    if template is None:
+        return str(message)[:2000]
+
+    def plain(value: Any) -> Any:
+        inner = getattr(value, "template", None)
+        if inner is None:
+            return str(value)[:500]
+        return {"t": inner, "v": {k: plain(v) for k, v in value.values.items()}}
+
+    text = _STORED + json.dumps(plain(message), ensure_ascii=False)
+    return text if len(text) <= 2000 else str(message)[:2000]
+
+
+def shown_error(stored: str | None) -> str | None:
+    """The stored error as a Phrase again (translatable), or the text as it was kept."""
+    if stored is None or not stored.startswith(_STORED):
+        return stored
+
+    def revive(value: Any) -> Any:
+        if isinstance(value, dict):
+            return Phrase(str(value["t"]), **{k: revive(v) for k, v in value["v"].items()})
+        return str(value)
+
+    try:
+        return revive(json.loads(stored[len(_STORED) :])) or stored
+    except (ValueError, KeyError, TypeError):
+        return stored
+
+
 def who(row: _HasFreshness) -> Phrase:
     return Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
 
@@ -144,7 +181,7 @@ def why_not_answering(
     """Why `row` cannot answer for [start, end) at `now`, or None when it can (the
     everyday answer, made without building any text)."""
     if row.state == "failed":
-        error = row.error or "unknown error"
+        error = shown_error(row.error) or "unknown error"
         return Phrase("%(who)s could not be read: %(error)s", who=who(row), error=error)
     if row.state == "pending" or row.window_start is None or row.window_end is None:
         return Phrase("%(who)s is being read; ask again in a moment", who=who(row))

@@ -201,6 +201,7 @@ def create_app(
         pick,
         reset,
         scheduling,
+        subscriptions,
     )
 
     # The hot JSON endpoints' everyday requests first (fastlane.py): the same code and
@@ -226,6 +227,7 @@ def create_app(
         auth,
         reset,
         candidate,
+        subscriptions,
         lists,
         employer,
         scheduling,

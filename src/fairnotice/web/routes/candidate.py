@@ -16,12 +16,15 @@ from fairnotice.operations import (
     changes,
     inquiry,
     links,
+    own_calendars,
     records,
+    refresh,
     remote_calendars,
     uploads,
 )
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.operations import replies as replies_ops
+from fairnotice.operations.busy import CalendarNotReady
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
@@ -105,6 +108,18 @@ def interview_view(
     now = request.app.state.clock()
     days = changes.week_days(now, scope.user.timezone)
     suggested = actions.suggestion(session, interview=row)
+    mine = [scope.user.email]  # the user's stored calendars (subscription links)
+    marks, unchecked = own_calendars.week_marks(
+        session,
+        workspace_id=scope.id,
+        email=scope.user.email,
+        days=days,
+        blocks=changes.BLOCKS,
+        block_hours=changes.BLOCK_HOURS,
+        zone_name=scope.user.timezone,
+        now=now,
+        own=changes.own_event(row),
+    )
     return render(
         request,
         "interview.html",
@@ -125,6 +140,11 @@ def interview_view(
             form=form or {},
             refusal=refusal,
             clashes=clashes or [],
+            busy_blocks=marks,
+            unchecked=unchecked,
+            subs=refresh.listed(session, workspace_id=scope.id, now=now, emails=mine),
+            sub_owner=False,
+            sub_back=f"/w/{scope.id}/interviews/{row.id}",
         ),
         status=status,
     )
@@ -171,6 +191,29 @@ async def make_plan(
     # its own event and time are no clash with it in the calendars read and the week
     # view's marks (K1).
     own = changes.own_event(row)
+    stored: list[dict[str, str]] = []
+    if intent is Intent.reschedule:  # the user's stored calendars count, under one rule
+        try:
+            stored = own_calendars.plan_busy(
+                session,
+                workspace_id=scope.id,
+                email=scope.user.email,
+                now=request.app.state.clock(),
+                own=own,
+            )
+        except CalendarNotReady as exc:  # never taken as free: the page says why
+            kept = {
+                "intent": intent.value,
+                "reason": reason.value,
+                "certainty": certainty.value,
+                "note": note,
+                "message_language": language_choice,
+                "hours_start": hours_start,
+                "hours_end": hours_end,
+                "days": days or [],
+            }
+            why = exc.args[0]
+            return interview_view(request, scope, session, row, form=kept, refusal=why, status=409)
     # Calendars are fetched and expanded with no transaction open: on SQLite a writing one
     # locks the whole database, and the plan below is one short write of its own.
     session.commit()
@@ -223,7 +266,7 @@ async def make_plan(
         language=language_choice or None,
         working_days=days or [1, 2, 3, 4, 5],
         hours=(hours_start, hours_end),
-        busy=busy + remote + marked,
+        busy=busy + remote + marked + stored,
     )
     return redirect(f"/w/{scope.id}/plans/{record.id}")
 

@@ -20,9 +20,11 @@ from fairnotice.operations import (
     holds,
     listing,
     records,
+    refresh,
     uploads,
 )
 from fairnotice.operations import outbox as outbox_ops
+from fairnotice.operations.clock import system_now
 from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.store.tables import (
     Interview,
@@ -148,6 +150,9 @@ def position_context(
         candidate_states=CANDIDATE_STATES,
         languages_list=[lang.value for lang in Language],
         calendars=session.execute(listing.calendars(workspace_id=scope.id)).all(),
+        subs=refresh.listed(session, workspace_id=scope.id, now=system_now()),
+        sub_owner=True,
+        sub_back=f"/w/{scope.id}/positions/{position.id}",
     )
 
 
