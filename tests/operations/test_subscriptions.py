@@ -58,8 +58,8 @@ def google_style(*events: tuple[str, datetime, datetime]) -> bytes:
     for uid, start, end in events:
         lines += [
             "BEGIN:VEVENT",
-            f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
-            f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+            f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTEND:{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
             f"DTSTAMP:{NOW:%Y%m%dT%H%M%SZ}",
             f"UID:{uid}@google.com",
             "SUMMARY:Busy",
@@ -123,7 +123,9 @@ def run(factory: sessionmaker[Session], at: datetime) -> refresh.Refreshed:
     return refresh.refresh_due(factory, clock=lambda: at, secret=SECRET, allow_private=True)
 
 
-def busy_of(factory: sessionmaker[Session], ws: int, at: datetime) -> tuple[list[object], list[str]]:
+def busy_of(
+    factory: sessionmaker[Session], ws: int, at: datetime
+) -> tuple[list[object], list[str]]:
     with factory() as session:
         found, unread = owners_busy(
             session,
@@ -163,7 +165,7 @@ def test_a_changed_calendar_is_read_again_and_its_new_busy_time_counts(
     assert (outcome.changed, outcome.unchanged, outcome.failed) == (1, 0, 0)
     asked = calendars.seen[-1]
     assert asked.headers.get("if-none-match") == first.etag and asked.status == 200
-    found, unread = busy_of(factory, ws, LATER)
+    _, unread = busy_of(factory, ws, LATER)
     assert unread == [] and found == [(DENTIST[1], DENTIST[2]), (LUNCH[1], LUNCH[2])]
     stored = row(factory, calendar_id)
     assert stored.remote_etag == changed.etag and stored.refreshed_at == LATER
@@ -210,7 +212,7 @@ def test_a_gone_calendar_shows_its_error_and_is_never_free(
     calendars.publish("/gone.ics", b"", status=code)
     outcome = run(factory, LATER)
     assert outcome.failed == 1
-    found, unread = busy_of(factory, ws, LATER)
+    _, unread = busy_of(factory, ws, LATER)
     assert len(unread) == 1 and f"the calendar is gone ({code})" in unread[0]
     with factory() as session:
         [shown] = refresh.listed(session, workspace_id=ws, now=LATER)
@@ -329,7 +331,7 @@ def test_a_stale_or_never_read_source_cannot_answer(
     fresh = NOW + sources.STALE_AFTER
     assert busy_of(factory, ws, fresh)[1] == []
     stale = NOW + sources.STALE_AFTER + timedelta(minutes=1)
-    found, unread = busy_of(factory, ws, stale)
+    _, unread = busy_of(factory, ws, stale)
     assert len(unread) == 1 and "may have changed since" in unread[0]
     # a remote row never read (as another kind would first store it) is not free either
     with transaction(factory, write=True) as session:
