@@ -132,23 +132,23 @@ def named(
     session: Session, workspace_id: int, candidate_ids: list[int], *, lock: bool = False
 ) -> list[Interview]:
     """Every interview of these candidates that a letter may name, in order of start;
-    `lock`: locked for the caller's transaction (the fill closes them all)."""
+    `lock`: locked for the caller's transaction (the fill closes them all).
+
+    Found by candidate and sorted here: with the workspace or the order in the statement,
+    SQLite walks the workspace's index by start, every interview of the workspace for
+    each batch of a fill (13 s of a fill of 50,000). The workspace is checked on the rows.
+    """
     if not candidate_ids:
         return []
-    statement = (
-        select(Interview)
-        .where(
-            Interview.workspace_id == workspace_id,
-            Interview.candidate_id.in_(candidate_ids),
-            Interview.status.in_(NAMED),
-        )
-        .order_by(Interview.start, Interview.id)
+    statement = select(Interview).where(
+        Interview.candidate_id.in_(candidate_ids), Interview.status.in_(NAMED)
     )
     if lock:
         statement = statement.with_for_update(of=Interview).execution_options(
             populate_existing=True
         )
-    return list(session.scalars(statement))
+    found = [i for i in session.scalars(statement) if i.workspace_id == workspace_id]
+    return sorted(found, key=lambda i: (i.start, i.id))
 
 
 def on_record(
