@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from fairnotice.operations import sessions
 from fairnotice.operations.accounts import membership, workspaces_of
 from fairnotice.store.tables import AuthSession, User, Workspace
-from fairnotice.web import i18n
+from fairnotice.web import i18n, refusals
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -206,6 +206,7 @@ def render(
         day_label=lambda day: i18n.day_label(day, lang),
         zone_label=i18n.zone_label(tz, lang),
     )
+    refusals.page_context(ctx, lang)  # a refused form's problems in words, by label
     if isinstance(user, User) and "workspaces" not in ctx:
         session = ctx.pop("session", None)
         if session is not None:

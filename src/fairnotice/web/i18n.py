@@ -106,6 +106,11 @@ def _validation(text: str, catalog: gettext.NullTranslations) -> str | None:
     return None
 
 
+def validation_text(text: str, catalog: gettext.NullTranslations) -> str | None:
+    """pydantic's text of a refused field in the catalog's language, or None (web.refusals)."""
+    return _validation(text, catalog)
+
+
 def translate(message: object, language: str) -> str:
     """An error text of the operations in `language`: a Phrase by its template (values put
     in, translated too when they are Phrases), a fixed text by itself; English, or a text

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fairnotice.errors import N_, BadInput
 from fairnotice.operations import account_mail, accounts, sessions
 from fairnotice.store.tables import User
-from fairnotice.web import i18n, throttle
+from fairnotice.web import i18n, refusals, throttle
 from fairnotice.web.deps import (
     SESSION_KEY,
     CurrentUser,
@@ -26,6 +26,7 @@ from fairnotice.web.deps import (
     redirect,
     render,
 )
+from fairnotice.web.routes.forms import refused
 from fairnotice.web.throttle import TooMany
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -98,10 +99,10 @@ def signup_page(request: Request) -> HTMLResponse:
 def signup(
     request: Request,
     session: Db,
-    email: Annotated[str, Form(max_length=320)],
-    name: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
-    timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    email: Annotated[str, Form(max_length=320)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """The same answer whether or not the address has an account: on to sign-in, where
     the new account's owner signs in; the existing account's owner gets an email."""
@@ -115,8 +116,8 @@ def signup(
             timezone=timezone or "UTC",
         )
     except BadInput as exc:
-        context = {"problems": exc.problems, "email": email, "name": name}
-        return render(request, "signup.html", context, status=422)
+        typed = {"email": email, "name": name, "timezone": timezone}
+        return refused(request, "signup.html", {}, exc, form=typed, labels=refusals.SIGNUP)
     owner = done.existing
     # A few such mails an hour at most: no mail bombing through the sign-up form.
     if owner and _throttle(request).allow((throttle.RESET_ACCOUNT, f"signup:{owner.email}")):
@@ -141,12 +142,19 @@ def signin_page(
 def signin(
     request: Request,
     session: Db,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1000)],
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Wrong passwords are counted per account and per client; while either count is
-    used up the answer is 429, even for the right password."""
+    used up the answer is 429, even for the right password. An empty field is no attempt:
+    the form again (422), nothing counted."""
+    empty = [k for k, v in (("email", email), ("password", password)) if not v.strip()]
+    if empty:
+        missing = BadInput([(k, N_("please fill this in")) for k in empty])
+        back: dict[str, object] = {"next": _safe_next(next, "")}
+        typed = {"email": email}
+        return refused(request, "signin.html", back, missing, form=typed, labels=refusals.SIGNIN)
     limits = _throttle(request)
     counts = (
         (throttle.SIGNIN_ACCOUNT, f"signin:{email.strip().lower()}"),
@@ -218,8 +226,8 @@ def change_password(
     request: Request,
     user: CurrentUser,
     session: Db,
-    current_password: Annotated[str, Form(max_length=1000)],
-    new_password: Annotated[str, Form(max_length=1000)],
+    current_password: Annotated[str, Form(max_length=1000)] = "",
+    new_password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """A new password (the current one asked for); every other session of the user ends.
     A wrong current password counts against the account's sign-in budget (a stolen
@@ -238,7 +246,15 @@ def change_password(
     except BadInput as exc:
         if any(str(name) == "current password" for name, _ in exc.problems):
             _throttle(request).fail(count)
-        return _account(request, user, session, status=422, problems=exc.problems)
+        return _account(
+            request,
+            user,
+            session,
+            status=422,
+            problems=exc.problems,
+            labels=refusals.ACCOUNT,
+            open_form="password",
+        )
     sessions.end_all(session, user_id=user.id, keep=_cookie_token(request))
     return redirect("/account?changed=1")
 
@@ -248,40 +264,79 @@ def update_account(
     request: Request,
     user: CurrentUser,
     session: Db,
-    timezone: Annotated[str, Form(max_length=64)],
+    timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    accounts.update_preferences(session, user_id=user.id, timezone=timezone)
+    try:
+        accounts.update_preferences(session, user_id=user.id, timezone=timezone.strip())
+    except BadInput as exc:
+        session.rollback()
+        typed = {"timezone": timezone}
+        return _account(
+            request,
+            user,
+            session,
+            status=422,
+            problems=exc.problems,
+            labels=refusals.ACCOUNT,
+            open_form="timezone",
+            kept=typed,
+        )
     return redirect("/account")
 
 
 @router.post("/organisations")
 def new_organisation(
-    request: Request, user: CurrentUser, session: Db, name: Annotated[str, Form(max_length=200)]
+    request: Request,
+    user: CurrentUser,
+    session: Db,
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    workspace = accounts.create_organisation(session, user_id=user.id, name=name)
+    try:
+        workspace = accounts.create_organisation(session, user_id=user.id, name=name)
+    except BadInput as exc:
+        session.rollback()
+        return _account(
+            request,
+            user,
+            session,
+            status=422,
+            problems=exc.problems,
+            labels=refusals.ORGANISATION,
+            open_form="organisation",
+            kept={"name": name},
+        )
     return redirect(f"/w/{workspace.id}")
 
 
 @router.get("/w/{ws}/members")
 def members(request: Request, scope: InScope, session: Db) -> HTMLResponse:
-    return render(
-        request,
-        "members.html",
-        {
-            "user": scope.user,
-            "ws": scope.workspace,
-            "session": session,
-            "members": accounts.members_of(session, scope.id),
-            "role": accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
-        },
-    )
+    return render(request, "members.html", _members(scope, session))
+
+
+def _members(scope: InScope, session: Db) -> dict[str, object]:
+    return {
+        "user": scope.user,
+        "ws": scope.workspace,
+        "session": session,
+        "members": accounts.members_of(session, scope.id),
+        "role": accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
+    }
 
 
 @router.post("/w/{ws}/members")
 def add_member(
-    request: Request, scope: InScope, session: Db, email: Annotated[str, Form(max_length=320)]
+    request: Request,
+    scope: InScope,
+    session: Db,
+    email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    accounts.add_member(session, workspace_id=scope.id, email=email, by_user_id=scope.user.id)
+    try:
+        accounts.add_member(session, workspace_id=scope.id, email=email, by_user_id=scope.user.id)
+    except BadInput as exc:
+        session.rollback()
+        page = _members(scope, session)
+        typed = {"email": email}
+        return refused(request, "members.html", page, exc, form=typed, labels=refusals.MEMBER)
     return redirect(f"/w/{scope.id}/members")
 
 

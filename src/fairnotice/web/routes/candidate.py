@@ -27,9 +27,10 @@ from fairnotice.operations import replies as replies_ops
 from fairnotice.operations.busy import CalendarNotReady
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
+from fairnotice.web import refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes import followups
-from fairnotice.web.routes.forms import interview_from_form, text_fields
+from fairnotice.web.routes.forms import interview_from_form, refused, text_fields
 from fairnotice.web.routes.scoped import IN_PLAN, IN_STEP, ScopedInterview
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -60,27 +61,53 @@ async def _upload(upload: UploadFile | None, field: str) -> bytes | None:
 
 @router.post("/w/{ws}/interviews/import")
 async def import_interview(
-    scope: InScope, session: Db, file: Annotated[UploadFile | None, File()] = None
+    request: Request,
+    scope: InScope,
+    session: Db,
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    data = await _upload(file, "file")
-    if data is None:
-        raise BadInput([("file", N_("choose an invitation (.ics or .eml)"))])
-    created = await run_in_threadpool(
-        uploads.interview_from_invitation, data, me_email=scope.user.email
-    )
-    row = await run_in_threadpool(
-        records.create_interview, session, workspace_id=scope.id, data=created
-    )
+    """An invitation file; a refused one comes back as the page, its problem by the file."""
+    try:
+        data = await _upload(file, "file")
+        if data is None:
+            raise BadInput([("file", N_("choose an invitation (.ics or .eml)"))])
+        created = await run_in_threadpool(
+            uploads.interview_from_invitation, data, me_email=scope.user.email
+        )
+        row = await run_in_threadpool(
+            records.create_interview, session, workspace_id=scope.id, data=created
+        )
+    except BadInput as exc:
+        page = _page(scope, session, can_import=True, open_form="import")
+        return refused(
+            request,
+            "interview_new.html",
+            page,
+            _in_file(exc),
+            form={},
+            labels=refusals.INTERVIEW_IMPORT,
+            session=session,
+        )
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
+
+
+def _in_file(exc: BadInput) -> BadInput:
+    """Whatever an imported file lacks is a problem of the file field (the form has no other)."""
+    problems = [(name if str(name) == "file" else "file", what) for name, what in exc.problems]
+    return TooLarge(problems) if isinstance(exc, TooLarge) else BadInput(problems)
 
 
 @router.post("/w/{ws}/interviews")
 async def create_interview(request: Request, scope: InScope, session: Db) -> Response:
     form = text_fields(await request.form())
-    data = interview_from_form(form)
-    row = await run_in_threadpool(
-        records.create_interview, session, workspace_id=scope.id, data=data
-    )
+    try:
+        data = interview_from_form(form)
+        row = await run_in_threadpool(
+            records.create_interview, session, workspace_id=scope.id, data=data
+        )
+    except BadInput as exc:
+        page = _page(scope, session, can_import=True, open_form="new")
+        return refused(request, "interview_new.html", page, exc, form=form, session=session)
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
 
 
@@ -102,6 +129,7 @@ def interview_view(
     refusal: str | None = None,
     status: int = 200,
     clashes: list[Any] | None = None,
+    problems: list[Any] | None = None,
 ) -> HTMLResponse:
     """The interview page: its facts, the actions its state allows, a candidate's
     suggestion to answer; after a refused plan, the form as sent with the reason."""
@@ -139,6 +167,8 @@ def interview_view(
             started=row.start <= now,
             form=form or {},
             refusal=refusal,
+            problems=problems or [],
+            labels=refusals.PLAN,
             clashes=clashes or [],
             busy_blocks=marks,
             unchecked=unchecked,
@@ -186,6 +216,47 @@ async def make_plan(
             }
             why = refused.problems[0][1]
             return interview_view(request, scope, session, row, form=kept, refusal=why, status=422)
+    typed = {
+        "intent": intent.value,
+        "reason": reason.value,
+        "certainty": certainty.value,
+        "note": note,
+        "message_language": language_choice,
+        "hours_start": hours_start,
+        "hours_end": hours_end,
+        "days": days or [],
+        "caldav_url": caldav_url,
+        "caldav_username": caldav_username,
+    }
+    try:
+        return await _plan(
+            request, scope, session, row, typed, calendar=calendar, free=free,
+            caldav_password=caldav_password,
+        )  # fmt: skip
+    except BadInput as exc:  # the form again, as sent, each problem by its field
+        session.rollback()
+        return interview_view(
+            request, scope, session, row, form=typed, problems=exc.problems, status=422
+        )
+
+
+async def _plan(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    row: Interview,
+    typed: dict[str, Any],
+    *,
+    calendar: UploadFile | None,
+    free: list[str] | None,
+    caldav_password: str,
+) -> Response:
+    """The plan from the form's fields (`typed`); BadInput names the field at fault."""
+    intent, note, days = Intent(typed["intent"]), typed["note"], typed["days"]
+    reason, certainty = typed["reason"], typed["certainty"]
+    language_choice, caldav_url = typed["message_language"], typed["caldav_url"]
+    caldav_username = typed["caldav_username"]
+    hours_start, hours_end = typed["hours_start"], typed["hours_end"]
     data = await _upload(calendar, "calendar")
     # No server is reached for an interview that is not ours (`row` is looked up first);
     # its own event and time are no clash with it in the calendars read and the week
@@ -202,18 +273,8 @@ async def make_plan(
                 own=own,
             )
         except CalendarNotReady as exc:  # never taken as free: the page says why
-            kept = {
-                "intent": intent.value,
-                "reason": reason.value,
-                "certainty": certainty.value,
-                "note": note,
-                "message_language": language_choice,
-                "hours_start": hours_start,
-                "hours_end": hours_end,
-                "days": days or [],
-            }
             why = exc.args[0]
-            return interview_view(request, scope, session, row, form=kept, refusal=why, status=409)
+            return interview_view(request, scope, session, row, form=typed, refusal=why, status=409)
     # Calendars are fetched and expanded with no transaction open: on SQLite a writing one
     # locks the whole database, and the plan below is one short write of its own.
     session.commit()
@@ -260,9 +321,9 @@ async def make_plan(
         user=scope.user,
         clock=request.app.state.clock,
         intent=intent.value,
-        reason=reason.value,
+        reason=reason,
         note=note,
-        certainty=certainty.value,
+        certainty=certainty,
         language=language_choice or None,
         working_days=days or [1, 2, 3, 4, 5],
         hours=(hours_start, hours_end),

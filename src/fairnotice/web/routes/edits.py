@@ -23,6 +23,7 @@ from fairnotice.operations import records
 from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
 from fairnotice.store.tables import Candidate, Interview, Position
+from fairnotice.web import refusals
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import local_moment, text_fields
 
@@ -41,7 +42,7 @@ def _refused(
     return render(
         request,
         name,
-        _page(scope, session, problems=exc.problems, bad={f for f, _ in exc.problems}, **extra),
+        _page(scope, session, problems=exc.problems, **extra),
         status=422,
     )
 
@@ -317,6 +318,7 @@ def delete_candidate_page(
         name=f"{row.name} <{row.email}>",
         action=f"/w/{scope.id}/candidates/{row.id}/delete",
         back=_after_candidate(scope, row),
+            labels=refusals.CANDIDATE,
         interviews=interviews,
     )
     return render(request, "confirm_delete.html", context)

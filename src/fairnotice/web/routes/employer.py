@@ -33,9 +33,11 @@ from fairnotice.store.tables import (
     PlanStep,
     Position,
 )
+from fairnotice.web import refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.paging import MAX_SEARCH, Number, PageNumber, Text, offset_of, one_of
-from fairnotice.web.routes.forms import text_fields
+from fairnotice.web.routes import lists
+from fairnotice.web.routes.forms import refused, text_fields
 from fairnotice.web.routes.scoped import IN_POSITION
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -50,16 +52,23 @@ def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
 
 
 @router.post("/w/{ws}/positions")
-def create_position(
-    scope: InScope,
-    session: Db,
-    title: Annotated[str, Form(max_length=300)],
-    company: Annotated[str, Form(max_length=300)],
-) -> Response:
-    row = records.create_position(
-        session, workspace_id=scope.id, data=PositionCreate(title=title, company=company)
-    )
-    return redirect(f"/w/{scope.id}/positions/{row.id}")
+async def create_position(request: Request, scope: InScope, session: Db) -> Response:
+    """A new position; refused, the overview comes back with the form as typed."""
+    form = text_fields(await request.form())
+
+    def work() -> Response:
+        try:
+            raw = {k: form.get(k, "").strip() for k in ("title", "company")}
+            data = validate(PositionCreate, raw)
+            row = records.create_position(session, workspace_id=scope.id, data=data)
+        except BadInput as exc:
+            session.rollback()
+            context = lists.dashboard_context(request, scope, session)
+            context["open_form"] = "position"
+            return refused(request, "dashboard.html", context, exc, form=form)
+        return redirect(f"/w/{scope.id}/positions/{row.id}")
+
+    return await run_in_threadpool(work)
 
 
 @dataclass(frozen=True)
@@ -166,12 +175,40 @@ async def add_candidate(
     raw["position_id"] = position_id
 
     def work() -> None:
-        records.scoped(session, Position, scope.id, position_id)
         data = validate(CandidateCreate, raw)
         records.create_candidate(session, workspace_id=scope.id, data=data)
 
-    await run_in_threadpool(work)
+    await run_in_threadpool(records.scoped, session, Position, scope.id, position_id)
+    try:
+        await run_in_threadpool(work)
+    except BadInput as exc:
+        return await _again(request, scope, session, position_id, exc, form, "candidate")
     return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+_LABELS = {"candidate": refusals.CANDIDATE, "csv": refusals.CSV_IMPORT}
+
+
+async def _again(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    position_id: int,
+    exc: BadInput,
+    form: dict[str, str],
+    which: str,
+) -> HTMLResponse:
+    """The position page again (422) with the refused form open, as typed, its problems
+    by field (scheduling.py does the same for its two forms)."""
+
+    def page() -> HTMLResponse:
+        session.rollback()
+        context = position_context(scope, session, position_id)
+        context["open_form"] = which
+        labels = _LABELS.get(which, refusals.CALENDAR)
+        return refused(request, "position.html", context, exc, form=form, labels=labels)
+
+    return await run_in_threadpool(page)
 
 
 @router.post("/w/{ws}/positions/{position_id}/candidates/import")
@@ -180,8 +217,24 @@ async def import_candidates(
 ) -> Response:
     await run_in_threadpool(records.scoped, session, Position, scope.id, position_id)
     form = await request.form()
+    try:
+        text = await _csv_text(form)
+        await run_in_threadpool(
+            records.import_candidates,
+            session,
+            workspace_id=scope.id,
+            position_id=position_id,
+            text=text,
+        )
+    except BadInput as exc:
+        return await _again(request, scope, session, position_id, exc, {}, "csv")
+    return redirect(f"/w/{scope.id}/positions/{position_id}")
+
+
+async def _csv_text(form: Any) -> str:
+    """The uploaded CSV as text (UTF-8, a BOM allowed), capped in size."""
     upload = form.get("file")
-    if not isinstance(upload, StarletteUpload):
+    if not isinstance(upload, StarletteUpload) or not upload.filename:
         raise BadInput([("file", N_("choose a CSV file"))])
     try:
         data = await upload.read(MAX_UPLOAD + 1)
@@ -190,17 +243,9 @@ async def import_candidates(
     if len(data) > MAX_UPLOAD:
         raise TooLarge([("file", N_("larger than 2 MiB"))])
     try:
-        text = data.decode("utf-8-sig")
+        return str(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise BadInput([("file", N_("not UTF-8 text"))]) from None
-    await run_in_threadpool(
-        records.import_candidates,
-        session,
-        workspace_id=scope.id,
-        position_id=position_id,
-        text=text,
-    )
-    return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
 @router.post("/w/{ws}/calendars")
@@ -208,34 +253,61 @@ async def upload_calendar(
     request: Request,
     scope: InScope,
     session: Db,
-    owner_email: Annotated[str, Form(max_length=320)],
+    owner_email: Annotated[str, Form(max_length=320)] = "",
     back: Annotated[str, Form(max_length=300)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """An interviewer's calendar: stored as it came, read by a worker in the background."""
-    if file is None or not file.filename:
-        raise BadInput([("file", N_("choose a calendar (.ics)"))])
+    """An interviewer's calendar: stored as it came, read by a worker in the background.
+    Refused, the position page it was sent from comes back with the form as typed."""
     try:
-        data = await file.read(uploads.MAX_UPLOAD + 1)
-    finally:
-        await file.close()
-    if len(data) > uploads.MAX_UPLOAD:
-        raise TooLarge([("file", N_("larger than 1 MiB"))])
-    email = validate(Person, {"name": owner_email, "email": owner_email}).email
+        email = _owner_email(owner_email)
+        if file is None or not file.filename:
+            raise BadInput([("file", N_("choose a calendar (.ics)"))])
+        try:
+            data = await file.read(uploads.MAX_UPLOAD + 1)
+        finally:
+            await file.close()
+        if len(data) > uploads.MAX_UPLOAD:
+            raise TooLarge([("file", N_("larger than 1 MiB"))])
 
-    def work() -> None:
-        busy.add_calendar(
-            session,
-            workspace_id=scope.id,
-            owner_email=email,
-            ics=data,
-            zone_name=scope.user.timezone,
-            field="file",
-        )
+        def work() -> None:
+            busy.add_calendar(
+                session,
+                workspace_id=scope.id,
+                owner_email=email,
+                ics=data,
+                zone_name=scope.user.timezone,
+                field="file",
+            )
 
-    await run_in_threadpool(work)
+        await run_in_threadpool(work)
+    except BadInput as exc:
+        position_id = _position_of(back, scope.id)
+        if position_id is None:
+            raise
+        form = {"owner_email": owner_email}
+        return await _again(request, scope, session, position_id, exc, form, "calendar")
     target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}"
     return redirect(target)
+
+
+def _owner_email(text: str) -> str:
+    """The interviewer's address, refused under the form's field name."""
+    if not text.strip():
+        raise BadInput([("owner_email", N_("please fill this in"))])
+    try:
+        return validate(Person, {"name": text, "email": text.strip()}).email
+    except BadInput:
+        plain = N_("this is not an email address (like name@example.com)")
+        raise BadInput([("owner_email", plain)]) from None
+
+
+def _position_of(back: str, workspace_id: int) -> int | None:
+    """The position whose page sent the form (its `back`), or None."""
+    rest = back.removeprefix(f"/w/{workspace_id}/positions/")
+    if rest == back or not rest.isdigit() or len(rest) > 9:
+        return None
+    return int(rest)
 
 
 # The routes below take form fields: their object is looked up first (404), as a

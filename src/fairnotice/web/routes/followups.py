@@ -8,6 +8,7 @@ the message check also as an htmx request that swaps in just the findings.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -20,7 +21,9 @@ from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import PlanRecord
+from fairnotice.web import refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
+from fairnotice.web.refusals import kept
 from fairnotice.web.routes.scoped import IN_OUTBOX, IN_PLAN, ScopedPlan
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -40,9 +43,11 @@ def plan_view(
     *,
     checked: dict[str, Any] | None = None,
     status: int = 200,
+    **refusal: Any,
 ) -> HTMLResponse:
     """The plan page; `checked` carries one message's review and the words it reviewed,
-    shown in the editor in place of the stored ones."""
+    shown in the editor in place of the stored ones; `refusal` a refused form's
+    `problems`, `labels`, `kept` and `open_form` (web.refusals)."""
     plan = links.reveal_plan(  # the pick links written out for the user to send
         session, workspace_id=scope.id, plan=record.plan, secret=request.app.state.settings.secret
     )
@@ -84,8 +89,36 @@ def plan_view(
         "has_after_agreement": any(s["condition"] == "after_agreement" for s in plan["steps"]),
         # the time agreed on this page, as the interview took it (the confirmation)
         "agreed": agreed.detail if agreed is not None else None,
+        **refusal,
     }
     return render(request, "plan.html", context, status=status)
+
+
+def _plan_again(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    exc: BadInput,
+    *,
+    which: str,
+    form: dict[str, str],
+    labels: dict[str, str],
+) -> HTMLResponse:
+    """The plan page again (422) with the refused form as typed, its problems by field."""
+    session.rollback()
+    record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+    return plan_view(
+        request,
+        scope,
+        session,
+        record,
+        status=413 if isinstance(exc, TooLarge) else 422,
+        problems=exc.problems,
+        labels=labels,
+        kept=kept(form),
+        open_form=which,
+    )
 
 
 # Each route below takes its plan or outbox row from `scoped` (a dependency): another
@@ -149,7 +182,25 @@ async def add_reply(
     file: Annotated[UploadFile | None, File()] = None,
     text: Annotated[str, Form(max_length=100_000)] = "",
 ) -> Response:
-    """A reply as an uploaded .eml or pasted text; matched, read, shown on its plan."""
+    """A reply as an uploaded .eml or pasted text; matched, read, shown on its plan.
+    Refused, the plan page again with the pasted text kept."""
+    try:
+        reply = await _take_reply(request, scope, session, plan_id, file, text)
+    except BadInput as exc:
+        again = partial(_plan_again, request, scope, session, plan_id, exc)
+        form = {"text": text}
+        return await run_in_threadpool(again, which="reply", form=form, labels=refusals.REPLY)
+    return redirect(f"/w/{scope.id}/plans/{reply.plan_id or plan_id}#replies")
+
+
+async def _take_reply(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    plan_id: int,
+    file: UploadFile | None,
+    text: str,
+) -> Any:
     raw: bytes | None = None
     source = "upload"
     if file is not None and file.filename:
@@ -175,7 +226,7 @@ async def add_reply(
         now=request.app.state.clock(),
         plan_id=plan_id,
     )
-    return redirect(f"/w/{scope.id}/plans/{reply.plan_id or plan_id}#replies")
+    return reply
 
 
 @router.post("/w/{ws}/plans/{plan_id}/agreed", dependencies=[IN_PLAN])
@@ -184,16 +235,23 @@ def agreed(
     scope: InScope,
     session: Db,
     plan_id: int,
-    agreed: Annotated[str, Form(max_length=40)],
+    agreed: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    """ "New time agreed": the after-agreement note becomes a draft on this page."""
-    followups.agree(
-        session,
-        workspace_id=scope.id,
-        plan_id=plan_id,
-        agreed=followups.parse_agreed(agreed, scope.user.timezone),
-        now=request.app.state.clock(),
-    )
+    """ "New time agreed": the after-agreement note becomes a draft on this page.
+    Refused (no time, not a time, in the past), the page again with the time typed."""
+    try:
+        followups.agree(
+            session,
+            workspace_id=scope.id,
+            plan_id=plan_id,
+            agreed=followups.parse_agreed(agreed, scope.user.timezone),
+            now=request.app.state.clock(),
+        )
+    except BadInput as exc:
+        form = {"agreed": agreed}
+        return _plan_again(
+            request, scope, session, plan_id, exc, which="agreed", form=form, labels=refusals.AGREED
+        )
     return redirect(f"/w/{scope.id}/plans/{plan_id}#drafts")
 
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from fairnotice.errors import N_, BadInput
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from fairnotice.errors import N_, BadInput, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import zone
 from fairnotice.operations.schemas import InterviewCreate
+from fairnotice.web.deps import render
+from fairnotice.web.refusals import kept
 
 
 def local_moment(day: str, clock: str, zone_name: str, field: str) -> str:
@@ -61,3 +67,22 @@ def interview_from_form(form: dict[str, str]) -> InterviewCreate:
 def text_fields(form: Any) -> dict[str, str]:
     """The string fields of a parsed form (uploads left out)."""
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def refused(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    exc: BadInput,
+    *,
+    form: dict[str, Any],
+    labels: dict[str, str] | None = None,
+    session: Session | None = None,
+) -> HTMLResponse:
+    """The same form again (422; 413 for a file too large) with what was typed (`kept`)
+    and its problems by field and label (web.refusals); nothing of it is written."""
+    if session is not None:
+        session.rollback()
+    status = 413 if isinstance(exc, TooLarge) else 422
+    page = {**context, "problems": exc.problems, "kept": kept(form), "labels": labels or {}}
+    return render(request, name, page, status=status)

@@ -47,6 +47,28 @@ def dashboard(
     """The overview: to-dos, then each list a page at a time (to-dos: `tpage`; interviews:
     `q`, `state`, `due`, `page`; positions: `pq`, `ppage`; candidates without a position:
     `upage`)."""
+    context = dashboard_context(
+        request, scope, session, page=page, q=q, state=state, due=due, pq=pq, ppage=ppage,
+        upage=upage, tpage=tpage,
+    )  # fmt: skip
+    return render(request, "dashboard.html", context)
+
+
+def dashboard_context(
+    request: Request,
+    scope: InScope,
+    session: Db,
+    *,
+    page: int = 1,
+    q: str = "",
+    state: str = "",
+    due: str = "",
+    pq: str = "",
+    ppage: int = 1,
+    upage: int = 1,
+    tpage: int = 1,
+) -> dict[str, Any]:
+    """What the overview shows (the new-position form refused shows it again)."""
     now = request.app.state.clock()
     shown = {
         "state": one_of("state", state, INTERVIEW_STATES),
@@ -89,7 +111,7 @@ def dashboard(
             ),
             suggestions=actions.suggestions(session, workspace_id=scope.id),
         )
-    return render(request, "dashboard.html", context)
+    return context
 
 
 @router.get("/w/{ws}/outbox")

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.background import BackgroundTask
 
-from fairnotice.errors import BadInput
+from fairnotice.errors import N_, BadInput
 from fairnotice.operations import account_mail
-from fairnotice.web import throttle
+from fairnotice.web import refusals, throttle
 from fairnotice.web.deps import Db, csrf_protect, redirect, render
 from fairnotice.web.throttle import TooMany
 
@@ -41,9 +41,15 @@ def _ask_reset(request: Request, email: str) -> None:
 
 
 @router.post("/reset")
-def reset_request(request: Request, email: Annotated[str, Form(max_length=320)]) -> Response:
+def reset_request(request: Request, email: Annotated[str, Form(max_length=320)] = "") -> Response:
     """Answered before the address is looked up (the work follows the answer): how long
     the answer takes does not tell whether the address has an account."""
+    if "@" not in email or any(c.isspace() for c in email.strip()):
+        problem = N_("this is not an email address (like name@example.com)")
+        context = {"problems": [("email", problem if email.strip() else N_("please fill this in"))]}
+        return render(
+            request, "reset_request.html", {**context, "kept": {"email": email}}, status=422
+        )
     limits: throttle.Throttle = request.app.state.throttle
     try:
         limits.attempt(
@@ -70,14 +76,14 @@ def reset(
     request: Request,
     session: Db,
     token: str,
-    new_password: Annotated[str, Form(max_length=1000)],
+    new_password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
         account_mail.reset_password(
             session, token=token, password=new_password, now=request.app.state.clock()
         )
     except BadInput as exc:
-        context = {"token": token, "problems": exc.problems}
+        context = {"token": token, "problems": exc.problems, "labels": refusals.RESET}
         return render(request, "reset.html", context, status=422)
     request.session.clear()
     return redirect("/signin?reset=1")

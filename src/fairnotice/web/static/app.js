@@ -17,6 +17,8 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.textContent = label; }, 2000);
 });
 document.addEventListener("DOMContentLoaded", () => {
+  const problems = document.querySelector(".problems[tabindex]");  // a refused form: its summary first
+  if (problems) problems.focus();
   for (const input of document.querySelectorAll("input[data-detect-zone]")) {
     try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || input.value; } catch {}
   }
