@@ -191,6 +191,7 @@ def create_app(
         api_todos,
         auth,
         booking,
+        caldav_accounts,
         candidate,
         delivery_status,
         edits,
@@ -235,6 +236,7 @@ def create_app(
         lifecycle,
         edits,
         delivery_status,
+        caldav_accounts,
     )
     for module in modules:
         app.include_router(module.router)

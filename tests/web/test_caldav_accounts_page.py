@@ -1,0 +1,162 @@
+"""The CalDAV accounts page, in-process on SQLite and PostgreSQL, against a real Radicale:
+connect from the bare server address, choose two calendars, the busy time counted; a
+wrong password and a private address refused in the viewer's language by their field,
+the form kept but the password; another workspace's account out of reach."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from fairnotice.operations.busy import owners_busy
+from fairnotice.store.tables import Base, BusyCalendar, CaldavAccount, CaldavCalendar
+from tests.calendar import caldav_servers
+from tests.calendar.caldav_servers import Server
+from tests.web.conftest import Browser
+from tests.web.helpers import organisation
+
+radicale = caldav_servers.radicale  # the server, as a fixture
+MARIA = "m.roth@example.com"
+MEETING = (datetime(2026, 3, 16, 8, tzinfo=UTC), datetime(2026, 3, 16, 9, 30, tzinfo=UTC))
+COURT = (datetime(2026, 3, 17, 7, tzinfo=UTC), datetime(2026, 3, 17, 15, tzinfo=UTC))
+GYM = (datetime(2026, 3, 18, 16, tzinfo=UTC), datetime(2026, 3, 18, 17, tzinfo=UTC))
+
+
+def allow_private(app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+
+
+def calendars(server: Server) -> None:
+    """Work and Court (to be chosen) and Private (not), each with one event."""
+    for slug, name, colour, (start, end) in (
+        ("work", "Work", "#3366FF", MEETING),
+        ("court", "Court days", "#AA2200", COURT),
+        ("private", "Private", None, GYM),
+    ):
+        url = server.calendar(slug, name, colour)
+        server.event(url, slug, f"{start:%Y%m%dT%H%M%SZ}", f"{end:%Y%m%dT%H%M%SZ}", name)
+
+
+def connect(browser: Browser, ws: int, server: Server, **changes: str) -> object:
+    browser.get(f"/w/{ws}/caldav")
+    form = {
+        "owner_email": MARIA,
+        "caldav_server": server.base,
+        "caldav_username": server.username,
+        "caldav_password": server.password,
+        **changes,
+    }
+    return browser.post(f"/w/{ws}/caldav", form)
+
+
+def everything_stored(app: FastAPI) -> str:
+    with app.state.sessions() as session:
+        return "\n".join(
+            repr(session.execute(select(table)).all()) for table in Base.metadata.sorted_tables
+        )
+
+
+def test_an_employer_connects_an_account_and_two_chosen_calendars_count(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    calendars(radicale)
+    browser.sign_up("hr@example.com")
+    org = organisation(browser)
+    response = connect(browser, org, radicale)
+    assert response.status_code == 303, response.text
+    page = browser.get(f"/w/{org}/caldav")
+    assert page.status_code == 200
+    names = re.findall(r'<label for="cal-(\d+)">(?:<svg.*?</svg> )?([^<]+)</label>', page.text)
+    assert sorted(n for _, n in names) == ["Court days", "Private", "Work"]
+    assert 'fill="#3366FF"' in page.text and radicale.password not in page.text
+    ids = {name: number for number, name in names}
+    account = int(re.findall(r'id="account-(\d+)"', page.text)[0])
+    chosen = browser.post(
+        f"/w/{org}/caldav/{account}/calendars", {"calendar": [ids["Work"], ids["Court days"]]}
+    )
+    assert chosen.status_code == 303, chosen.text
+    page = browser.get(f"/w/{org}/caldav")
+    assert page.text.count("last read") == 2 and "free/busy times only" in page.text
+    with app.state.sessions() as session:
+        found, unread = owners_busy(
+            session,
+            workspace_id=org,
+            emails=[MARIA],
+            start=datetime(2026, 3, 16, tzinfo=UTC),
+            end=datetime(2026, 3, 21, tzinfo=UTC),
+            now=app.state.clock(),
+        )
+    assert (sorted(found), unread) == ([MEETING, COURT], [])
+    assert radicale.password not in everything_stored(app)
+    # unticking all: nothing counts any more, the account stays
+    assert browser.post(f"/w/{org}/caldav/{account}/calendars", {}).status_code == 303
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(BusyCalendar)) == 0
+        assert session.scalar(select(func.count()).select_from(CaldavCalendar)) == 3
+
+
+def test_a_wrong_password_comes_back_in_german_by_its_field_without_the_password(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    calendars(radicale)
+    ws = browser.sign_up("kandidatin@example.org")
+    browser.http.headers["accept-language"] = "de"
+    wrong = "Zq7-wrong-app-pw"
+    response = connect(browser, ws, radicale, caldav_password=wrong)
+    assert response.status_code == 422
+    problems = re.search(r'<div class="problems".*?</div>', response.text, re.S)
+    assert problems is not None, response.text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", problems.group(0)))
+    assert "App-Passwort" in text and "Anmeldung" in text and "401" in text, text
+    assert wrong not in response.text and radicale.password not in response.text
+    assert f'value="{radicale.base}"' in response.text  # the form as typed, but the password
+    assert 'id="caldav_password" name="caldav_password" type="password"' in response.text
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CaldavAccount)) == 0
+    assert wrong not in everything_stored(app)
+
+
+def test_a_private_address_is_refused_in_production_mode(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    calendars(radicale)  # the server is there and would answer
+    browser.sign_up("hr@example.com")
+    org = organisation(browser)
+    response = connect(browser, org, radicale)
+    assert response.status_code == 422
+    problems = re.search(r'<div class="problems".*?</div>', response.text, re.S)
+    assert problems is not None
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", problems.group(0)))
+    assert "Server address" in text and "not allowed" in text and "private" in text, text
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CaldavAccount)) == 0
+
+
+def test_another_workspace_cannot_reach_the_account(
+    app: FastAPI, browser: Browser, other_browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    calendars(radicale)
+    browser.sign_up("hr@example.com")
+    org = organisation(browser)
+    assert connect(browser, org, radicale).status_code == 303
+    with app.state.sessions() as session:
+        account = session.scalar(select(CaldavAccount.id))
+        some = session.scalar(select(CaldavCalendar.id))
+    theirs = other_browser.sign_up("other@example.org")
+    other_browser.get(f"/w/{theirs}/caldav")
+    for url, data in (
+        (f"/w/{theirs}/caldav/{account}/calendars", {"calendar": [some]}),
+        (f"/w/{theirs}/caldav/{account}/delete", {}),
+        (f"/w/{org}/caldav/{account}/delete", {}),
+    ):
+        assert other_browser.post(url, data).status_code == 404
+    assert other_browser.get(f"/w/{org}/caldav").status_code == 404
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CaldavAccount)) == 1
+        assert session.scalar(select(func.count()).select_from(BusyCalendar)) == 0
