@@ -20,7 +20,7 @@ from fairnotice.operations import actions, changes, filling, followups, links, u
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
-from fairnotice.store.tables import PlanRecord
+from fairnotice.store.tables import Interview, PlanRecord
 from fairnotice.web import refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, language, redirect, render
 from fairnotice.web.refusals import kept
@@ -89,6 +89,10 @@ def plan_view(
         "has_after_agreement": any(s["condition"] == "after_agreement" for s in plan["steps"]),
         # the time agreed on this page, as the interview took it (the confirmation)
         "agreed": agreed.detail if agreed is not None else None,
+        # the heading names whom and what the plan is about
+        "interview": session.get(Interview, record.interview_id)
+        if record.interview_id is not None
+        else None,
         **refusal,
     }
     return render(request, "plan.html", context, status=status)

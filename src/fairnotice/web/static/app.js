@@ -17,6 +17,8 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.textContent = label; }, 2000);
 });
 document.addEventListener("DOMContentLoaded", () => {
+  // what works only with JavaScript (copy buttons) is rendered hidden and shown here
+  for (const element of document.querySelectorAll("[data-needs-js][hidden]")) element.hidden = false;
   const problems = document.querySelector(".problems[tabindex]");  // a refused form: its summary first
   if (problems) problems.focus();
   for (const input of document.querySelectorAll("input[data-detect-zone]")) {
