@@ -48,6 +48,7 @@ def _jinja(
     csrf: str,
     blocked: tuple[str, ...] = (),
     message: str = "",
+    suggesting: bool = False,
 ) -> str:
     """The page as Jinja renders it with the real values (what pick.py did before)."""
     lang = language if language in i18n.LANGUAGES else pick.deps.language(request)
@@ -68,6 +69,9 @@ def _jinja(
         notice=pick.notice_duration(minutes, lang) if minutes else "",
         blocked=list(blocked),
         message=i18n.translate(message, lang) if message else "",
+        duration=pick.notice_duration(pick._minutes(offer), lang),
+        video_link=bool(offer.video_url) and offer.video_url.startswith(("https://", "http://")),
+        suggesting=suggesting,
     )
 
 
@@ -103,14 +107,22 @@ def test_shape_filled_equals_jinja(language: str, state: str, count: int) -> Non
                 notice_minutes=(720, 0, 90, 2880)[n],
                 interview_status=("filled", "cancelled", "withdrawn", "took_place")[n],
                 interview_start=None if n == 3 else start - timedelta(days=n + 1),
+                interview_end=None if n == 3 else start - timedelta(days=n + 1, minutes=-45),
+                location=(None, text, "Raum 3 & <b>", None)[n],
+                video_url=("https://meet.example/a?b=1&c=<x>", None, "javascript:alert(1)", None)[
+                    n
+                ],
             )
             message = Phrase(holds.WHY[holds.TAKEN]) if blocked else ""
             for expired in (False, True):
                 token = "tok-" + "x" * n
                 request = _request(token, accept="sv-SE,sv;q=0.9")
                 csrf = "" if expired else "csrf_Token-123"
-                got = pick._render(request, offer, language, expired, csrf, blocked, message)
-                want = _jinja(request, offer, language, expired, csrf, blocked, message)
+                suggesting = bool(blocked) and n % 2 == 1
+                got = pick._render(
+                    request, offer, language, expired, csrf, blocked, message, suggesting
+                )
+                want = _jinja(request, offer, language, expired, csrf, blocked, message, suggesting)
                 assert got == want
 
 

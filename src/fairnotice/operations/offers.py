@@ -312,6 +312,9 @@ class OfferView:
     notice_minutes: int = 720  # the organisation's policy: the shortest notice of a pick
     interview_status: str = "offered"  # why a closed link no longer works (filled, ...)
     interview_start: datetime | None = None  # the time the new times would replace
+    interview_end: datetime | None = None
+    location: str | None = None  # where it takes place (an address, a room)
+    video_url: str | None = None  # or the link of a video call
 
 
 def offer_view(session: Session, token: str) -> OfferView:
@@ -332,6 +335,9 @@ def offer_view(session: Session, token: str) -> OfferView:
                 Workspace.pick_notice_minutes.label("notice_minutes"),
                 Interview.status.label("interview_status"),
                 Interview.start.label("interview_start"),
+                Interview.end.label("interview_end"),
+                Interview.location,
+                Interview.video_url,
             )
             .join(Interview, Interview.id == Offer.interview_id)
             .join(Workspace, Workspace.id == Offer.workspace_id)

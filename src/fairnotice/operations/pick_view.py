@@ -34,6 +34,9 @@ _STATEMENT = (
         Workspace.pick_notice_minutes,
         Interview.status.label("interview_status"),
         Interview.start.label("interview_start"),
+        Interview.end.label("interview_end"),
+        Interview.location,
+        Interview.video_url,
     )
     .join(Interview, Interview.id == Offer.interview_id)
     .join(Workspace, Workspace.id == Offer.workspace_id)
@@ -75,4 +78,7 @@ class PickReader:
             notice_minutes=int(first[12]),
             interview_status=first[13],
             interview_start=first[14],
+            interview_end=first[15],
+            location=first[16],
+            video_url=first[17],
         )

@@ -20,7 +20,7 @@ from jinja2 import Template
 from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.errors import N_, Conflict
+from fairnotice.errors import N_, BadInput, Conflict
 from fairnotice.operations import holds, offers
 from fairnotice.operations.accounts import digest
 from fairnotice.operations.pick_view import PickReader
@@ -72,7 +72,8 @@ CACHE_SIZE = 4096
 _MARK = "\x02{}\x03"  # a place to fill in: no escaping changes it, no text has it
 _PLACES = re.compile("\x02([a-z0-9_]+)\x03")
 _SHAPES: dict[
-    tuple[str, str, bool, int, int, tuple[str, ...], bool, bool, str, bool], list[str]
+    tuple[str, str, bool, int, int, tuple[str, ...], bool, bool, str, bool, bool, str, bool],
+    list[str],
 ] = {}
 _PAGE = None
 
@@ -103,17 +104,36 @@ def _shape(
     message: bool = False,
     closed: str = "",
     original: bool = False,
+    place: bool = False,
+    video: str = "",
+    suggesting: bool = False,
 ) -> list[str]:
     """pick.html rendered once per shape of page (language, state, expiry, number of
     times, which was picked, which cannot be picked and why, whether the policy asks for
     notice, whether a refusal is shown, the interview's state that closed the link,
-    whether the interview's current time is shown) with a mark in place of every value
+    whether the interview's current time is shown, whether a place is named, whether the
+    video call is a link ("link"), a text ("text") or none (""), whether the refusal is
+    about the suggestion) with a mark in place of every value
     of the offer and the visitor; split into [text, place, text, place, ..., text].
     Filling each place with its value, escaped as Jinja's autoescape would, gives
     exactly Jinja's page:
     escaping maps each character on its own, so escaping a value alone or inside its
     sentence (a translated message with the value put in) gives the same text."""
-    key = (lang, state, expired, count, picked, blocked, notice, message, closed, original)
+    key = (
+        lang,
+        state,
+        expired,
+        count,
+        picked,
+        blocked,
+        notice,
+        message,
+        closed,
+        original,
+        place,
+        video,
+        suggesting,
+    )
     parts = _SHAPES.get(key)
     if parts is None:
         slots = [
@@ -127,6 +147,9 @@ def _shape(
             slots=slots,
             interview_status=closed,
             interview_start="original" if original else None,
+            interview_end="original" if original else None,
+            location=_MARK.format("location") if place else None,
+            video_url=_MARK.format("video") if video else None,
         )
         html = _template().render(
             request=_Url(_MARK.format("path")),
@@ -143,6 +166,9 @@ def _shape(
             notice=_MARK.format("notice") if notice else "",
             blocked=list(blocked),
             message=_MARK.format("message") if message else "",
+            duration=_MARK.format("duration"),
+            video_link=video == "link",
+            suggesting=suggesting,
         )
         parts = _PLACES.split(html)
         if len(_SHAPES) >= CACHE_SIZE:
@@ -183,17 +209,22 @@ def _render(
     csrf: str,
     blocked: tuple[str, ...] = (),
     message: object = None,
+    suggesting: bool = False,
 ) -> str:
     """The pick page for this offer and visitor: its shape's text with the values put in,
     escaped (the CSRF token as it is: URL-safe text). `blocked`: why each time cannot
-    be picked ("" where it can); `message`: a refusal to show (translated here)."""
+    be picked ("" where it can); `message`: a refusal to show (translated here);
+    `suggesting`: the refusal is about the suggestion (its form is shown open)."""
     lang = language if language in i18n.LANGUAGES else deps.language(request)
     tz = offer.timezone
     slots = offer.slots
     picked = next((i for i, s in enumerate(slots) if s["id"] == offer.picked_slot_id), -1)
     notice = offer.notice_minutes > 0
     closed = offer.interview_status if offer.state == "closed" else ""
-    original = offer.interview_start is not None
+    original = offer.interview_start is not None and offer.interview_end is not None
+    video = ""
+    if offer.video_url:
+        video = "link" if offer.video_url.lower().startswith(("https://", "http://")) else "text"
     parts = _shape(
         lang,
         offer.state,
@@ -205,6 +236,9 @@ def _render(
         bool(message),
         closed,
         original,
+        bool(offer.location),
+        video,
+        suggesting,
     )
     values = {
         "position": escape(offer.position),
@@ -213,19 +247,36 @@ def _render(
         "token": escape(request.path_params["token"]),
         "csrf": csrf,
         "zone": escape(i18n.zone_label(tz, lang)),
+        "duration": escape(notice_duration(_minutes(offer), lang)),
     }
+    if offer.location:
+        values["location"] = escape(offer.location)
+    if video:
+        values["video"] = escape(offer.video_url)
     if notice:
         values["notice"] = escape(notice_duration(offer.notice_minutes, lang))
     if message:
         values["message"] = escape(i18n.translate(message, lang))
     when, time_only = i18n.when, i18n.time_only
-    if offer.interview_start is not None:
+    if original:
         values["whenoriginal"] = escape(when(offer.interview_start, lang, tz))
+        values["untiloriginal"] = escape(time_only(offer.interview_end, lang, tz))
     for i, slot in enumerate(slots):
         values[f"id{i}"] = str(int(slot["id"]))  # what Jinja writes for an int
         values[f"when{i}"] = escape(when(slot["start"], lang, tz))
         values[f"until{i}"] = escape(time_only(slot["end"], lang, tz))
     return "".join([values[part] if i % 2 else part for i, part in enumerate(parts)])
+
+
+def _minutes(offer: offers.OfferView) -> int:
+    """How long the interview lasts: its offered times' length (they are all as long),
+    else the planned time's."""
+    if offer.slots:
+        first = offer.slots[0]
+        return max(1, int((first["end"] - first["start"]).total_seconds() // 60))
+    if offer.interview_start is not None and offer.interview_end is not None:
+        return max(1, int((offer.interview_end - offer.interview_start).total_seconds() // 60))
+    return 60
 
 
 def _path(request: Request) -> str:
@@ -255,15 +306,34 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+NO_CHOICE = N_("Please choose one of the times above, then confirm it.")
+NO_SUGGESTION = N_("Please write when would suit you (up to 2000 characters), then send it.")
+
+
+def _slot_id(value: str) -> int | None:
+    """The chosen time's id from the form, or None when none (or no id) was sent."""
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 2**62:
+        return None
+    return int(value)
+
+
 @router.post("/pick/{token}", dependencies=CSRF)
 def pick(
-    request: Request, session: Db, token: str, slot: Annotated[int, Form(ge=1, le=2**62)]
+    request: Request, session: Db, token: str, slot: Annotated[str, Form(max_length=30)] = ""
 ) -> Response:
     """Book the time. A time that cannot be booked any more (taken meanwhile, too soon,
     not known to be free) answers 409: the page again with why, and the times still
-    free to choose from; with `Accept: application/json`, the reason and those times."""
+    free to choose from; with `Accept: application/json`, the reason and those times.
+    No time chosen: 422, the page again asking for the choice."""
+    slot_id = _slot_id(slot)
+    if slot_id is None:
+        if _wants_json(request):  # the API's shape of a refused field (app.py)
+            problem = {"loc": ["slot"], "field": "slot", "msg": NO_CHOICE}
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        return _asked_again(request, session, token, NO_CHOICE)
     try:
-        booked = offers.pick(session, token=token, slot_id=slot, clock=request.app.state.clock)
+        booked = offers.pick(session, token=token, slot_id=slot_id, clock=request.app.state.clock)
     except holds.SlotTaken as taken:
         _forget(request, token)
         return _refused(request, session, token, taken)
@@ -330,8 +400,37 @@ def _refused(request: Request, session: Db, token: str, taken: holds.SlotTaken) 
 
 @router.post("/pick/{token}/none", dependencies=CSRF)
 def none_work(
-    request: Request, session: Db, token: str, suggestion: Annotated[str, Form(max_length=2000)]
+    request: Request, session: Db, token: str, suggestion: Annotated[str, Form()] = ""
 ) -> Response:
-    offers.decline(session, token=token, suggestion=suggestion, clock=request.app.state.clock)
+    """None of the times work: the candidate's suggestion. An empty or too long one is
+    422, the page again with its form open; a link used meanwhile (another tab) is 409,
+    the page as it stands, in the candidate's language."""
+    if not suggestion.strip() or len(suggestion) > offers.MAX_SUGGESTION:
+        return _asked_again(request, session, token, NO_SUGGESTION, suggesting=True)
+    try:
+        offers.decline(session, token=token, suggestion=suggestion, clock=request.app.state.clock)
+    except BadInput:
+        return _asked_again(request, session, token, NO_SUGGESTION, suggesting=True)
+    except Conflict:
+        _forget(request, token)
+        return _as_it_stands(request, session, token)
     _forget(request, token)
     return redirect(f"/pick/{token}")
+
+
+def _asked_again(
+    request: Request, session: Db, token: str, message: str, *, suggesting: bool = False
+) -> Response:
+    """422: the page again with what is missing said plainly, in the candidate's
+    language; a link that no longer takes a choice is shown as it stands (409)."""
+    session.rollback()
+    offer = offers.offer_view(session, token)
+    now = request.app.state.clock()
+    if offer.state != "open" or offer.expires_at <= now:
+        return _as_it_stands(request, session, token)
+    language = request.session.get("lang") or offer.language
+    blocked = blocked_now(offer, now)
+    html = _render(
+        request, offer, language, False, csrf_token(request), blocked, message, suggesting
+    )
+    return HTMLResponse(html, status_code=422)
