@@ -47,6 +47,7 @@ class Event(StrEnum):
     book = "book"  # the employer books a time directly (a candidate's suggestion)
     agree = "agree"  # a new time both sides agreed on (candidate side)
     edit_time = "edit_time"  # the time is edited on the interview
+    edit_details = "edit_details"  # contact, place, video link or position corrected
     cancel = "cancel"
     withdraw = "withdraw"  # the candidate withdraws from the process
     fill = "fill"  # the position is filled: the interview closes
@@ -167,6 +168,9 @@ _ROWS: list[Transition] = [
         )
         for s in BOOKED
     ),
+    # a correction of the record (a typo in the contact, a new video link): the state stays,
+    # in every state, since the outcome of a closed interview is still told to that contact
+    *(_t(s, Event.edit_details, s) for s in State),
     # the record goes; what was queued goes with it, but a CANCEL already queued still goes
     *(
         _t(s, Event.delete, None, E.close_offers, E.void_queued, offers_become=OfferState.closed)

@@ -108,6 +108,10 @@ CLOSED_WHY = {
     State.no_show: "the candidate did not come",
 }
 
+# a correction of the record's details keeps the state, in every state, and does nothing else
+for _state in State:
+    EXPECTED[_state][Event.edit_details] = Row(_state, frozenset())
+
 SOURCES: list[State | None] = [None, *State]
 PAIRS: list[tuple[State | None, Event]] = [(s, e) for s in SOURCES for e in Event]
 

@@ -103,6 +103,9 @@ def test_events_without_a_guard_do_not_depend_on_the_time(state: State) -> None:
 
 def test_closed_states_are_left_only_by_delete_or_a_fill_after_taking_place() -> None:
     for state in CLOSED:
-        leaving = {e for e in Event if expected(state, e) is not None}
+        rows = {e: expected(state, e) for e in Event}
+        leaving = {e for e, row in rows.items() if row is not None and row.target is not state}
         assert leaving <= {Event.delete, Event.fill}
+        staying = {e for e, row in rows.items() if row is not None and row.target is state}
+        assert staying == {Event.edit_details}  # only a correction of the record
         assert (Event.fill in leaving) is (state is State.took_place)

@@ -108,7 +108,7 @@ def test_cancel_queues_the_letter_and_names_its_plan(app: FastAPI, browser: Brow
     done = _act(browser, headers, item, "cancel", reason="illness")
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "cancelled" and done.json()["plan_id"]
-    assert done.json()["allowed"] == ["delete"]
+    assert done.json()["allowed"] == ["edit_details", "delete"]  # a correction, or gone
     with app.state.sessions() as session:
         to = session.scalars(
             select(OutboxMessage.recipient).where(

@@ -87,10 +87,13 @@ def enrol(
     problems += passwords.problems(password, user_inputs=(email, name))
     if language not in LANGUAGES:
         problems.append(("language", N_("must be de, sv or en")))
-    try:
-        zone(timezone)
-    except ValueError as exc:
-        problems.append(("timezone", str(exc)))
+    if not timezone.strip():  # a page without JavaScript could not tell: the user must
+        problems.append(("timezone", N_("choose one, for example Europe/Berlin")))
+    else:
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            problems.append(("timezone", str(exc)))
     if problems:
         raise BadInput(problems)
     address = clean_email(email)

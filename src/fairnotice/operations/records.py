@@ -169,9 +169,50 @@ def update_interview(
             sender=sender,
             detail=detail or None,
         )
-    if data.location is not None:
-        row.location = data.location
+    changed = _corrected(session, row, data)
+    if changed:
+        transitions.apply(  # the state stays; the audit trail names what was corrected
+            session,
+            workspace_id=workspace_id,
+            interview_id=row.id,
+            event=Event.edit_details,
+            actor=actor,
+            now=now,
+            detail={"changed": sorted(changed)},
+        )
+        for name, value in changed.items():
+            setattr(row, name, value)
     return row
+
+
+def _corrected(session: Session, row: Interview, data: InterviewUpdate) -> dict[str, Any]:
+    """The record's details the update changes, as the row's new values. An organisation's
+    position and candidate have records of their own: edited there, refused here."""
+    wanted: dict[str, Any] = {}
+    if data.location is not None:
+        wanted["location"] = data.location
+    if data.video_url is not None:
+        wanted["video_url"] = data.video_url or None
+    own = not transitions.organises(session, row.workspace_id)
+    if not own:
+        refused = [(f, N_("is kept on the position")) for f in ("position", "company")]
+        refused += [("contact", N_("is the candidate's record: change it there"))]
+        found = [(f, why) for f, why in refused if getattr(data, f) is not None]
+        if found:
+            raise BadInput(found)
+    if data.position is not None:
+        wanted["position"] = data.position
+    if data.company is not None:
+        wanted["company"] = data.company
+    if data.contact is not None:
+        contact = dict(row.contact or {})
+        for key, value in data.contact.model_dump(exclude_none=True).items():
+            if value == "" and key in ("salutation", "phone"):
+                contact.pop(key, None)
+            else:
+                contact[key] = value
+        wanted["contact"] = contact
+    return {k: v for k, v in wanted.items() if v != getattr(row, k)}
 
 
 def delete(

@@ -6,6 +6,7 @@ form, an API call and the CLI reject the same input with the same field named.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -84,10 +85,26 @@ class InterviewCreate(NoNul, Interview):
     candidate_id: RowId | None = None
 
 
+class ContactUpdate(Strict):
+    """The other side's details as corrected (a field left out stays as it is; an empty
+    salutation or phone removes it)."""
+
+    name: Name | None = None
+    salutation: str | None = Field(default=None, max_length=40)
+    email: Email | None = None
+    phone: Phone | Literal[""] | None = None
+
+
 class InterviewUpdate(NoNul, Strict):
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     location: str | None = Field(default=None, max_length=1000)
+    # an empty string removes the link
+    video_url: str | None = Field(default=None, max_length=2000)
+    # a candidate's own records only: an organisation's come from its position and candidate
+    position: str | None = Field(default=None, min_length=1, max_length=300)
+    company: str | None = Field(default=None, min_length=1, max_length=300)
+    contact: ContactUpdate | None = None
     # The state changes only through its own actions (cancel, withdraw, took place, ...).
     status: str | None = Field(default=None, json_schema_extra={"deprecated": True})
 
@@ -96,6 +113,13 @@ class InterviewUpdate(NoNul, Strict):
     def _no_status(cls, value: str | None) -> str | None:
         if value is not None:
             raise ValueError(STATUS_BY_ACTION)
+        return value
+
+    @field_validator("video_url")
+    @classmethod
+    def _video_is_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://[^\s]+$", value):
+            raise ValueError("must be an http(s) URL without spaces")
         return value
 
 

@@ -113,7 +113,7 @@ def signup(
             name=name,
             password=password,
             language=language(request),
-            timezone=timezone or "UTC",
+            timezone=timezone,
         )
     except BadInput as exc:
         typed = {"email": email, "name": name, "timezone": timezone}

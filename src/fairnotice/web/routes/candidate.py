@@ -27,7 +27,7 @@ from fairnotice.operations import replies as replies_ops
 from fairnotice.operations.busy import CalendarNotReady
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
-from fairnotice.web import refusals
+from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, refused, text_fields
@@ -102,11 +102,14 @@ async def create_interview(request: Request, scope: InScope, session: Db) -> Res
     form = text_fields(await request.form())
     try:
         data = interview_from_form(form)
+        # an interview that already happened may be put on record, once confirmed
+        past.check(data.start, request.app.state.clock(), confirmed=past.confirmed(form))
         row = await run_in_threadpool(
             records.create_interview, session, workspace_id=scope.id, data=data
         )
     except BadInput as exc:
         page = _page(scope, session, can_import=True, open_form="new")
+        page["past"] = isinstance(exc, past.PastDate)
         return refused(request, "interview_new.html", page, exc, form=form, session=session)
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
 

@@ -23,7 +23,7 @@ from fairnotice.operations import records
 from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
 from fairnotice.store.tables import Candidate, Interview, Position
-from fairnotice.web import refusals
+from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
 from fairnotice.web.routes.forms import local_moment, text_fields
 
@@ -50,15 +50,35 @@ def _refused(
 # --- interviews -------------------------------------------------------------------------
 
 
+CONTACT_FIELDS = ("name", "salutation", "email", "phone")
+
+
 def _interview_form(row: Interview) -> dict[str, str]:
     local_start = row.start.astimezone(zone(row.timezone))
     local_end = row.end.astimezone(zone(row.timezone))
+    contact = row.contact or {}
     return {
         "date": local_start.date().isoformat(),
         "start_time": local_start.strftime("%H:%M"),
         "end_time": local_end.strftime("%H:%M"),
         "location": row.location or "",
+        "video_url": row.video_url or "",
+        "position": row.position,
+        "company": row.company,
+        **{f"contact_{k}": str(contact.get(k) or "") for k in CONTACT_FIELDS},
     }
+
+
+def _details(form: dict[str, str], *, own: bool) -> dict[str, Any]:
+    """The record's details as the form sends them; an organisation's form has no
+    position or contact (they are the position's and the candidate's records)."""
+    sent = {k: v.strip() for k, v in form.items()}  # a field not sent stays as it is
+    names = ["location", "video_url", *(["position", "company"] if own else [])]
+    details: dict[str, Any] = {k: sent[k] for k in names if k in sent}
+    contact = {k: sent[f"contact_{k}"] for k in CONTACT_FIELDS if f"contact_{k}" in sent}
+    if own and contact:
+        details["contact"] = contact
+    return details
 
 
 @router.get("/w/{ws}/interviews/{interview_id}/edit")
@@ -84,9 +104,11 @@ async def edit_interview(
             {
                 "start": local_moment(day, form.get("start_time", ""), row.timezone, "start_time"),
                 "end": local_moment(day, form.get("end_time", ""), row.timezone, "end_time"),
-                "location": form.get("location", "").strip(),
+                **_details(form, own=scope.workspace.kind == "personal"),
             },
         )
+        if data.start is not None and data.start != row.start:  # a correction may be past
+            past.check(data.start, request.app.state.clock(), confirmed=past.confirmed(form))
         records.update_interview(
             session,
             workspace_id=scope.id,
@@ -108,11 +130,15 @@ async def edit_interview(
             scope,
             session,
             "interview_edit.html",
-            _named(exc, {"start": "start_time", "end": "end_time"}),
+            _named(exc, {"start": "start_time", "end": "end_time", **CONTACT_NAMES}),
             interview=row,
             form=shown,
+            past=isinstance(exc, past.PastDate),
         )
     return redirect(f"/w/{scope.id}/interviews/{row.id}")
+
+
+CONTACT_NAMES = {f"contact.{k}": f"contact_{k}" for k in CONTACT_FIELDS}
 
 
 def _named(exc: BadInput, fields: dict[str, str]) -> BadInput:

@@ -17,6 +17,7 @@ from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, zone
 from fairnotice.operations import actions, clashes, records
 from fairnotice.store.tables import Interview
+from fairnotice.web import past
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect
 from fairnotice.web.routes.candidate import interview_view
 from fairnotice.web.routes.scoped import IN_INTERVIEW, ScopedInterview
@@ -92,15 +93,18 @@ def book(
 ) -> Response:
     """Book a time directly: the interview moves and the REQUEST goes to everyone in it."""
     tz = scope.user.timezone
+    now = request.app.state.clock()
+    begins = local_moment(start, "start", tz)
+    past.refuse(begins, now, field="start")  # everyone would get a time already gone
     try:
         actions.book(
             session,
             workspace_id=scope.id,
             interview_id=interview_id,
             user=scope.user,
-            start=local_moment(start, "start", tz),
+            start=begins,
             end=local_moment(end, "end", tz),
-            now=request.app.state.clock(),
+            now=now,
             offer_id=offer_id,
             confirm_clash=confirm_clash,
         )

@@ -26,6 +26,7 @@ from fairnotice.operations import actions, adopt, offer_preview, records, upload
 from fairnotice.operations.clashes import Clash, Clashes
 from fairnotice.operations.followups import Checked
 from fairnotice.store.tables import Candidate, Interview, Position
+from fairnotice.web import past
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.deps import language as ui_language
 from fairnotice.web.routes.employer import position_context
@@ -131,6 +132,7 @@ async def schedule_interview(
             "round": str(candidate.round),
         }
         data = interview_from_form(fields)
+        past.refuse(data.start, clock())  # the invitations would ask for a time gone
         data.contact.timezone = candidate.timezone
         default = _language(form.get("interviewer_language", ""), user.language)
         for person, language in zip(data.interviewers, languages, strict=True):
