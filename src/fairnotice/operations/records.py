@@ -10,7 +10,7 @@ import csv
 import io
 import secrets
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
