@@ -165,7 +165,7 @@ def test_a_changed_calendar_is_read_again_and_its_new_busy_time_counts(
     assert (outcome.changed, outcome.unchanged, outcome.failed) == (1, 0, 0)
     asked = calendars.seen[-1]
     assert asked.headers.get("if-none-match") == first.etag and asked.status == 200
-    _, unread = busy_of(factory, ws, LATER)
+    found, unread = busy_of(factory, ws, LATER)
     assert unread == [] and found == [(DENTIST[1], DENTIST[2]), (LUNCH[1], LUNCH[2])]
     stored = row(factory, calendar_id)
     assert stored.remote_etag == changed.etag and stored.refreshed_at == LATER
