@@ -29,8 +29,8 @@ def _event(uid_line: str, start: int, end: int) -> str:
 
 
 def _calendar(*events: str) -> bytes:
-    body = "".join(events)
-    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n".encode()
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+    return f"{head}{''.join(events)}END:VCALENDAR\r\n".encode()
 
 
 BEFORE = _event("UID:before@example.org", 9, 10)

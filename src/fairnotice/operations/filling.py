@@ -75,6 +75,7 @@ class Tally:
     by_hand: int = 0  # active, with none
     late: int = 0  # told, late round (called first, E4)
     languages: dict[str, int] = field(default_factory=dict)  # told, by language
+    firsts: dict[str, int] = field(default_factory=dict)  # told, by language: the first id
 
 
 def tally(session: Session, workspace_id: int, position_id: int, hired: int | None) -> Tally:
@@ -85,6 +86,7 @@ def tally(session: Session, workspace_id: int, position_id: int, hired: int | No
         where.append(Candidate.id != hired)
     rows = (
         select(
+            Candidate.id.label("id"),
             Candidate.status.label("status"),
             Candidate.language.label("language"),
             (Candidate.round >= 2).label("late"),
@@ -95,17 +97,24 @@ def tally(session: Session, workspace_id: int, position_id: int, hired: int | No
     )
     found = Tally()
     grouped = session.execute(
-        select(rows.c.status, rows.c.language, rows.c.late, rows.c.named, func.count()).group_by(
-            rows.c.status, rows.c.language, rows.c.late, rows.c.named
-        )
+        select(
+            rows.c.status,
+            rows.c.language,
+            rows.c.late,
+            rows.c.named,
+            func.count(),
+            func.min(rows.c.id),
+        ).group_by(rows.c.status, rows.c.language, rows.c.late, rows.c.named)
     )
-    for status, language, late, named, n in grouped:
+    for status, language, late, named, n, first in grouped:
         if status == "informed":
             found.informed += n
         elif status == "active" and named:
             found.told += n
             found.late += n if late else 0
             found.languages[str(language)] = found.languages.get(str(language), 0) + n
+            known = found.firsts.get(str(language))
+            found.firsts[str(language)] = first if known is None else min(known, first)
         elif status == "active":
             found.by_hand += n
     return found
@@ -212,23 +221,6 @@ class Preview:
     languages: dict[str, int] = field(default_factory=dict)
 
 
-def samples(
-    session: Session, *, workspace_id: int, position_id: int, hired: int | None
-) -> list[Candidate]:
-    """The first candidate to be told in each language (whose letter the preview shows)."""
-    first = (
-        select(func.min(Candidate.id))
-        .where(
-            *_active(workspace_id, position_id, hired),
-            has_interview(),
-        )
-        .group_by(Candidate.language)
-    )
-    return list(
-        session.scalars(select(Candidate).where(Candidate.id.in_(first)).order_by(Candidate.id))
-    )
-
-
 def preview(
     session: Session,
     *,
@@ -244,7 +236,11 @@ def preview(
     active = _active(workspace_id, position.id, hired)
     told = has_interview()
     now = clock()
-    chosen = samples(session, workspace_id=workspace_id, position_id=position.id, hired=hired)
+    counted = tally(session, workspace_id, position.id, hired)  # one pass over the candidates
+    firsts = list(counted.firsts.values())  # the first to be told in each language
+    chosen = list(
+        session.scalars(select(Candidate).where(Candidate.id.in_(firsts)).order_by(Candidate.id))
+    )
     situation = plan = None
     if chosen:
         record = on_record(session, workspace_id, [c.id for c in chosen], now)
@@ -252,13 +248,12 @@ def preview(
         plan = plan_change(situation=situation, clock=clock)
     late = (*active, told, Candidate.round >= 2)
     by_hand = (*active, ~has_interview())
-    counted = tally(session, workspace_id, position.id, hired)
     return Preview(
         told=counted.told,
         by_hand=counted.by_hand,
-        by_hand_listed=_first(session, by_hand),
+        by_hand_listed=_first(session, by_hand) if counted.by_hand else [],
         calls=counted.late,
-        calls_listed=_first(session, late),
+        calls_listed=_first(session, late) if counted.late else [],  # none: no scan for one
         samples=chosen,
         plan=plan,
         situation=situation,

@@ -204,7 +204,7 @@ class Interview(Base):
     __table_args__ = (
         CheckConstraint(_one_of("status", [s.value for s in State]), name="status"),
         UniqueConstraint("workspace_id", "uid"),
-        Index("ix_interviews_candidate_id", "candidate_id"),
+        Index("ix_interviews_candidate_id_status", "candidate_id", "status"),  # 0021
         Index("ix_interviews_workspace_id_start", "workspace_id", "start", "id"),  # 0016
         Index("ix_interviews_position_id_start", "position_id", "start", "id"),  # 0016
         Index("ix_interviews_workspace_id_status_end", "workspace_id", "status", "end"),  # 0021
