@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from fairnotice.operations.busy import owners_busy
-from fairnotice.store.tables import Base, BusyCalendar, CaldavAccount, CaldavCalendar
+from fairnotice.store.tables import Base, BusyCalendar, CaldavAccount, CaldavCalendar, PlanRecord
 from tests.calendar import caldav_servers
 from tests.calendar.caldav_servers import Server
 from tests.web.conftest import Browser
-from tests.web.helpers import organisation
+from tests.web.helpers import add_interview, make_plan, organisation
 
 radicale = caldav_servers.radicale  # the server, as a fixture
 MARIA = "m.roth@example.com"
@@ -50,6 +51,16 @@ def connect(browser: Browser, ws: int, server: Server, **changes: str) -> object
         **changes,
     }
     return browser.post(f"/w/{ws}/caldav", form)
+
+
+def proposals(app: FastAPI, plan_id: int) -> list[tuple[datetime, datetime]]:
+    with app.state.sessions() as session:
+        record = session.get(PlanRecord, plan_id)
+        assert record is not None
+        return [
+            (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]))
+            for s in record.plan["proposed_slots"]
+        ]
 
 
 def everything_stored(app: FastAPI) -> str:
@@ -160,3 +171,38 @@ def test_another_workspace_cannot_reach_the_account(
     with app.state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(CaldavAccount)) == 1
         assert session.scalar(select(func.count()).select_from(BusyCalendar)) == 0
+
+
+def test_a_candidates_own_caldav_calendar_marks_the_week_and_shapes_the_plan(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    ws = browser.sign_up("kandidatin@example.org")
+    interview = add_interview(browser, ws)
+    before = proposals(app, make_plan(browser, ws, interview))
+    assert before
+    first = before[0]
+    work = radicale.calendar("work", "Work", "#3366FF")
+    start, end = (moment.astimezone(UTC) for moment in first)
+    radicale.event(work, "blocker", f"{start:%Y%m%dT%H%M%SZ}", f"{end:%Y%m%dT%H%M%SZ}", "x")
+    assert connect(browser, ws, radicale, owner_email=MARIA).status_code == 303
+    with app.state.sessions() as session:  # a candidate's calendars are their own
+        assert session.scalar(select(CaldavAccount.owner_email)) == "kandidatin@example.org"
+        (calendar,) = session.scalars(select(CaldavCalendar.id)).all()
+    with app.state.sessions() as session:
+        account = session.scalar(select(CaldavAccount.id))
+    assert (
+        browser.post(f"/w/{ws}/caldav/{account}/calendars", {"calendar": [calendar]}).status_code
+        == 303
+    )
+    page = browser.get(f"/w/{ws}/interviews/{interview}")
+    berlin = first[0].astimezone(ZoneInfo("Europe/Berlin"))
+    block = berlin.hour - berlin.hour % 2  # the week view's two-hour blocks
+    marked = re.search(
+        rf'<td class="busy"><span class="busy-mark">[^<]*</span> <input type="checkbox" '
+        rf'name="free" value="{berlin:%Y-%m-%d}T{block:02d}"',
+        page.text,
+    )
+    assert marked is not None, "the calendar's busy time is not marked in the week view"
+    after = proposals(app, make_plan(browser, ws, interview))
+    assert after and all(not (s < first[1] and e > first[0]) for s, e in after), after
