@@ -39,6 +39,8 @@ def test_every_rule_has_three_distinct_texts(rule_id: str) -> None:
 
 _GERMAN = re.compile(r"[äöüßÄÖÜ]|\b(und|der|die|das|sie|nicht|ein|eine|kein)\b", re.IGNORECASE)
 _SWEDISH = re.compile(r"[åäöÅÄÖ]|\b(och|att|inte|en|ett|du|som)\b", re.IGNORECASE)
+# words only Swedish has ("du" is German too: the German texts say du)
+_ONLY_SWEDISH = re.compile(r"[åÅ]|\b(och|att|inte|ett|som)\b", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("rule_id", list(rules()))
@@ -47,4 +49,4 @@ def test_texts_are_in_their_language(rule_id: str) -> None:
     rule = rules()[rule_id]
     assert _GERMAN.search(rule.rationale[Language.de]), rule.rationale[Language.de]
     assert _SWEDISH.search(rule.rationale[Language.sv]), rule.rationale[Language.sv]
-    assert not _SWEDISH.search(rule.rationale[Language.de].replace("ä", "").replace("ö", ""))
+    assert not _ONLY_SWEDISH.search(rule.rationale[Language.de])

@@ -33,9 +33,9 @@ def k1(plan: Plan) -> list[str]:
 
 
 WARNINGS = {
-    "de": "In Ihrem Kalender steht während des Gesprächs bereits ein anderer Termin "
-    "(Montag, 16. März, 14:00–14:30 Uhr). Lösen Sie diese Überschneidung, bevor Sie einen "
-    "Termin zusagen oder ändern.",
+    "de": "In deinem Kalender steht während des Gesprächs bereits ein anderer Termin "
+    "(Montag, 16. März, 14:00–14:30 Uhr). Lös diese Überschneidung, bevor du einen "
+    "Termin zusagst oder änderst.",
     "sv": "Du har redan något annat inbokat under intervjun (måndag 16 mars, kl. 14.00–14.30). "
     "Lös krocken innan du bekräftar eller ändrar en tid.",
     "en": "Your calendar already has something else during the interview "
@@ -186,7 +186,7 @@ def test_plan_rich_rendering_shows_the_warning(tmp_path: Path, situation_data: A
     code, out, err, exc = invoke("plan", str(path))
     assert exc is None and code == 0, err
     flat = " ".join(out.split())  # rich wraps long lines at the terminal's width
-    assert "⚠ [K1] In Ihrem Kalender steht während des Gesprächs bereits ein anderer Termin" in flat
+    assert "⚠ [K1] In deinem Kalender steht während des Gesprächs bereits ein anderer Termin" in flat
     assert "(Montag, 16. März, 14:00–14:30 Uhr)" in flat
 
 
