@@ -70,7 +70,7 @@ def test_the_page_shows_the_facts_and_chooses_nothing(
     assert "Friedrichstraße 10" in words
     moved = f"{i18n.when(start, language, zone)} – {i18n.time_only(end, language, zone)}"
     assert moved in words
-    assert _("Planned now (the time to be moved)") in words
+    assert _("Current time (to be moved)") in words
     radios = re.findall(r'<input type="radio" name="slot"[^>]*>', page.text)
     assert radios and not any("checked" in r for r in radios)
     footer = page.text.split("<footer>")[1]

@@ -306,7 +306,7 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-NO_CHOICE = N_("Please choose one of the times above, then confirm it.")
+NO_CHOICE = N_("Please choose one of these times, then confirm it.")
 NO_SUGGESTION = N_("Please write when would suit you (up to 2000 characters), then send it.")
 
 
