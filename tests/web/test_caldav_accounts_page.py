@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from fairnotice.operations import refresh
 from fairnotice.operations.busy import owners_busy
 from fairnotice.store.tables import Base, BusyCalendar, CaldavAccount, CaldavCalendar, PlanRecord
 from tests.calendar import caldav_servers
@@ -206,3 +207,34 @@ def test_a_candidates_own_caldav_calendar_marks_the_week_and_shapes_the_plan(
     assert marked is not None, "the calendar's busy time is not marked in the week view"
     after = proposals(app, make_plan(browser, ws, interview))
     assert after and all(not (s < first[1] and e > first[0]) for s, e in after), after
+
+
+def test_a_calendar_that_stops_answering_shows_why_in_the_viewers_language(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    calendars(radicale)
+    browser.sign_up("hr@example.com")
+    org = organisation(browser)
+    assert connect(browser, org, radicale).status_code == 303
+    with app.state.sessions() as session:
+        account = session.scalar(select(CaldavAccount.id))
+        work = session.scalar(select(CaldavCalendar.id).where(CaldavCalendar.name == "Work"))
+    chosen = browser.post(f"/w/{org}/caldav/{account}/calendars", {"calendar": [work]})
+    assert chosen.status_code == 303
+    radicale.remove(f"{radicale.home}work/")
+    app.state.clock.advance(minutes=31)
+    done = refresh.refresh_due(
+        app.state.sessions,
+        clock=app.state.clock,
+        secret=app.state.settings.secret,
+        allow_private=True,
+    )
+    assert done.failed == 1, done
+    browser.http.headers["accept-language"] = "de"
+    page = browser.get(f"/w/{org}/caldav")
+    state = re.search(rf'id="cal-{work}-state">(.*?)</span>\s*</div>', page.text, re.S)
+    assert state is not None, page.text
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", state.group(1)))
+    assert "konnte nicht gelesen werden: der CalDAV-Server antwortete 404" in words, words
+    assert "keine Zeit gilt als frei" in words, words

@@ -30,6 +30,7 @@ from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import N_, BadInput, NotFound, Phrase
 from fairnotice.operations import caldav, caldav_discovery, refresh, sources
+from fairnotice.operations.busy import PLANNING_WINDOW
 from fairnotice.operations.caldav_discovery import Login
 from fairnotice.operations.replies import app_secret
 from fairnotice.operations.sources import Changed, Opening, Refreshed, Unchanged, Validators
@@ -364,8 +365,9 @@ class Shown:
     freebusy: bool
     chosen: bool
     state: str | None  # the source's: ready | failed | pending; None when not chosen
-    error: str | None
+    error: str | None  # the last reading's error, translatable (sources.shown_error)
     refreshed_at: datetime | None
+    answering: bool  # by the one rule, for the planning weeks from now
 
 
 @dataclass(frozen=True)
@@ -377,7 +379,7 @@ class ShownAccount:
     calendars: list[Shown]
 
 
-def accounts(session: Session, *, workspace_id: int) -> list[ShownAccount]:
+def accounts(session: Session, *, workspace_id: int, now: datetime) -> list[ShownAccount]:
     """The workspace's CalDAV accounts, each with its calendars and how their last
     reading went (one query for the accounts, one for every calendar and source)."""
     rows = list(
@@ -390,28 +392,29 @@ def accounts(session: Session, *, workspace_id: int) -> list[ShownAccount]:
     if not rows:
         return []
     found = session.execute(
-        select(
-            CaldavCalendar,
-            BusyCalendar.state,
-            BusyCalendar.error,
-            BusyCalendar.refreshed_at,
-        )
+        select(CaldavCalendar, BusyCalendar)
         .outerjoin(BusyCalendar, BusyCalendar.id == CaldavCalendar.calendar_id)
         .where(CaldavCalendar.account_id.in_([r.id for r in rows]))
         .order_by(CaldavCalendar.name, CaldavCalendar.id)
     ).all()
     by_account: dict[int, list[Shown]] = {}
-    for calendar, state, error, refreshed_at in found:
+    for calendar, source in found:
+        why = (
+            sources.why_not_answering(source, now, now + PLANNING_WINDOW, now=now)
+            if source is not None
+            else None
+        )
         by_account.setdefault(calendar.account_id, []).append(
             Shown(
                 id=calendar.id,
                 name=calendar.name,
                 colour=calendar.colour,
                 freebusy=calendar.freebusy,
-                chosen=calendar.calendar_id is not None,
-                state=state if calendar.calendar_id is not None else None,
-                error=error,
-                refreshed_at=refreshed_at,
+                chosen=source is not None,
+                state=source.state if source is not None else None,
+                error=sources.shown_error(source.error) if source is not None else None,
+                refreshed_at=source.refreshed_at if source is not None else None,
+                answering=why is None,
             )
         )
     return [

@@ -29,7 +29,7 @@ def _page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    listed = caldav_accounts.accounts(session, workspace_id=scope.id)
+    listed = caldav_accounts.accounts(session, workspace_id=scope.id, now=request.app.state.clock())
     return render(
         request,
         "caldav.html",
