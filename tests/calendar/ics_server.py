@@ -52,6 +52,7 @@ class Calendars:
     def answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self.lock:
             found = self.paths.get(path.split("?", 1)[0])
+            extra: dict[str, str] = {}
             if found is None:
                 status, extra, body = 404, {}, b"not found"
             elif found.status != 200:

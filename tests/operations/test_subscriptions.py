@@ -187,7 +187,7 @@ def test_an_unchanged_calendar_costs_a_304_and_no_parse(
         raise AssertionError("an unchanged calendar was parsed again")
 
     monkeypatch.setattr(busy, "expand_calendar", no_parse)
-    monkeypatch.setattr(busy.parse, "calendars", no_parse)
+    monkeypatch.setattr("fairnotice.calendar.parse.calendars", no_parse)
     outcome = run(factory, LATER)
     assert (outcome.changed, outcome.unchanged, outcome.failed) == (0, 1, 0)
     assert calendars.seen[-1].status == 304
