@@ -211,7 +211,7 @@ def _add_candidate(
     _submit(page, page.get_by_role("button", name="Add candidate"))
 
 
-def _schedule(page: Any, candidate: str, day: str) -> None:
+def _schedule(page: Any, candidate: str, day: str, *, past: bool = False) -> None:
     page.locator("summary", has_text="Schedule an interview").click()
     # the form of its own: "Adopt an invitation" below has a Candidate field too
     page.locator("#schedule-form").get_by_label("Candidate", exact=True).select_option(
@@ -224,6 +224,10 @@ def _schedule(page: Any, candidate: str, day: str) -> None:
         "Maria Roth m.roth@example.com"
     )
     _submit(page, page.get_by_role("button", name="Schedule"))
+    if past:  # a time before today comes back with a warning to confirm
+        expect(page.get_by_role("alert")).to_contain_text("is in the past")
+        page.get_by_label("The date is right: keep it, although it is in the past").check()
+        _submit(page, page.get_by_role("button", name="Schedule"))
 
 
 def test_employer_offers_times_and_the_candidate_picks_from_the_link(
@@ -270,7 +274,7 @@ def test_position_filled_for_three_candidates(chromium: Any, live: dict[str, Any
     )
     _add_candidate(page, "Sven Berg", "sven.f@example.org", "sv")
     _add_candidate(page, "Tom Baker", "tom.f@example.org", "en")
-    _schedule(page, "Lena Vogel", "2026-03-05")
+    _schedule(page, "Lena Vogel", "2026-03-05", past=True)
     _schedule(page, "Sven Berg", "2026-03-18")
     _schedule(page, "Tom Baker", "2026-03-19")
     page.goto(position_url)

@@ -186,29 +186,45 @@ def test_an_edit_into_the_past_is_warned_about_until_confirmed(
     assert row.start.date().isoformat() == "2026-03-02" and row.status == "rescheduled"
 
 
-def test_an_organisation_cannot_invite_to_a_time_gone(app: FastAPI, browser: Browser) -> None:
+def test_an_organisation_confirms_a_past_interview_and_cannot_book_a_time_gone(
+    app: FastAPI, browser: Browser
+) -> None:
     browser.sign_up("org-past@example.org", name="Jonas Doe")
     org = organisation(browser)
     pos = position(browser, org)
     candidate(browser, org, pos)
     page = browser.get(f"/w/{org}/positions/{pos}")
     cid = page.text.split('name="candidate_id"', 1)[1].split('value="', 1)[1].split('"')[0]
-    refused = browser.post(
-        f"/w/{org}/positions/{pos}/interviews",
-        {
-            "candidate_id": cid,
-            "date": "2026-03-09",
-            "start_time": "10:00",
-            "end_time": "11:00",
-            "timezone": "Europe/Berlin",
-            "interviewers": "Maria Roth m.roth@example.com",
-            "confirm_past": "1",  # no box to tick: it is refused whatever is sent
-        },
-    )
-    assert refused.status_code == 422
-    assert "nobody can be invited to a time already gone" in refused.text
+    held = {
+        "candidate_id": cid,
+        "date": "2026-03-09",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "timezone": "Europe/Berlin",
+        "interviewers": "Maria Roth m.roth@example.com",
+    }
+    warned = browser.post(f"/w/{org}/positions/{pos}/interviews", held)
+    assert warned.status_code == 422
+    assert 'name="confirm_past"' in warned.text and 'value="2026-03-09"' in warned.text
     with app.state.sessions() as session:
         assert session.scalar(select(Interview.id).where(Interview.workspace_id == org)) is None
+    kept = browser.post(f"/w/{org}/positions/{pos}/interviews", {**held, "confirm_past": "1"})
+    assert kept.status_code == 303, kept.text
+    with app.state.sessions() as session:
+        interview = session.scalar(select(Interview.id).where(Interview.workspace_id == org))
+    assert interview is not None
+    browser.get(f"/w/{org}/interviews/{interview}")
+    refused = browser.post(
+        f"/w/{org}/interviews/{interview}/book",
+        {"start": "2026-03-09T14:00", "end": "2026-03-09T15:00", "confirm_clash": "true"},
+    )
+    assert refused.status_code == 422
+    assert _row(app, interview).start.isoformat().startswith("2026-03-09T09:00")
+    ahead = browser.post(
+        f"/w/{org}/interviews/{interview}/book",
+        {"start": "2026-03-12T14:00", "end": "2026-03-12T15:00", "confirm_clash": "true"},
+    )
+    assert ahead.status_code == 303, ahead.text
 
 
 def test_the_sign_up_asks_for_the_zone_when_no_script_filled_it(browser: Browser) -> None:

@@ -1,6 +1,6 @@
 """Times in the past on the pages' forms: a warning to confirm where a past time can be
-right (recording an interview that already happened, correcting a record), a refusal
-where it never can (inviting people, or booking them, for a time already gone).
+right (putting on record an interview that already happened, correcting a record), a
+refusal where it never can (booking people for a new time that is already gone).
 
 Only the pages ask: the REST API takes what it is given (a client may be importing
 history), as before."""
@@ -13,7 +13,7 @@ from fairnotice.errors import N_, BadInput
 
 CONFIRM_FIELD = "confirm_past"
 WARNING = N_("is in the past: check it, or tick the box below to keep it as it is")
-REFUSED = N_("is in the past: nobody can be invited to a time already gone")
+REFUSED = N_("is in the past: nobody can be invited to a time already gone")  # a booking
 
 
 class PastDate(BadInput):
@@ -27,7 +27,7 @@ def check(start: datetime, now: datetime, *, confirmed: bool, field: str = "date
 
 
 def refuse(start: datetime, now: datetime, *, field: str = "date") -> None:
-    """BadInput when `start` has passed: invitations and bookings look ahead only."""
+    """BadInput when `start` has passed: a booking moves people to a time ahead only."""
     if start < now:
         raise BadInput([(field, REFUSED)])
 

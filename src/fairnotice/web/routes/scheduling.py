@@ -27,6 +27,7 @@ from fairnotice.operations.clashes import Clash, Clashes
 from fairnotice.operations.followups import Checked
 from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web import past
+from fairnotice.web import past
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.deps import language as ui_language
 from fairnotice.web.routes.employer import position_context
@@ -69,6 +70,7 @@ def _again(
     which: str,
     problems: list[tuple[str, str]] | None = None,
     found: list[Clash] | None = None,
+    past_date: bool = False,
 ) -> HTMLResponse:
     """The position page again (422) with the form as typed, its problems or its clashes;
     nothing of the refused change is kept."""
@@ -80,6 +82,7 @@ def _again(
         problems=problems or [],
         bad={f.split(".")[0] for f, _ in problems or []},
         clashes=found or [],
+        past=past_date,  # the box to tick that keeps a time in the past
     )
     return render(request, "position.html", context, status=422)
 
@@ -99,7 +102,8 @@ async def _run(
     except Clashes as exc:
         return await run_in_threadpool(partial(again, found=exc.clashes))
     except BadInput as exc:
-        return await run_in_threadpool(partial(again, problems=exc.problems))
+        warned = isinstance(exc, past.PastDate)
+        return await run_in_threadpool(partial(again, problems=exc.problems, past_date=warned))
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
@@ -132,7 +136,9 @@ async def schedule_interview(
             "round": str(candidate.round),
         }
         data = interview_from_form(fields)
-        past.refuse(data.start, clock())  # the invitations would ask for a time gone
+        # an interview already held may be put on record (a later round's history), once
+        # confirmed: its invitations then say when it was
+        past.check(data.start, clock(), confirmed=past.confirmed(form))
         data.contact.timezone = candidate.timezone
         default = _language(form.get("interviewer_language", ""), user.language)
         for person, language in zip(data.interviewers, languages, strict=True):
