@@ -7,6 +7,7 @@ tests/artifacts/layout/ (ignored by git).
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -283,3 +284,29 @@ def test_without_javascript_the_zone_is_asked_and_copy_buttons_are_gone(
     signup.goto("/signup")
     assert signup.get_by_label("Your time zone").input_value() == "America/New_York"
     fresh.close()
+
+
+def test_a_past_date_is_warned_about_and_kept_once_confirmed(chromium: Any, world: World) -> None:
+    page = _page(chromium, world, "de", PHONE)
+    page.goto(f"/w/{world.personal}/interviews/new")
+    form = page.locator("form[action$='/interviews']")
+    form.get_by_label("Stelle").fill("Archivkraft")
+    form.get_by_label("Unternehmen").fill("Stadtarchiv")
+    form.get_by_label("Datum", exact=True).fill("2025-03-10")  # a year before the clock's day
+    form.get_by_label("Von", exact=True).fill("10:00")
+    form.get_by_label("Bis", exact=True).fill("11:00")
+    form.get_by_label("Name", exact=True).fill("Eva Klein")
+    form.get_by_label("E-Mail", exact=True).fill("eva.klein@example.org")
+    with page.expect_navigation(wait_until="load"):
+        form.get_by_role("button").last.click()
+    assert page.get_by_role("alert").inner_text().count("Vergangenheit") == 1
+    box = page.get_by_label("Das Datum stimmt: behalten, auch wenn es in der Vergangenheit liegt")
+    assert box.is_visible() and page.get_by_label("Datum", exact=True).input_value() == "2025-03-10"
+    _no_sideways(page)
+    _shot(page, "past-warning-de-phone")
+    box.check()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form[action$='/interviews']").get_by_role("button").last.click()
+    assert re.search(r"/interviews/\d+$", page.url)
+    assert "Archivkraft" in page.get_by_role("heading", level=1).inner_text()
+    page.context.close()
