@@ -215,7 +215,7 @@ def test_a_gone_calendar_shows_its_error_and_is_never_free(
     _, unread = busy_of(factory, ws, LATER)
     assert len(unread) == 1 and f"the calendar is gone ({code})" in unread[0]
     with factory() as session:
-        [shown] = refresh.listed(session, workspace_id=ws, now=LATER)
+        [shown] = refresh.listed(session, workspace_id=ws, now=LATER, kind=subscriptions.KIND)
         assert shown.error is not None and f"({code})" in shown.error and not shown.answering
         assert getattr(shown.error, "template", "").startswith("the calendar is gone")
         with pytest.raises(CalendarNotReady, match="cannot be checked"):
@@ -288,7 +288,9 @@ def test_private_addresses_are_refused_by_the_guard(
         subscribe(factory, ws, link.format(port=port), allow_private=False)
     assert calendars.seen == []  # never reached
     with factory() as session:
-        assert refresh.listed(session, workspace_id=ws, now=NOW) == []  # nothing stored
+        assert (
+            refresh.listed(session, workspace_id=ws, now=NOW, kind=subscriptions.KIND) == []
+        )  # nothing stored
     # a stored one (the guard opened in tests) is refused by the worker with the guard closed
     calendar_id = subscribe(factory, ws, f"{base}/cal.ics")
     asked = len(calendars.seen)
@@ -317,7 +319,7 @@ def test_webcal_is_read_over_https_and_the_link_is_kept_sealed(
     assert stored.remote_sealed is not None and stored.remote_sealed.startswith("fernet1:")
     assert TOKEN not in stored.remote_sealed and stored.remote_hint == "127.0.0.1…"
     with factory() as session:
-        [shown] = refresh.listed(session, workspace_id=ws, now=NOW)
+        [shown] = refresh.listed(session, workspace_id=ws, now=NOW, kind=subscriptions.KIND)
     assert TOKEN not in repr(shown) and shown.hint == "127.0.0.1…"
 
 

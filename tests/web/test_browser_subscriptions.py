@@ -137,7 +137,14 @@ def test_a_pasted_subscription_shows_busy_and_the_proposed_times_avoid_it(
 
     after = _proposed(app, _plan(page))
     assert after and not any(s < be and e > bs for s, e in after for bs, be in before)
-    assert page.locator("#proposed, .proposed, ol, ul").first.is_visible()
+    shown = page.get_by_role("heading", name="Times you propose").locator(
+        "xpath=following-sibling::ul[1]"
+    )
+    for start, end in after:
+        assert (
+            f"{start.astimezone(BERLIN):%H:%M} – {end.astimezone(BERLIN):%H:%M}"
+            in shown.inner_text()
+        )
     _shot(page, "02-plan-avoids-subscription")
 
     # the link is gone at the provider: the page says so, and no time is proposed unchecked
@@ -160,4 +167,41 @@ def test_a_pasted_subscription_shows_busy_and_the_proposed_times_avoid_it(
     refusal = page.locator("#refusal").inner_text()
     assert "cannot be checked against your calendar" in refusal and "410" in refusal
     _shot(page, "04-plan-refused-unchecked")
+    context.close()
+
+
+def test_an_employer_subscribes_an_interviewer_s_calendar_on_the_position_page(
+    chromium: Any, live: dict[str, Any]
+) -> None:
+    from tests.web.test_browser import _employer
+
+    calendars = live["calendars"]
+    calendars.publish("/owa/calendar/abc/reachcalendar.ics", google_style())
+    context = _context(chromium, live)
+    page = context.new_page()
+    position = _employer(page, "hr-subs@example.org")
+    page.locator("#sub-owner").fill("maria.roth@example.org")
+    page.get_by_label("Subscription link").fill(f"{live['ics']}/owa/calendar/abc/reachcalendar.ics")
+    _submit(page, page.get_by_role("button", name="Subscribe"))
+    page.wait_for_url(position)
+    item = page.locator("#subscriptions li")
+    assert item.count() == 1
+    assert "maria.roth@example.org: 127.0.0.1…" in item.inner_text()
+    assert "cannot be checked" not in item.inner_text()  # read now, by the app's clock
+    assert page.locator("#calendars").count() == 0  # not listed again among the uploads
+    page.locator("#subscriptions").scroll_into_view_if_needed()
+    _shot(page, "05-position-interviewer-subscription")
+    # a webcal:// link is read over https://: the plain-HTTP local server cannot answer it,
+    # and the refusal says why, with nothing stored
+    page.locator("#sub-owner").fill("jonas@example.org")
+    page.get_by_label("Subscription link").fill(
+        live["ics"].replace("http://", "webcal://") + "/owa/calendar/abc/reachcalendar.ics"
+    )
+    with page.expect_navigation(wait_until="load") as answer:
+        page.get_by_role("button", name="Subscribe").click()
+    assert answer.value.status == 422
+    assert "no working secure connection (https)" in page.content()
+    _shot(page, "06-webcal-refused")
+    page.goto(position)
+    assert page.locator("#subscriptions li").count() == 1
     context.close()

@@ -112,7 +112,7 @@ def test_an_interviewer_s_gone_link_is_shown_in_german_and_stops_offers_as_unkno
     )
     assert done.failed == 1
     with app.state.sessions() as session:
-        [listed] = refresh.listed(session, workspace_id=ws, now=now)
+        [listed] = refresh.listed(session, workspace_id=ws, now=now, kind="subscription")
     assert listed.owner_email.lower() == "iv@example.org" and not listed.answering
     from fairnotice.web.i18n import translate
 

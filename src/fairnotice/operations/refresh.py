@@ -371,12 +371,18 @@ class Listed:
 
 
 def listed(
-    session: Session, *, workspace_id: int, now: datetime, emails: list[str] | None = None
+    session: Session,
+    *,
+    workspace_id: int,
+    now: datetime,
+    kind: str,
+    emails: list[str] | None = None,
 ) -> list[Listed]:
-    """The workspace's remote sources (of `emails` only, when given), oldest first."""
+    """The workspace's remote sources of `kind` (of `emails` only, when given), oldest
+    first."""
     query = (
         select(BusyCalendar)
-        .where(BusyCalendar.workspace_id == workspace_id, BusyCalendar.remote_kind.is_not(None))
+        .where(BusyCalendar.workspace_id == workspace_id, BusyCalendar.remote_kind == kind)
         .order_by(BusyCalendar.id)
     )
     wanted = {e.lower() for e in emails} if emails is not None else None
@@ -399,13 +405,14 @@ def listed(
     return found
 
 
-def remove(session: Session, *, workspace_id: int, calendar_id: int) -> None:
-    """Forget a remote source: its sealed address, text and intervals go with the row."""
+def remove(session: Session, *, workspace_id: int, calendar_id: int, kind: str) -> None:
+    """Forget a remote source of `kind`: its sealed address, text and intervals go with
+    the row."""
     row = session.scalar(
         select(BusyCalendar).where(
             BusyCalendar.id == calendar_id,
             BusyCalendar.workspace_id == workspace_id,
-            BusyCalendar.remote_kind.is_not(None),
+            BusyCalendar.remote_kind == kind,
         )
     )
     if row is None:

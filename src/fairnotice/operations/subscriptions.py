@@ -16,6 +16,7 @@ answer is cut at the upload limit, time-boxed, and parsed within the reading bud
 from __future__ import annotations
 
 import http.client
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -114,6 +115,12 @@ class Subscription:
                 return Unchanged(validators)
             raise BadInput([(FIELD, _answered(exc.code, str(exc.reason)))]) from None
         except urllib.error.URLError as exc:
+            if isinstance(exc.reason, ssl.SSLError):  # webcal:// to a server without TLS
+                why = Phrase(
+                    "the calendar's server has no working secure connection (https): %(reason)s",
+                    reason=getattr(exc.reason, "reason", None) or exc.reason,
+                )
+                raise BadInput([(FIELD, why)]) from None
             if isinstance(exc.reason, RefusedAddress):
                 raise BadInput(
                     [(FIELD, Phrase("not allowed: %(reason)s", reason=exc.reason))]

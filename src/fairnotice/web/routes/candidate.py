@@ -20,6 +20,7 @@ from fairnotice.operations import (
     records,
     refresh,
     remote_calendars,
+    subscriptions,
     uploads,
 )
 from fairnotice.operations import outbox as outbox_ops
@@ -175,7 +176,9 @@ def interview_view(
             clashes=clashes or [],
             busy_blocks=marks,
             unchecked=unchecked,
-            subs=refresh.listed(session, workspace_id=scope.id, now=now, emails=mine),
+            subs=refresh.listed(
+                session, workspace_id=scope.id, now=now, kind=subscriptions.KIND, emails=mine
+            ),
             sub_owner=False,
             sub_back=f"/w/{scope.id}/interviews/{row.id}",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -21,6 +22,7 @@ from fairnotice.operations import (
     listing,
     records,
     refresh,
+    subscriptions,
     uploads,
 )
 from fairnotice.operations import outbox as outbox_ops
@@ -107,7 +109,9 @@ def position_page(
         ipage=ipage,
         cq=cq,
     )
-    return render(request, "position.html", position_context(scope, session, position_id, view))
+    now = request.app.state.clock()
+    context = position_context(scope, session, position_id, view, now=now)
+    return render(request, "position.html", context)
 
 
 def position_context(
@@ -117,12 +121,17 @@ def position_context(
     view: PositionView | None = None,
     *,
     chosen: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """What the position page shows (scheduling.py shows it again after a refused form,
     `chosen` the candidate its form named): one page of candidates and of interviews, a
     chooser's few matches, the calendars' names and states (never their sources)."""
     view = view or PositionView()
     position = records.scoped(session, Position, scope.id, position_id)
+    subs = refresh.listed(
+        session, workspace_id=scope.id, now=now or system_now(), kind=subscriptions.KIND
+    )
+    remote = {s.id for s in subs}  # listed apart, with their link's host and last reading
     candidates = listing.candidates(
         workspace_id=scope.id,
         position_id=position.id,
@@ -158,8 +167,12 @@ def position_context(
         ),
         candidate_states=CANDIDATE_STATES,
         languages_list=[lang.value for lang in Language],
-        calendars=session.execute(listing.calendars(workspace_id=scope.id)).all(),
-        subs=refresh.listed(session, workspace_id=scope.id, now=system_now()),
+        calendars=[
+            c
+            for c in session.execute(listing.calendars(workspace_id=scope.id))
+            if c.id not in remote
+        ],
+        subs=subs,
         sub_owner=True,
         sub_back=f"/w/{scope.id}/positions/{position.id}",
     )

@@ -79,5 +79,5 @@ def remove_subscription(
     calendar_id: int,
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    refresh.remove(session, workspace_id=scope.id, calendar_id=calendar_id)
+    refresh.remove(session, workspace_id=scope.id, calendar_id=calendar_id, kind=subscriptions.KIND)
     return redirect(_back(scope, back))
