@@ -14,11 +14,18 @@ from sqlalchemy import func, select
 
 from fairnotice.operations import refresh
 from fairnotice.operations.busy import owners_busy
-from fairnotice.store.tables import Base, BusyCalendar, CaldavAccount, CaldavCalendar, PlanRecord
+from fairnotice.store.tables import (
+    Base,
+    BusyCalendar,
+    CaldavAccount,
+    CaldavCalendar,
+    Candidate,
+    PlanRecord,
+)
 from tests.calendar import caldav_servers
 from tests.calendar.caldav_servers import Server
 from tests.web.conftest import Browser
-from tests.web.helpers import add_interview, make_plan, organisation
+from tests.web.helpers import add_interview, candidate, make_plan, organisation, position
 
 radicale = caldav_servers.radicale  # the server, as a fixture
 MARIA = "m.roth@example.com"
@@ -238,3 +245,39 @@ def test_a_calendar_that_stops_answering_shows_why_in_the_viewers_language(
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", state.group(1)))
     assert "konnte nicht gelesen werden: der CalDAV-Server antwortete 404" in words, words
     assert "keine Zeit gilt als frei" in words, words
+
+
+def test_k1_at_scheduling_counts_the_interviewers_caldav_calendar(
+    app: FastAPI, browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    calendars(radicale)
+    browser.sign_up("hr@example.com")
+    org = organisation(browser)
+    pos = position(browser, org)
+    candidate(browser, org, pos)
+    assert connect(browser, org, radicale).status_code == 303
+    with app.state.sessions() as session:
+        account = session.scalar(select(CaldavAccount.id))
+        work = session.scalar(select(CaldavCalendar.id).where(CaldavCalendar.name == "Work"))
+        lena = session.scalar(select(Candidate.id))
+    chosen = browser.post(f"/w/{org}/caldav/{account}/calendars", {"calendar": [work]})
+    assert chosen.status_code == 303
+    browser.get(f"/w/{org}/positions/{pos}")
+    form = {
+        "candidate_id": str(lena),
+        "date": "2026-03-16",
+        "start_time": "10:00",  # Berlin: the board meeting runs 09:00-10:30
+        "end_time": "11:00",
+        "timezone": "Europe/Berlin",
+        "location": "Friedrichstraße 10",
+        "interviewers": f"Maria Roth {MARIA}",
+    }
+    busy = browser.post(f"/w/{org}/positions/{pos}/interviews", form)
+    assert busy.status_code == 422
+    clashes = busy.text.split('id="clashes"')[1].split("</ul>")[0].replace("\u202f", " ")
+    assert "Maria Roth is busy: Monday, 16 March 2026, 09:00 – 10:30" in clashes, clashes
+    later = browser.post(
+        f"/w/{org}/positions/{pos}/interviews", {**form, "start_time": "11:00", "end_time": "12:00"}
+    )
+    assert later.status_code == 303  # free then: no question asked

@@ -113,6 +113,7 @@ def create_interview(
             end=row.end,
             own=OwnEvent(row.uid, row.start, row.end) if adopted else None,
             confirmed=confirm_clash,
+            now=now,  # remote calendars age by the caller's clock, as everywhere else
         )
         if found:
             detail["clashes_confirmed"] = clashes.audit(found)
