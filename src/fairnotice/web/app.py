@@ -7,6 +7,7 @@ ASGI) and the benchmarks; a clock can be passed in so link expiry is testable.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound, Phrase, T
 from fairnotice.model import Situation
 from fairnotice.operations.accounts import workspaces_of
 from fairnotice.operations.planning import system_now
+from fairnotice.rules.proposals import why_in
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
 from fairnotice.store.tables import User
@@ -241,6 +243,7 @@ def create_app(
     for module in modules:
         app.include_router(module.router)
     templates.env.globals["url_with"] = url_with  # the list pages' paging links
+    templates.env.globals["why_in"] = why_in  # a proposed time's why in the viewer's words
     app.state.route_methods = [
         (route.path_regex, route.methods)
         for module in modules
@@ -273,6 +276,9 @@ def create_app(
     return app
 
 
+SWITCH = 0.0005  # s: a request on the event loop waits at most this for a busy thread
+
+
 def serve_app() -> FastAPI:
     """The app as `fairnotice serve` runs it (uvicorn's factory): configured from the
     environment, and everything loaded at start kept out of the garbage collector's full
@@ -281,9 +287,15 @@ def serve_app() -> FastAPI:
     The collector's first generation runs every 20,000 allocations instead of 700: a
     request allocates hundreds of objects that reference counting frees anyway, and
     at 700 a young-generation pass came every request or two (slots 47 -> 52 % of the
-    baseline's throughput in the same runs; bench/README.md)."""
+    baseline's throughput in the same runs; bench/README.md).
+
+    Threads hand the interpreter over every `SWITCH` seconds instead of 5 ms: the pick
+    page is served on the event loop, and while a big employer page renders in the
+    threadpool each of the pick's waits (the socket, SQLite) cost it up to a whole
+    interval to get the interpreter back (issue 18: p99 2.8 -> 7.7 ms)."""
     app = create_app()
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+    sys.setswitchinterval(SWITCH)
     return app
