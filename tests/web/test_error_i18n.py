@@ -102,7 +102,7 @@ def test_pages_show_operation_errors_in_the_viewers_language(
     assert browser.post(f"/w/{ws}/plans/{plan}/queue", {}).status_code == 303
     again = browser.post(f"/w/{ws}/plans/{plan}/queue", {})
     assert again.status_code == 409
-    assert "plan: dess e-postmeddelanden ligger redan i utkorgen" in again.text
+    assert "plan: dess mejl ligger redan i utkorgen" in again.text
 
 
 def test_the_api_keeps_english_texts_and_field_names(browser: Browser) -> None:

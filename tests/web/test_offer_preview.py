@@ -212,7 +212,7 @@ def test_bad_input_is_named_in_the_viewers_language(app: FastAPI, browser: Brows
     swedish_ui = browser.post("/language", {"lang": "sv", "back": "/"})
     assert swedish_ui.status_code == 303
     page = browser.get(_url(org, interview)).text
-    assert "Erbjud nya tider: förhandsvisning" in page and "Köa erbjudandet" in page
+    assert "Erbjud nya tider: förhandsvisning" in page and "Lägg erbjudandet i utkorgen" in page
     # the cancel form names its fields too, and changes nothing
     bad = browser.post(f"/w/{org}/interviews/{interview}/cancel", {"reason": "bored"})
     assert bad.status_code == 422 and "reason" in bad.text

@@ -48,7 +48,7 @@ def test_members_may_not_manage_the_organisation_owners_may(
     other_browser.http.headers["Accept-Language"] = "de"
     page = other_browser.get(f"/w/{org}/members")
     assert f'action="/w/{org}/members"' not in page.text
-    assert "Zum Inhaber machen" not in page.text
+    assert "Zum Besitzer machen" not in page.text
     refused = [
         other_browser.post(f"/w/{org}/members", {"email": "owner@example.com"}),
         other_browser.post(f"/w/{org}/members/{member_id}/role", {"role": "owner"}),
@@ -56,7 +56,7 @@ def test_members_may_not_manage_the_organisation_owners_may(
         other_browser.post(f"/w/{org}/tokens/{owners_token}/revoke"),
     ]
     assert [r.status_code for r in refused] == [403] * 4
-    assert "das darf nur ein Inhaber dieser Organisation" in refused[0].text
+    assert "das darf nur ein Besitzer dieser Organisation" in refused[0].text
     assert _roles(app, org) == {owner_id: "owner", member_id: "member"}
     assert set(_tokens(app)) == {"owner's", "member's"}
     tokens_page = other_browser.get(f"/w/{org}/tokens").text
