@@ -103,7 +103,7 @@ def test_common_and_blank_passwords_are_refused_naming_the_field_in_german(
             headers={"Accept-Language": "de"},
         )
         assert refused.status_code == 422
-        assert f"<strong>Passwort</strong>: {why}" in refused.text
+        assert f"<strong>Passwort (mindestens 10 Zeichen)</strong>: {why}" in refused.text
     browser.get("/signin")
     assert (
         browser.post("/signin", {"email": "weak@example.org", "password": "password12"}).status_code

@@ -76,7 +76,7 @@ def test_a_refused_change_keeps_the_form_names_the_field_and_writes_nothing(
         },
     )
     assert response.status_code == 422
-    assert "<strong>end_time</strong>" in response.text
+    assert "<strong>To</strong>: end must be after start" in response.text  # by its label
     assert 'id="end_time" name="end_time" type="time" value="14:00"' in response.text
     assert 'aria-invalid="true"' in response.text
     assert 'value="Somewhere new"' in response.text  # what was typed is kept
@@ -92,7 +92,7 @@ def test_a_refused_change_keeps_the_form_names_the_field_and_writes_nothing(
         f"/w/{ws}/interviews/{interview}/edit",
         {"date": "2026-03-18", "start_time": "nope", "end_time": "14:00"},
     )
-    assert bad_time.status_code == 422 and "<strong>start_time</strong>" in bad_time.text
+    assert bad_time.status_code == 422 and "<strong>From</strong>" in bad_time.text
 
 
 def test_deleting_an_interview_asks_first_and_voids_its_queued_messages(
@@ -190,7 +190,7 @@ def test_positions_and_candidates_are_changed_and_deleted(app: FastAPI, browser:
 
     browser.get(f"/w/{org}/positions/{pos}/edit")
     refused = browser.post(f"/w/{org}/positions/{pos}/edit", {"title": "", "status": "open"})
-    assert refused.status_code == 422 and "<strong>title</strong>" in refused.text
+    assert refused.status_code == 422 and "<strong>Title</strong>" in refused.text
     renamed = browser.post(
         f"/w/{org}/positions/{pos}/edit", {"title": "Senior Paralegal", "status": "open"}
     )
@@ -202,7 +202,7 @@ def test_positions_and_candidates_are_changed_and_deleted(app: FastAPI, browser:
         {"name": "Lena Vogel-Roth", "phone": "", "language": "xx", "round": "99"},
     )
     assert bad.status_code == 422
-    assert "<strong>language</strong>" in bad.text and "<strong>round</strong>" in bad.text
+    assert "<strong>Language</strong>" in bad.text and "<strong>Round reached</strong>" in bad.text
     assert 'value="Lena Vogel-Roth"' in bad.text
     good = browser.post(
         f"/w/{org}/candidates/{cand}/edit",

@@ -166,18 +166,19 @@ def test_csv_import_is_all_or_nothing_and_names_the_line(app: FastAPI, browser: 
     refused = browser.post(
         f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", bad, "text/csv")}
     )
-    assert refused.status_code == 422 and "line 3" in refused.text
+    assert refused.status_code == 422 and "Row 3, Email" in refused.text
     browser.http.headers["Accept-Language"] = "de-DE"  # the line and the texts in German
     german = browser.post(
         f"/w/{org}/positions/{pos}/candidates/import",
         files={"file": ("c.csv", bad, "text/csv")},
         headers={"Referer": f"http://testserver/w/{org}/positions/{pos}"},
     )
-    # still signed in on the error page, with the way back to the form
+    # the position page again, still signed in, the import form open with its problems
+    assert german.status_code == 422
     assert 'href="/account"' in german.text and "/signin" not in german.text
-    assert f'<a href="/w/{org}/positions/{pos}">Zurück zum Formular</a>' in german.text
-    assert "<strong>Zeile 3: email</strong>: das hat nicht die erwartete Form" in german.text
-    assert "<strong>Zeile 3: language</strong>: erlaubt ist: &#39;de&#39;" in german.text
+    assert f'action="/w/{org}/positions/{pos}/candidates/import"' in german.text
+    assert "<strong>Zeile 3, E-Mail</strong>: das ist keine E-Mail-Adresse" in german.text
+    assert "<strong>Zeile 3, Sprache</strong>: erlaubt ist: &#39;de&#39;" in german.text
     del browser.http.headers["Accept-Language"]
     accepted = browser.post(
         f"/w/{org}/positions/{pos}/candidates/import", files={"file": ("c.csv", good, "text/csv")}

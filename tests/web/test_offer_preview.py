@@ -203,7 +203,8 @@ def test_bad_input_is_named_in_the_viewers_language(app: FastAPI, browser: Brows
     for change, field in cases:
         response = confirm_offer(browser, org, interview, {**fields, **change})
         assert response.status_code == 422, (field, response.text)
-        assert f"<strong>{field}</strong>" in response.text, field
+        assert f'aria-describedby="err-{field}"' in response.text, field  # marked, by label
+        assert f"<strong>{field}</strong>" not in response.text, field
     assert _counts(app) == before
     browser.post("/language", {"lang": "de", "back": "/"})
     german = confirm_offer(browser, org, interview, {**fields, "slots": fields["slots"][:2]})

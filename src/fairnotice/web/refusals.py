@@ -117,6 +117,28 @@ _COLUMNS = {
     "round": N_("Round reached"),
 }
 _PERSON = {"name": N_("name"), "email": N_("email address"), "language": N_("language")}
+# A page's own filters and pages, refused on a GET (web.paging): named as the page does.
+PAGING = {
+    "q": N_("Search"),
+    "pq": N_("Search positions"),
+    "cq": N_("Find a candidate"),
+    "hq": N_("Find a candidate"),
+    "state": N_("State"),
+    "due": N_("When"),
+}
+
+
+def offer_labels(least: int, most: int) -> dict[str, str]:
+    """The offer preview's labels (its times' legend names how many to choose)."""
+    return {
+        "slots": Phrase("Times to offer (choose %(least)s to %(most)s)", least=least, most=most),
+        "reason": N_("Reason (said in general words in the letter)"),
+        "public_reason": N_("A sentence for the candidate (optional, quoted as you write it)"),
+        "subject": N_("Subject"),
+        "body": N_("Text"),
+    }
+
+
 _A_COLUMN, _DETAILS = N_("a column"), N_("details")
 _LISTED = re.compile(r"^(?P<list>[a-z_]+)\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)$")
 
@@ -130,6 +152,15 @@ _PLAIN: dict[str, str] = {
 }
 _PATTERN = re.compile(r"^String should match pattern ")
 _URL = re.compile(r"^(Input should be a valid URL|URL )")
+# English pages: pydantic's wording (the catalogs' msgids, translated in de and sv) put
+# plainly; the values stay as pydantic gives them.
+_ENGLISH = [
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), "at most {}"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), "at least {}"),
+    (re.compile(r"^String should have at least (\d+) characters?$"), "at least {} characters"),
+    (re.compile(r"^String should have at most (\d+) characters?$"), "at most {} characters"),
+    (re.compile(r"^Input should be ('.*)$"), "choose one of {}"),
+]
 # pydantic's or the framework's own words that no rule above put plainly
 _RAW = re.compile(r"^(Input should|String should|Value error|Field |Assertion failed)")
 
@@ -176,6 +207,11 @@ def _message(text: object, field: str, language: str) -> str:
         return catalog.gettext(plain)
     if _URL.match(raw):
         return catalog.gettext(N_("this is not a web address (like https://example.com/meet)"))
+    if language == "en":
+        for english, plain in _ENGLISH:
+            found = english.match(raw)
+            if found:
+                return plain.format(found.group(1).replace("' or '", "', '"))
     validation = i18n.validation_text(raw, catalog)
     if validation is not None:
         return validation
@@ -210,7 +246,7 @@ def _where(name: object, labels: Mapping[str, str]) -> tuple[str, object]:
             field=_PERSON.get(listed.group("field"), _DETAILS),
         )
         return "interviewers", label
-    found = labels.get(field) or labels.get(text) or LABELS.get(field)
+    found = labels.get(field) or labels.get(text) or LABELS.get(field) or PAGING.get(field)
     if found is None:
         head = field.split(".")[0].split("[")[0]
         found = labels.get(head) or LABELS.get(head)
@@ -230,7 +266,7 @@ def problems_for(
         name, text = item
         field, label = _where(name, labels or {})
         shown = i18n.translate(label, language) if label else ""
-        out.append(Problem(field, shown, _message(text, field or str(name), language)))
+        out.append(Problem(field, shown, _message(text, f"{field} {name}", language)))
     return out
 
 

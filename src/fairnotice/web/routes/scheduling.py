@@ -26,8 +26,7 @@ from fairnotice.operations import actions, adopt, offer_preview, records, upload
 from fairnotice.operations.clashes import Clash, Clashes
 from fairnotice.operations.followups import Checked
 from fairnotice.store.tables import Candidate, Interview, Position
-from fairnotice.web import past
-from fairnotice.web import past
+from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.deps import language as ui_language
 from fairnotice.web.routes.employer import position_context
@@ -284,6 +283,7 @@ def _offer_page(
         "bad": {f.split(".")[0] for f, _ in problems},
         "least": offer_preview.MIN_CHOSEN,
         "most": offer_preview.MAX_CHOSEN,
+        "labels": refusals.offer_labels(offer_preview.MIN_CHOSEN, offer_preview.MAX_CHOSEN),
     }
     return render(request, "offer_preview.html", context, status=422 if problems else 200)
 
