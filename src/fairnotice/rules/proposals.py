@@ -92,6 +92,17 @@ _WHY: dict[str, dict[str, str]] = {
 }
 
 
+def why_in(text: str, language: str) -> str:
+    """A proposal's `why`, written in its letter's language, for a reader of `language`
+    (the employer's page shows the candidate's times in the employer's words); a text
+    that is no `why` stays as it is."""
+    for words in _WHY.values():
+        for key, value in words.items():
+            if value == text:
+                return _WHY.get(language, _WHY["en"])[key]
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Proposal:
     start: datetime
