@@ -20,11 +20,13 @@ from fairnotice.store.tables import (
     CaldavAccount,
     CaldavCalendar,
     Candidate,
+    OfferSlot,
     PlanRecord,
 )
 from tests.calendar import caldav_servers
 from tests.calendar.caldav_servers import Server
 from tests.web.conftest import Browser
+from tests.web.employer_setup import offered
 from tests.web.helpers import add_interview, candidate, make_plan, organisation, position
 
 radicale = caldav_servers.radicale  # the server, as a fixture
@@ -281,3 +283,36 @@ def test_k1_at_scheduling_counts_the_interviewers_caldav_calendar(
         f"/w/{org}/positions/{pos}/interviews", {**form, "start_time": "11:00", "end_time": "12:00"}
     )
     assert later.status_code == 303  # free then: no question asked
+
+
+def test_the_pick_re_check_counts_the_interviewers_caldav_calendar(
+    app: FastAPI, browser: Browser, other_browser: Browser, radicale: Server
+) -> None:
+    allow_private(app)
+    setup = offered(app, browser)  # Maria Roth interviews; three times offered
+    with app.state.sessions() as session:
+        slots = session.execute(
+            select(OfferSlot.id, OfferSlot.start, OfferSlot.end)
+            .where(OfferSlot.offer_id == setup.offer)
+            .order_by(OfferSlot.start)
+        ).all()
+    taken, free = slots[0], slots[1]
+    work = radicale.calendar("work", "Work")
+    start, end = (moment.astimezone(UTC) for moment in (taken.start, taken.end))
+    radicale.event(work, "new-meeting", f"{start:%Y%m%dT%H%M%SZ}", f"{end:%Y%m%dT%H%M%SZ}", "x")
+    # Maria's account connected after the offer went out: her new meeting counts now
+    assert connect(browser, setup.org, radicale).status_code == 303
+    with app.state.sessions() as session:
+        account = session.scalar(select(CaldavAccount.id))
+        (calendar,) = session.scalars(select(CaldavCalendar.id)).all()
+    chosen = browser.post(f"/w/{setup.org}/caldav/{account}/calendars", {"calendar": [calendar]})
+    assert chosen.status_code == 303
+    path = setup.link.removeprefix("http://testserver")
+    other_browser.get(path)
+    refused = other_browser.post(path, {"slot": str(taken.id)})
+    assert refused.status_code != 303, refused.text
+    assert "Dieser Termin ist nicht mehr frei" in refused.text  # taken, not too soon
+    with app.state.sessions() as session:
+        assert session.get(OfferSlot, taken.id).state != "booked"  # type: ignore[union-attr]
+    other_browser.get(path)
+    assert other_browser.post(path, {"slot": str(free.id)}).status_code == 303
