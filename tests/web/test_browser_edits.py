@@ -47,7 +47,7 @@ def test_edit_then_delete_an_interview(chromium: Any, live: dict[str, Any]) -> N
     page.get_by_label("To").fill("08:00")
     page.get_by_label("Address").fill("Unter den Linden 1, Berlin")
     _submit(page, page.get_by_role("button", name="Save the changes"))
-    expect(page.get_by_role("alert")).to_contain_text("end_time")
+    expect(page.get_by_role("alert")).to_contain_text("To: end must be after start")
     expect(page.get_by_label("Address")).to_have_value("Unter den Linden 1, Berlin")
     found["interview_edit_422"] = _axe(page)
     _shot(page, "11-interview-edit-refused")
