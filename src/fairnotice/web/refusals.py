@@ -63,6 +63,8 @@ LABELS: dict[str, str] = {
     "email": N_("Email"),
     "phone": N_("Phone"),
     "language": N_("Language"),
+    "subject": N_("Subject"),
+    "body": N_("Text"),
     "interviewers": N_(
         "Interviewers, one per line: Name email (a language code at the end, such as sv, "
         "if theirs differs)"
@@ -279,11 +281,13 @@ class FieldMarks:
         for problem in problems:
             self.by_field.setdefault(problem.field, []).append(problem)
 
-    def invalid(self, name: str) -> Markup:
+    def invalid(self, name: str, hint: str = "") -> Markup:
+        """The input's ARIA marks; `hint`: the id of a hint it is described by anyway."""
         found = self.by_field.get(name)
         if not found:
-            return Markup("")
-        return Markup(' aria-invalid="true" aria-describedby="{}"').format(found[0].anchor)
+            return Markup(' aria-describedby="{}"').format(hint) if hint else Markup("")
+        ids = f"{found[0].anchor} {hint}".strip()
+        return Markup(' aria-invalid="true" aria-describedby="{}"').format(ids)
 
     def error_for(self, name: str) -> Markup:
         found = self.by_field.get(name)
