@@ -236,7 +236,7 @@ def _add_candidate(page: Any, name: str, email: str, language: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.locator("#c-lang").select_option(language)
     _submit(page, page.get_by_role("button", name="Add candidate"))
-    expect(page.locator("#cand-h + div table")).to_contain_text(email)
+    expect(page.locator("table#candidates")).to_contain_text(email)
 
 
 def _schedule(page: Any, candidate: str, day: str, start: str, end: str) -> None:
