@@ -186,7 +186,9 @@ def test_plan_rich_rendering_shows_the_warning(tmp_path: Path, situation_data: A
     code, out, err, exc = invoke("plan", str(path))
     assert exc is None and code == 0, err
     flat = " ".join(out.split())  # rich wraps long lines at the terminal's width
-    assert "⚠ [K1] In deinem Kalender steht während des Gesprächs bereits ein anderer Termin" in flat
+    assert (
+        "⚠ [K1] In deinem Kalender steht während des Gesprächs bereits ein anderer Termin" in flat
+    )
     assert "(Montag, 16. März, 14:00–14:30 Uhr)" in flat
 
 
