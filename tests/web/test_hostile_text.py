@@ -74,8 +74,8 @@ def test_a_nul_in_an_api_body_is_refused_by_name(browser: Browser) -> None:
     ("language", "words"),
     [
         ("en", "nested MIME parts"),
-        ("de", "verschachtelte MIME-Teile"),
-        ("sv", "nästlade MIME-delar"),
+        ("de", "die E-Mail ist zu verschachtelt"),
+        ("sv", "mejlet är för djupt nästlat"),
     ],
 )
 def test_deeply_nested_mail_is_refused_on_invitation_import(
