@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.store.tables import Candidate
+from fairnotice.store.tables import Candidate, PlanRecord
 from tests.web.conftest import PASSWORD, Browser
 from tests.web.form_page import Form, Page, read
 from tests.web.helpers import (
@@ -45,6 +45,7 @@ class World:
 
     ws: int
     ids: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Case:
     row_label_of: str | None = None  # CSV: the problem names a row and this field's label
 
     def url(self, template: str, world: World) -> str:
-        return template.format(ws=world.ws, **world.ids)
+        return template.format(ws=world.ws, **world.ids, **world.names)
 
 
 def _org(app: FastAPI, browser: Browser, world: World) -> None:
@@ -89,6 +90,16 @@ def _interview(app: FastAPI, browser: Browser, world: World) -> None:
 def _plan(app: FastAPI, browser: Browser, world: World) -> None:
     _interview(app, browser, world)
     world.ids["plan"] = make_plan(browser, world.ws, world.ids["iv"])
+
+
+def _plan_message(app: FastAPI, browser: Browser, world: World) -> None:
+    _plan(app, browser, world)
+    with app.state.sessions() as session:
+        record = session.get(PlanRecord, world.ids["plan"])
+        assert record is not None
+        emails = [m["id"] for m in record.plan["messages"] if m.get("subject") is not None]
+    assert emails
+    world.names["msg"] = emails[0]
 
 
 CASES = [
@@ -271,6 +282,14 @@ CASES = [
         {"text": "   "},
         ("text",),
         build=_plan,
+    ),
+    Case(
+        "message editor: no text",
+        "/w/{ws}/plans/{plan}",
+        "/w/{ws}/plans/{plan}/messages/{msg}",
+        {"subject": "Neuer Termin für unser Gespräch", "body": "   "},
+        ("body",),
+        build=_plan_message,
     ),
     Case(
         "interview edit: the end before the start",

@@ -351,17 +351,34 @@ def edit_message(
     session: Db,
     plan_id: int,
     message_id: str,
-    body: Annotated[str, Form(max_length=20000)],
+    body: Annotated[str, Form(max_length=20000)] = "",
     subject: Annotated[str | None, Form(max_length=300)] = None,
 ) -> Response:
-    changes.edit_message(
-        session,
-        workspace_id=scope.id,
-        plan_id=plan_id,
-        message_id=message_id,
-        subject=subject,
-        body=links.conceal(session, workspace_id=scope.id, text=body),  # no token at rest
-    )
+    """The message's new words; refused (empty, a subject of two lines), the plan page
+    again with the words as typed in its editor."""
+    try:
+        changes.edit_message(
+            session,
+            workspace_id=scope.id,
+            plan_id=plan_id,
+            message_id=message_id,
+            subject=subject,
+            body=links.conceal(session, workspace_id=scope.id, text=body),  # no token at rest
+        )
+    except BadInput as exc:
+        session.rollback()
+        record = changes.get_plan(session, workspace_id=scope.id, plan_id=plan_id)
+        typed = {"message": message_id, "subject": subject, "body": body}
+        return followups.plan_view(
+            request,
+            scope,
+            session,
+            record,
+            status=422,
+            problems=exc.problems,
+            kept=typed,
+            open_form=f"message-{message_id}",
+        )
     return redirect(f"/w/{scope.id}/plans/{plan_id}#{message_id}")
 
 
