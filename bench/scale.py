@@ -22,7 +22,8 @@ to the same sink in the same run as the delivery baseline.
 
     .venv/bin/python bench/scale.py            # 100, 1,000, 10,000, 50,000; both databases
     .venv/bin/python bench/scale.py --quick    # 100 and 1,000 only
-    options: --sizes N.., --skip-pg, --skip-sqlite, --samples N, --fill N (0: no fill)
+    options: --sizes N.., --skip-pg, --skip-sqlite, --samples N, --fill N (0: no fill),
+             --fill-only (the fill of --fill N, default 50,000, in a database of its own)
 
 Goals at 50,000: every page and list p99 < 200 ms and < 1 MB, memory per request < 50 MB;
 the fill queued in < 60 s and delivered at >= 50 % of raw smtplib; the pick page's p99
@@ -585,11 +586,14 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+")
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--fill", type=int, help="candidates of the fill (0: none)")
+    parser.add_argument("--fill-only", action="store_true", help="the fill alone, no pages")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     sizes = args.sizes or ([100, 1_000] if args.quick else list(SIZES))
     fill_count = args.fill if args.fill is not None else max(sizes)
+    if args.fill_only:
+        sizes = [fill_count]
     now = datetime.now(UTC).replace(microsecond=0)
     missed: list[str] = []
     databases = [
@@ -611,11 +615,14 @@ def main() -> int:
                         break
                     url = made[0]
                 try:
-                    began = time.perf_counter()
-                    world = build(url, count, now)
-                    built = time.perf_counter() - began
-                    figures[count] = run_size(world, folder, args.samples, count == max(sizes))
-                    print(f"{database} {count:,}: built in {built:.1f} s, measured", flush=True)
+                    if args.fill_only:
+                        upgrade(url)
+                    else:
+                        began = time.perf_counter()
+                        world = build(url, count, now)
+                        built = time.perf_counter() - began
+                        figures[count] = run_size(world, folder, args.samples, count == max(sizes))
+                        print(f"{database} {count:,}: built in {built:.1f} s, measured", flush=True)
                     if count == max(sizes) and fill_count:
                         done = fill(url, folder, fill_count, now)
                         print(
