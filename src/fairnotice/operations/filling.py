@@ -55,6 +55,20 @@ def has_interview() -> ColumnElement[bool]:
     )
 
 
+def named_in(workspace_id: int) -> ColumnElement[bool]:
+    """`has_interview` for a pass over many candidates on PostgreSQL: the workspace's
+    candidates with such an interview read once into a hash, not probed one by one
+    (25,000 probes: 0.2 s of the fill preview at 50,000 candidates). SQLite builds the
+    list as a b-tree per statement, which costs more than its index probes."""
+    return Candidate.id.in_(
+        select(Interview.candidate_id).where(
+            Interview.workspace_id == workspace_id,
+            Interview.status.in_(NAMED),
+            Interview.candidate_id.is_not(None),
+        )
+    )
+
+
 def _active(workspace_id: int, position_id: int, hired: int | None) -> list[Any]:
     found: list[Any] = [
         Candidate.workspace_id == workspace_id,
@@ -84,13 +98,15 @@ def tally(session: Session, workspace_id: int, position_id: int, hired: int | No
     where = [Candidate.workspace_id == workspace_id, Candidate.position_id == position_id]
     if hired is not None:
         where.append(Candidate.id != hired)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    named = has_interview() if sqlite else named_in(workspace_id)
     rows = (
         select(
             Candidate.id.label("id"),
             Candidate.status.label("status"),
             Candidate.language.label("language"),
             (Candidate.round >= 2).label("late"),
-            case((Candidate.status == "active", has_interview()), else_=false()).label("named"),
+            case((Candidate.status == "active", named), else_=false()).label("named"),
         )
         .where(*where)
         .subquery()
