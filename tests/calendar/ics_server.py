@@ -24,6 +24,7 @@ class Published:
     etag: str
     modified: str = field(default_factory=lambda: formatdate(usegmt=True))
     status: int = 200
+    location: str | None = None  # a redirect's target (status 301/302/307/308)
 
 
 @dataclass
@@ -49,12 +50,18 @@ class Calendars:
             self.paths[path] = found
             return found
 
+    def redirect(self, path: str, location: str, *, status: int = 302) -> None:
+        with self.lock:
+            self.paths[path] = Published(b"", "", status=status, location=location)
+
     def answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self.lock:
             found = self.paths.get(path.split("?", 1)[0])
             extra: dict[str, str] = {}
             if found is None:
                 status, extra, body = 404, {}, b"not found"
+            elif found.location is not None:
+                status, extra, body = found.status, {"Location": found.location}, b""
             elif found.status != 200:
                 status, extra, body = found.status, {}, b"gone"
             else:
@@ -91,15 +98,15 @@ def _handler(calendars: Calendars) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving() -> Iterator[tuple[str, Calendars]]:
-    """A running server's base URL (http://127.0.0.1:port) and its state."""
+def serving(host: str = "127.0.0.1") -> Iterator[tuple[str, Calendars]]:
+    """A running server's base URL (http://host:port) and its state."""
     calendars = Calendars()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(calendars))
+    server = ThreadingHTTPServer((host, 0), _handler(calendars))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", calendars
+        yield f"http://{host}:{server.server_address[1]}", calendars
     finally:
         server.shutdown()
         server.server_close()

@@ -6,6 +6,8 @@ A source that cannot answer is never free time: owners_busy names it, a plan ref
 
 from __future__ import annotations
 
+import io
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import accounts, busy, own_calendars, refresh, sources, subscriptions
+from fairnotice.operations import (
+    accounts,
+    busy,
+    caldav,
+    own_calendars,
+    refresh,
+    sources,
+    subscriptions,
+)
 from fairnotice.operations.busy import CalendarNotReady, owners_busy
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar
@@ -351,3 +361,36 @@ def test_a_stale_or_never_read_source_cannot_answer(
     # the upload reader leaves it to the refresh: it never becomes "ready" with no text
     assert busy.read_calendars(factory, clock=lambda: NOW) == 0
     assert any("being read" in why for why in busy_of(factory, ws, NOW)[1])
+
+
+def test_a_redirect_to_another_host_is_followed_through_the_guard(
+    factory: sessionmaker[Session],
+    published: tuple[str, Calendars],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """iCloud answers a public calendar's address with a redirect to the partition that
+    holds it: followed, each hop checked by the guard, https:// never down to http://."""
+    base, calendars = published
+    ws = workspace(factory)
+    with serving("127.0.0.2") as (partition, held):
+        held.publish(f"/published/2/{TOKEN}", google_style(DENTIST))
+        calendars.redirect(f"/published/2/{TOKEN}", f"{partition}/published/2/{TOKEN}")
+        calendar_id = subscribe(factory, ws, f"{base}/published/2/{TOKEN}")
+        assert busy_of(factory, ws, NOW) == ([(DENTIST[1], DENTIST[2])], [])
+        assert row(factory, calendar_id).remote_hint == "127.0.0.1…"  # the link's own host
+        # with the guard closed, 127.0.0.1 taken for public here: the hop to 127.0.0.2
+        # (loopback, so private) is refused at connect time, and never reached
+        monkeypatch.setattr(caldav, "_public_address", lambda address: address == "127.0.0.1")
+        asked = len(held.seen)
+        with pytest.raises(BadInput, match="not allowed"):
+            subscribe(factory, ws, f"{base}/published/2/{TOKEN}", allow_private=False)
+        assert len(held.seen) == asked and calendars.seen[-1].status == 302
+    downgrade = subscriptions._Redirect().redirect_request(
+        urllib.request.Request("https://p42-caldav.icloud.com/published/2/x"),
+        io.BytesIO(),
+        302,
+        "Found",
+        {},
+        "http://p43-caldav.icloud.com/published/2/x",
+    )
+    assert downgrade is None

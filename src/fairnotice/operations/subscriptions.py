@@ -8,8 +8,9 @@ calendar app to subscribe; every provider serves it over HTTPS), `webcals://` to
 
 The address is a credential (whoever has it reads the calendar): it is stored sealed
 (store/sealing.py) and shown as its host and "…". It is reached through the CalDAV
-reader's guarded opener (operations/caldav.py): every address the host resolves to must
-be public (checked at connect time), no proxy, redirects only within one origin. The
+reader's guarded connections (operations/caldav.py): every address a host resolves to
+must be public (checked at connect time, for every redirect too), no proxy; redirects
+may change host (iCloud's do) but never go from https:// to http://. The
 answer is cut at the upload limit, time-boxed, and parsed within the reading budget.
 """
 
@@ -21,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fairnotice.calendar import parse
@@ -29,7 +30,11 @@ from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.operations import sources
-from fairnotice.operations.caldav import RefusedAddress, _opener
+from fairnotice.operations.caldav import (
+    RefusedAddress,
+    _GuardedHTTPHandler,
+    _GuardedHTTPSHandler,
+)
 from fairnotice.operations.sources import Changed, Opening, Refreshed, Unchanged, Validators
 
 KIND = "subscription"
@@ -162,11 +167,39 @@ class Subscription:
         )
 
 
+class _Redirect(urllib.request.HTTPRedirectHandler):
+    """Follow a provider's redirect to another host (iCloud sends a public calendar to the
+    partition that holds it), at most 5, never from https:// down to http://. Each hop
+    connects through the guard again, and a GET carries no login, so no credential
+    follows; only the link's own host is kept as its hint."""
+
+    max_redirections = 5
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if new.scheme not in ("http", "https") or (old.scheme, new.scheme) == ("https", "http"):
+            return None  # the 3xx becomes an error the caller sees
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 @lru_cache(maxsize=2)
 def _shared_opener(allow_private: bool) -> urllib.request.OpenerDirector:
-    """The guarded opener, built once: its handlers keep no state between requests (the
-    guard runs in each connection), and building one costs a third of a 304's CPU."""
-    return _opener(allow_private)
+    """The guarded opener (operations/caldav.py) with redirects across hosts, built once:
+    its handlers keep no state between requests (the guard runs in each connection), and
+    building one costs a third of a 304's CPU."""
+    if allow_private:
+        return urllib.request.build_opener(_Redirect)
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _GuardedHTTPHandler, _GuardedHTTPSHandler, _Redirect
+    )
 
 
 def _answered(code: int, reason: str) -> Phrase:
