@@ -2,8 +2,11 @@
 the times it proposes, check them against the user's busy time, close "call if no reply".
 
 Matching is by In-Reply-To/References against the Message-IDs fairnotice gave its own
-messages; nothing else (subject lines, senders) is trusted. The same reply seen twice
-(re-polled, uploaded again) is recorded once.
+messages; nothing else (subject lines, senders) is trusted. The one exception is the
+user's own word: a reply added on a plan's page whose email the user marked as sent
+themselves (mail program, mailto:, copied text) belongs to that plan, since fairnotice
+never saw the Message-ID it answers. The same reply seen twice (re-polled, uploaded
+again) is recorded once.
 """
 
 from __future__ import annotations
