@@ -15,6 +15,9 @@ from tests.web.conftest import Browser
 from tests.web.helpers import ids_in
 from tests.web.paging_world import World, build
 
+# a candidate's first cell (its label for the phone's cards after the id)
+CANDIDATE_CELL = r'<td id="cand-(\d+)"'
+
 
 @pytest.fixture
 def world(app: FastAPI, browser: Browser) -> World:
@@ -50,7 +53,7 @@ def test_the_position_page_shows_one_page_of_candidates_and_reaches_every_one_on
     url = f"/w/{world.ws}/positions/{world.big}"
     texts = pages(browser, url)
     assert len(texts) == 24  # 1,200 candidates, 50 a page
-    seen = [cid for text in texts for cid in ids_in(r'<td id="cand-(\d+)">', text)]
+    seen = [cid for text in texts for cid in ids_in(CANDIDATE_CELL, text)]
     assert len(seen) == len(set(seen)) == 1200
     assert sorted(seen) == world.candidates[world.big]
     first = texts[0]
@@ -72,9 +75,9 @@ def test_search_and_filters_of_the_candidates_work_as_plain_get_forms(
 ) -> None:
     url = f"/w/{world.ws}/positions/{world.big}"
     found = browser.get(f"{url}?q=person00077").text
-    assert ids_in(r'<td id="cand-(\d+)">', found) == [world.candidates[world.big][77]]
+    assert ids_in(CANDIDATE_CELL, found) == [world.candidates[world.big][77]]
     texts = pages(browser, f"{url}?language=sv&state=informed")
-    rows = [cid for text in texts for cid in ids_in(r'<td id="cand-(\d+)">', text)]
+    rows = [cid for text in texts for cid in ids_in(CANDIDATE_CELL, text)]
     expected = [
         cid for n, cid in enumerate(world.candidates[world.big]) if n % 3 == 1 and n % 10 == 9
     ]
