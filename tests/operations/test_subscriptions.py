@@ -224,6 +224,7 @@ def test_a_gone_calendar_shows_its_error_and_is_never_free(
     assert outcome.failed == 1
     _, unread = busy_of(factory, ws, LATER)
     assert len(unread) == 1 and f"the calendar is gone ({code})" in unread[0]
+    assert unread[0].startswith(f"calendar 127.0.0.1… ({OWNER}) could not be read")
     with factory() as session:
         [shown] = refresh.listed(session, workspace_id=ws, now=LATER, kind=subscriptions.KIND)
         assert shown.error is not None and f"({code})" in shown.error and not shown.answering

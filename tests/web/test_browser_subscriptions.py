@@ -166,6 +166,7 @@ def test_a_pasted_subscription_shows_busy_and_the_proposed_times_avoid_it(
     assert answer.value.status == 409
     refusal = page.locator("#refusal").inner_text()
     assert "cannot be checked against your calendar" in refusal and "410" in refusal
+    assert "calendar 127.0.0.1… (robin@example.org)" in refusal  # named by its host
     _shot(page, "04-plan-refused-unchecked")
     context.close()
 

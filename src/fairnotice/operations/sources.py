@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import Interval
-from fairnotice.errors import Phrase
+from fairnotice.errors import Phrase, Verbatim
 
 REFRESH_EVERY = timedelta(minutes=30)  # an unchanged calendar: one conditional request
 RETRY_AFTER = timedelta(minutes=10)  # after a failed reading
@@ -172,6 +172,11 @@ def shown_error(stored: str | None) -> str | None:
 
 
 def who(row: _HasFreshness) -> Phrase:
+    """The source as a message names it: a remote one by what may be shown of its address
+    (a subscription's host and "…"), an upload by its number."""
+    hint = getattr(row, "remote_hint", None)
+    if hint:
+        return Phrase("calendar %(hint)s (%(email)s)", hint=Verbatim(hint), email=row.owner_email)
     return Phrase("calendar %(id)s (%(email)s)", id=row.id, email=row.owner_email)
 
 
