@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from fairnotice.store.tables import PlanRecord, Position
+from fairnotice.web import i18n
 from tests.web.conftest import Browser
 from tests.web.helpers import add_interview, make_plan
 from tests.web.test_api import api_token
@@ -46,7 +47,7 @@ def test_a_nul_in_a_plan_note_is_refused_by_name(app: FastAPI, browser: Browser)
     form = {"intent": "reschedule", "reason": "family", "certainty": "sure", "note": "a\x00b"}
     browser.http.headers["accept-language"] = "de"
     response = browser.post(f"/w/{ws}/interviews/{interview}/plan", form)
-    refused(response, "note")
+    refused(response, i18n.translate("Private note (only for you, never sent)", "de"))
     assert "nicht gespeichert werden kann" in response.text
     with app.state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(PlanRecord)) == 0
@@ -58,7 +59,7 @@ def test_a_nul_in_a_pasted_reply_is_refused_by_name(browser: Browser) -> None:
     plan = make_plan(browser, ws, interview)
     browser.get(f"/w/{ws}/plans/{plan}")
     response = browser.post(f"/w/{ws}/plans/{plan}/replies", {"text": "Gern am Montag\x00"})
-    refused(response, "text")
+    refused(response, "Or paste their reply")  # the field's label, not its key
 
 
 def test_a_nul_in_an_api_body_is_refused_by_name(browser: Browser) -> None:
@@ -73,7 +74,7 @@ def test_a_nul_in_an_api_body_is_refused_by_name(browser: Browser) -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", "nested MIME parts"),
+        ("en", "the email is nested too deeply"),
         ("de", "die E-Mail ist zu verschachtelt"),
         ("sv", "mejlet är för djupt nästlat"),
     ],

@@ -65,6 +65,8 @@ LABELS: dict[str, str] = {
     "language": N_("Language"),
     "subject": N_("Subject"),
     "body": N_("Text"),
+    "note": N_("Private note (only for you, never sent)"),
+    "text": N_("Or paste their reply"),
     "interviewers": N_(
         "Interviewers, one per line: Name email (a language code at the end, such as sv, "
         "if theirs differs)"
