@@ -27,7 +27,7 @@ from tests.web.conftest import Browser
 from tests.web.employer_setup import confirm_offer
 from tests.web.helpers import add_interview, candidate, make_plan, organisation, position, schedule
 from tests.web.live import free_port, serving
-from tests.web.test_browser import ARGS, CHROMIUM, PASSWORD, _require
+from tests.web.test_browser import ARGS, AXE, CHROMIUM, PASSWORD, _axe, _require
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts" / "layout"
 PHONE = {"width": 390, "height": 844}
@@ -309,4 +309,17 @@ def test_a_past_date_is_warned_about_and_kept_once_confirmed(chromium: Any, worl
         page.locator("form[action$='/interviews']").get_by_role("button").last.click()
     assert re.search(r"/interviews/\d+$", page.url)
     assert "Archivkraft" in page.get_by_role("heading", level=1).inner_text()
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["outbox", "position", "interview", "plan"])
+def test_the_phone_layout_passes_axe(chromium: Any, world: World, path: str) -> None:
+    """Cards built from table rows keep what assistive technology needs (axe-core: no
+    serious or critical violation)."""
+    _require(AXE, "axe-core")
+    page = _page(chromium, world, "sv", PHONE, bypass_csp=True)  # axe is injected inline
+    page.goto(_pages(world)[path])
+    for details in page.locator("details.week").all():
+        details.evaluate("d => d.open = true")
+    assert _axe(page) == []
     page.context.close()
