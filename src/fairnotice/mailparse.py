@@ -32,13 +32,18 @@ class UnusableMail(ValueError):
 def parse_email(data: bytes) -> EmailMessage:
     """The message in `data`; `UnusableMail` when its parts nest deeper than we read."""
     if len(_NESTING.findall(data)) > MAX_NESTED:
-        raise UnusableMail(Phrase("more than %(max)s nested MIME parts", max=MAX_NESTED))
+        raise UnusableMail(
+            Phrase(
+                "the email is nested too deeply (more than %(max)s parts inside each other)",
+                max=MAX_NESTED,
+            )
+        )
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
         if isinstance(message, EmailMessage):
             sum(1 for _ in message.walk())  # the walk callers make must not recurse away
     except RecursionError:
-        raise UnusableMail(N_("MIME parts nested too deeply")) from None
+        raise UnusableMail(N_("the email is nested too deeply")) from None
     if not isinstance(message, EmailMessage):
         raise UnusableMail(N_("not an email"))
     return message

@@ -49,7 +49,7 @@ def calendars(
     text = decode(data, label=label)
     (budget or Budget(label)).spend(LINE * (max(text.count("\n"), text.count("\r")) + 1))
     if not text.lstrip().upper().startswith("BEGIN:"):
-        raise BadInput([(label, "not an iCalendar file (no BEGIN:VCALENDAR)")])
+        raise BadInput([(label, "not a calendar file (.ics)")])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

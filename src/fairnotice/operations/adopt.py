@@ -48,7 +48,9 @@ def adopt_invitation(
     position = records.scoped(session, Position, workspace_id, position_id)
     found = read_invitation(data, label=label)
     if not found.uid:
-        raise BadInput([(label, N_("the invitation has no UID: it cannot be adopted"))])
+        raise BadInput(
+            [(label, N_("the invitation lacks the id calendars know it by: not adoptable"))]
+        )
     invited = {a.email.lower(): a for a in found.attendees}
     candidate = _candidate(session, position, invited, candidate_id)
     interviewers: list[dict[str, Any]] = []

@@ -127,7 +127,7 @@ def add_calendar(
         parse.check_size(ics, label=field, max_bytes=MAX_SOURCE)
         text = parse.decode(ics, label=field)
         if "BEGIN:VCALENDAR" not in text.upper():
-            raise BadInput([(field, N_("not an iCalendar file (no BEGIN:VCALENDAR)"))])
+            raise BadInput([(field, N_("not a calendar file (.ics)"))])
         row.source, row.state = text, "pending"
         session.add(row)
         session.flush()
