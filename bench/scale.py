@@ -67,7 +67,6 @@ from fairnotice.store.tables import (  # noqa: E402
     Candidate,
     Interview,
     OutboxMessage,
-    PlanRecord,
     Position,
     User,
 )
@@ -510,13 +509,14 @@ def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
             log.close()
             assert worker.returncode == 0, (folder / "worker.log").read_text()[-2000:]
         with sessions() as session:
+            # every message the worker delivered in that time: the letters, and the
+            # interviewers' CANCELs the fill queues beside them (no plan of their own)
             sent = int(
                 session.scalar(
                     select(func.count())
                     .select_from(OutboxMessage)
-                    .join(PlanRecord, PlanRecord.id == OutboxMessage.plan_id)
                     .where(
-                        PlanRecord.workspace_id == world.workspace_id,
+                        OutboxMessage.workspace_id == world.workspace_id,
                         OutboxMessage.state == "sent",
                     )
                 )
@@ -628,7 +628,7 @@ def main() -> int:
                         print(
                             f"{database} fill of {fill_count:,}: request "
                             f"{done['fill_request_ms']:.0f} ms, queued in {done['queued_s']:.1f} s "
-                            f"(goal < 60 s), {done['letters_sent']:.0f} delivered in "
+                            f"(goal < 60 s), {done['letters_sent']:.0f} messages delivered in "
                             f"{done['delivered_s']:.1f} s = {done['delivery_rate']:.0f} msg/s = "
                             f"{100 * done['delivery_vs_raw']:.0f} % of raw smtplib "
                             f"({done['raw_smtplib_rate']:.0f} msg/s; goal >= 50 %); progress poll "
