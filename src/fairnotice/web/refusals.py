@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "email": N_("Email"),
     "phone": N_("Phone"),
     "language": N_("Language"),
+    "candidate_id": N_("Candidate"),
     "subject": N_("Subject"),
     "body": N_("Text"),
     "note": N_("Private note (only for you, never sent)"),

@@ -118,6 +118,8 @@ async def schedule_interview(
     def work() -> int:
         position = records.scoped(session, Position, scope.id, position_id)
         raw = form.get("candidate_id", "")
+        if not raw.strip():  # none chosen: the form again, not a missing page
+            raise BadInput([("candidate_id", N_("choose a candidate"))])
         candidate_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
         candidate = records.scoped(session, Candidate, scope.id, candidate_id)
         lines, languages = interviewer_lines(form.get("interviewers", ""))
