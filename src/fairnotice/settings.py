@@ -12,18 +12,52 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = "secret_key"
 DATABASE_FILE = "fairnotice.sqlite3"
 
 
+class OAuthService(BaseModel):
+    """One calendar service an organisation connects by OAuth 2 (Microsoft 365, Google
+    Workspace): the app's registration there and the service's fixed addresses. Every
+    request goes to these addresses only; nothing a user types chooses where."""
+
+    model_config = {"frozen": True}
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    authorize_url: str
+    token_url: str
+    api_url: str  # Graph's https://graph.microsoft.com/v1.0, Google's .../calendar/v3
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+MICROSOFT = OAuthService(
+    authorize_url="https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+    token_url="https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+    api_url="https://graph.microsoft.com/v1.0",
+)
+GOOGLE = OAuthService(
+    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    token_url="https://oauth2.googleapis.com/token",
+    api_url="https://www.googleapis.com/calendar/v3",
+)
+
+
 class Settings(BaseSettings):
     """Every FAIRNOTICE_* variable; defaults make a single machine work with nothing set."""
 
     model_config = SettingsConfigDict(
-        env_prefix="FAIRNOTICE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="FAIRNOTICE_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        env_nested_delimiter="__",
     )
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL")
@@ -48,6 +82,9 @@ class Settings(BaseSettings):
     caldav_allow_private: bool = Field(
         default=False, description="let users' CalDAV URLs reach loopback and private addresses"
     )
+    # FAIRNOTICE_MICROSOFT__CLIENT_ID, FAIRNOTICE_GOOGLE__CLIENT_SECRET, ...
+    microsoft: OAuthService = Field(default=MICROSOFT, description="Microsoft 365 (Graph)")
+    google: OAuthService = Field(default=GOOGLE, description="Google Workspace (Calendar)")
 
     @property
     def database(self) -> str:

@@ -32,7 +32,7 @@ from fairnotice.mail.delivery import Stats, taken, worker_name
 from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import Transport
 from fairnotice.operations import caldav_accounts as _caldav  # noqa: F401 (its kind)
-from fairnotice.operations import fill_batches, health
+from fairnotice.operations import cloud_calendars, fill_batches, health
 from fairnotice.operations.busy import read_calendars
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
@@ -101,6 +101,7 @@ def one_round(
 
     def calendars() -> None:
         done.calendars = read_calendars(sessions, clock=clock, stop=stop)
+        cloud_calendars.install(sessions, settings)  # Microsoft 365 / Google reach their tokens
         asked = refresh_due(  # subscription links and other remote sources due
             sessions,
             clock=clock,

@@ -530,3 +530,46 @@ class CaldavCalendar(Base):
     colour: Mapped[str | None] = mapped_column(String(9))
     freebusy: Mapped[bool] = mapped_column(default=False)  # free-busy-query listed
     calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="SET NULL"))
+
+
+class CalendarConnection(Base):
+    """An organisation's Microsoft 365 tenant or Google Workspace, connected by OAuth 2
+    (operations/cloud_calendars.py). While the sign-in is under way it holds the `state`
+    (its SHA-256 only), the PKCE verifier (sealed) and the browser session it belongs to;
+    then the tokens, sealed like the IMAP passwords. `failing`: the service refused the
+    refresh token (revoked, expired); its people's sources cannot answer until connected
+    again."""
+
+    __tablename__ = "calendar_connections"
+    __table_args__ = (
+        CheckConstraint(_one_of("provider", ("microsoft", "google")), name="provider"),
+        CheckConstraint(_one_of("state", ("pending", "ready", "failing")), name="state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    provider: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)  # sources.stored_error
+    connected_by: Mapped[str] = mapped_column(String(320))
+    tokens: Mapped[str | None] = mapped_column(Text)  # sealed JSON: access, refresh, expiry
+    state_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verifier: Mapped[str | None] = mapped_column(Text)  # sealed PKCE code verifier
+    auth_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="SET NULL")
+    )
+    pending_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class CloudPerson(Base):
+    """A person whose free/busy a connection reads: a remote source (`calendar_id`, a
+    `calendars` row of the connection's provider kind) read like any other calendar."""
+
+    __tablename__ = "cloud_people"
+    __table_args__ = (UniqueConstraint("connection_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="SET NULL"))

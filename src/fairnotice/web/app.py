@@ -179,6 +179,9 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
+    from fairnotice.operations import cloud_calendars as cloud
+
+    cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens
     app.state.clock = clock
     app.state.token_cache = {}
     app.state.offer_views = {}
@@ -195,6 +198,7 @@ def create_app(
         booking,
         caldav_accounts,
         candidate,
+        cloud_calendars,
         delivery_status,
         edits,
         employer,
@@ -239,6 +243,7 @@ def create_app(
         edits,
         delivery_status,
         caldav_accounts,
+        cloud_calendars,
     )
     for module in modules:
         app.include_router(module.router)
