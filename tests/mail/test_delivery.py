@@ -475,9 +475,8 @@ def test_each_outcome_is_one_statement_on_postgresql_and_one_commit_per_message(
     if engine.dialect.name == "postgresql":
         # claim: due rows, take, events (committed); per message one statement (the first
         # only re-reads its interview); the last outcome after the batch; a claim finding
-        # nothing due; the batch's connection set to commit without waiting for the disk,
-        # and back (SET and RESET synchronous_commit, in autocommit)
-        assert counted == {"statements": 3 + count + 1 + 1 + 2, "commits": 2}
+        # nothing due
+        assert counted == {"statements": 3 + count + 1 + 1, "commits": 2}
     else:
         # two claims; a transaction per message (the first only re-reads); the last outcome
         assert counted["commits"] == 2 + count + 1

@@ -8,9 +8,8 @@ Nothing is lost, by construction:
   point leaves it there, and once the lease runs out any worker claims it again.
 - Each outcome is committed before the next message's content goes out (while the relay
   answers that message's MAIL command; on PostgreSQL the outcome, its history event and
-  the interview re-read are one statement, committed when it returns; flushed to disk
-  within a fraction of a second unless `Policy.durable_outcomes`, as SQLite's WAL
-  does), so a kill can repeat at most the one message whose
+  the interview re-read are one statement, committed when it returns, synchronously as
+  the server is set up), so a kill can repeat at most the one message whose
   answer was not yet written, the last one the relay accepted on that connection: the case
   of a connection that died after DATA, which SMTP itself cannot tell apart from a lost
   message.
@@ -34,7 +33,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Dialect, Engine, bindparam, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -390,7 +389,6 @@ class Deliverer:
         engine = self.sessions.kw["bind"]
         statements = self._statements(engine.dialect)
         connection = engine.raw_connection()
-        relaxed = statements.one_statement and not self.policy.durable_outcomes
         try:
             transport = self.transport()
         except Exception:  # the batch goes back at once, not when its lease runs out
@@ -401,8 +399,6 @@ class Deliverer:
                 connection.close()
             raise
         try:
-            if relaxed:
-                _synchronous_commit(connection, "off")
             for index, entry in enumerate(claimed):
                 if self.stop.is_set():
                     self._release(claimed[index:], stats)
@@ -412,12 +408,8 @@ class Deliverer:
             try:
                 self._flush((engine, connection, statements), None)
             finally:
-                try:
-                    if relaxed:
-                        _synchronous_commit(connection, None)
-                finally:
-                    connection.close()  # back to the pool
-                    transport.close()
+                connection.close()  # back to the pool
+                transport.close()
         return stats
 
     def _render(self, entry: Claimed) -> bytes | Exception:
@@ -668,28 +660,6 @@ _CLAIM_COLUMNS = [
 
 
 _CLAIM_NAMES = [column.key for column in _CLAIM_COLUMNS] + ["interview_now", "sequence_now"]
-
-
-def _synchronous_commit(connection: Any, value: Literal["off"] | None) -> None:
-    """PostgreSQL's synchronous_commit for this connection's session (None: the server's
-    own again, before the connection goes back to the pool). With "off" a commit returns
-    before its disk flush: one message's outcome no longer waits for the disk (a flush
-    each capped delivery near 100 messages a second), and the claims stay durable."""
-    driver = connection.driver_connection
-    if driver.closed:
-        return
-    driver.autocommit = True
-    try:
-        cursor = connection.cursor()
-        try:
-            if value is None:
-                cursor.execute("RESET synchronous_commit")
-            else:
-                cursor.execute(f"SET synchronous_commit TO {value}")
-        finally:
-            cursor.close()
-    finally:
-        driver.autocommit = False
 
 
 def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:

@@ -22,12 +22,6 @@ class Policy:
     retry_cap: timedelta = timedelta(hours=1)
     max_age: timedelta = timedelta(days=2)
     per_domain_per_minute: float = 0.0  # 0: no limit
-    # Each outcome on disk before the next message goes (PostgreSQL's synchronous commit,
-    # one disk flush a message: about 100 a second on a busy disk). Off, an outcome is
-    # committed, visible and safe from a killed worker at once, and on disk within a
-    # fraction of a second: what SQLite's WAL (synchronous=NORMAL) gives. Only a crash
-    # of the database server itself in that fraction can send a message twice.
-    durable_outcomes: bool = False
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait before attempt `attempts + 1`: doubling from `retry_base`, capped, jittered."""

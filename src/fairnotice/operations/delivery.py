@@ -55,7 +55,6 @@ class DeliverySettings(BaseSettings):
     per_domain_per_minute: float = Field(default=120, ge=0)
     poll_seconds: float = Field(default=10, gt=0)
     smtp_timeout_seconds: float = Field(default=30, gt=0)
-    durable_outcomes: bool = False  # see mail/limits.Policy
 
     def policy(self) -> Policy:
         return Policy(
@@ -65,7 +64,6 @@ class DeliverySettings(BaseSettings):
             retry_cap=timedelta(seconds=self.retry_cap_seconds),
             max_age=timedelta(hours=self.max_age_hours),
             per_domain_per_minute=self.per_domain_per_minute,
-            durable_outcomes=self.durable_outcomes,
         )
 
 
