@@ -22,6 +22,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "fairnotice"
 LOCALES = SRC / "web" / "locale"
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|<[^>]+>")
+JINJA = re.compile(r"\{[%{#].*?[%}#]\}", re.S)  # a letter's template code: no words of it
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|/\S+|\b[\w.-]+\.(?:ics|eml|csv)\b")
 
 
@@ -70,7 +71,7 @@ def _elsewhere(language: str) -> set[str]:
     (compose/letters), the rulebook (rules/catalog.toml) and the review's lexicon."""
     found = _calendar_words(language)
     for path in (SRC / "compose" / "letters" / language).glob("*.txt"):
-        found |= words(path.read_text(encoding="utf-8"))
+        found |= words(JINJA.sub(" ", path.read_text(encoding="utf-8")))
     for path in (SRC / "rules" / "catalog.toml", SRC / "review" / "lexicons" / f"{language}.toml"):
         found |= words(
             " ".join(_strings(tomllib.loads(path.read_text(encoding="utf-8")), language))
