@@ -142,7 +142,11 @@ def test_microsoft_sign_in_with_state_and_pkce_seals_the_tokens_and_counts_free_
 ) -> None:
     browser.sign_up("hr@muster.example")
     org = organisation(browser)
-    browser.get(f"/w/{org}/cloud")
+    page = browser.get(f"/w/{org}/cloud")  # its forms may lead to the sign-in pages only
+    assert f"form-action 'self' {standin.base};" in page.headers["content-security-policy"]
+    assert (
+        "form-action 'self';" in browser.get(f"/w/{org}/caldav").headers["content-security-policy"]
+    )
     started = browser.post(f"/w/{org}/cloud/connect/microsoft")
     query = parse_qs(urlsplit(started.headers["location"]).query)
     assert started.headers["location"].startswith(f"{standin.base}/microsoft/authorize?")

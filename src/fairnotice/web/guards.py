@@ -176,8 +176,11 @@ class SecurityHeaders:
                     (b"referrer-policy", policy),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
-                    (b"content-security-policy", csp),
                 ]
+                # a page that widens the policy itself (the Microsoft 365 / Google page's
+                # form-action names the configured sign-in addresses) keeps its own
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", csp))
                 if self.hsts:
                     headers.append((b"strict-transport-security", HSTS))
                 if token_page:

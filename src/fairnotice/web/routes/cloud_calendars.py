@@ -7,6 +7,7 @@ problem in the viewer's language."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +30,7 @@ from fairnotice.web.deps import (
     redirect,
     render,
 )
+from fairnotice.web.guards import CSP
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -55,10 +57,18 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     settings = request.app.state.settings
+    signing_in = " ".join(
+        sorted(
+            {
+                _origin(cloud_calendars.service(settings, p).authorize_url)
+                for p in cloud_calendars.PROVIDERS
+            }
+        )
+    )
     listed = cloud_calendars.connections(
         session, workspace_id=scope.id, now=request.app.state.clock()
     )
-    return render(
+    page = render(
         request,
         "cloud.html",
         {
@@ -80,6 +90,17 @@ def _page(
         },
         status=status,
     )
+    # the connect buttons' POST is answered by a redirect to the service's sign-in page:
+    # the form may lead there (and only there) besides this site
+    page.headers["content-security-policy"] = CSP.replace(
+        "form-action 'self'", f"form-action 'self' {signing_in}"
+    )
+    return page
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @router.get("/w/{ws}/cloud")
