@@ -236,6 +236,9 @@ def pages(world: World) -> list[Page]:
         Page("tokens", f"/w/{org}/tokens"),
         Page("policy", f"/w/{org}/policy"),
         Page("caldav", f"/w/{org}/caldav"),
+        Page("cloud", f"/w/{org}/cloud"),
+        # Back from a service's sign-in with a state this server never gave out.
+        Page("cloud-back-unknown", "/cloud/callback?state=unknown&code=x", status=404),
         Page("error-404", f"/w/{org}/interviews/999999", status=404),
         Page("error-403", f"/w/{org}/delivery", "member", 403),
         Page("error-422", "/w/not-a-number", status=422),
