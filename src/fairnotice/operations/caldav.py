@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import ipaddress
 import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 
 from fairnotice.errors import N_, BadInput, Phrase
 
@@ -49,6 +55,29 @@ def _stamp(moment: datetime) -> str:
 def public(url: str) -> str:
     """The URL as it may be shown or stored: without a user name or password."""
     return _credentials(url)[0] if is_url(url) else url
+
+
+def unsendable(url: str) -> bool:
+    """Whether the address holds a space or control character: http.client refuses it
+    with a message that quotes the whole address, and the address may be a secret."""
+    return any(c <= " " or c == "\x7f" for c in url)
+
+
+def without_login(typed: str) -> str:
+    """An address as typed, to be shown again: a user name and password inside it left
+    out, with or without a scheme (`user:pw@host/...` too), whatever else is wrong."""
+    head, sep, rest = typed.partition("://")
+    if not sep:
+        head, rest = "", typed
+    cut = min((i for i in (rest.find(c) for c in "/?#\\") if i >= 0), default=len(rest))
+    host, tail = rest[:cut], rest[cut:]
+    if "@" in host:
+        return f"{head}{sep}{host.rpartition('@')[2]}{tail}"
+    _, colon, port = host.partition(":")
+    before_query = rest.split("?", 1)[0].split("#", 1)[0]
+    if colon and not port.isdigit() and "@" in before_query:  # a "/" inside the password
+        return f"{head}{sep}{rest[len(before_query.rpartition('@')[0]) + 1 :]}"
+    return typed
 
 
 def _credentials(url: str) -> tuple[str, str | None, str | None]:
@@ -79,8 +108,13 @@ class RefusedAddress(OSError):
 
 def _public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address inside: mapped (::ffff:a.b.c.d) or 6to4 (2002:AABB:CCDD::), which
+        # a relay on the host's network turns back into that IPv4 address
+        inside = ip.ipv4_mapped or ip.sixtofour
+        if inside is not None and not _public_address(str(inside)):
+            return False
+        ip = ip.ipv4_mapped or ip
     return not (
         ip.is_loopback
         or ip.is_private
@@ -117,13 +151,92 @@ def _guarded_connection(
     raise error or OSError(f"cannot connect to {host}")
 
 
-class _GuardedHTTP(http.client.HTTPConnection):
+# --- one deadline for a whole exchange ------------------------------------------------------
+#
+# A socket timeout bounds each wait, not the whole answer: a server that sends a byte of
+# its status line, headers or body just before each timeout keeps a reader busy for ever
+# (slowloris in reverse). Every read of a connection opened inside `deadline(...)` waits
+# at most until the deadline, across redirects too.
+
+_deadlines = threading.local()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every connection opened in this block (in this thread) answers within `seconds`."""
+    before = getattr(_deadlines, "end", None)
+    _deadlines.end = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadlines.end = before
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reading side that gives up at the deadline, however the bytes trickle."""
+
+    def __init__(self, sock: socket.socket, end: float) -> None:
+        super().__init__()
+        # the socket's own reader: it keeps the socket open until it is closed itself
+        # (urllib closes the connection before the body is read)
+        self._raw: Any = sock.makefile("rb", buffering=0)
+        self._sock, self._end = sock, end
+        self._per_wait = sock.gettimeout()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the server took too long to answer")
+        self._sock.settimeout(left if self._per_wait is None else min(left, self._per_wait))
+        return int(self._raw.readinto(buffer) or 0)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """The connection's socket as http.client uses it, its reads bounded by a deadline."""
+
+    def __init__(self, sock: socket.socket, end: float) -> None:
+        self._sock, self._end = sock, end
+
+    def makefile(self, mode: str = "r", *args: Any, **kw: Any) -> IO[bytes]:
+        assert "b" in mode and "w" not in mode
+        return io.BufferedReader(_DeadlineReader(self._sock, self._end))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _bounded(sock: Any) -> Any:
+    end = getattr(_deadlines, "end", None)
+    return sock if end is None or sock is None else _DeadlineSocket(sock, end)
+
+
+class _TimedHTTP(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _bounded(self.sock)
+
+
+class _TimedHTTPS(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()  # the TLS handshake is bounded by the socket timeout
+        self.sock = _bounded(self.sock)
+
+
+class _GuardedHTTP(_TimedHTTP):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._create_connection = _guarded_connection
 
 
-class _GuardedHTTPS(http.client.HTTPSConnection):
+class _GuardedHTTPS(_TimedHTTPS):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._create_connection = _guarded_connection
@@ -137,6 +250,24 @@ class _GuardedHTTPHandler(urllib.request.HTTPHandler):
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_GuardedHTTPS, req)
+
+
+class _TimedHTTPHandler(urllib.request.HTTPHandler):
+    """Private addresses allowed (tests, a server's own network), the deadline kept."""
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_TimedHTTP, req)
+
+
+class _TimedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_TimedHTTPS, req)
+
+
+def undrained(fp: IO[bytes]) -> None:
+    """Close a redirect's answer before urllib reads all of it: its body is never used,
+    and urllib's own handler reads it whole, of any size, into memory."""
+    fp.close()
 
 
 class _SameOrigin(urllib.request.HTTPRedirectHandler):
@@ -158,6 +289,7 @@ class _SameOrigin(urllib.request.HTTPRedirectHandler):
             old.port,
         ):
             return None  # the 3xx becomes an error the caller sees
+        undrained(fp)
         return urllib.request.Request(
             newurl, data=req.data, headers=dict(req.header_items()), method=req.get_method()
         )
@@ -165,7 +297,7 @@ class _SameOrigin(urllib.request.HTTPRedirectHandler):
 
 def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
     if allow_private:
-        return urllib.request.build_opener(_SameOrigin)
+        return urllib.request.build_opener(_TimedHTTPHandler, _TimedHTTPSHandler, _SameOrigin)
     # No proxies: the address checked must be the address connected to.
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({}), _GuardedHTTPHandler, _GuardedHTTPSHandler, _SameOrigin
@@ -217,11 +349,11 @@ def exchange(
     if username is not None:
         token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
         req.add_header("Authorization", f"Basic {token}")
-    deadline = time.monotonic() + timeout
+    end = time.monotonic() + timeout
     try:
-        with _opener(allow_private).open(req, timeout=timeout) as response:
+        with deadline(timeout), _opener(allow_private).open(req, timeout=timeout) as response:
             answered = str(response.geturl())
-            data = _read(response, max_bytes=max_bytes, deadline=deadline, label=label)
+            data = _read(response, max_bytes=max_bytes, deadline=end, label=label)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code in (401, 403):
@@ -246,7 +378,11 @@ def exchange(
             ],
             code=exc.code,
         ) from None
-    except urllib.error.URLError as exc:
+    except (urllib.error.URLError, TimeoutError) as exc:
+        reason = exc if isinstance(exc, TimeoutError) else exc.reason
+        if isinstance(reason, TimeoutError):  # no answer within the deadline
+            raise BadInput([(label, N_("the CalDAV server took too long to answer"))]) from None
+        assert isinstance(exc, urllib.error.URLError)
         if isinstance(exc.reason, RefusedAddress):
             raise BadInput(
                 [(label, Phrase("not allowed: %(reason)s", reason=exc.reason))]
@@ -273,13 +409,18 @@ def exchange(
 def request(url: str, *, label: str | None = None, **kw: Any) -> tuple[str, ET.Element]:
     """`exchange`, its answer parsed as XML (a multistatus)."""
     answered, data = exchange(url, label=label, **kw)
+    what = label or public(url)
     try:
-        return answered, ET.fromstring(data)
+        # no DTD: a multistatus never needs one, and its entities are how an answer
+        # within the size limit grows a thousandfold in memory
+        root: ET.Element = safe_xml.fromstring(data, forbid_dtd=True)
     except ET.ParseError as exc:
-        what = label or public(url)
         raise BadInput(
             [(what, Phrase("the CalDAV answer is not valid XML: %(error)s", error=exc))]
         ) from None
+    except DefusedXmlException:
+        raise BadInput([(what, N_("the CalDAV answer declares a DTD or entities"))]) from None
+    return answered, root
 
 
 class Refused(BadInput):

@@ -57,7 +57,7 @@ def checked_server(server: str) -> str:
     server = server.strip()
     if not server:
         raise BadInput([(SERVER_FIELD, N_("give the server's address"))])
-    if len(server) > 2000 or any(c in server for c in "\r\n\t \x00"):
+    if len(server) > 2000 or caldav.unsendable(server):
         raise BadInput([(SERVER_FIELD, N_("one address of at most 2000 characters"))])
     if "://" not in server:
         server = "https://" + server

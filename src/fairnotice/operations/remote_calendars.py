@@ -25,7 +25,7 @@ TIMEOUT_SECONDS = 10.0
 def checked_url(url: str) -> str:
     """The URL if it is one a user may give: http(s), a host, no login inside it."""
     url = url.strip()
-    if len(url) > 2000 or any(c in url for c in "\r\n\t \x00"):
+    if len(url) > 2000 or caldav.unsendable(url):
         raise BadInput([(URL_FIELD, N_("one address of at most 2000 characters"))])
     try:
         parts = urlsplit(url)

@@ -34,6 +34,11 @@ from fairnotice.operations.caldav import (
     RefusedAddress,
     _GuardedHTTPHandler,
     _GuardedHTTPSHandler,
+    _TimedHTTPHandler,
+    _TimedHTTPSHandler,
+    deadline,
+    undrained,
+    unsendable,
 )
 from fairnotice.operations.sources import Changed, Opening, Refreshed, Unchanged, Validators
 
@@ -50,7 +55,7 @@ def checked_link(url: str, *, field: str = FIELD) -> str:
     """The link as it is fetched: `webcal://` and `webcals://` become `https://`; refused
     (naming `field`) when it is not one http(s) address with a host and no login in it."""
     url = url.strip()
-    if not url or len(url) > MAX_LINK or any(c in url for c in "\r\n\t \x00"):
+    if not url or len(url) > MAX_LINK or unsendable(url):
         raise BadInput([(field, N_("one address of at most 2000 characters"))])
     try:
         parts = urlsplit(url)
@@ -107,19 +112,28 @@ class Subscription:
         """The calendar's text, or Unchanged on 304. The text is parsed by the caller
         (refresh.py) within `budget`; `window` is the caller's too (a file has no range)."""
         del window, budget
-        deadline = time.monotonic() + self.timeout
+        end = time.monotonic() + self.timeout
         try:
-            with _shared_opener(self.allow_private).open(
-                self.request(validators), timeout=self.timeout
-            ) as response:
-                data = _read(response, deadline=deadline)
+            with (
+                deadline(self.timeout),  # the whole answer, redirects too, not each wait
+                _shared_opener(self.allow_private).open(
+                    self.request(validators), timeout=self.timeout
+                ) as response,
+            ):
+                data = _read(response, deadline=end)
                 headers = response.headers
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 304 and (validators.etag or validators.last_modified):
                 return Unchanged(validators)
             raise BadInput([(FIELD, _answered(exc.code, str(exc.reason)))]) from None
-        except urllib.error.URLError as exc:
+        except (urllib.error.URLError, TimeoutError) as exc:
+            reason = exc if isinstance(exc, TimeoutError) else exc.reason
+            if isinstance(reason, TimeoutError):  # no answer within the deadline
+                raise BadInput(
+                    [(FIELD, N_("the calendar's server took too long to answer"))]
+                ) from None
+            assert isinstance(exc, urllib.error.URLError)
             if isinstance(exc.reason, ssl.SSLError):  # webcal:// to a server without TLS
                 why = Phrase(
                     "the calendar's server has no working secure connection (https): %(reason)s",
@@ -187,6 +201,7 @@ class _Redirect(urllib.request.HTTPRedirectHandler):
         old, new = urlsplit(req.full_url), urlsplit(newurl)
         if new.scheme not in ("http", "https") or (old.scheme, new.scheme) == ("https", "http"):
             return None  # the 3xx becomes an error the caller sees
+        undrained(fp)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -196,7 +211,7 @@ def _shared_opener(allow_private: bool) -> urllib.request.OpenerDirector:
     its handlers keep no state between requests (the guard runs in each connection), and
     building one costs a third of a 304's CPU."""
     if allow_private:
-        return urllib.request.build_opener(_Redirect)
+        return urllib.request.build_opener(_TimedHTTPHandler, _TimedHTTPSHandler, _Redirect)
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({}), _GuardedHTTPHandler, _GuardedHTTPSHandler, _Redirect
     )

@@ -22,8 +22,18 @@ from markupsafe import Markup, escape
 from fairnotice.errors import N_, Phrase
 from fairnotice.web import i18n
 
-# What a password field typed is never sent back; the CSRF token is the page's own.
-SECRET_FIELDS = frozenset({"password", "new_password", "current_password", "csrf_token"})
+# What a password field typed is never sent back, nor a calendar's secret link (whoever
+# has it reads the calendar); the CSRF token is the page's own.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "new_password",
+        "current_password",
+        "caldav_password",
+        "subscription_url",
+        "csrf_token",
+    }
+)
 
 # The contract's names of the interview forms' fields -> the form's own names.
 ALIASES: dict[str, str] = {

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
-from fairnotice.operations import caldav_accounts
+from fairnotice.operations import caldav, caldav_accounts
 from fairnotice.operations.schemas import Person
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 
@@ -69,7 +69,7 @@ async def connect(
 ) -> Response:
     """Find the account's calendars; then the page, to choose which count."""
     form = {
-        "caldav_server": caldav_server,
+        "caldav_server": caldav.without_login(caldav_server),  # a password typed inside it
         "caldav_username": caldav_username,
         "owner_email": owner_email,
     }  # never the password

@@ -13,6 +13,7 @@ from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
 from fairnotice.operations import (
     actions,
+    caldav,
     changes,
     inquiry,
     links,
@@ -234,7 +235,7 @@ async def make_plan(
         "caldav_url": caldav_url,
         "caldav_username": caldav_username,
     }
-    shown = {**typed, "caldav_url": _without_login(caldav_url)}  # never a password back
+    shown = {**typed, "caldav_url": caldav.without_login(caldav_url)}  # never a password back
     try:
         return await _plan(
             request, scope, session, row, typed, calendar=calendar, free=free,
@@ -245,15 +246,6 @@ async def make_plan(
         return interview_view(
             request, scope, session, row, form=shown, problems=exc.problems, status=422
         )
-
-
-def _without_login(url: str) -> str:
-    """A calendar address as shown again: a user name and password inside it left out."""
-    head, sep, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    if not sep or "@" not in host:
-        return url
-    return f"{head}://{host.rpartition('@')[2]}{slash}{path}"
 
 
 async def _plan(
@@ -290,7 +282,7 @@ async def _plan(
             )
         except CalendarNotReady as exc:  # never taken as free: the page says why
             why = exc.args[0]
-            shown = {**typed, "caldav_url": _without_login(caldav_url)}
+            shown = {**typed, "caldav_url": caldav.without_login(caldav_url)}
             return interview_view(request, scope, session, row, form=shown, refusal=why, status=409)
     # Calendars are fetched and expanded with no transaction open: on SQLite a writing one
     # locks the whole database, and the plan below is one short write of its own.
