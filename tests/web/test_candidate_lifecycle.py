@@ -111,7 +111,7 @@ def test_no_agreement_on_a_cancelled_interview(app: FastAPI, browser: Browser) -
     plan = make_plan(browser, ws, item)
     assert browser.post(f"/w/{ws}/interviews/{item}/cancelled").status_code == 303
     refused = browser.post(f"/w/{ws}/plans/{plan}/agreed", {"agreed": "2026-03-20T10:00"})
-    assert refused.status_code == 409 and "the interview is cancelled" in refused.text
+    assert refused.status_code == 409 and "<p>The interview is cancelled</p>" in refused.text
     with app.state.sessions() as session:
         drafts = session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.plan_id == plan)

@@ -103,7 +103,11 @@ def test_pages_show_operation_errors_in_the_viewers_language(
     assert browser.post(f"/w/{ws}/plans/{plan}/queue", {}).status_code == 303
     again = browser.post(f"/w/{ws}/plans/{plan}/queue", {})
     assert again.status_code == 409
-    assert "plan: dess mejl ligger redan i utkorgen" in again.text
+    # in words, starting with a capital: no key ("plan: ...") before them
+    said = re.search(r"<h1>Det går inte längre</h1><p>([^<]*)</p>", again.text)
+    assert said is not None, again.text
+    assert re.fullmatch(r"[A-ZÅÄÖ][^:]* mejl ligger redan i utkorgen", said.group(1)), said
+    assert "plan:" not in again.text
 
 
 def test_the_api_keeps_english_texts_and_field_names(browser: Browser) -> None:

@@ -216,10 +216,25 @@ def test_bad_input_is_named_in_the_viewers_language(app: FastAPI, browser: Brows
     assert "Erbjud nya tider: förhandsvisning" in page and "Lägg erbjudandet i utkorgen" in page
     # the cancel form names its fields too, and changes nothing
     bad = browser.post(f"/w/{org}/interviews/{interview}/cancel", {"reason": "bored"})
-    assert bad.status_code == 422 and "reason" in bad.text
+    assert bad.status_code == 422, bad.text
+    shown = _problems(bad.text)  # named by the form's label, no key nor list of keys
+    assert "<strong>Varför? (hålls allmänt i varje meddelande)</strong>" in shown, shown
+    assert "reason" not in shown and "interviewer_unavailable" not in shown
     long = browser.post(f"/w/{org}/interviews/{interview}/cancel", {"public_reason": "x" * 301})
-    assert long.status_code == 422 and "public_reason" in long.text
+    assert long.status_code == 422, long.text
+    shown = _problems(long.text)
+    assert (
+        "<strong>En mening till kandidaten (valfri, återges som du skriver den)</strong>" in shown
+    )
+    assert "public_reason" not in shown
     assert _counts(app) == before
+
+
+def _problems(page: str) -> str:
+    """The refused page's list of problems (each named by its field's label)."""
+    found = re.search(r'<div class="problems".*?</div>', page, re.S)
+    assert found is not None, page
+    return found.group(0)
 
 
 def _cancel_letter(app: FastAPI, org: int, plan_id: int) -> str:

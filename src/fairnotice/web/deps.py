@@ -196,6 +196,7 @@ def render(
         languages=i18n.NAMES,
         _=_translator(t),
         tr=lambda message: i18n.translate(message, lang),  # operations' error texts
+        untagged=lambda message: i18n.unkeyed(message, lang),  # a conflict, without its key
         ngettext=t.ngettext,
         # Error pages never start a session: a stray request (a favicon, a prefetch) that
         # raced a sign-in must not answer with a cookie that overwrites the new session.

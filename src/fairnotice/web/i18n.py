@@ -135,6 +135,21 @@ def translate(message: object, language: str) -> str:
         return str(message)
 
 
+_KEY = re.compile(r"^[a-z][a-z_]*: ")
+
+
+def unkeyed(message: object, language: str) -> str:
+    """A conflict's text for a person, in `language`: the operations' texts start with the
+    key of what they are about ("plan: ...") for the API and the CLI, which a page never
+    shows; the rest is shown, starting with a capital."""
+    text = translate(message, language)
+    english = getattr(message, "template", message)
+    if isinstance(english, str) and _KEY.match(english):
+        _, colon, rest = text.partition(": ")
+        text = rest if colon and rest else text
+    return text[:1].upper() + text[1:]
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best UI language for an Accept-Language header (q-values honoured), else en."""
     best, best_q = "en", -1.0

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from fairnotice.errors import N_, BadInput
+from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, zone
 from fairnotice.operations import actions, clashes, records
@@ -115,6 +115,26 @@ def book(
     return redirect(_page(scope, interview_id))
 
 
+# The cancel form's labels: a refused field is named by them on the error page, and a
+# reason that is none of the form's choices is not answered with the list of their keys.
+_CANCEL_LABELS = {
+    "reason": N_("Why? (kept general in every message)"),
+    "public_reason": N_("A sentence for the candidate (optional, quoted as you write it)"),
+}
+
+
+def _cancel_refused(exc: BadInput) -> BadInput:
+    named = []
+    for name, text in exc.problems:
+        label = _CANCEL_LABELS.get(str(name))
+        if label is None:
+            named.append((name, text))
+        else:
+            shown = N_("this is not in the expected form") if name == "reason" else text
+            named.append((Phrase(label), shown))
+    return BadInput(named)
+
+
 @router.post("/w/{ws}/interviews/{interview_id}/cancel", dependencies=[IN_INTERVIEW])
 def cancel(
     request: Request,
@@ -127,15 +147,18 @@ def cancel(
     """An organisation cancels with a reason: a category said in general words (the
     default, `other`, gives none) and an optional sentence the letter quotes as given;
     both kept with the audit event. The plan's page follows, its letter queued."""
-    plan_id = actions.cancel(
-        session,
-        workspace_id=scope.id,
-        interview_id=interview_id,
-        user=scope.user,
-        reason=reason,
-        public_reason=public_reason,
-        clock=request.app.state.clock,
-    )
+    try:
+        plan_id = actions.cancel(
+            session,
+            workspace_id=scope.id,
+            interview_id=interview_id,
+            user=scope.user,
+            reason=reason,
+            public_reason=public_reason,
+            clock=request.app.state.clock,
+        )
+    except BadInput as exc:
+        raise _cancel_refused(exc) from None
     if plan_id is None:  # a candidate's record of the employer's cancellation: no letter
         return redirect(_page(scope, interview_id))
     return redirect(f"/w/{scope.id}/plans/{plan_id}")
