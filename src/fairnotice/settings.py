@@ -37,16 +37,20 @@ class OAuthService(BaseModel):
         return bool(self.client_id and self.client_secret)
 
 
-MICROSOFT = OAuthService(
-    authorize_url="https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
-    token_url="https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
-    api_url="https://graph.microsoft.com/v1.0",
-)
-GOOGLE = OAuthService(
-    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
-    token_url="https://oauth2.googleapis.com/token",
-    api_url="https://www.googleapis.com/calendar/v3",
-)
+class MicrosoftService(OAuthService):
+    """Microsoft 365 (Entra ID sign-in, Graph); any work or school tenant."""
+
+    authorize_url: str = "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize"
+    token_url: str = "https://login.microsoftonline.com/organizations/oauth2/v2.0/token"
+    api_url: str = "https://graph.microsoft.com/v1.0"
+
+
+class GoogleService(OAuthService):
+    """Google Workspace (Google sign-in, Calendar API v3)."""
+
+    authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    api_url: str = "https://www.googleapis.com/calendar/v3"
 
 
 class Settings(BaseSettings):
@@ -83,8 +87,12 @@ class Settings(BaseSettings):
         default=False, description="let users' CalDAV URLs reach loopback and private addresses"
     )
     # FAIRNOTICE_MICROSOFT__CLIENT_ID, FAIRNOTICE_GOOGLE__CLIENT_SECRET, ...
-    microsoft: OAuthService = Field(default=MICROSOFT, description="Microsoft 365 (Graph)")
-    google: OAuthService = Field(default=GOOGLE, description="Google Workspace (Calendar)")
+    microsoft: MicrosoftService = Field(
+        default_factory=MicrosoftService, description="Microsoft 365 (Graph)"
+    )
+    google: GoogleService = Field(
+        default_factory=GoogleService, description="Google Workspace (Calendar)"
+    )
 
     @property
     def database(self) -> str:

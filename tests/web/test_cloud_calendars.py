@@ -337,3 +337,14 @@ def test_only_an_organisation_owner_reaches_the_page(
     assert browser.get(f"/w/{personal}/cloud").status_code == 404
     unused = TestClient(app)
     assert unused.get("/w/1/cloud", follow_redirects=False).status_code in (303, 401, 404)
+
+
+def test_a_service_is_set_up_by_its_client_id_and_secret_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAIRNOTICE_MICROSOFT__CLIENT_ID", "app-id")
+    monkeypatch.setenv("FAIRNOTICE_MICROSOFT__CLIENT_SECRET", "app-secret")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.microsoft.configured and not settings.google.configured
+    assert settings.microsoft.token_url.startswith("https://login.microsoftonline.com/")
+    assert settings.google.api_url == "https://www.googleapis.com/calendar/v3"
