@@ -51,7 +51,7 @@ def _problem(page: str) -> str:
         ),
         (
             "sv-SE",
-            "meddelande {id} kan inte frisläppas: det väntar redan i utkorgen",
+            "meddelande {id} kan inte godkännas och skickas: det väntar redan i utkorgen",
             "meddelande {id} kan inte markeras som skickat: det är redan skickat",
         ),
         (
