@@ -130,6 +130,12 @@ def ids_for(path: str, w: dict[str, Any]) -> dict[str, Any]:
         "token_id": w["token"],
         "user_id": w["user"],
         "message_id": "m1",
+        # remote calendars, CalDAV accounts and cloud connections: none in the world, so
+        # any id is another's or nobody's (their own cross-workspace tests hold real ones)
+        "calendar_id": 1,
+        "account_id": 1,
+        "connection_id": 1,
+        "provider": "google",
         "item": api_item.get(kind, 1),
         "token": w["link"].rsplit("/", 1)[1],
     }
