@@ -85,7 +85,7 @@ def test_sign_up_change_password_sign_out_everywhere_and_reset_by_mail(
     page.get_by_label("Current password").fill("not my password")
     page.get_by_label("New password (at least 10 characters)").fill(CHANGED)
     _submit(page, page.get_by_role("button", name="Change password"))
-    expect(page.get_by_role("alert")).to_contain_text("current password: is not your password")
+    expect(page.get_by_role("alert")).to_contain_text("Current password: is not your password")
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password (at least 10 characters)").fill(CHANGED)
     _submit(page, page.get_by_role("button", name="Change password"))

@@ -212,7 +212,9 @@ def test_a_pick_over_another_booked_interview_is_409_in_the_candidates_language(
     assert '<html lang="de">' in refused.text
     assert "Dieser Termin ist nicht mehr frei" in refused.text
     assert f'value="{a.slots[0][0]}" disabled' in refused.text
-    assert f'name="slot" value="{a.slots[1][0]}" required checked' in refused.text
+    # the free time offered again, none chosen for the candidate (no pre-selected time)
+    assert f'name="slot" value="{a.slots[1][0]}" required>' in refused.text
+    assert "checked" not in refused.text
     with app.state.sessions() as session:
         offer = session.get(Offer, a.offer)
         assert offer is not None and offer.state == "open" and offer.picked_slot_id is None

@@ -239,7 +239,8 @@ def test_position_filled_for_three_candidates(app: FastAPI, browser: Browser) ->
             c.email: c.id
             for c in session.scalars(select(Candidate).where(Candidate.workspace_id == org))
         }
-    schedule(browser, org, pos, ids["lena@example.org"], date="2026-03-05")  # took place
+    # took place: a past date the scheduler confirms (web.past)
+    schedule(browser, org, pos, ids["lena@example.org"], date="2026-03-05", confirm_past="1")
     schedule(browser, org, pos, ids["sven@example.org"], date="2026-03-18")
     schedule(browser, org, pos, ids["tom@example.org"], date="2026-03-19")
     preview = browser.get(f"/w/{org}/positions/{pos}/fill?hired={ids['hired@example.org']}")
