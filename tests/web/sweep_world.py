@@ -241,5 +241,6 @@ def pages(world: World) -> list[Page]:
         Page("cloud-back-unknown", "/cloud/callback?state=unknown&code=x", status=404),
         Page("error-404", f"/w/{org}/interviews/999999", status=404),
         Page("error-403", f"/w/{org}/delivery", "member", 403),
-        Page("error-422", "/w/not-a-number", status=422),
+        Page("error-422", f"/w/{org}/outbox?page=0", status=422),
+        Page("error-404-address", "/w/not-a-number", status=404),
     ]

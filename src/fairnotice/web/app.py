@@ -135,6 +135,9 @@ def _install_errors(app: FastAPI) -> None:
             problems.append((".".join(loc) or "body", str(item.get("msg", "invalid"))))
         if _wants_json(request):
             return JSONResponse(_problems_body(problems), status_code=422)
+        if all(item.get("loc", ("",))[0] == "path" for item in exc.errors()):
+            # /w/not-a-number is an address that names nothing, not a form to correct
+            return await _error_page(request, {"status": 404})
         return await _error_page(request, {"status": 422, "problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
