@@ -35,6 +35,10 @@ SIGNIN_CLIENT = parse("50 per 15 minutes")  # wrong passwords from one client ad
 RESET_ACCOUNT = parse("3 per hour")  # reset mails asked for one address
 RESET_CLIENT = parse("10 per hour")  # reset mails asked from one client address
 TOKEN_CLIENT = parse("30 per 10 minutes")  # unknown pick, reset or API tokens from one client
+# Reading a calendar address a user typed (subscription links, CalDAV accounts) makes this
+# server connect out: bounded, or the forms' different refusals would map a network's ports.
+REMOTE_WORKSPACE = parse("30 per 10 minutes")
+REMOTE_CLIENT = parse("60 per 10 minutes")
 
 
 class TooMany(FairnoticeError):
@@ -112,6 +116,15 @@ def client(request: Request) -> str:
 
 # What a throttled request gets (the app's handler of TooMany: JSON or the error page).
 Refusal = Callable[[Request, TooMany], Awaitable[Response]]
+
+
+def reads_remote(request: Request, workspace_id: int) -> None:
+    """Count one outbound calendar read by a workspace and a client; TooMany when spent."""
+    limits: Throttle = request.app.state.throttle
+    limits.attempt(
+        (REMOTE_WORKSPACE, f"remote:{workspace_id}"),
+        (REMOTE_CLIENT, f"remote:{client(request)}"),
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
 from fairnotice.operations import caldav, caldav_accounts
 from fairnotice.operations.schemas import Person
+from fairnotice.web import throttle
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -74,6 +75,7 @@ async def connect(
         "owner_email": owner_email,
     }  # never the password
     settings = request.app.state.settings
+    throttle.reads_remote(request, scope.id)
 
     def work() -> int:
         given = owner_email.strip() or scope.user.email

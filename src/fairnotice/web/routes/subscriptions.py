@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from fairnotice.io import validate
 from fairnotice.operations import refresh, subscriptions
 from fairnotice.operations.schemas import Person
+from fairnotice.web import throttle
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -34,6 +35,7 @@ async def add_subscription(
     """Read the link now (refused with its reason if it does not answer: nothing stored),
     then keep it sealed for the worker. Without `owner_email`: the user's own calendar."""
     link = subscriptions.checked_link(subscription_url)
+    throttle.reads_remote(request, scope.id)
     given = owner_email.strip() or scope.user.email
     email = validate(Person, {"name": given, "email": given}).email
     now = request.app.state.clock()
