@@ -101,3 +101,23 @@ def test_the_outbox_says_recipient_and_what_the_calendar_file_does(
         "sv": ("lägger in eller uppdaterar intervjun", "ställer in intervjun"),
     }[language]
     assert any(words in body for words in plain)
+
+
+@pytest.mark.parametrize(
+    ("language", "stopped", "called_off"),
+    [
+        ("de", "nicht gesendet: nicht mehr nötig", "abgesagt"),
+        ("sv", "inte skickat: behövs inte längre", "inställd"),
+        ("en", "not sent: no longer needed", "cancelled<"),
+    ],
+)
+def test_a_stopped_letter_is_not_sent_not_cancelled_like_an_interview(
+    app: FastAPI, browser: Browser, language: str, stopped: str, called_off: str
+) -> None:
+    setup = offered(app, browser)
+    browser.http.headers["Accept-Language"] = language
+    page = browser.get(f"/w/{setup.org}/outbox").text
+    states = re.search(r'<select id="ostate" name="state">(.*?)</select>', page, re.S)
+    assert states is not None
+    assert stopped in states.group(1)
+    assert called_off not in states.group(1)
