@@ -316,6 +316,7 @@ async def edit_candidate(
             session,
             "candidate_edit.html",
             exc,
+            labels=refusals.CANDIDATE,
             candidate=row,
             form=shown,
             languages_list=[lang.value for lang in Language],
@@ -344,7 +345,6 @@ def delete_candidate_page(
         name=f"{row.name} <{row.email}>",
         action=f"/w/{scope.id}/candidates/{row.id}/delete",
         back=_after_candidate(scope, row),
-            labels=refusals.CANDIDATE,
         interviews=interviews,
     )
     return render(request, "confirm_delete.html", context)
