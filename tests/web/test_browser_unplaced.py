@@ -44,7 +44,7 @@ def test_a_deleted_positions_candidate_is_listed_on_the_overview_in_german(
         page.locator("#lang-switch").select_option("de")
     _submit(page, page.locator("p.record-actions").get_by_role("link", name="Löschen"))
     where = page.locator("ul.consequences li", has_text="bleibt erhalten")
-    expect(where).to_contain_text("Ihre 1 Bewerber·in bleibt erhalten, ohne Stelle.")
+    expect(where).to_contain_text("1 Bewerber·in bleibt erhalten, aber ohne Stelle.")
     expect(where).to_contain_text(
         "Die Übersicht führt die Person unter „Bewerber·innen ohne Stelle“; "
         "dort lässt sie sich bearbeiten oder löschen."
