@@ -304,13 +304,19 @@ def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
     )
 
 
-def _read(response: IO[bytes], *, max_bytes: int, deadline: float, label: str) -> bytes:
-    """At most max_bytes + 1 bytes, before the deadline (a server cannot dribble forever)."""
+SLOW = N_("the CalDAV server took too long to answer")
+
+
+def read_bounded(
+    response: IO[bytes], *, max_bytes: int, deadline: float, label: str, slow: str = SLOW
+) -> bytes:
+    """At most max_bytes + 1 bytes, before the deadline (a server cannot dribble forever);
+    past it, BadInput `slow` on `label`. Shared by CalDAV and subscription links."""
     chunks: list[bytes] = []
     size = 0
     while size <= max_bytes:
         if time.monotonic() > deadline:
-            raise BadInput([(label, N_("the CalDAV server took too long to answer"))])
+            raise BadInput([(label, slow)])
         chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
         if not chunk:
             break
@@ -353,7 +359,7 @@ def exchange(
     try:
         with deadline(timeout), _opener(allow_private).open(req, timeout=timeout) as response:
             answered = str(response.geturl())
-            data = _read(response, max_bytes=max_bytes, deadline=end, label=label)
+            data = read_bounded(response, max_bytes=max_bytes, deadline=end, label=label)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code in (401, 403):

@@ -37,6 +37,7 @@ from fairnotice.operations.caldav import (
     _TimedHTTPHandler,
     _TimedHTTPSHandler,
     deadline,
+    read_bounded,
     undrained,
     unsendable,
 )
@@ -46,7 +47,7 @@ KIND = "subscription"
 FIELD = "subscription_url"
 MAX_BYTES = parse.DEFAULT_MAX_BYTES  # as an upload
 MAX_LINK = 2000
-_CHUNK = 64 * 1024
+SLOW = N_("the calendar's server took too long to answer")
 _SCHEMES = {"webcal": "https", "webcals": "https", "https": "https", "http": "http"}
 _AGENT = "fairnotice (calendar subscription)"
 
@@ -73,21 +74,6 @@ def checked_link(url: str, *, field: str = FIELD) -> str:
 def hint(url: str) -> str:
     """What may be shown of a secret link: its host, then an ellipsis."""
     return f"{urlsplit(url).hostname or ''}…"
-
-
-def _read(response: IO[bytes], *, deadline: float) -> bytes:
-    """At most MAX_BYTES + 1 bytes, before the deadline (no server dribbles forever)."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_BYTES:
-        if time.monotonic() > deadline:
-            raise BadInput([(FIELD, N_("the calendar's server took too long to answer"))])
-        chunk = response.read(min(_CHUNK, MAX_BYTES + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
 
 
 class Subscription:
@@ -120,7 +106,9 @@ class Subscription:
                     self.request(validators), timeout=self.timeout
                 ) as response,
             ):
-                data = _read(response, deadline=end)
+                data = read_bounded(
+                    response, max_bytes=MAX_BYTES, deadline=end, label=FIELD, slow=SLOW
+                )
                 headers = response.headers
         except urllib.error.HTTPError as exc:
             exc.close()
