@@ -56,7 +56,7 @@ def test_members_may_not_manage_the_organisation_owners_may(
         other_browser.post(f"/w/{org}/tokens/{owners_token}/revoke"),
     ]
     assert [r.status_code for r in refused] == [403] * 4
-    assert "das darf nur ein Besitzer dieser Organisation" in refused[0].text
+    assert "Das darf nur ein Besitzer dieser Organisation" in refused[0].text
     assert _roles(app, org) == {owner_id: "owner", member_id: "member"}
     assert set(_tokens(app)) == {"owner's", "member's"}
     tokens_page = other_browser.get(f"/w/{org}/tokens").text

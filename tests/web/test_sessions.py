@@ -99,11 +99,11 @@ def test_a_password_change_asks_for_the_current_one_and_ends_the_other_sessions(
         headers={"Accept-Language": "de"},
     )
     assert wrong.status_code == 422
-    assert "aktuelles Passwort" in wrong.text and "ist nicht dein Passwort" in wrong.text
+    assert "Aktuelles Passwort" in wrong.text and "ist nicht dein Passwort" in wrong.text
     weak = browser.post(
         "/account/password", {"current_password": PASSWORD, "new_password": "password12"}
     )
-    assert weak.status_code == 422 and "new password" in weak.text
+    assert weak.status_code == 422 and "New password" in weak.text
     assert _signed_in(other_browser, ws)  # nothing changed yet
     done = browser.post(
         "/account/password", {"current_password": PASSWORD, "new_password": "violet kettle orbit"}
