@@ -196,17 +196,18 @@ def test_vfreebusy_periods_count_except_free() -> None:
 def test_hostile_rules_expand_fast_and_only_inside_the_window(rule: str) -> None:
     data = ics(f"UID:h\nDTSTART:20000101T000000Z\nDURATION:PT1S\nRRULE:{rule}")
     start, end = utc(2026, 3, 2), utc(2026, 3, 30)
-    began = time.perf_counter()
+    # CPU time, not wall time: a runaway expansion costs minutes to years of CPU, and a
+    # loaded machine stretches the wall clock, not this. The actual figures
+    # (milliseconds) are in bench/calendar_import.py's output.
+    began = time.process_time()
     if "SECONDLY;BYHOUR" in rule:  # filtered seconds from 2000 on: more than the budget
         with pytest.raises(BadInput, match=r"^t\.ics: too costly to read"):
             busy(data, start, end)
-        assert time.perf_counter() - began < 2.0
+        assert time.process_time() - began < 5.0
         return
     found = busy(data, start, end)
-    took = time.perf_counter() - began
-    # A runaway expansion takes minutes to years; 2 s leaves room for a loaded machine.
-    # The actual figures (milliseconds) are in bench/calendar_import.py's output.
-    assert took < 2.0, f"{rule} took {took:.2f}s"
+    took = time.process_time() - began
+    assert took < 5.0, f"{rule} took {took:.2f}s of CPU"
     assert all(start <= s < e <= end for s, e in found)
     if "BYMONTHDAY=30" in rule:
         assert found == []  # 30 February never comes
