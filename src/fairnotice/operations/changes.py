@@ -135,20 +135,53 @@ def situation_for(
     hours: tuple[str, str] = ("09:00", "17:00"),
 ) -> Situation:
     """The contract situation of a candidate who must change `interview`."""
+    return situation_of(
+        interview=interview_contract(interview),
+        contact=interview.contact,
+        channel=interview.history_channel,
+        me={"name": user.name, "email": user.email, "timezone": user.timezone},
+        intent=intent,
+        reason=reason,
+        note=note,
+        certainty=certainty,
+        language=language,
+        busy=busy,
+        working_days=working_days,
+        hours=hours,
+    )
+
+
+def situation_of(
+    *,
+    interview: dict[str, Any],
+    contact: dict[str, Any],
+    channel: str,
+    me: dict[str, Any],
+    intent: str,
+    reason: str,
+    note: str | None,
+    certainty: str,
+    language: str | None,
+    busy: Sequence[dict[str, str]] = (),
+    working_days: Sequence[int] = (1, 2, 3, 4, 5),
+    hours: tuple[str, str] = ("09:00", "17:00"),
+) -> Situation:
+    """The same situation from plain data, nothing read or stored: also for a visitor
+    without an account (web/routes/anonymous.py), whose interview is no row."""
     raw: dict[str, Any] = {
         "role": "candidate",
         "intent": intent,
         "language": language or None,
         "reason": {"category": reason, "detail": note or None},
         "certainty": certainty,
-        "interview": interview_contract(interview),
-        "me": {"name": user.name, "email": user.email, "timezone": user.timezone},
-        "counterpart": {"timezone": interview.timezone, **interview.contact},
-        "history": {"channel": interview.history_channel},
+        "interview": interview,
+        "me": me,
+        "counterpart": {"timezone": interview["timezone"], **contact},
+        "history": {"channel": channel},
         "availability": {
             "busy": list(busy),
             "working_hours": {"start": hours[0], "end": hours[1], "days": list(working_days)},
-            "timezone": user.timezone,
+            "timezone": me.get("timezone") or "UTC",
         },
     }
     return validate(Situation, raw)

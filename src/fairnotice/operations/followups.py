@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.policy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -58,12 +59,28 @@ def check_message(
     """Review the user's current words for one of the plan's messages against the plan's
     situation: the checks of `fairnotice review --situation` (the subject is read as the
     CLI reads an e-mail's)."""
-    message = next((m for m in record.plan["messages"] if m["id"] == message_id), None)
+    return check_words(
+        record.plan, record.situation, message_id=message_id, subject=subject, body=body, now=now
+    )
+
+
+def check_words(
+    plan: Mapping[str, Any],
+    situation_json: Mapping[str, Any],
+    *,
+    message_id: str,
+    subject: str | None,
+    body: str,
+    now: datetime,
+) -> Checked:
+    """`check_message` on a plan and situation as JSON, nothing read or stored (a plan
+    without an account carries them in its form)."""
+    message = next((m for m in plan["messages"] if m["id"] == message_id), None)
     if message is None:
         raise NotFound("message")
     if not body.strip() or len(body) > 20_000 or "\x00" in body:
         raise BadInput([("body", N_("must be 1 to 20000 characters"))])
-    situation = validate(Situation, record.situation)
+    situation = validate(Situation, dict(situation_json))
     text = body.replace("\r\n", "\n")
     if subject and subject.strip():
         text = f"Subject: {subject.strip()}\n\n{text}"
