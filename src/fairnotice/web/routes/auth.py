@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairnotice.errors import N_, BadInput
-from fairnotice.operations import account_mail, accounts, sessions
+from fairnotice.operations import account_mail, accounts, anonymous, sessions
 from fairnotice.store.tables import User
 from fairnotice.web import i18n, refusals, throttle
 from fairnotice.web.deps import (
@@ -103,9 +103,11 @@ def signup(
     name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     timezone: Annotated[str, Form(max_length=64)] = "",
+    carried: Annotated[str, Form(max_length=anonymous.MAX_CARRIED)] = "",
 ) -> Response:
     """The same answer whether or not the address has an account: on to sign-in, where
-    the new account's owner signs in; the existing account's owner gets an email."""
+    the new account's owner signs in; the existing account's owner gets an email. A plan
+    made without an account (`carried`) goes on to the sign-in form, still not stored."""
     try:
         done = accounts.enrol(
             session,
@@ -117,7 +119,8 @@ def signup(
         )
     except BadInput as exc:
         typed = {"email": email, "name": name, "timezone": timezone}
-        return refused(request, "signup.html", {}, exc, form=typed, labels=refusals.SIGNUP)
+        back = {"carried": carried} if carried else {}
+        return refused(request, "signup.html", back, exc, form=typed, labels=refusals.SIGNUP)
     owner = done.existing
     # A few such mails an hour at most: no mail bombing through the sign-up form.
     if owner and _throttle(request).allow((throttle.RESET_ACCOUNT, f"signup:{owner.email}")):
@@ -127,6 +130,8 @@ def signup(
             base_url=request.app.state.settings.base_url,
             now=request.app.state.clock(),
         )
+    if carried:  # the plan to keep rides on to the sign-in form
+        return render(request, "signin.html", {"signed_up": True, "carried": carried})
     return redirect("/signin?signed_up=1")
 
 
@@ -145,14 +150,16 @@ def signin(
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
+    carried: Annotated[str, Form(max_length=anonymous.MAX_CARRIED)] = "",
 ) -> Response:
     """Wrong passwords are counted per account and per client; while either count is
     used up the answer is 429, even for the right password. An empty field is no attempt:
-    the form again (422), nothing counted."""
+    the form again (422), nothing counted. A plan made without an account (`carried`)
+    is stored in the personal workspace once signed in, and its page shown."""
     empty = [k for k, v in (("email", email), ("password", password)) if not v.strip()]
     if empty:
         missing = BadInput([(k, N_("please fill this in")) for k in empty])
-        back: dict[str, object] = {"next": _safe_next(next, "")}
+        back: dict[str, object] = {"next": _safe_next(next, ""), "carried": carried}
         typed = {"email": email}
         return refused(request, "signin.html", back, missing, form=typed, labels=refusals.SIGNIN)
     limits = _throttle(request)
@@ -160,7 +167,7 @@ def signin(
         (throttle.SIGNIN_ACCOUNT, f"signin:{email.strip().lower()}"),
         (throttle.SIGNIN_CLIENT, f"signin:{throttle.client(request)}"),
     )
-    context: dict[str, object] = {"email": email, "next": _safe_next(next, "")}
+    context: dict[str, object] = {"email": email, "next": _safe_next(next, ""), "carried": carried}
     try:
         limits.check(*counts)
     except TooMany as exc:
@@ -171,7 +178,19 @@ def signin(
         return render(request, "signin.html", {**context, "failed": True}, status=401)
     limits.forget(*counts[0])
     _begin(request, session, user)
+    if carried:
+        return redirect(_keep(request, session, user, carried))
     return redirect(_safe_next(next, _home(request, user.id, session)))
+
+
+def _keep(request: Request, session: Db, user: User, carried: str) -> str:
+    """The carried plan stored in the user's personal workspace: the address of its page."""
+    home = accounts.personal_workspace(session, user.id).id
+    draft = anonymous.carried(carried, request.app.state.settings.secret)
+    record = anonymous.keep(
+        session, workspace_id=home, user=user, draft=draft, clock=request.app.state.clock
+    )
+    return f"/w/{home}/plans/{record.id}"
 
 
 @router.post("/signout")
