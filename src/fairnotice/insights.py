@@ -1,0 +1,258 @@
+"""Fair notice, measured (issue 17): an organisation's figures from its audit trail (pure).
+
+`measure` takes rows the operations layer read (audit events with their interview's
+times, the fill letters, the interviews by how often they moved) and a period, and
+returns every figure as a `Chart`: named buckets counted per series. The pages draw them,
+the CSV and the REST API list them; all three come from this one function, so they
+cannot disagree. No clock, no database: the period and the rows come in.
+
+The notice of a change (T2) is the time from the event to the interview's start as it
+was then. The audit trail keeps the event's moment but not the time it changed, so that
+time is read back from the interview: its current start after its last move, the start
+before it (`previous_start`) before the last move, and unknown before earlier moves
+(those changes are counted as `unknown`, never guessed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from fairnotice.lifecycle import Event
+from fairnotice.model import ReasonCategory
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+SHORT_NOTICE = DAY  # T2: under 24 hours is short notice
+
+# events that move the interview to a new time (what `interviews.reschedules` counts)
+MOVES = frozenset({Event.pick, Event.book, Event.agree, Event.edit_time})
+# events that change or end a booked time: the notice they gave is measured (T2)
+CANCELLATIONS = frozenset({Event.cancel, Event.withdraw})
+CHANGES = frozenset({Event.offer, Event.book, Event.agree, Event.edit_time})
+# events whose side is the candidate's, whoever recorded them
+CANDIDATE_EVENTS = frozenset({Event.withdraw, Event.decline, Event.pick})
+# every event `measure` reads; the reader asks for these only
+READ = frozenset({*MOVES, *CANCELLATIONS, *CHANGES, Event.decline, Event.no_show, Event.took_place})
+SIDES = ("employer", "candidate")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One audit event with what of its interview the figures need."""
+
+    interview_id: int
+    at: datetime
+    event: str
+    actor: str
+    category: str | None  # the reason's category, when the event kept one
+    start: datetime  # the interview's start now
+    previous_start: datetime | None  # its start before its last move
+
+
+@dataclass(frozen=True, slots=True)
+class FillNotice:
+    """One remaining candidate of a filled position: when the fill was started and when
+    the letter telling them went out (None: not sent yet)."""
+
+    filled_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Counts by bucket and series; `buckets` and `series` are keys (the faces give them
+    words: web/routes/insights.py `LABELS`)."""
+
+    key: str
+    series: tuple[str, ...]
+    buckets: tuple[str, ...]
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, series: str, bucket: str) -> int:
+        return self.counts.get((series, bucket), 0)
+
+    def total(self, series: str) -> int:
+        return sum(self.count(series, b) for b in self.buckets)
+
+
+@dataclass(frozen=True, slots=True)
+class Insights:
+    since: datetime
+    until: datetime
+    charts: tuple[Chart, ...]
+    short_notice: dict[str, tuple[int, int]]  # side -> (short, measured)
+    confirmations: int | None = None  # "Got it" receipts, where they are kept
+
+    def chart(self, key: str) -> Chart:
+        return next(c for c in self.charts if c.key == key)
+
+
+FILL_BUCKETS = ("under_1h", "1h_24h", "1d_3d", "over_3d", "not_sent")
+NOTICE_BUCKETS = ("missed", "under_24h", "1d_3d", "3d_7d", "over_7d", "unknown")
+LEAD_BUCKETS = ("under_1d", "1d_3d", "3d_7d", "7d_14d", "over_14d", "unknown")
+RESCHEDULE_BUCKETS = ("0", "1", "2", "3+")
+OUTCOME_BUCKETS = ("took_place", "no_show")
+REASON_BUCKETS = tuple(c.value for c in ReasonCategory)
+
+
+def side_of(event: str, actor: str) -> str:
+    """Whose change it was: the candidate's for a withdrawal, a decline or a pick, or
+    anything the candidate did through a link; else the employer's."""
+    if actor == "candidate" or event in CANDIDATE_EVENTS:
+        return "candidate"
+    return "employer"
+
+
+def fill_bucket(delay: timedelta | None) -> str:
+    if delay is None:
+        return "not_sent"
+    if delay < HOUR:
+        return "under_1h"
+    if delay < DAY:
+        return "1h_24h"
+    return "1d_3d" if delay < 3 * DAY else "over_3d"
+
+
+def notice_bucket(notice: timedelta | None) -> str:
+    """T2's buckets: after the start (missed), short notice, and normal notice by days."""
+    if notice is None:
+        return "unknown"
+    if notice <= timedelta(0):
+        return "missed"
+    if notice < SHORT_NOTICE:
+        return "under_24h"
+    if notice < 3 * DAY:
+        return "1d_3d"
+    return "3d_7d" if notice < 7 * DAY else "over_7d"
+
+
+def lead_bucket(lead: timedelta | None) -> str:
+    if lead is None:
+        return "unknown"
+    if lead < DAY:
+        return "under_1d"
+    if lead < 3 * DAY:
+        return "1d_3d"
+    if lead < 7 * DAY:
+        return "3d_7d"
+    return "7d_14d" if lead < 14 * DAY else "over_14d"
+
+
+def times_of(rows: Sequence[EventRow]) -> list[tuple[datetime | None, datetime | None]]:
+    """The interview's start before and after each of its events (rows of one interview,
+    oldest first), read back from its current start: known up to its last move and across
+    it (`previous_start`), unknown before earlier moves."""
+    found: list[tuple[datetime | None, datetime | None]] = []
+    current: datetime | None = rows[-1].start if rows else None
+    moves_after = 0
+    for row in reversed(rows):
+        if Event(row.event) in MOVES:
+            after = current
+            before = row.previous_start if moves_after == 0 else None
+            found.append((before, after))
+            current = before
+            moves_after += 1
+        else:
+            found.append((current, current))
+    found.reverse()
+    return found
+
+
+def measure(
+    events: Iterable[EventRow],
+    fills: Iterable[FillNotice],
+    moved: Iterable[tuple[int, int]],
+    *,
+    since: datetime,
+    until: datetime,
+) -> Insights:
+    """Every figure of the period [since, until).
+
+    `events`: the workspace's audit events of the kinds in READ from `since` on, ordered
+    by interview and time (events after `until` are read back for the times only).
+    `fills`: the letters of fills started in the period. `moved`: (times moved, how many
+    interviews) for the interviews that start in the period.
+    """
+    fill = Chart("fill_notice", ("candidates",), FILL_BUCKETS, {})
+    for letter in fills:
+        sent, filled = letter.sent_at, letter.filled_at
+        delay = None if sent is None else max(sent - filled, timedelta(0))
+        _add(fill, "candidates", fill_bucket(delay))
+    notice = Chart("notice", SIDES, NOTICE_BUCKETS, {})
+    reasons = Chart("reasons", SIDES, REASON_BUCKETS, {})
+    lead = Chart("move_lead", ("changes",), LEAD_BUCKETS, {})
+    outcomes = Chart("outcomes", ("interviews",), OUTCOME_BUCKETS, {})
+    for rows in _by_interview(events):
+        for row, (before, after) in zip(rows, times_of(rows), strict=True):
+            if not since <= row.at < until:
+                continue
+            event = Event(row.event)
+            side = side_of(row.event, row.actor)
+            if event in CANCELLATIONS or event in CHANGES:
+                gap = None if before is None else before - row.at
+                _add(notice, side, notice_bucket(gap))
+            if event in CANCELLATIONS or event is Event.offer:
+                category = row.category if row.category in REASON_BUCKETS else "other"
+                _add(reasons, side, category)
+            if event in MOVES:
+                _add(lead, "changes", lead_bucket(None if after is None else after - row.at))
+            if event in (Event.took_place, Event.no_show):
+                _add(outcomes, "interviews", event.value)
+    reschedules = Chart("reschedules", ("interviews",), RESCHEDULE_BUCKETS, {})
+    for times, interviews in moved:
+        _add(reschedules, "interviews", str(times) if times < 3 else "3+", interviews)
+    short = {
+        side: (
+            notice.count(side, "missed") + notice.count(side, "under_24h"),
+            notice.total(side) - notice.count(side, "unknown"),
+        )
+        for side in SIDES
+    }
+    charts = (fill, notice, reasons, reschedules, lead, outcomes)
+    return Insights(since=since, until=until, charts=charts, short_notice=short)
+
+
+def _add(chart: Chart, series: str, bucket: str, n: int = 1) -> None:
+    key = (series, bucket)
+    chart.counts[key] = chart.counts.get(key, 0) + n
+
+
+def _by_interview(events: Iterable[EventRow]) -> Iterable[list[EventRow]]:
+    """Runs of rows of one interview (the reader orders them by interview, then time)."""
+    run: list[EventRow] = []
+    for row in events:
+        if run and row.interview_id != run[0].interview_id:
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One number of the insights: a row of the CSV, an item of the REST API."""
+
+    chart: str
+    series: str
+    bucket: str
+    value: int
+
+
+def figures(found: Insights) -> list[Figure]:
+    """Every count, chart by chart, series by series, bucket by bucket; then the short
+    notice per side (`short` of `measured`) and the confirmations when kept."""
+    rows = [
+        Figure(chart.key, series, bucket, chart.count(series, bucket))
+        for chart in found.charts
+        for series in chart.series
+        for bucket in chart.buckets
+    ]
+    for side, (short, measured) in found.short_notice.items():
+        rows.append(Figure("short_notice", side, "short", short))
+        rows.append(Figure("short_notice", side, "measured", measured))
+    if found.confirmations is not None:
+        rows.append(Figure("confirmations", "candidates", "confirmed", found.confirmations))
+    return rows

@@ -1,0 +1,217 @@
+"""Fair notice, measured: read an organisation's rows for `fairnotice.insights.measure`.
+
+Every read is bounded by the workspace and the period and walks an index: the audit
+events by (workspace_id, at) (migration 0023), the interviews by (workspace_id, start),
+the fill letters by (plan_id, recipient) (migration 0023). Only the columns the figures
+need are read, the reason's category straight out of the JSON detail; how often the
+period's interviews moved is counted in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fairnotice.errors import N_, BadInput, Phrase
+from fairnotice.insights import READ, EventRow, FillNotice, Insights, measure
+from fairnotice.model import zone
+from fairnotice.store.tables import (
+    Candidate,
+    Interview,
+    InterviewEvent,
+    OutboxMessage,
+    PlanRecord,
+    Position,
+)
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 731  # two years, a leap day included
+MAX_FIELD = 40  # characters of a date or id field read at all
+
+
+@dataclass(frozen=True)
+class Period:
+    """The asked days (both included, in the viewer's zone) and the position, if one."""
+
+    first: date
+    last: date
+    position_id: int | None
+    zone: ZoneInfo
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.first, time(), self.zone)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(), self.zone)
+
+
+def _day(name: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text[:MAX_FIELD].strip())
+    except ValueError:
+        raise BadInput([(name, N_("expected a date (YYYY-MM-DD)"))]) from None
+
+
+def period(
+    session: Session,
+    *,
+    workspace_id: int,
+    today: date,
+    zone_name: str,
+    since: str = "",
+    until: str = "",
+    position: str = "",
+) -> Period:
+    """The period and position asked for; empty fields: the last 90 days up to `today`,
+    every position. BadInput names each field that is wrong: a date that is not one, an
+    end before the start, more than two years, a position not of this workspace."""
+    problems: list[tuple[str, str]] = []
+    last, first = today, today - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        last = _day("until", until) if until.strip() else today
+    except BadInput as bad:
+        problems += bad.problems
+    try:
+        first = _day("from", since) if since.strip() else last - timedelta(days=DEFAULT_DAYS - 1)
+    except BadInput as bad:
+        problems += bad.problems
+    if not problems and last < first:
+        problems.append(("until", N_("must not be before the start of the period")))
+    elif not problems and (last - first).days + 1 > MAX_DAYS:
+        problems.append(("until", Phrase("the period is at most %(days)s days", days=MAX_DAYS)))
+    position_id = None
+    if position.strip():
+        position_id = _position(session, workspace_id, position.strip()[:MAX_FIELD])
+        if position_id is None:
+            problems.append(("position", N_("no such position in this workspace")))
+    if problems:
+        raise BadInput(problems)
+    return Period(first=first, last=last, position_id=position_id, zone=zone(zone_name))
+
+
+def _position(session: Session, workspace_id: int, text: str) -> int | None:
+    if not text.isdigit() or len(text) > 18:
+        return None
+    found = session.scalar(
+        select(Position.id).where(Position.id == int(text), Position.workspace_id == workspace_id)
+    )
+    return int(found) if found is not None else None
+
+
+def read(session: Session, *, workspace_id: int, asked: Period) -> Insights:
+    """The figures of the period (and position) from the workspace's rows."""
+    since, until = asked.since, asked.until
+    found = measure(
+        _events(session, workspace_id, asked.position_id, since),
+        _fills(session, workspace_id, asked.position_id, since, until),
+        _moved(session, workspace_id, asked.position_id, since, until),
+        since=since,
+        until=until,
+    )
+    return found
+
+
+def _events(
+    session: Session, workspace_id: int, position_id: int | None, since: datetime
+) -> list[EventRow]:
+    """The events `measure` reads from `since` on (later ones too: they tell the times),
+    with the interview's current and previous start, by interview and time."""
+    category = InterviewEvent.detail["reason"]["category"].as_string()
+    query = (
+        select(
+            InterviewEvent.interview_id,
+            InterviewEvent.at,
+            InterviewEvent.event,
+            InterviewEvent.actor,
+            category,
+            func.substr(InterviewEvent.why, 1, 40),
+            Interview.start,
+            Interview.previous_start,
+        )
+        .join(Interview, Interview.id == InterviewEvent.interview_id)
+        .where(
+            InterviewEvent.workspace_id == workspace_id,
+            InterviewEvent.at >= since,
+            InterviewEvent.event.in_(sorted(e.value for e in READ)),
+        )
+        .order_by(InterviewEvent.interview_id, InterviewEvent.at, InterviewEvent.id)
+    )
+    if position_id is not None:
+        query = query.where(Interview.position_id == position_id)
+    return [
+        EventRow(
+            interview_id=interview_id,
+            at=at,
+            event=event,
+            actor=actor,
+            category=kept or why,
+            start=start,
+            previous_start=previous,
+        )
+        for interview_id, at, event, actor, kept, why, start, previous in session.execute(query)
+    ]
+
+
+def _fills(
+    session: Session,
+    workspace_id: int,
+    position_id: int | None,
+    since: datetime,
+    until: datetime,
+) -> list[FillNotice]:
+    """Each candidate told of a fill started in the period (E4): the fill's moment and
+    when their first letter of it went out (None: not yet). A candidate's letter is the
+    fill plan's email to their address."""
+    sent = (
+        select(func.min(OutboxMessage.sent_at))
+        .where(
+            OutboxMessage.plan_id == PlanRecord.id,
+            OutboxMessage.recipient == Candidate.email,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(PlanRecord.created_at, sent)
+        .select_from(Position)
+        .join(PlanRecord, PlanRecord.id == Position.fill_plan_id)
+        .join(
+            Candidate,
+            (Candidate.position_id == Position.id) & (Candidate.status == "informed"),
+        )
+        .where(
+            Position.workspace_id == workspace_id,
+            PlanRecord.created_at >= since,
+            PlanRecord.created_at < until,
+        )
+    )
+    if position_id is not None:
+        query = query.where(Position.id == position_id)
+    return [FillNotice(filled_at=at, sent_at=out) for at, out in session.execute(query)]
+
+
+def _moved(
+    session: Session,
+    workspace_id: int,
+    position_id: int | None,
+    since: datetime,
+    until: datetime,
+) -> list[tuple[int, int]]:
+    """(times moved, interviews) of the interviews that start in the period."""
+    where: list[Any] = [
+        Interview.workspace_id == workspace_id,
+        Interview.start >= since,
+        Interview.start < until,
+    ]
+    if position_id is not None:
+        where.append(Interview.position_id == position_id)
+    query = (
+        select(Interview.reschedules, func.count()).where(*where).group_by(Interview.reschedules)
+    )
+    return [(int(times), int(n)) for times, n in session.execute(query)]
