@@ -32,6 +32,7 @@ from fairnotice.store.tables import (
 DEFAULT_DAYS = 90
 MAX_DAYS = 731  # two years, a leap day included
 MAX_FIELD = 40  # characters of a date or id field read at all
+FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,15 @@ class Period:
 
 
 def _day(name: str, text: str) -> date:
+    """A day of the form; one at the calendar's very ends is refused too (a zone's offset
+    from it would leave the range a datetime can hold)."""
     try:
-        return date.fromisoformat(text[:MAX_FIELD].strip())
+        day = date.fromisoformat(text[:MAX_FIELD].strip())
     except ValueError:
-        raise BadInput([(name, N_("expected a date (YYYY-MM-DD)"))]) from None
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise BadInput([(name, N_("expected a date (YYYY-MM-DD)"))])
+    return day
 
 
 def period(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from fairnotice.errors import N_, BadInput, NotFound
@@ -226,7 +226,9 @@ class FigurePublic(BaseModel):
 
 
 class InsightsPublic(BaseModel):
-    since: date = Field(serialization_alias="from", description="First day, included")
+    model_config = ConfigDict(populate_by_name=True)
+
+    since: date = Field(alias="from", description="First day, included")
     until: date = Field(description="Last day, included")
     position_id: int | None
     figures: list[FigurePublic] = Field(description="Every figure, as the CSV lists them")
