@@ -102,11 +102,12 @@ def carried(text: str, secret: str) -> Draft:
     spoiled = BadInput([("carried", N_("this plan could not be read again; please make it anew"))])
     if not text.startswith(_PREFIX) or len(text) > MAX_CARRIED:
         raise spoiled
-    try:
-        packed = sealing.unseal(text[len(_PREFIX) :], secret + _PURPOSE, what="plan")
-        if not sealing.is_sealed(text[len(_PREFIX) :]):
-            raise spoiled
-        raw = json.loads(zlib.decompress(base64.b64decode(packed), bufsize=MAX_CARRIED * 8))
+    sealed = text[len(_PREFIX) :]
+    if not sealing.is_sealed(sealed):  # unseal would take a plain value as it is
+        raise spoiled
+    try:  # authenticated: only what this server sealed is ever decompressed
+        packed = sealing.unseal(sealed, secret + _PURPOSE, what="plan")
+        raw = json.loads(zlib.decompress(base64.b64decode(packed)))
         return Draft(**raw)
     except (sealing.Unsealable, binascii.Error, zlib.error, ValueError, TypeError):
         raise spoiled from None

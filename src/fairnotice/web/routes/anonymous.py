@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
@@ -52,7 +52,8 @@ LABELS = {
     "subject": N_("Subject"),
     "carried": N_("Your plan"),
 }
-KIND_FIELDS = ("file", "invitation_text")
+# What the planner names that this form asks as another field.
+_ON_FORM = {"interview.end": "intent", "interview.start": "intent"}
 MAX_PASTE = uploads.MAX_UPLOAD
 
 
@@ -90,6 +91,13 @@ async def make_plan(request: Request) -> Response:
     413 for a file too large), each problem by its field."""
     _count(request, throttle.ANON_PLAN)
     form = await request.form()
+    try:
+        return await _answer(request, form)
+    finally:  # the uploads' spooled files, read or not
+        await form.close()
+
+
+async def _answer(request: Request, form: FormData) -> Response:
     typed = text_fields(form)
     typed["days"] = ",".join(str(v) for v in form.getlist("days") if isinstance(v, str))
     invitation = form.get("file")
@@ -101,7 +109,10 @@ async def make_plan(request: Request) -> Response:
             invitation if isinstance(invitation, UploadFile) else None,
             calendar if isinstance(calendar, UploadFile) else None,
         )
-        situation, plan = await run_in_threadpool(anonymous.plan, draft)
+        try:
+            situation, plan = await run_in_threadpool(anonymous.plan, draft)
+        except BadInput as exc:  # W5 names the interview's end: here the choice is at fault
+            raise BadInput([(_ON_FORM.get(str(n), n), w) for n, w in exc.problems]) from None
         sealed = anonymous.carry(draft, _secret(request))
     except BadInput as exc:
         kept = {k: v for k, v in typed.items() if k != "invitation_text" or len(v) < 20_000}

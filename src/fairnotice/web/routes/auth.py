@@ -177,16 +177,19 @@ def signin(
         limits.fail(*counts)
         return render(request, "signin.html", {**context, "failed": True}, status=401)
     limits.forget(*counts[0])
+    try:  # a plan that cannot be read again is said before anyone is signed in
+        draft = anonymous.carried(carried, request.app.state.settings.secret) if carried else None
+    except BadInput as exc:
+        return refused(request, "signin.html", context, exc, form={"email": email})
     _begin(request, session, user)
-    if carried:
-        return redirect(_keep(request, session, user, carried))
+    if draft is not None:
+        return redirect(_keep(request, session, user, draft))
     return redirect(_safe_next(next, _home(request, user.id, session)))
 
 
-def _keep(request: Request, session: Db, user: User, carried: str) -> str:
+def _keep(request: Request, session: Db, user: User, draft: anonymous.Draft) -> str:
     """The carried plan stored in the user's personal workspace: the address of its page."""
     home = accounts.personal_workspace(session, user.id).id
-    draft = anonymous.carried(carried, request.app.state.settings.secret)
     record = anonymous.keep(
         session, workspace_id=home, user=user, draft=draft, clock=request.app.state.clock
     )
