@@ -49,7 +49,7 @@ def test_times_are_known_up_to_the_last_move_only() -> None:
         _row(T + 3 * H, "cancel", start=start, previous_start=previous),
     ]
     assert times_of(rows) == [
-        (None, None),  # before an earlier move: not known
+        (None, previous),  # an earlier move: from a time not known, to the one left last
         (previous, previous),
         (previous, start),  # the last move: previous_start to start
         (start, start),

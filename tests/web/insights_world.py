@@ -7,8 +7,9 @@ Relative to `BASE` (30 days before the test clock's `START`, inside the default 
 - B: the candidate withdrew 5 days before it (accepted another offer; `why` only).
 - C: the employer offered new times 36 hours before it (schedule conflict); the candidate
   picked one an hour later, 10 days ahead (moved once).
-- D: booked twice by the employer: the first time unknown (before the last move), the
-  second 12 hours before the time it had, to a time 2 days ahead (moved twice).
+- D: booked twice by the employer: the first 7 days before the time it moved to (the
+  time it had then is unknown: before the last move), the second 12 hours before the
+  time it had, to a time 2 days ahead (moved twice).
 - E: the candidate did not come; F took place; G was moved 4 times (imported, no events).
 - H: cancelled 200 days before `START` (outside the default period).
 - A fill of the main position: four candidates told, at 30 minutes, 5 hours and 2 days

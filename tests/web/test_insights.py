@@ -41,9 +41,9 @@ EXPECTED: dict[tuple[str, str, str], int] = {
     ("reschedules", "interviews", "1"): 1,
     ("reschedules", "interviews", "2"): 1,
     ("reschedules", "interviews", "3+"): 1,
-    ("move_lead", "changes", "7d_14d"): 1,
+    ("move_lead", "changes", "7d_14d"): 2,  # C's pick; D's first booking, 7 days ahead
     ("move_lead", "changes", "1d_3d"): 1,
-    ("move_lead", "changes", "unknown"): 1,
+    ("move_lead", "changes", "unknown"): 0,
     ("move_lead", "changes", "under_1d"): 0,
     ("outcomes", "interviews", "took_place"): 1,
     ("outcomes", "interviews", "no_show"): 1,
