@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench clean js-deps web-deps messages
+.PHONY: install run test test-fast lint typecheck pytest bench clean js-deps web-deps messages rulebook
 
 install: $(STAMP)
 
@@ -53,6 +53,16 @@ pytest: install js-deps web-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The unit tier: the pure core's tests (marked `unit` by tests/conftest.py), no database,
+# mail server, browser or network; feedback in seconds.
+test-fast: install
+	$(BIN)/pytest -q -m unit
+
+# docs/RULEBOOK.md from the rules catalog (src/fairnotice/rules/catalog.toml), its source.
+rulebook: install
+	$(BIN)/python -m fairnotice.rules.rulebook > docs/RULEBOOK.md.tmp
+	mv docs/RULEBOOK.md.tmp docs/RULEBOOK.md
 
 bench: install
 	$(BIN)/python bench/run_all.py

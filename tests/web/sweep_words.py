@@ -72,26 +72,28 @@ def _elsewhere(language: str) -> set[str]:
     found = _calendar_words(language)
     for path in (SRC / "compose" / "letters" / language).glob("*.txt"):
         found |= words(JINJA.sub(" ", path.read_text(encoding="utf-8")))
-    for path in (SRC / "rules" / "catalog.toml", SRC / "review" / "lexicons" / f"{language}.toml"):
-        found |= words(
-            " ".join(_strings(tomllib.loads(path.read_text(encoding="utf-8")), language))
-        )
+    # the catalog's texts in this language only (its rulebook wording is English)
+    catalog = tomllib.loads((SRC / "rules" / "catalog.toml").read_text(encoding="utf-8"))
+    found |= words(" ".join(_strings(catalog, language, keyed=True)))
+    lexicon = SRC / "review" / "lexicons" / f"{language}.toml"
+    found |= words(" ".join(_strings(tomllib.loads(lexicon.read_text(encoding="utf-8")), language)))
     return found
 
 
-def _strings(value: object, language: str, key: str = "") -> Iterator[str]:
-    """The strings of a TOML document in `language` (a table keyed by language: its
-    `language` entry; the lexicon of one language: all of them)."""
+def _strings(value: object, language: str, *, keyed: bool = False) -> Iterator[str]:
+    """The strings of a TOML document in `language`: a table keyed by language gives its
+    `language` entry; any other string counts too unless `keyed` (the lexicon of one
+    language is all of it)."""
     if isinstance(value, dict):
         if {"en", "de", "sv"} <= value.keys():
             yield from _strings(value[language], language)
             return
-        for k, v in value.items():
-            yield from _strings(v, language, k)
+        for v in value.values():
+            yield from _strings(v, language, keyed=keyed)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item, language, key)
-    elif isinstance(value, str):
+            yield from _strings(item, language, keyed=keyed)
+    elif isinstance(value, str) and not keyed:
         yield value
 
 

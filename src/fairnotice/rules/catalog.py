@@ -1,4 +1,6 @@
-"""The rulebook as data: every rule of RULEBOOK.md with its id, title and rationale.
+"""The rulebook as data: every rule with its id, its text, title and rationale.
+
+catalog.toml is the one source: docs/RULEBOOK.md is generated from it (rules/rulebook.py).
 
 Ids are public (plans list them, the reviewer reports by them, the web app links them).
 Texts exist in every supported language because users read them as advice and warnings.
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from fairnotice.model import Language
 
@@ -33,6 +36,8 @@ class Rule:
     family: Family
     title: dict[Language, str]
     rationale: dict[Language, str]
+    # The rule as the rulebook states it (English, Markdown): what the document shows.
+    wording: str = ""
     # A warning about the situation at hand, with {placeholders} the planner fills in;
     # rules without one warn with their rationale.
     warning: dict[Language, str] | None = None
@@ -59,17 +64,33 @@ _FAMILY_BY_PREFIX = {
 }
 
 
+FRAME = "rulebook"  # the table of the document around the rules (not a rule)
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("catalog.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def frame() -> dict[str, Any]:
+    """The rulebook's title, introduction and section headings (by the ids' letter)."""
+    return dict(_raw()[FRAME])
+
+
 @cache
 def rules() -> dict[str, Rule]:
     """All rules by id, in rulebook order, read once from catalog.toml."""
-    raw = tomllib.loads(resources.files(__package__).joinpath("catalog.toml").read_text("utf-8"))
     out: dict[str, Rule] = {}
-    for rule_id, entry in raw.items():
+    for rule_id, entry in _raw().items():
+        if rule_id == FRAME:
+            continue
         out[rule_id] = Rule(
             id=rule_id,
             family=_FAMILY_BY_PREFIX[rule_id[0]],
             title={lang: entry["title"][lang.value] for lang in Language},
             rationale={lang: entry["rationale"][lang.value] for lang in Language},
+            wording=entry["text"],
             warning=(
                 {lang: entry["warning"][lang.value] for lang in Language}
                 if "warning" in entry
