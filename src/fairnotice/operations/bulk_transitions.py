@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from fairnotice.calendar import ics
@@ -29,6 +29,7 @@ from fairnotice.operations import invitations, transitions
 from fairnotice.operations.invitations import facts
 from fairnotice.operations.outbox import insert_rows
 from fairnotice.operations.transitions import Applied, check
+from fairnotice.store import bulk
 from fairnotice.store.tables import (
     Candidate,
     Interview,
@@ -37,6 +38,7 @@ from fairnotice.store.tables import (
 )
 
 LANGUAGES = frozenset(lang.value for lang in Language)
+EVENTS = cast(Table, InterviewEvent.__table__)
 
 __all__ = ["apply_many", "lock_many"]
 
@@ -110,8 +112,9 @@ def apply_many(
         found = transitions.void_queued(session, interview_ids=ids, now=now, why=why_void)
         for interview_id, count in found.items():
             voided[interview_id] += count
-    session.execute(
-        insert(InterviewEvent),
+    bulk.insert_many(
+        session,
+        EVENTS,
         [
             {
                 "workspace_id": row.workspace_id,
@@ -130,7 +133,7 @@ def apply_many(
     for (state_value, raised), ids in changed.items():  # a few statements, not one a row
         session.execute(
             update(Interview)
-            .where(Interview.id.in_(ids))
+            .where(bulk.in_ids(session, Interview.id, ids))
             .values(status=state_value, sequence=Interview.sequence + raised)
             .execution_options(synchronize_session="fetch")
         )

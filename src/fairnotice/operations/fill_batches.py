@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.lifecycle import Event
@@ -33,6 +33,7 @@ from fairnotice.operations.filling import (
 )
 from fairnotice.operations.outbox import BULK, insert_rows, plan_rows
 from fairnotice.operations.planning import plan_change, system_now
+from fairnotice.store import bulk
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, PlanRecord, PlanStep, Position, User
 
@@ -224,7 +225,7 @@ def one_batch(
     insert_rows(session, rows, now=now)
     session.execute(
         update(Candidate)
-        .where(Candidate.id.in_([c.id for c in told]))
+        .where(bulk.in_ids(session, Candidate.id, [c.id for c in told]))
         .values(status="informed")
         .execution_options(synchronize_session="fetch")
     )
@@ -255,4 +256,4 @@ def _keep_steps(
         )
     ]
     if steps:
-        session.execute(insert(PlanStep), steps)
+        bulk.insert_many(session, cast(Table, PlanStep.__table__), steps)

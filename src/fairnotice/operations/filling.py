@@ -29,6 +29,7 @@ from fairnotice.model import Plan, Situation, dump
 from fairnotice.operations.changes import interview_contract
 from fairnotice.operations.planning import plan_change, system_now
 from fairnotice.operations.records import scoped
+from fairnotice.store import bulk
 from fairnotice.store.tables import (
     Candidate,
     Interview,
@@ -166,7 +167,7 @@ def named(
     if not candidate_ids:
         return []
     statement = select(Interview).where(
-        Interview.candidate_id.in_(candidate_ids), Interview.status.in_(NAMED)
+        bulk.in_ids(session, Interview.candidate_id, candidate_ids), Interview.status.in_(NAMED)
     )
     if lock:
         statement = statement.with_for_update(of=Interview).execution_options(

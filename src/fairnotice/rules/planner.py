@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fairnotice.calendar.slots import Hours
-from fairnotice.compose import dates
+from fairnotice.compose import dates, shared
 from fairnotice.compose import language as detection
 from fairnotice.compose import tone as thread_tone
 from fairnotice.compose.context import Recipient, letter, primary_recipient, remaining_candidates
@@ -398,7 +398,8 @@ def _message_set(
         address=_address_for(draft, recipient),
         call_at=call_at if deferred else None,
     )
-    render = renderer(facts)
+    # one skeleton per shape for the many letters of a filled position (compose/shared)
+    render = (shared.renderer if s.intent is Intent.position_filled else renderer)(facts)
 
     def make(kind: MessageKind) -> str:
         if kind is MessageKind.follow_up_email and s.agreed is not None:
