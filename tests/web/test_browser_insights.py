@@ -61,13 +61,18 @@ def chromium(live: dict[str, Any]) -> Iterator[Any]:
         browser.close()
 
 
-def _signed_in(chromium: Any, live: dict[str, Any], size: str, script: bool) -> Any:
+def _signed_in(
+    chromium: Any, live: dict[str, Any], size: str, script: bool, axe: bool = False
+) -> Any:
+    """A signed-in page; `axe`: the Content-Security-Policy bypassed, for axe-core is
+    injected inline (the other pages keep it, so the charts are drawn under it)."""
     context = chromium.new_context(
         base_url=live["base"],
         locale="en-GB",
         timezone_id="Europe/Berlin",
         viewport=SIZES[size],
         java_script_enabled=script,
+        bypass_csp=axe,
     )
     page = context.new_page()
     page.goto("/signin")
@@ -113,10 +118,17 @@ def test_the_insights_page_draws_its_charts(
     SHOTS.mkdir(parents=True, exist_ok=True)
     tag = f"{size}-{'js' if script else 'nojs'}"
     page.screenshot(path=str(SHOTS / f"insights-{tag}.png"), full_page=True)
+    for key in ("notice", "reasons"):
+        page.locator(f"#{key}-h").locator("xpath=..").screenshot(
+            path=str(SHOTS / f"insights-{tag}-{key}.png")
+        )
     if script:
-        assert _axe(page) == []
+        checked = _signed_in(chromium, live, size, True, axe=True)
+        checked.goto(f"/w/{history.org}/insights")
+        assert _axe(checked) == []
+        checked.context.close()
     # the filter, one position: only interview A's cancellation remains
-    page.get_by_label("Position").select_option(label="Clerk")
+    page.get_by_label("Position", exact=True).select_option(label="Clerk")
     with page.expect_navigation():
         page.get_by_role("button", name="Show").click()
     assert f"position={history.other}" in page.url
@@ -127,15 +139,15 @@ def test_the_insights_page_draws_its_charts(
 
 def test_a_reversed_period_is_refused_on_the_page(chromium: Any, live: dict[str, Any]) -> None:
     history: History = live["history"]
-    page = _signed_in(chromium, live, "desktop", True)
+    page = _signed_in(chromium, live, "desktop", True, axe=True)
     page.goto(f"/w/{history.org}/insights")
-    page.get_by_label("From").fill("2026-03-01")
-    page.get_by_label("Until").fill("2026-02-01")
+    page.get_by_label("From", exact=True).fill("2026-03-01")
+    page.get_by_label("Until", exact=True).fill("2026-02-01")
     with page.expect_navigation():
         page.get_by_role("button", name="Show").click()
     alert = page.get_by_role("alert")
     assert "Until" in alert.inner_text()
-    assert page.get_by_label("Until").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Until", exact=True).get_attribute("aria-invalid") == "true"
     page.screenshot(path=str(SHOTS / "insights-refused.png"), full_page=True)
     assert _axe(page) == []
     page.context.close()

@@ -16,6 +16,10 @@ from xml.etree import ElementTree as ET
 
 import pygal
 from markupsafe import Markup
+from pygal.style import Style
+
+# the sizes style.css/insights.css draw the texts in: pygal lays the chart out by them
+STYLE = Style(label_font_size=13, major_label_font_size=13, legend_font_size=14)
 
 DROPPED = frozenset({"script", "style", "desc", "title"})
 
@@ -47,7 +51,11 @@ def _drawn(
     buckets: tuple[str, ...],
     series: tuple[tuple[str, tuple[int, ...]], ...],
 ) -> str:
-    chart = pygal.Bar(
+    top = max((v for _, values in series for v in values), default=0)
+    many = len(buckets) > 6  # long lists read better as rows, their names beside the bars
+    kind = pygal.HorizontalBar if many else pygal.Bar
+    chart = kind(
+        style=STYLE,
         js=[],
         css=[],
         no_prefix=True,
@@ -55,20 +63,19 @@ def _drawn(
         show_legend=len(series) > 1,
         legend_at_bottom=True,
         width=640,
-        height=300,
+        height=60 + 26 * len(buckets) * len(series) if many else 300,
         explicit_size=False,
-        x_label_rotation=20,
+        x_label_rotation=0 if many else 25,
         truncate_label=-1,
         print_values=False,
-        min_scale=2,
-        max_scale=6,
-        y_labels_major_every=1,
-        show_minor_y_labels=False,
+        y_labels=counts_axis(top),
         no_data_text="–",
     )
-    chart.x_labels = list(buckets)
+    # a horizontal chart draws its first row at the bottom: reversed, it reads as the table
+    order = slice(None, None, -1) if many else slice(None)
+    chart.x_labels = list(buckets)[order]
     for name, values in series:
-        chart.add(name, list(values))
+        chart.add(name, list(values)[order])
     tree = chart.render_tree()
     _clean(tree)
     tree.set("id", ident)
@@ -84,6 +91,12 @@ def _drawn(
     tree.insert(0, desc)
     tree.insert(0, heading)
     return ET.tostring(tree, encoding="unicode", short_empty_elements=True)
+
+
+def counts_axis(top: int) -> list[int]:
+    """Whole numbers from 0 past `top`, about five steps (a count has no 0.2)."""
+    step = max(1, -(-top // 5))
+    return list(range(0, max(top, 1) + step, step))
 
 
 def _clean(tree: ET.Element) -> None:
