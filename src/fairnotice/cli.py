@@ -503,6 +503,16 @@ def worker_command(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --status: as JSON.")] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            max=32,
+            help="Delivery threads (default FAIRNOTICE_DELIVERY_THREADS, else 4 on "
+            "PostgreSQL, 1 on SQLite).",
+        ),
+    ] = None,
 ) -> None:
     """Deliver what is due in the outbox and fire due follow-ups (and poll reply mailboxes).
     Errors never end it: a failed round is logged and tried again after a doubling wait."""
@@ -514,6 +524,8 @@ def worker_command(
     from fairnotice.worker import Round, install_signals, log_round, run
 
     settings, delivery = _settings()
+    if threads is not None:
+        delivery = delivery.model_copy(update={"threads": threads})
     if status:
         _worker_status(settings.database, as_json=as_json)
         return

@@ -29,7 +29,8 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.delivery import Stats, taken, worker_name
-from fairnotice.mail.limits import Policy
+from fairnotice.mail.limits import DomainLimiter, Policy
+from fairnotice.mail.parallel import drain_together, threads_for
 from fairnotice.mail.transport import Transport
 from fairnotice.operations import caldav_accounts as _caldav  # noqa: F401 (its kind)
 from fairnotice.operations import cloud_calendars, fill_batches, health
@@ -129,11 +130,24 @@ def one_round(
         done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
 
     def deliver() -> None:
-        worker = deliverer(
-            sessions, settings, delivery, clock=clock, stop=stop, transport=transport
-        )
+        """One deliverer per delivery thread (mail/parallel.py: 4 on PostgreSQL), with
+        one per-domain rate limit between them."""
+        dialect = sessions.kw["bind"].dialect.name
+        shared = DomainLimiter(delivery.per_domain_per_minute)
+        workers = [
+            deliverer(
+                sessions,
+                settings,
+                delivery,
+                clock=clock,
+                stop=stop,
+                transport=transport,
+                limiter=shared,
+            )
+            for _ in range(threads_for(dialect, delivery.threads))
+        ]
         each = None if beat is None else (lambda _stats: beat())
-        done.delivery = worker.drain(each=each)
+        done.delivery = drain_together(workers, each=each)
 
     for part, step in (
         ("calendars", calendars),

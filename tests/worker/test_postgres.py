@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.mail.parallel import threads_for
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states
 from tests.mail.servers import Recorder, smtp_server
@@ -34,7 +35,10 @@ def test_three_workers_share_the_queue_and_send_each_message_once(
         names = session.scalars(
             select(OutboxEvent.detail).where(OutboxEvent.state == "sending")
         ).all()
-    shares = {name: names.count(name) for name in set(names)}
+    # a claimer is one of a worker's delivery threads (host:pid:random, 4 on PostgreSQL)
+    shares = {
+        pid: sum(n.split(":")[1] == pid for n in names) for pid in {n.split(":")[1] for n in names}
+    }
     assert len(shares) == 3, shares  # every worker took a share
     assert len(names) == 1500  # and no row was claimed twice
 
@@ -64,4 +68,5 @@ def test_a_worker_killed_again_and_again_beside_another_loses_nothing(
     assert set(counts) == ids and states(pg_sessions) == {"sent": 1000}
     duplicates = recorder.duplicates()
     assert all(n - 1 <= recorder.deaths_after(mid) for mid, n in duplicates.items())
-    assert sum(n - 1 for n in duplicates.values()) <= kills
+    # at most one per connection the kill cut: one per delivery thread (4 on PostgreSQL)
+    assert sum(n - 1 for n in duplicates.values()) <= kills * threads_for("postgresql", None)

@@ -8,6 +8,7 @@ back is not hit by every worker at the same second.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -58,10 +59,15 @@ class DomainLimiter:
         self.rate = per_minute / 60.0
         self.burst = burst if burst is not None else max(1.0, per_minute / 6.0)
         self._buckets: dict[str, tuple[float, datetime]] = {}
+        self._lock = threading.Lock()  # one limiter for a worker's delivery threads
 
     def wait(self, domain: str, now: datetime) -> timedelta:
         if self.rate <= 0:
             return timedelta(0)
+        with self._lock:
+            return self._take(domain, now)
+
+    def _take(self, domain: str, now: datetime) -> timedelta:
         tokens, at = self._buckets.get(domain, (self.burst, now))
         tokens = min(self.burst, tokens + (now - at).total_seconds() * self.rate)
         if tokens >= 1.0:
