@@ -94,7 +94,8 @@ def write_waits(data: bytes) -> tuple[float, int, str]:
     meanwhile every 50 ms, how many writes, and the calendar's state after."""
     from sqlalchemy import select, text
 
-    from fairnotice.operations import accounts, busy
+    from fairnotice.operations.accounts import commands as accounts
+    from fairnotice.operations.busy import stored as busy
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
     from fairnotice.store.tables import BusyCalendar
 

@@ -40,7 +40,7 @@ from calendar_import import YEAR, ZONES, calendar_text, expand
 
 from fairnotice.calendar.intervals import MemoryIntervalStore
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
-from fairnotice.operations.busy import SqlIntervalStore
+from fairnotice.operations.busy.stored import SqlIntervalStore
 
 GOAL_P99_MS = 5.0
 QUERIES = 500
@@ -155,7 +155,7 @@ class _PerQuerySession:
 def sql_figures(memory: MemoryIntervalStore, keys: list[str], hours: list[Hours]) -> None:
     """The same queries with the intervals read from the database (busy_intervals) each
     time: a SQLite file, and PostgreSQL when a URL is given as the first argument."""
-    from fairnotice.operations import busy
+    from fairnotice.operations.busy import stored as busy
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     with tempfile.TemporaryDirectory() as folder:
@@ -187,7 +187,7 @@ def sql_figures(memory: MemoryIntervalStore, keys: list[str], hours: list[Hours]
 
 
 def _workspace(session: Any) -> int:
-    from fairnotice.operations import accounts
+    from fairnotice.operations.accounts import commands as accounts
 
     user = accounts.sign_up(
         session, email=f"bench-{random.random()}@example.org", name="B", password="bench pass 1"

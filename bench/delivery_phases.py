@@ -29,7 +29,7 @@ import delivery_throughput as bench  # noqa: E402
 
 from fairnotice.mail import delivery  # noqa: E402
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport  # noqa: E402
-from fairnotice.operations.planning import system_now  # noqa: E402
+from fairnotice.operations.plans.planning import system_now  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory  # noqa: E402
 
 SPENT: Counter[str] = Counter()

@@ -35,8 +35,8 @@ from tests.worker.bulk import filled  # noqa: E402
 from fairnotice.io import validate  # noqa: E402
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render  # noqa: E402
 from fairnotice.model import Situation  # noqa: E402
-from fairnotice.operations.planning import plan_change  # noqa: E402
-from fairnotice.operations.sending import local_workspace, send_plan  # noqa: E402
+from fairnotice.operations.plans.planning import plan_change  # noqa: E402
+from fairnotice.operations.plans.sending import local_workspace, send_plan  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory, transaction, upgrade  # noqa: E402
 
 PG_ADMIN = os.environ.get(

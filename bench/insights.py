@@ -44,7 +44,7 @@ from delivery_throughput import drop, pg_database  # noqa: E402
 from scale import PASSWORD, server, signed_in  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
-from fairnotice.operations import accounts  # noqa: E402
+from fairnotice.operations.accounts import commands as accounts  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory, transaction, upgrade  # noqa: E402
 from fairnotice.store.tables import (  # noqa: E402
     Candidate,

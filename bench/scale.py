@@ -61,7 +61,9 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from tests.store.year_calendar import year_of_meetings  # noqa: E402
 from tests.worker.fill_world import build as build_fill  # noqa: E402
 
-from fairnotice.operations import accounts, busy, offers  # noqa: E402
+from fairnotice.operations.accounts import commands as accounts  # noqa: E402
+from fairnotice.operations.busy import stored as busy  # noqa: E402
+from fairnotice.operations.offers import commands as offers  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory, transaction, upgrade  # noqa: E402
 from fairnotice.store.tables import (  # noqa: E402
     Candidate,

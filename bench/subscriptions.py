@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from fairnotice.operations import accounts, caldav, refresh, sources  # noqa: E402
+from fairnotice.operations.accounts import commands as accounts  # noqa: E402
+from fairnotice.operations.busy import caldav, refresh, sources  # noqa: E402
 from fairnotice.store.sealing import seal  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory, transaction, upgrade  # noqa: E402
 from fairnotice.store.tables import BusyCalendar  # noqa: E402

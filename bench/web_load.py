@@ -75,8 +75,11 @@ def prepare(folder: Path) -> dict[str, str | int]:
     """A workspace with a token, a stored calendar and an open offer; returns their keys."""
     from sqlalchemy import func, insert, select
 
-    from fairnotice.operations import accounts, busy, offers, records
-    from fairnotice.operations.schemas import InterviewCreate
+    from fairnotice.operations.accounts import commands as accounts
+    from fairnotice.operations.busy import stored as busy
+    from fairnotice.operations.common import records
+    from fairnotice.operations.common.schemas import InterviewCreate
+    from fairnotice.operations.offers import commands as offers
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
     from fairnotice.store.tables import Offer, OfferSlot
 

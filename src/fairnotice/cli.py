@@ -17,8 +17,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from fairnotice.operations.delivery import DeliverySettings
-    from fairnotice.operations.replies import ImapSettings
+    from fairnotice.operations.outbox.delivery import DeliverySettings
+    from fairnotice.operations.replies.commands import ImapSettings
     from fairnotice.settings import Settings
 
 app = typer.Typer(
@@ -62,8 +62,8 @@ def plan_command(
     from fairnotice.errors import BadInput
     from fairnotice.io import parse_model, read_text
     from fairnotice.model import Situation, dump
-    from fairnotice.operations.inquiry import check_situation
-    from fairnotice.operations.planning import plan_change, system_now
+    from fairnotice.operations.interviews.inquiry import check_situation
+    from fairnotice.operations.plans.planning import plan_change, system_now
 
     _cache_templates()
     try:
@@ -94,7 +94,7 @@ def review_command(
     """Check a message you wrote yourself, rule by rule, with the passages marked."""
     from fairnotice.errors import BadInput
     from fairnotice.model import dump
-    from fairnotice.operations.reviewing import read_draft, read_situation, review_draft
+    from fairnotice.operations.plans.reviewing import read_draft, read_situation, review_draft
 
     try:
         text = read_draft(draft)
@@ -122,7 +122,7 @@ def import_command(
     """Read an invitation and print the interview it describes."""
     from fairnotice.errors import BadInput
     from fairnotice.model import dump
-    from fairnotice.operations.calendars import clashes, import_invite
+    from fairnotice.operations.busy.calendars import clashes, import_invite
 
     try:
         interview = import_invite(invite)
@@ -165,7 +165,7 @@ def slots_command(
 ) -> None:
     """Common free slots of every calendar given."""
     from fairnotice.errors import BadInput
-    from fairnotice.operations.calendars import find_slots, slot_query
+    from fairnotice.operations.busy.calendars import find_slots, slot_query
 
     try:
         query = slot_query(
@@ -216,7 +216,7 @@ def serve_command(
     import uvicorn
 
     from fairnotice.errors import BadInput
-    from fairnotice.operations.delivery import relay
+    from fairnotice.operations.outbox.delivery import relay
     from fairnotice.settings import served_base_url
     from fairnotice.store.session import upgrade
     from fairnotice.worker import background
@@ -288,7 +288,7 @@ def _settings() -> tuple[Settings, DeliverySettings]:
     """Settings and delivery settings from the environment; bad values exit 2, named."""
     from pydantic import ValidationError
 
-    from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.operations.outbox.delivery import DeliverySettings
     from fairnotice.settings import Settings
 
     try:
@@ -303,7 +303,7 @@ def _settings() -> tuple[Settings, DeliverySettings]:
 def _imap_settings() -> ImapSettings:
     from pydantic import ValidationError
 
-    from fairnotice.operations.replies import ImapSettings
+    from fairnotice.operations.replies.commands import ImapSettings
 
     try:
         return ImapSettings()
@@ -321,8 +321,8 @@ def reply_command(
     """Record a reply (matched by In-Reply-To/References) and check the times it proposes."""
     from fairnotice.errors import BadInput
     from fairnotice.io import MAX_INPUT_BYTES
-    from fairnotice.operations.planning import system_now
-    from fairnotice.operations.replies import record_reply
+    from fairnotice.operations.plans.planning import system_now
+    from fairnotice.operations.replies.commands import record_reply
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     settings, _ = _settings()
@@ -377,10 +377,10 @@ def send_command(
     from fairnotice.errors import BadInput
     from fairnotice.io import parse_model, read_text
     from fairnotice.model import Situation
-    from fairnotice.operations.delivery import relay
-    from fairnotice.operations.inquiry import check_send
-    from fairnotice.operations.planning import plan_change, system_now
-    from fairnotice.operations.sending import local_workspace, send_plan
+    from fairnotice.operations.interviews.inquiry import check_send
+    from fairnotice.operations.outbox.delivery import relay
+    from fairnotice.operations.plans.planning import plan_change, system_now
+    from fairnotice.operations.plans.sending import local_workspace, send_plan
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     _cache_templates()
@@ -454,8 +454,8 @@ def outbox_command(
 ) -> None:
     """List the outbox: each message's recipient, subject, due time and state."""
     from fairnotice.errors import BadInput, NotFound
-    from fairnotice.operations import delivery as ops
-    from fairnotice.operations.planning import system_now
+    from fairnotice.operations.outbox import delivery as ops
+    from fairnotice.operations.plans.planning import system_now
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     settings, _ = _settings()
@@ -519,7 +519,7 @@ def worker_command(
     import threading
 
     from fairnotice.errors import BadInput
-    from fairnotice.operations.delivery import relay
+    from fairnotice.operations.outbox.delivery import relay
     from fairnotice.store.session import make_engine, session_factory, upgrade
     from fairnotice.worker import Round, install_signals, log_round, run
 
@@ -573,8 +573,8 @@ def worker_command(
 
 def _worker_status(database: str, *, as_json: bool) -> None:
     """`fairnotice worker --status`: the workers' health as text (or JSON)."""
-    from fairnotice.operations import health
-    from fairnotice.operations.clock import system_now
+    from fairnotice.operations.common.clock import system_now
+    from fairnotice.operations.outbox import health
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
     from fairnotice.worker import describe
 

@@ -3,7 +3,7 @@
 An interview is always in one `State`. An `Event` asks to change it; `TABLE` holds, for
 each (state, event) that is allowed, the next state, the effects and the guard. A pair
 that is not in the table is refused, with the reason `refusal` gives. Guards that depend
-on time take `now` as an argument. `operations/transitions.py` applies a transition: it
+on time take `now` as an argument. `operations/interviews/transitions.py` applies a transition: it
 locks the interview, checks it here, and applies every effect in one transaction; no
 other code sets an interview's state.
 

@@ -5,7 +5,7 @@ The overview used to list stored plan steps by their `state` and `due`; they wen
 afresh from what is true now: the interview's `lifecycle.State` and time, its offers,
 plans, steps and undelivered letters. An item whose cause the state has made moot is
 simply never derived. `derive` returns the items due now and those coming next (with
-their due time); `operations/todos.py` reads the facts and calls it.
+their due time); `operations/overview/todos.py` reads the facts and calls it.
 """
 
 from __future__ import annotations

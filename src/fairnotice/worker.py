@@ -12,7 +12,7 @@ keep the others from running; a failed round is logged and the next one tried af
 capped, doubling wait ("database is locked" included: SQLite waits out its busy timeout,
 the round fails, the next one waits again). Inside `fairnotice serve` a supervisor
 restarts the loop should anything escape it. Every worker writes its health
-(operations/health.py): heartbeat, last round, backlog, last error.
+(operations/outbox/health.py): heartbeat, last round, backlog, last error.
 """
 
 from __future__ import annotations
@@ -32,13 +32,20 @@ from fairnotice.mail.delivery import Stats, taken, worker_name
 from fairnotice.mail.limits import DomainLimiter, Policy
 from fairnotice.mail.parallel import drain_together, threads_for
 from fairnotice.mail.transport import Transport
-from fairnotice.operations import caldav_accounts as _caldav  # noqa: F401 (its kind)
-from fairnotice.operations import cloud_calendars, fill_batches, health
-from fairnotice.operations.busy import read_calendars
-from fairnotice.operations.clock import system_now
-from fairnotice.operations.delivery import DeliverySettings, deliverer, fire_followups
-from fairnotice.operations.refresh import refresh_due
-from fairnotice.operations.replies import POLL_EVERY, ImapSettings, env_mailbox, poll_mailboxes
+from fairnotice.operations.busy import caldav_accounts as _caldav  # noqa: F401 (its kind)
+from fairnotice.operations.busy import cloud as cloud_calendars
+from fairnotice.operations.busy.refresh import refresh_due
+from fairnotice.operations.busy.stored import read_calendars
+from fairnotice.operations.common.clock import system_now
+from fairnotice.operations.outbox import health
+from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer, fire_followups
+from fairnotice.operations.positions import batches as fill_batches
+from fairnotice.operations.replies.commands import (
+    POLL_EVERY,
+    ImapSettings,
+    env_mailbox,
+    poll_mailboxes,
+)
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 
@@ -174,7 +181,7 @@ def install_signals(stop: threading.Event) -> None:
 
 
 class Heart:
-    """Writes this worker's health (operations/health.py) without ever failing the loop:
+    """Writes this worker's health (operations/outbox/health.py) without ever failing the loop:
     a write the database refuses is logged and tried again with the next beat."""
 
     def __init__(

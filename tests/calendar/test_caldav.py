@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import pytest
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import caldav
-from fairnotice.operations.calendars import load_calendar
+from fairnotice.operations.busy import caldav
+from fairnotice.operations.busy.calendars import load_calendar
 from tests.calendar.realworld import missing
 from tests.calendar.test_expand import ics
 from tests.calendar.test_import import invoke

@@ -15,8 +15,8 @@ import pytest
 from fairnotice.calendar.intervals import MemoryIntervalStore
 from fairnotice.errors import BadInput
 from fairnotice.model import Situation
-from fairnotice.operations.calendars import SlotQuery, find_slots
-from fairnotice.operations.planning import plan_change
+from fairnotice.operations.busy.calendars import SlotQuery, find_slots
+from fairnotice.operations.plans.planning import plan_change
 from tests.calendar.test_expand import ics
 from tests.calendar.test_import import invoke
 

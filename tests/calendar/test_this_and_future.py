@@ -19,7 +19,7 @@ import pytest
 
 from fairnotice.calendar import parse
 from fairnotice.calendar.expand import Interval, busy_intervals
-from fairnotice.operations.calendars import load_calendar
+from fairnotice.operations.busy.calendars import load_calendar
 from tests.calendar.test_expand import reference
 from tests.calendar.test_import import invoke
 

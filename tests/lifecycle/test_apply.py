@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import Conflict, NotFound
 from fairnotice.lifecycle import Effect, Event, Guard, OfferState, State
-from fairnotice.operations import outbox, transitions
+from fairnotice.operations.interviews import transitions
+from fairnotice.operations.outbox import commands as outbox
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
     Interview,

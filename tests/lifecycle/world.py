@@ -18,8 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.io import validate
 from fairnotice.lifecycle import Event, State
-from fairnotice.operations import accounts, actions, filling, offers, records, transitions
-from fairnotice.operations.schemas import CandidateCreate, InterviewCreate, PositionCreate
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import CandidateCreate, InterviewCreate, PositionCreate
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.interviews import transitions
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, Member, Offer, User, Workspace
 from tests.mail.outbox_rows import Clock
@@ -126,7 +131,7 @@ def fill_worker(w: World, clock: Callable[[], datetime]) -> None:
     """The worker's part of a fill (telling the candidates in batches), where the fill has
     moved to the background; before that, `filling.fill` did it all."""
     try:
-        from fairnotice.operations import fill_batches  # type: ignore[attr-defined,unused-ignore]
+        from fairnotice.operations.positions import batches as fill_batches  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return
     done = fill_batches.run(w.sessions, clock=clock)

@@ -540,7 +540,7 @@ def test_a_bulk_send_renews_postgresqls_statistics_so_claims_use_the_index(
     claim would read and sort every due row until autovacuum analysed the table."""
     from sqlalchemy import text
 
-    from fairnotice.operations.outbox import BULK, insert_rows
+    from fairnotice.operations.outbox.commands import BULK, insert_rows
 
     engine = make_engine(pg_url)
     factory = session_factory(engine)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fairnotice.operations.delivery import DeliverySettings
-from fairnotice.operations.replies import ImapSettings
+from fairnotice.operations.outbox.delivery import DeliverySettings
+from fairnotice.operations.replies.commands import ImapSettings
 from fairnotice.settings import Settings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations.outbox import CHUNK, insert_rows
+from fairnotice.operations.outbox.commands import CHUNK, insert_rows
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import START, workspace

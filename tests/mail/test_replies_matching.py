@@ -20,9 +20,9 @@ from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.replies import ImapAccount
 from fairnotice.mail.transport import MemoryTransport
 from fairnotice.model import Situation
-from fairnotice.operations.delivery import fire_followups
-from fairnotice.operations.replies import connect_mailbox, poll_mailboxes, record_reply
-from fairnotice.operations.sending import local_workspace, send_plan
+from fairnotice.operations.outbox.delivery import fire_followups
+from fairnotice.operations.plans.sending import local_workspace, send_plan
+from fairnotice.operations.replies.commands import connect_mailbox, poll_mailboxes, record_reply
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Mailbox, OutboxMessage, PlanStep, ReplyRecord
 from tests.conftest import BASE
@@ -184,7 +184,7 @@ def test_replies_are_polled_from_a_real_imap_mailbox(
 def test_agreement_drafts_the_follow_up_note_which_goes_out_once_released(
     sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    from fairnotice.operations.delivery import draft_after_agreement, release
+    from fairnotice.operations.outbox.delivery import draft_after_agreement, release
 
     plan_id, _ = _sent(sessions, clock)
     agreed = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import caldav_accounts, refresh
-from fairnotice.operations.busy import owners_busy
+from fairnotice.operations.busy import caldav_accounts, refresh
+from fairnotice.operations.busy.stored import owners_busy
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
     Base,

@@ -15,10 +15,10 @@ import pytest
 
 from fairnotice.calendar.budget import Budget
 from fairnotice.errors import BadInput
-from fairnotice.operations import caldav_discovery
-from fairnotice.operations.caldav_accounts import CaldavSource, _Address
-from fairnotice.operations.caldav_discovery import Login
-from fairnotice.operations.sources import Changed, Opening, Unchanged, Validators
+from fairnotice.operations.busy import caldav_discovery
+from fairnotice.operations.busy.caldav_accounts import CaldavSource, _Address
+from fairnotice.operations.busy.caldav_discovery import Login
+from fairnotice.operations.busy.sources import Changed, Opening, Unchanged, Validators
 
 WINDOW = (datetime(2026, 2, 8, tzinfo=UTC), datetime(2027, 3, 10, tzinfo=UTC))
 EVENT = (

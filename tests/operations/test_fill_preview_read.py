@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import filling
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import Candidate, Interview, User
 from tests.store.conftest import factory  # noqa: F401
 from tests.store.databases import database_url, pg_url, sqlite_template  # noqa: F401

@@ -18,8 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.calendar.expand import OwnEvent
 from fairnotice.io import validate
-from fairnotice.operations import accounts, busy, changes, offers, records, uploads
-from fairnotice.operations.schemas import InterviewCreate
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.busy import uploads
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import InterviewCreate
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.plans import commands as changes
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, User
 from tests.operations.k1_calendars import (

@@ -11,8 +11,12 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import accounts, busy, offers, records, replies
-from fairnotice.operations.schemas import InterviewCreate
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import InterviewCreate
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.replies import commands as replies
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, OutboxMessage, PlanRecord, User
 

@@ -1,4 +1,4 @@
-"""The password rules (operations/passwords.py): length, not only whitespace, not common
+"""The password rules (operations/accounts/passwords.py): length, not only whitespace, not common
 or guessable (zxcvbn), and the field named; the hashes and their check."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import passwords
+from fairnotice.operations.accounts import passwords
 
 REFUSED = {
     "password12": "is a common password or too easy to guess",

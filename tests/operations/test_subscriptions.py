@@ -16,16 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import (
-    accounts,
-    busy,
-    caldav,
-    own_calendars,
-    refresh,
-    sources,
-    subscriptions,
-)
-from fairnotice.operations.busy import CalendarNotReady, owners_busy
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import caldav, refresh, sources, subscriptions
+from fairnotice.operations.busy import own as own_calendars
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.busy.stored import CalendarNotReady, owners_busy
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar
 from tests.calendar import hostile

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fairnotice.errors import BadInput
 from fairnotice.model import Language, Severity
-from fairnotice.operations.reviewing import draft_text
+from fairnotice.operations.plans.reviewing import draft_text
 from fairnotice.review import review, when
 from fairnotice.review.lexicon import compile_phrase, lexicon
 from fairnotice.review.tokens import parse

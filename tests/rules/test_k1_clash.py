@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fairnotice.model import Language, Plan, Situation
-from fairnotice.operations.planning import plan_change
+from fairnotice.operations.plans.planning import plan_change
 from fairnotice.rules.catalog import rules
 from tests.calendar.test_import import invoke
 from tests.conftest import PlanFactory

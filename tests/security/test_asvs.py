@@ -64,7 +64,7 @@ def world(app: FastAPI, owner: Browser) -> dict[str, Any]:
     with app.state.sessions() as session:
         user = session.scalar(select(User).where(User.email == owner.user["email"]))
         assert user is not None
-        from fairnotice.operations.accounts import personal_workspace
+        from fairnotice.operations.accounts.commands import personal_workspace
 
         personal = personal_workspace(session, user.id).id
     interview = add_interview(owner, personal)

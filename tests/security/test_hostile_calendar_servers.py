@@ -18,8 +18,8 @@ import pytest
 
 from fairnotice.calendar.budget import Budget
 from fairnotice.errors import BadInput
-from fairnotice.operations import caldav, subscriptions
-from fairnotice.operations.sources import Changed, Validators
+from fairnotice.operations.busy import caldav, subscriptions
+from fairnotice.operations.busy.sources import Changed, Validators
 
 CALENDAR = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"

@@ -25,8 +25,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from fairnotice.mail.transport import MemoryTransport
-from fairnotice.operations import delivery as delivery_ops
-from fairnotice.operations.accounts import digest
+from fairnotice.operations.accounts.commands import digest
+from fairnotice.operations.outbox import delivery as delivery_ops
 from fairnotice.settings import Settings
 from fairnotice.store.session import downgrade, make_engine, upgrade
 from fairnotice.store.tables import Base, OutboxMessage, PlanRecord

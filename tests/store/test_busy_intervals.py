@@ -17,8 +17,9 @@ from fairnotice.calendar import expand, parse
 from fairnotice.calendar.intervals import IntervalStore, MemoryIntervalStore
 from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
 from fairnotice.errors import BadInput
-from fairnotice.operations import accounts, busy
-from fairnotice.operations.busy import CalendarNotReady, SqlIntervalStore, calendar_busy
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.busy.stored import CalendarNotReady, SqlIntervalStore, calendar_busy
 from fairnotice.store.session import make_engine, session_factory, transaction
 from fairnotice.store.tables import BusyCalendar, BusyInterval
 
@@ -291,7 +292,7 @@ def test_slots_from_stored_intervals_equal_slots_from_parsing(
 def test_the_worker_loop_reads_pending_calendars(
     factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
-    from fairnotice.operations.delivery import DeliverySettings
+    from fairnotice.operations.outbox.delivery import DeliverySettings
     from fairnotice.settings import Settings
     from fairnotice.worker import run
 
@@ -358,7 +359,7 @@ def test_migration_0004_keeps_calendars_stored_before_it(tmp_path: Path) -> None
 def test_a_proposed_time_is_not_called_free_while_the_users_calendar_is_unread(
     factory: sessionmaker[Session],
 ) -> None:
-    from fairnotice.operations.replies import checked
+    from fairnotice.operations.replies.commands import checked
 
     ws = workspace(factory)
     store(factory, ws, BUSY_ICS, "Europe/Berlin")  # owner j.doe@example.com

@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import accounts, busy
-from fairnotice.operations.busy import CalendarNotReady, calendar_busy
-from fairnotice.operations.busy_read import stored_busy
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.busy.queries import stored_busy
+from fairnotice.operations.busy.stored import CalendarNotReady, calendar_busy
 from fairnotice.store.session import transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,8 +106,8 @@ def test_a_calendar_read_again_is_answered_as_it_is_now_never_from_an_old_copy(
 ) -> None:
     from sqlalchemy import delete, update
 
-    from fairnotice.operations.busy import SqlIntervalStore
-    from fairnotice.operations.busy_read import copies
+    from fairnotice.operations.busy.queries import copies
+    from fairnotice.operations.busy.stored import SqlIntervalStore
     from fairnotice.store.tables import BusyCalendar
 
     ws = _workspace(factory, "hr@example.com")
@@ -161,7 +162,7 @@ def test_several_calendars_kept_and_read_give_the_intervals_in_order(
 
 
 def test_kept_copies_drop_the_least_recently_used_beyond_their_limit() -> None:
-    from fairnotice.operations.busy_read import Copies, Kept
+    from fairnotice.operations.busy.queries import Copies, Kept
 
     def kept(version: int | None, n: int) -> Kept:
         starts = [NOW + timedelta(hours=2 * i) for i in range(n)]
@@ -182,7 +183,7 @@ def test_kept_copies_drop_the_least_recently_used_beyond_their_limit() -> None:
 
 
 def test_a_window_of_overlapping_intervals_is_answered_in_full() -> None:
-    from fairnotice.operations.busy_read import Kept
+    from fairnotice.operations.busy.queries import Kept
 
     starts = [NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=5)]
     ends = [NOW + timedelta(hours=10), NOW + timedelta(hours=2), NOW + timedelta(hours=6)]
@@ -195,7 +196,7 @@ def test_the_search_index_holds_the_same_intervals_as_the_read(
     factory: sessionmaker[Session],
 ) -> None:
     from fairnotice.calendar.slots import BusyIndex
-    from fairnotice.operations.busy_read import stored_index
+    from fairnotice.operations.busy.queries import stored_index
 
     ws = _workspace(factory, "hr@example.com")
     engine = _engine(factory)

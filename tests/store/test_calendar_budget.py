@@ -13,7 +13,8 @@ from sqlalchemy import make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
-from fairnotice.operations import accounts, busy
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
 from fairnotice.store.session import make_engine, transaction
 from fairnotice.store.tables import BusyCalendar
 from tests.calendar import hostile

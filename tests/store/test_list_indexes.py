@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.dialects import sqlite
 
-from fairnotice.operations import listing
+from fairnotice.operations.common import listing
 from fairnotice.store.session import downgrade, make_engine, upgrade
 
 MIGRATION = importlib.import_module("fairnotice.store.migrations.versions.0016_list_indexes")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.calendar.expand import Interval, OwnEvent, merge
-from fairnotice.operations import busy
+from fairnotice.operations.busy import stored as busy
 from tests.store.test_busy_intervals import NOW, store, workspace
 
 DAY = datetime(2026, 3, 12, tzinfo=UTC)

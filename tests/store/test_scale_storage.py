@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from fairnotice.io import validate
 from fairnotice.model import Situation
-from fairnotice.operations import accounts, busy, offers
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.offers import commands as offers
 from fairnotice.store.session import downgrade, make_engine, session_factory, transaction, upgrade
 from fairnotice.store.tables import BusyCalendar, BusyInterval
 from tests.store.year_calendar import year_of_meetings

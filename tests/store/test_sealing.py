@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from fairnotice.mail.replies import ImapAccount
-from fairnotice.operations.replies import connect_mailbox, poll_mailboxes
+from fairnotice.operations.replies.commands import connect_mailbox, poll_mailboxes
 from fairnotice.store.sealing import PREFIX, Unsealable, is_sealed, seal, unseal
 from fairnotice.store.session import downgrade, make_engine, session_factory, upgrade
 from fairnotice.store.tables import Mailbox, Workspace

@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import NotFound
-from fairnotice.operations import accounts, records
-from fairnotice.operations.schemas import PositionCreate
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import PositionCreate
 from fairnotice.settings import Settings, stored_secret
 from fairnotice.store.session import make_engine, transaction, upgrade
 from fairnotice.store.tables import Base, Position, User

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import inspect
 
-from fairnotice.operations import health
-from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.outbox import health
+from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import downgrade, make_engine, session_factory, upgrade
 from fairnotice.worker import run

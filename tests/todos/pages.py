@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.todos import keys
 
 Keys = list[tuple[str, int]]

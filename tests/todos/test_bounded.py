@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.lifecycle import OfferState, State
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.store.tables import (
     Interview,
     InterviewEvent,

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.lifecycle import State
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.store.tables import Interview, OutboxMessage, PlanRecord, Position
 from fairnotice.todos import HORIZON, Kind, derive
 from tests.store.conftest import factory  # noqa: F401

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.sql import ColumnElement
 
-from fairnotice.operations import links
+from fairnotice.operations.common import links
 from fairnotice.store.tables import Candidate, Interview, OutboxMessage
 from tests.web.conftest import Browser
 from tests.web.helpers import candidate, organisation, position, schedule
@@ -117,7 +117,7 @@ def make_offer(app: FastAPI, browser: Browser, org: int, interview: int) -> tupl
 
 def written_bodies(app: FastAPI, *where: ColumnElement[bool]) -> list[str]:
     """The outbox's bodies as they go out: the pick links they refer to written out (the
-    rows keep references, operations/links.py), oldest first."""
+    rows keep references, operations/common/links.py), oldest first."""
     with app.state.sessions() as session:
         rows = session.execute(
             select(OutboxMessage.workspace_id, OutboxMessage.body)

@@ -18,8 +18,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from fairnotice.operations import fill_batches
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
 from tests.web.conftest import Browser
 from tests.web.employer_setup import confirm_offer, written_bodies

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
 from tests.conftest import BASE
 from tests.web.conftest import Browser
 

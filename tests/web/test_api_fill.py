@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.operations import fill_batches
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.store.tables import Candidate, Interview, OutboxMessage
 from tests.web.conftest import Browser
 from tests.web.test_api import api_token

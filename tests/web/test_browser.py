@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from fairnotice.operations import fill_batches
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.settings import Settings
 from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
 from fairnotice.web.app import create_app

@@ -27,8 +27,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from fairnotice.lifecycle import BOOKED, CLOSED, State
-from fairnotice.operations import fill_batches
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (
     Candidate,

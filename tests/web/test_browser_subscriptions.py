@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from fairnotice.operations import refresh
+from fairnotice.operations.busy import refresh
 from fairnotice.settings import Settings
 from fairnotice.store.tables import PlanRecord
 from fairnotice.web.app import create_app

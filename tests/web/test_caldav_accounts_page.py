@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from fairnotice.operations import refresh
-from fairnotice.operations.busy import owners_busy
+from fairnotice.operations.busy import refresh
+from fairnotice.operations.busy.stored import owners_busy
 from fairnotice.store.tables import (
     Base,
     BusyCalendar,

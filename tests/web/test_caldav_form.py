@@ -291,7 +291,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_clear_error(
     recorder: tuple[str, list[dict[str, Any]]],
 ) -> None:
     from fairnotice.errors import BadInput
-    from fairnotice.operations import remote_calendars
+    from fairnotice.operations.busy import remote as remote_calendars
 
     base, _ = recorder
     now = datetime(2026, 3, 10, tzinfo=UTC)
@@ -345,7 +345,7 @@ def test_a_caldav_calendar_is_asked_for_the_time_of_an_interview_months_ahead(
     from datetime import timedelta
 
     from fairnotice.calendar.expand import OwnEvent
-    from fairnotice.operations import remote_calendars
+    from fairnotice.operations.busy import remote as remote_calendars
 
     now = datetime(2026, 3, 10, tzinfo=UTC)
     interview = OwnEvent(

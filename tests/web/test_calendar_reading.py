@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.operations.busy import read_calendars
-from fairnotice.operations.calendars import SlotQuery, find_slots
+from fairnotice.operations.busy.calendars import SlotQuery, find_slots
+from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer
 from tests.web.conftest import Browser, Clock
 from tests.web.employer_setup import confirm_offer

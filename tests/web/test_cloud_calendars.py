@@ -21,8 +21,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from fairnotice.operations import cloud_calendars, refresh
-from fairnotice.operations.busy import owners_busy
+from fairnotice.operations.busy import cloud as cloud_calendars
+from fairnotice.operations.busy import refresh
+from fairnotice.operations.busy.stored import owners_busy
 from fairnotice.settings import Settings
 from fairnotice.store.sealing import unseal
 from fairnotice.store.tables import Base, BusyCalendar, CalendarConnection

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
-from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import OutboxMessage
 from fairnotice.worker import run

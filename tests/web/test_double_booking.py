@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from fairnotice.lifecycle import BOOKED
-from fairnotice.operations import busy, holds
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.offers import holds
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, OutboxMessage
 from tests.web.conftest import CSRF, Browser, Clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.operations import fill_batches
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, OutboxMessage, Position
 from tests.web.conftest import Browser, Clock
 from tests.web.employer_setup import offered

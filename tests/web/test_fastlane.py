@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 from fairnotice.model import Slot
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.web.fastlane import FastRoute, TokenPage
 from tests.conftest import BASE
 from tests.web.conftest import Browser

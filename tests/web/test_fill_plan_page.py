@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from fairnotice.operations import accounts, fill_batches
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.store.session import session_factory, transaction
 from fairnotice.store.tables import PlanStep
 from fairnotice.web.routes.followups import SHOWN

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.transport import MemoryTransport
-from fairnotice.operations.delivery import fire_followups
+from fairnotice.operations.outbox.delivery import fire_followups
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, OutboxMessage, PlanStep, ReplyRecord
 from tests.web.conftest import Browser, Clock
@@ -316,7 +316,7 @@ def test_filled_position_progress_counts_queued_sent_and_failed(
     app: FastAPI, browser: Browser, clock: Clock
 ) -> None:
     from fairnotice.mail.transport import Envelope, Outcome, Result
-    from fairnotice.operations import fill_batches
+    from fairnotice.operations.positions import batches as fill_batches
     from fairnotice.store.tables import Candidate
     from tests.web.helpers import candidate, organisation, position, schedule
 

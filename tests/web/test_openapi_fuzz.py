@@ -14,8 +14,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from fairnotice.operations import accounts, records
-from fairnotice.operations.schemas import PositionCreate
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import PositionCreate
 from fairnotice.settings import Settings
 from fairnotice.web.app import create_app
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from fairnotice.errors import BadInput, NotFound
-from fairnotice.operations import delivery
+from fairnotice.operations.outbox import delivery
 from fairnotice.store.tables import OutboxMessage
 from tests.web.conftest import Browser
 from tests.web.employer_setup import offered

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from fairnotice.mail.delivery import Deliverer, Policy
-from fairnotice.operations.accounts import digest
-from fairnotice.operations.outbox import link_writer
+from fairnotice.operations.accounts.commands import digest
+from fairnotice.operations.outbox.commands import link_writer
 from fairnotice.store.tables import OutboxMessage, PasswordReset, User
 from tests.mail.servers import Recorder, smtp_server
 from tests.mail.test_delivery import relay

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from fairnotice.errors import NotFound
-from fairnotice.operations import offers
-from fairnotice.operations.pick_view import PickReader
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.offers.queries import PickReader
 from fairnotice.store.tables import OfferSlot
 from tests.web.conftest import Browser
 from tests.web.employer_setup import offered

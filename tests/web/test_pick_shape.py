@@ -10,8 +10,8 @@ import pytest
 from starlette.requests import Request
 
 from fairnotice.errors import Phrase
-from fairnotice.operations import holds
-from fairnotice.operations.offers import OfferView
+from fairnotice.operations.offers import holds
+from fairnotice.operations.offers.commands import OfferView
 from fairnotice.web import i18n
 from fairnotice.web.routes import pick
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.store.tables import Candidate, Interview, InterviewEvent, OutboxMessage
 from tests.web.calendar_objects import calendar_objects, identity_problems
 from tests.web.conftest import Browser

@@ -69,7 +69,7 @@ def _world(app: FastAPI, owner: Browser) -> dict[str, Any]:
     """Objects of every kind in one organisation and one personal workspace of `owner`."""
     setup = offered(app, owner)
     with app.state.sessions() as session:
-        from fairnotice.operations.accounts import personal_workspace
+        from fairnotice.operations.accounts.commands import personal_workspace
         from fairnotice.store.tables import User
 
         user = session.scalar(select(User).where(User.email == owner.user["email"]))

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
-from fairnotice.operations.accounts import digest
+from fairnotice.operations.accounts.commands import digest
 from fairnotice.settings import Settings
 from fairnotice.store.tables import ApiToken, AuthSession
 from fairnotice.web.app import create_app

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 
-from fairnotice.operations import clashes, refresh
+from fairnotice.operations.busy import refresh
+from fairnotice.operations.interviews import clashes
 from fairnotice.store.tables import Interview
 from tests.calendar.ics_server import Calendars, serving
 from tests.operations.test_subscriptions import google_style

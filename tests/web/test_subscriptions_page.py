@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from fairnotice.operations import refresh
+from fairnotice.operations.busy import refresh
 from fairnotice.store.tables import BusyCalendar
 from tests.calendar.ics_server import Calendars, serving
 from tests.operations.test_subscriptions import DENTIST, google_style
@@ -118,7 +118,7 @@ def test_an_interviewer_s_gone_link_is_shown_in_german_and_stops_offers_as_unkno
 
     german = translate(listed.error, "de")
     assert "den Kalender gibt es nicht mehr (404)" in german
-    from fairnotice.operations.busy import owners_busy
+    from fairnotice.operations.busy.stored import owners_busy
 
     with app.state.sessions() as session:
         found, unread = owners_busy(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import event, select
 
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.store.tables import (
     Candidate,
     Interview,

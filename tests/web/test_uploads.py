@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.operations.busy import read_calendars
+from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.store.tables import Candidate, Interview, Offer, OfferSlot, PlanRecord
 from tests.web.conftest import Browser
 from tests.web.employer_setup import confirm_offer

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import accounts, filling
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
     Candidate,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.mail.limits import DomainLimiter
 from fairnotice.mail.parallel import drain_together, threads_for
-from fairnotice.operations.delivery import DeliverySettings, deliverer
+from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer
 from fairnotice.settings import Settings
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states

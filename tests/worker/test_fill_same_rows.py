@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.compose import render as whole
-from fairnotice.operations import fill_batches
+from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.rules import planner
 from fairnotice.store import bulk
 from fairnotice.store.session import make_engine, session_factory

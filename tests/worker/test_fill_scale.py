@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import fill_batches, filling
+from fairnotice.operations.positions import batches as fill_batches
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.session import make_engine, session_factory
 from fairnotice.store.tables import Candidate, Interview, OutboxMessage, PlanStep, Position
 from tests.mail.outbox_rows import Clock

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import OutboxMessage, PlanRecord, PlanStep

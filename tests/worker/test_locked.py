@@ -22,8 +22,8 @@ from typing import IO
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import health
-from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.outbox import health
+from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import make_engine, session_factory
 from fairnotice.worker import background

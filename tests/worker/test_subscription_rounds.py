@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations import sources
-from fairnotice.operations.delivery import DeliverySettings
+from fairnotice.operations.busy import sources
+from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.tables import BusyCalendar
 from fairnotice.worker import Round, run

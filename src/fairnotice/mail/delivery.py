@@ -50,7 +50,7 @@ __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats", "t
 DELIVERABLE = ("email", "follow_up_email", "reminder", "account")  # account: resets
 _CLOSED = frozenset(s.value for s in CLOSED)
 FINAL = frozenset({"sent", "failed", "expired", "cancelled"})
-LINK_REFERENCE = "[link:"  # operations/links.py: a link token, written at send time
+LINK_REFERENCE = "[link:"  # operations/common/links.py: a link token, written at send time
 
 
 @dataclass

@@ -142,7 +142,9 @@ class PasswordReset(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    sealed_token: Mapped[str | None] = mapped_column(Text)  # as offers' (operations/links.py)
+    sealed_token: Mapped[str | None] = mapped_column(
+        Text
+    )  # as offers' (operations/common/links.py)
     created_at: Mapped[datetime] = mapped_column(default=_now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -198,7 +200,7 @@ class Candidate(Base):
 class Interview(Base):
     """One interview, seen from its workspace: the candidate's own or the employer's.
 
-    `status` is a `lifecycle.State`, changed only by operations/transitions.py."""
+    `status` is a `lifecycle.State`, changed only by operations/interviews/transitions.py."""
 
     __tablename__ = "interviews"
     __table_args__ = (
@@ -268,7 +270,7 @@ class BusyCalendar(Base):
     owner_email: Mapped[str] = mapped_column(String(320))
     busy: Mapped[list[Any]] = mapped_column(default=list)  # [{"start", "end"}] RFC 3339
     created_at: Mapped[datetime] = mapped_column(default=_now)
-    # Read in the background (operations/busy.py): the iCalendar text is kept so the
+    # Read in the background (operations/busy/stored.py): the iCalendar text is kept so the
     # window can be extended; the expansion lives in busy_intervals. Kept compressed and
     # loaded only when read (migration 0012): no list or page carries it.
     source: Mapped[str | None] = mapped_column(CompressedText(), deferred=True)
@@ -288,7 +290,7 @@ class BusyCalendar(Base):
     # What its last reading cost (calendar/budget.py units): a workspace's calendars
     # together stay within one account budget (migration 0014); NULL: not read yet.
     read_cost: Mapped[int | None] = mapped_column(Integer)
-    # A remote source (migration 0017, operations/sources.py): its kind ("subscription"),
+    # A remote source (migration 0017, operations/busy/sources.py): its kind ("subscription"),
     # its address sealed (store/sealing.py: a secret link is a credential), what may be
     # shown of it (host + "…"), its last answer's validators for a conditional request,
     # when it last answered (`refreshed_at`) and when it is to be asked again. NULL: an
@@ -327,7 +329,7 @@ class Offer(Base):
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The token sealed with the app's key: texts hold a reference, the link is written
-    # when sent or shown (operations/links.py; never in plain text at rest).
+    # when sent or shown (operations/common/links.py; never in plain text at rest).
     sealed_token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(20), default="open")  # lifecycle.OfferState
@@ -501,7 +503,7 @@ class WorkerHealth(Base):
 
 class CaldavAccount(Base):
     """A CalDAV account a user connected for one person (an interviewer, a member, the
-    candidate), found from its server address (operations/caldav_accounts.py)."""
+    candidate), found from its server address (operations/busy/caldav_accounts.py)."""
 
     __tablename__ = "caldav_accounts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -534,7 +536,7 @@ class CaldavCalendar(Base):
 
 class CalendarConnection(Base):
     """An organisation's Microsoft 365 tenant or Google Workspace, connected by OAuth 2
-    (operations/cloud_calendars.py). While the sign-in is under way it holds the `state`
+    (operations/busy/cloud.py). While the sign-in is under way it holds the `state`
     (its SHA-256 only), the PKCE verifier (sealed) and the browser session it belongs to;
     then the tokens, sealed like the IMAP passwords. `failing`: the service refused the
     refresh token (revoked, expired); its people's sources cannot answer until connected

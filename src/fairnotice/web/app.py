@@ -25,8 +25,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound, Phrase, TooLarge
 from fairnotice.model import Situation
-from fairnotice.operations.accounts import workspaces_of
-from fairnotice.operations.planning import system_now
+from fairnotice.operations.accounts.commands import workspaces_of
+from fairnotice.operations.plans.planning import system_now
 from fairnotice.rules.proposals import why_in
 from fairnotice.settings import Settings
 from fairnotice.store.session import WRITE, make_engine, session_factory, upgrade
@@ -182,7 +182,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
-    from fairnotice.operations import cloud_calendars as cloud
+    from fairnotice.operations.busy import cloud
 
     cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens
     app.state.clock = clock

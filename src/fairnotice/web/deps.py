@@ -20,8 +20,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from fairnotice.operations import sessions
-from fairnotice.operations.accounts import membership, workspaces_of
+from fairnotice.operations.accounts import sessions
+from fairnotice.operations.accounts.commands import membership, workspaces_of
 from fairnotice.store.tables import AuthSession, User, Workspace
 from fairnotice.web import i18n, refusals
 
@@ -103,7 +103,7 @@ async def csrf_protect(request: Request) -> None:
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
 
 
-SESSION_KEY = "sid"  # the cookie's random session id (operations/sessions.py)
+SESSION_KEY = "sid"  # the cookie's random session id (operations/accounts/sessions.py)
 
 
 def live_session(request: Request, session: Session) -> AuthSession | None:

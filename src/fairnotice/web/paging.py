@@ -16,7 +16,7 @@ from fastapi import Depends, Query, Request, Response
 from starlette.datastructures import URL
 
 from fairnotice.errors import BadInput, Phrase, Verbatim
-from fairnotice.operations.listing import Page
+from fairnotice.operations.common.listing import Page
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500

@@ -2,7 +2,7 @@
 interview". The visitor uploads, pastes or types the interview, chooses as a signed-in
 candidate would, and gets the plan page: every letter to copy, open in a mail program,
 download (.eml, .ics) and check. Nothing is stored: the plan's inputs travel sealed in
-the page's forms (operations/anonymous.py), and "Keep this plan" carries them to the
+the page's forms (operations/plans/anonymous.py), and "Keep this plan" carries them to the
 sign-up or sign-in form, which stores them in the visitor's workspace.
 
 Counted per client (throttle.ANON_PLAN, ANON_USE): 429 with Retry-After when spent.
@@ -21,9 +21,10 @@ from starlette.datastructures import FormData, UploadFile
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import Certainty, Intent, Me, ReasonCategory
-from fairnotice.operations import anonymous, followups, uploads
-from fairnotice.operations import outbox as outbox_ops
-from fairnotice.operations.accounts import personal_workspace
+from fairnotice.operations.accounts.commands import personal_workspace
+from fairnotice.operations.busy import uploads
+from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.plans import anonymous, followups
 from fairnotice.web import i18n, throttle
 from fairnotice.web.deps import Db, OptionalUser, csrf_protect, language, render
 from fairnotice.web.routes.candidate import CANDIDATE_INTENTS

@@ -33,11 +33,11 @@ from fairnotice.model import (
     parse_clock,
     zone,
 )
-from fairnotice.operations import accounts
-from fairnotice.operations.busy_read import stored_index
-from fairnotice.operations.planning import plan_change
-from fairnotice.operations.schemas import RowId
-from fairnotice.operations.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.busy.queries import stored_index
+from fairnotice.operations.busy.uploads import MAX_UPLOAD, read_invitation, without_server_calendars
+from fairnotice.operations.common.schemas import RowId
+from fairnotice.operations.plans.planning import plan_change
 
 bearer = HTTPBearer(auto_error=False, description="An API token from the workspace's token page")
 
@@ -135,7 +135,7 @@ async def plan_answer(situation: Situation, request: Request, who: Caller) -> Re
 
 def _inquiry_allowed(request: Request, who: Caller, situation: Situation) -> None:
     """A status inquiry about an interview the workspace keeps only where W5 holds."""
-    from fairnotice.operations.inquiry import check_plan_request
+    from fairnotice.operations.interviews.inquiry import check_plan_request
 
     with request.app.state.sessions() as session:
         check_plan_request(
@@ -272,7 +272,7 @@ class ReviewRequest(Strict):
 @router.post("/review", response_model=Findings)
 def review(body: ReviewRequest, request: Request, _: Authed) -> Findings:
     """The contract's findings on a draft (same as `fairnotice review --json`)."""
-    from fairnotice.operations.reviewing import draft_text, review_draft
+    from fairnotice.operations.plans.reviewing import draft_text, review_draft
 
     if body.situation is not None:
         without_server_calendars(body.situation)

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import OfferState, State
 from fairnotice.model import Email, Language, Period, Strict, ZoneName
-from fairnotice.operations import actions, adopt, busy, listing, offers, records, uploads
-from fairnotice.operations.clashes import Clashes
-from fairnotice.operations.schemas import (
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.busy import uploads
+from fairnotice.operations.common import listing, records
+from fairnotice.operations.common.schemas import (
     CandidateCreate,
     CandidatePublic,
     CandidateUpdate,
@@ -32,6 +33,10 @@ from fairnotice.operations.schemas import (
     PositionUpdate,
     RowId,
 )
+from fairnotice.operations.interviews import adopt
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.interviews.clashes import Clashes
+from fairnotice.operations.offers import commands as offers
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
 from fairnotice.web.deps import Db
 from fairnotice.web.paging import LIST_HEADERS, Paged, Search, with_links

@@ -14,8 +14,9 @@ from pydantic import BaseModel
 
 from fairnotice.errors import NotFound
 from fairnotice.model import Strict
-from fairnotice.operations import filling, records
-from fairnotice.operations.schemas import RowId
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import RowId
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import Position, User
 from fairnotice.web.deps import Db
 from fairnotice.web.routes.api import ERRORS, Authed

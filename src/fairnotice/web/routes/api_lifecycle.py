@@ -16,8 +16,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, Strict
-from fairnotice.operations import actions, listing, records
-from fairnotice.operations.schemas import InterviewPublic, RowId
+from fairnotice.operations.common import listing, records
+from fairnotice.operations.common.schemas import InterviewPublic, RowId
+from fairnotice.operations.interviews import commands as actions
 from fairnotice.store.tables import Interview, User
 from fairnotice.web.deps import Db
 from fairnotice.web.paging import LIST_HEADERS, Paged, with_links

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.todos import Kind, Todo
 from fairnotice.web.deps import Db
 from fairnotice.web.paging import LIST_HEADERS, Paged, with_links

@@ -11,7 +11,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairnotice.errors import N_, BadInput
-from fairnotice.operations import account_mail, accounts, anonymous, sessions
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.accounts import mail as account_mail
+from fairnotice.operations.accounts import sessions
+from fairnotice.operations.plans import anonymous
 from fairnotice.store.tables import User
 from fairnotice.web import i18n, refusals, throttle
 from fairnotice.web.deps import (

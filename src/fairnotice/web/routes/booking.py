@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.model import Strict
-from fairnotice.operations import offers, policy
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.offers import policy
 from fairnotice.store.tables import User, Workspace
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render
 from fairnotice.web.routes.api import ERRORS, Authed

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput
 from fairnotice.io import validate
-from fairnotice.operations import caldav, caldav_accounts
-from fairnotice.operations.schemas import Person
+from fairnotice.operations.busy import caldav, caldav_accounts
+from fairnotice.operations.common.schemas import Person
 from fairnotice.web import throttle
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 

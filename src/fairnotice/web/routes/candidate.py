@@ -11,22 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.lifecycle import State, inquiry_allowed
 from fairnotice.model import Certainty, Intent, ReasonCategory
-from fairnotice.operations import (
-    actions,
-    caldav,
-    changes,
-    inquiry,
-    links,
-    own_calendars,
-    records,
-    refresh,
-    remote_calendars,
-    subscriptions,
-    uploads,
-)
-from fairnotice.operations import outbox as outbox_ops
-from fairnotice.operations import replies as replies_ops
-from fairnotice.operations.busy import CalendarNotReady
+from fairnotice.operations.busy import caldav, refresh, subscriptions, uploads
+from fairnotice.operations.busy import own as own_calendars
+from fairnotice.operations.busy import remote as remote_calendars
+from fairnotice.operations.busy.stored import CalendarNotReady
+from fairnotice.operations.common import links, records
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.interviews import inquiry
+from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.plans import commands as changes
+from fairnotice.operations.replies import commands as replies_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
 from fairnotice.web import past, refusals

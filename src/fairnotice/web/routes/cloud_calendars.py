@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, NotFound
 from fairnotice.io import validate
-from fairnotice.operations import cloud_calendars
-from fairnotice.operations.accounts import membership
-from fairnotice.operations.schemas import Person
+from fairnotice.operations.accounts.commands import membership
+from fairnotice.operations.busy import cloud as cloud_calendars
+from fairnotice.operations.common.schemas import Person
 from fairnotice.store.tables import CalendarConnection, Member
 from fairnotice.web.deps import (
     CurrentUser,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from fairnotice.operations import health
-from fairnotice.operations.accounts import require_owner
+from fairnotice.operations.accounts.commands import require_owner
+from fairnotice.operations.outbox import health
 from fairnotice.web.deps import Db, InScope, render
 
 router = APIRouter(include_in_schema=False)

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.model import Language, zone
-from fairnotice.operations import delivery as delivery_ops
-from fairnotice.operations import records
-from fairnotice.operations.clashes import Clashes
-from fairnotice.operations.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
+from fairnotice.operations.common import records
+from fairnotice.operations.common.schemas import CandidateUpdate, InterviewUpdate, PositionUpdate
+from fairnotice.operations.interviews.clashes import Clashes
+from fairnotice.operations.outbox import delivery as delivery_ops
 from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, Scope, csrf_protect, redirect, render

@@ -15,19 +15,14 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from fairnotice.errors import N_, BadInput, NotFound, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import Language
-from fairnotice.operations import (
-    busy,
-    filling,
-    holds,
-    listing,
-    records,
-    refresh,
-    subscriptions,
-    uploads,
-)
-from fairnotice.operations import outbox as outbox_ops
-from fairnotice.operations.clock import system_now
-from fairnotice.operations.schemas import CandidateCreate, Person, PositionCreate
+from fairnotice.operations.busy import refresh, subscriptions, uploads
+from fairnotice.operations.busy import stored as busy
+from fairnotice.operations.common import listing, records
+from fairnotice.operations.common.clock import system_now
+from fairnotice.operations.common.schemas import CandidateCreate, Person, PositionCreate
+from fairnotice.operations.offers import holds
+from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import (
     Interview,
     Offer,

@@ -16,9 +16,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, TooLarge
-from fairnotice.operations import actions, changes, filling, followups, links, uploads
-from fairnotice.operations import delivery as delivery_ops
-from fairnotice.operations import outbox as outbox_ops
+from fairnotice.operations.busy import uploads
+from fairnotice.operations.common import links
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.outbox import delivery as delivery_ops
+from fairnotice.operations.plans import commands as changes
+from fairnotice.operations.plans import followups
+from fairnotice.operations.positions import commands as filling
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview, PlanRecord
 from fairnotice.web import refusals

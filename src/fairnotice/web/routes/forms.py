@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from fairnotice.errors import N_, BadInput, TooLarge
 from fairnotice.io import validate
 from fairnotice.model import zone
-from fairnotice.operations.schemas import InterviewCreate
+from fairnotice.operations.common.schemas import InterviewCreate
 from fairnotice.web.deps import render
 from fairnotice.web.refusals import kept
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from fairnotice.errors import N_, BadInput, NotFound
 from fairnotice.insights import Figure, Insights, figures
 from fairnotice.model import zone
-from fairnotice.operations import insights as insight_ops
+from fairnotice.operations.overview import insights as insight_ops
 from fairnotice.store.tables import Position, User, Workspace
 from fairnotice.web import i18n
 from fairnotice.web.charts import bar_chart

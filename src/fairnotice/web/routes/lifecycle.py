@@ -2,7 +2,7 @@
 booked (a candidate's suggestion), the organisation's cancellation with its reason, the
 employer's cancellation as a candidate records it, and the interview as a calendar file.
 Each is a form POST with the CSRF token; a change the interview's state refuses is 409
-naming why (operations/transitions.py)."""
+naming why (operations/interviews/transitions.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from fastapi.responses import Response
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.lifecycle import Event
 from fairnotice.model import ReasonCategory, zone
-from fairnotice.operations import actions, clashes, records
+from fairnotice.operations.common import records
+from fairnotice.operations.interviews import clashes
+from fairnotice.operations.interviews import commands as actions
 from fairnotice.store.tables import Interview
 from fairnotice.web import past
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from fairnotice.lifecycle import State
-from fairnotice.operations import accounts, actions, listing
-from fairnotice.operations import delivery as delivery_ops
-from fairnotice.operations import todos as todo_ops
+from fairnotice.operations.accounts import commands as accounts
+from fairnotice.operations.common import listing
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.outbox import delivery as delivery_ops
+from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.store.tables import POSITION_STATES
 from fairnotice.web.deps import Db, InScope, csrf_protect, render
 from fairnotice.web.paging import Number, PageNumber, Text, offset_of, one_of

@@ -21,9 +21,10 @@ from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, Conflict
-from fairnotice.operations import holds, offers
-from fairnotice.operations.accounts import digest
-from fairnotice.operations.pick_view import PickReader
+from fairnotice.operations.accounts.commands import digest
+from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.offers import holds
+from fairnotice.operations.offers.queries import PickReader
 from fairnotice.web import deps, i18n
 from fairnotice.web.deps import Db, csrf_protect, csrf_token, redirect, templates
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.background import BackgroundTask
 
 from fairnotice.errors import N_, BadInput
-from fairnotice.operations import account_mail
+from fairnotice.operations.accounts import mail as account_mail
 from fairnotice.web import refusals, throttle
 from fairnotice.web.deps import Db, csrf_protect, redirect, render
 from fairnotice.web.throttle import TooMany

@@ -22,9 +22,13 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from fairnotice.errors import N_, BadInput, Conflict, TooLarge
 from fairnotice.model import Findings, Language
-from fairnotice.operations import actions, adopt, offer_preview, records, uploads
-from fairnotice.operations.clashes import Clash, Clashes
-from fairnotice.operations.followups import Checked
+from fairnotice.operations.busy import uploads
+from fairnotice.operations.common import records
+from fairnotice.operations.interviews import adopt
+from fairnotice.operations.interviews import commands as actions
+from fairnotice.operations.interviews.clashes import Clash, Clashes
+from fairnotice.operations.offers import preview as offer_preview
+from fairnotice.operations.plans.followups import Checked
 from fairnotice.store.tables import Candidate, Interview, Position
 from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render

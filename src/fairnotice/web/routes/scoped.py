@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from fairnotice.operations.records import scoped
+from fairnotice.operations.common.records import scoped
 from fairnotice.store.tables import Interview, OutboxMessage, PlanRecord, PlanStep, Position
 from fairnotice.web.deps import Db, InScope
 

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.io import validate
-from fairnotice.operations import refresh, subscriptions
-from fairnotice.operations.schemas import Person
+from fairnotice.operations.busy import refresh, subscriptions
+from fairnotice.operations.common.schemas import Person
 from fairnotice.web import throttle
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect
 

@@ -10,7 +10,7 @@ runs short) is kept zlib-compressed (`store/compressed.py`): the column becomes 
 told not to compress it again (STORAGE EXTERNAL).
 
 An offer's plan no longer copies the interviewers' busy periods into its situation (they
-are read again from their stored calendars and interviews, operations/offers.py): the
+are read again from their stored calendars and interviews, operations/offers/commands.py): the
 copies kept by earlier offers are dropped. The downgrade turns the bytes back into text;
 the dropped copies stay dropped (the code of 0011's time then checks a reply's times
 against the user's own calendars only).

@@ -9,7 +9,7 @@ links the outbox holds the same way) and rewrites every stored pick link: in the
 bodies and calendar texts and in the stored plans (their messages and situation), a link
 `/pick/<token>` whose token opens an offer of the same workspace becomes
 `/pick/[link:<sha256>]`, and the token is kept sealed with the app's secret key on its
-offer (operations/links.py writes the link back when a message goes out or is shown).
+offer (operations/common/links.py writes the link back when a message goes out or is shown).
 A token that opens no offer of that workspace is left as it is (it opens nothing).
 Downgrade writes the links back into the texts and drops the column. The key is the
 one given to `upgrade(url, secret=...)`, else FAIRNOTICE_SECRET_KEY or the data folder's;

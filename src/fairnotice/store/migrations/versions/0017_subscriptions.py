@@ -8,7 +8,7 @@ Create Date: 2026-12-07
 A remote calendar is a `calendars` row with `remote_kind` set: its address sealed (a
 subscription link is a credential), a hint that may be shown (host + "…"), what it
 answered last for conditional requests (ETag, Last-Modified), when it last answered and
-when it is due to be asked again (operations/sources.py). Uploads keep NULLs.
+when it is due to be asked again (operations/busy/sources.py). Uploads keep NULLs.
 """
 
 from __future__ import annotations

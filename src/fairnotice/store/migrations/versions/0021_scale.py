@@ -6,13 +6,13 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
 
-The overview counts the plain to-dos in SQL (operations/todos.py `page`): an employer's
+The overview counts the plain to-dos in SQL (operations/overview/todos.py `page`): an employer's
 booked interviews that ended, each with no plan. With these the count walks the booked
 interviews of one workspace up to a time, and "has it a plan?" is one index probe, not a
 scan of every plan (at 50,000 candidates some thousands of interviews each ask it).
 
 The fill preview and progress count a position's candidates with an interview a letter
-may name (operations/filling.py `has_interview`): one probe per candidate, answered from
+may name (operations/positions/commands.py `has_interview`): one probe per candidate, answered from
 the index on (candidate_id, status) alone. It replaces the index on candidate_id only.
 """
 

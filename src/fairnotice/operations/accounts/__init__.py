@@ -1,0 +1,1 @@
+"""Accounts, workspaces, passwords, sessions and the mail about an account."""

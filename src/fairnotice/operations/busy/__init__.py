@@ -1,0 +1,1 @@
+"""Busy time: uploads, subscriptions, CalDAV and cloud calendars, their refresh and reads."""

@@ -1,0 +1,1 @@
+"""Cross-cutting use-case helpers: the clock, link tokens, records, lists and shapes."""

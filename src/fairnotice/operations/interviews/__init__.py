@@ -1,0 +1,1 @@
+"""An interview's life: its transitions, its own actions, adopted invitations, clashes."""

@@ -1,0 +1,1 @@
+"""Offers of new times: the link, the preview, the pick page's read, holds and policy."""

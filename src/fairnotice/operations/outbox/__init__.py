@@ -1,0 +1,1 @@
+"""The outbox: rows enqueued in the change's transaction, delivered by workers."""

@@ -1,0 +1,374 @@
+"""Messages as outbox rows, written in the transaction of the change that causes them.
+
+Nothing is sent here: delivery (SMTP workers) reads the rows in state "pending" later,
+so a request never waits on a mail server and a rolled-back change sends nothing.
+
+Every row, whichever face writes it (`fairnotice send`, the web app's offers, picks,
+cancellations and filled positions), is built by `plan_rows` or `queue` here: a
+Message-ID fixed before the first try (replies find their thread by it), a deadline
+after which it must not go out, and the interview (id, SEQUENCE) it is about, so a
+later change to that interview voids it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairnotice.errors import N_, BadInput, Phrase
+from fairnotice.mail.outgoing import Outgoing, new_message_id, render
+from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
+from fairnotice.model import Interview as InterviewFacts
+from fairnotice.operations.common import links
+from fairnotice.store.tables import OutboxEvent, OutboxMessage
+
+MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
+CHUNK = 500
+# the tables themselves: rows written through Core, without the ORM's bookkeeping per row
+MESSAGES = cast(Table, OutboxMessage.__table__)
+EVENTS = cast(Table, OutboxEvent.__table__)
+BULK = 1000  # rows written at once after which PostgreSQL's statistics are renewed
+
+Progress = Callable[[int, int], None]
+
+
+def deadline_for(
+    facts: InterviewFacts | None, plan: Plan, now: datetime, *, intent: Intent | None = None
+) -> datetime | None:
+    """When a message about `facts` stops making sense: at the interview's start, or a few
+    days after `now` for a plan about a missed one (T4 still asks for a new date); none
+    without an interview, nor for telling someone whose interview is over that the
+    position is filled (that news never goes stale)."""
+    if facts is None:
+        return None
+    if intent is Intent.position_filled and facts.start <= now:
+        return None
+    if plan.urgency is Urgency.missed and facts.start <= now:
+        return max(now, facts.end) + MISSED_GRACE
+    return facts.start
+
+
+def plan_rows(
+    *,
+    workspace_id: int,
+    situation: Situation,
+    plan: Plan,
+    plan_id: int,
+    now: datetime,
+    interviews: Mapping[str, tuple[int, int]],
+    first_now: bool = False,
+) -> list[dict[str, Any]]:
+    """The outbox rows (column values) of a plan's unconditional email steps, due when
+    their step is (`now` for the first with `first_now`). `interviews` maps an
+    interview's UID to its stored (id, SEQUENCE)."""
+    by_id = {m.id: m for m in plan.messages}
+    by_email = {c.email: c for c in situation.candidates}
+    rows: list[dict[str, Any]] = []
+    for step in plan.steps:
+        if step.action is not Action.send or step.channel is not ChannelKind.email:
+            continue
+        if step.condition is not None or step.message not in by_id:
+            continue
+        message: Message = by_id[step.message]
+        candidate = by_email.get(message.to)
+        about = candidate.interview if candidate else situation.interview
+        if candidate is not None and candidate.interview is None:
+            about = None  # told the position is filled; no interview of theirs to miss
+        interview = interviews.get(about.uid) if about and about.uid else None
+        if situation.intent is Intent.position_filled and about and about.start <= now:
+            # news that never goes stale: the interview took place or is under way (its
+            # closing does not void the letter that tells of it)
+            interview = None
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": message.kind.value,
+                "recipient": message.to,
+                "recipient_name": message.recipient
+                or (candidate.name if candidate else situation.counterpart.name),
+                "sender_name": situation.me.name,
+                "reply_to": situation.me.email,
+                "subject": message.subject or "",
+                "body": message.body,
+                "language": message.language.value,
+                "calendar_method": message.calendar.method.value
+                if message.calendar and message.calendar.method
+                else None,
+                "calendar_ics": message.calendar.ics if message.calendar else None,
+                "due": now if first_now and not rows else step.due,
+                "state": "pending",
+                "reference": f"plan:{plan_id}",
+                "plan_id": plan_id,
+                "message_id": new_message_id(situation.me.email),
+                "deadline": deadline_for(about, plan, now, intent=situation.intent),
+                "interview_id": interview[0] if interview else None,
+                "interview_sequence": interview[1] if interview else None,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def insert_rows(
+    session: Session,
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> list[int]:
+    """Write rows in bulk, each with its first history event ("queued"); their ids, in
+    the order of `rows`."""
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        written = _written(session, chunk)
+        session.execute(
+            insert(EVENTS),
+            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written],
+        )
+        ids += written
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    if len(rows) >= BULK and session.get_bind().dialect.name == "postgresql":
+        # Workers claim due rows from the index (state, due, id) and stop after a batch,
+        # but only when PostgreSQL knows that many rows are due; until autovacuum gets to
+        # the table (a minute or more) it would read and sort all of them on every claim.
+        session.execute(text("ANALYZE outbox (state, due, kind)"))
+    return ids
+
+
+def _written(session: Session, chunk: list[dict[str, Any]]) -> list[int]:
+    """Insert `chunk`; the new ids in its order. Rows told apart by their Message-ID go in
+    a few multi-row statements (each id read back with its Message-ID); asking the
+    database to return ids in the order given makes SQLite write one row a statement
+    (50,000 statements for a fill of 50,000)."""
+    keys = [row.get("message_id") for row in chunk]
+    if all(keys) and len(set(keys)) == len(keys):
+        table = MESSAGES.c
+        found: dict[str, int] = {
+            str(key): int(i)
+            for key, i in session.execute(
+                insert(MESSAGES).returning(table.message_id, table.id), chunk
+            )
+        }
+        return [found[str(key)] for key in keys]
+    return list(
+        session.scalars(
+            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+            chunk,
+        ).all()
+    )
+
+
+def queue_plan_emails(
+    session: Session,
+    *,
+    workspace_id: int,
+    situation: Situation,
+    plan: Plan,
+    plan_id: int,
+    now: datetime,
+    interviews: Mapping[str, tuple[int, int]],
+) -> list[int]:
+    """Every unconditional email step of a stored plan, queued; the new rows' ids."""
+    rows = plan_rows(
+        workspace_id=workspace_id,
+        situation=situation,
+        plan=plan,
+        plan_id=plan_id,
+        now=now,
+        interviews=interviews,
+    )
+    return insert_rows(session, rows, now=now)
+
+
+def queue(
+    session: Session,
+    *,
+    workspace_id: int,
+    recipient: str,
+    subject: str,
+    body: str,
+    language: str,
+    due: datetime,
+    sender: tuple[str, str],
+    recipient_name: str | None = None,
+    deadline: datetime | None = None,
+    method: str | None = None,
+    ics_text: str | None = None,
+    kind: str = "email",
+    reference: str | None = None,
+    interview: tuple[int, int] | None = None,
+) -> OutboxMessage:
+    """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
+    (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
+    that interview changes or is cancelled before it goes out."""
+    name, address = sender
+    row = OutboxMessage(
+        workspace_id=workspace_id,
+        kind=kind,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        sender_name=name or None,
+        reply_to=address or None,
+        subject=subject,
+        body=body,
+        language=language,
+        calendar_method=method,
+        calendar_ics=ics_text,
+        due=due,
+        state="pending",
+        reference=reference,
+        message_id=new_message_id(address),
+        deadline=deadline,
+        interview_id=interview[0] if interview else None,
+        interview_sequence=interview[1] if interview else None,
+        attempts=0,
+        created_at=due,
+    )
+    session.add(row)
+    session.flush()
+    session.add(OutboxEvent(outbox_id=row.id, at=due, state="pending", detail="queued"))
+    return row
+
+
+def progress(session: Session, *, workspace_id: int, reference: str) -> dict[str, int]:
+    """How many of a batch's messages are in each state (the progress view)."""
+    rows = session.execute(
+        select(OutboxMessage.state, func.count())
+        .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.reference == reference)
+        .group_by(OutboxMessage.state)
+    )
+    return {str(state): int(count) for state, count in rows}
+
+
+def of_plan(
+    session: Session, *, workspace_id: int, plan_id: int, limit: int | None = None
+) -> list[OutboxMessage]:
+    """The outbox rows a plan caused (its emails, reminders, after-agreement drafts); with
+    `limit`, the first few (a fill's plan has a letter per candidate)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.plan_id == plan_id)
+            .order_by(OutboxMessage.due, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def failures(
+    session: Session, *, workspace_id: int, reference: str, limit: int = 20
+) -> list[OutboxMessage]:
+    """A batch's messages that failed, with the server's words (the progress view)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.reference == reference,
+                OutboxMessage.state == "failed",
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def drafts(session: Session, *, workspace_id: int, limit: int = 50) -> list[OutboxMessage]:
+    """Drafts waiting for the user to check and release (after-agreement notes)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.state == "draft")
+            .order_by(OutboxMessage.due, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def written(item: Outgoing, *, sender: str, date: datetime) -> bytes:
+    """The message as the one email writer writes it (what a relay gets, what an .eml
+    holds); a message it cannot carry is BadInput naming what is wrong (field "message")."""
+    try:
+        return render(item, sender=sender, date=date)
+    except ValueError as exc:  # mail's text names the field first ("message_id: ...")
+        field = str(exc).partition(":")[0]
+        invalid = {
+            "message_id": Phrase("its Message-ID %(id)s is not like <id@host>", id=item.message_id),
+            "in_reply_to": Phrase(
+                "the message it answers has no valid Message-ID (%(id)s)", id=item.in_reply_to
+            ),
+            "email": N_("an address in it cannot be carried in an email"),
+        }
+        why = invalid.get(field) or str(exc)
+        raise BadInput(
+            [("message", Phrase("it cannot be written as an email: %(why)s", why=why))]
+        ) from None
+
+
+def draft_eml(
+    message: Mapping[str, Any],
+    *,
+    sender: tuple[str, str],
+    now: datetime,
+    in_reply_to: str | None = None,
+) -> bytes:
+    """A plan's message (CONTRACT's Message as stored) as an .eml the user opens in their
+    mail program and sends: the outbox's writer, marked X-Unsent; `sender` is the user's
+    (name, address); `in_reply_to`: the Message-ID it answers, when known (threading)."""
+    name, address = sender
+    calendar = message.get("calendar") or {}
+    item = Outgoing(
+        message_id=new_message_id(address),
+        recipient=str(message["to"]),
+        recipient_name=message.get("recipient") or None,
+        sender_name=name or None,
+        subject=str(message.get("subject") or ""),
+        body=str(message["body"]),
+        language=str(message.get("language") or "en"),
+        calendar_method=calendar.get("method") if calendar.get("ics") else None,
+        calendar_ics=calendar.get("ics") or None,
+        in_reply_to=in_reply_to,
+        draft=True,
+    )
+    return written(item, sender=address, date=now)
+
+
+def with_links(
+    session: Session, item: Outgoing, *, workspace_id: int, secret: str | None, strict: bool
+) -> Outgoing:
+    """The message with the pick links its texts refer to written out (links.py)."""
+    texts = [item.body, item.calendar_ics or ""]
+    hashes = links.referenced(texts)
+    if not hashes:
+        return item
+    found = links.tokens(
+        session, workspace_id=workspace_id, hashes=hashes, secret=links.secret_key(secret)
+    )
+    body, ics = (links.fill(text, found, strict=strict) for text in texts)
+    return replace(item, body=body, calendar_ics=ics if item.calendar_ics else None)
+
+
+def link_writer(
+    sessions: sessionmaker[Session], secret: str | None
+) -> Callable[[int, Outgoing], Outgoing]:
+    """The worker's hook (mail/delivery.py): an outbox row's links written at send time,
+    from its own workspace's offers; a link it cannot write fails the row."""
+
+    def write(row_id: int, item: Outgoing) -> Outgoing:
+        with sessions() as session:
+            workspace_id = session.scalar(
+                select(OutboxMessage.workspace_id).where(OutboxMessage.id == row_id)
+            )
+            if workspace_id is None:
+                raise links.LinkUnavailable(f"outbox row {row_id} is gone")
+            return with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+
+    return write

@@ -1,0 +1,455 @@
+"""Delivery use cases: a worker's deliverer from the settings, follow-ups that fire, the
+outbox as the user sees it, and what the user does by hand without a relay.
+
+Configuration beyond CONTRACT.md's FAIRNOTICE_SMTP_* lives in FAIRNOTICE_DELIVERY_*:
+batch size, lease, backoff, maximum age, per-domain rate, poll interval.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairnotice.compose.context import after_agreement
+from fairnotice.compose.render import render as render_letter
+from fairnotice.errors import BadInput, NotFound
+from fairnotice.io import validate
+from fairnotice.mail.delivery import Deliverer, Policy
+from fairnotice.mail.outgoing import Outgoing, new_message_id
+from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
+from fairnotice.model import Language, MessageKind, Situation, Urgency
+from fairnotice.operations.common import links
+from fairnotice.operations.common.clock import system_now
+from fairnotice.operations.outbox.commands import link_writer, with_links, written
+from fairnotice.operations.replies.commands import thread_id
+from fairnotice.settings import Settings
+from fairnotice.store.tables import (
+    OutboxEvent,
+    OutboxMessage,
+    PlanRecord,
+    PlanStep,
+    ReplyRecord,
+)
+
+
+class DeliverySettings(BaseSettings):
+    """FAIRNOTICE_DELIVERY_*: how the worker delivers (defaults suit a real relay)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAIRNOTICE_DELIVERY_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    lease_seconds: float = Field(default=300, gt=0)
+    retry_base_seconds: float = Field(default=60, gt=0)
+    retry_cap_seconds: float = Field(default=3600, gt=0)
+    max_age_hours: float = Field(default=48, gt=0)
+    per_domain_per_minute: float = Field(default=120, ge=0)
+    poll_seconds: float = Field(default=10, gt=0)
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+
+    def policy(self) -> Policy:
+        return Policy(
+            batch=self.batch_size,
+            lease=timedelta(seconds=self.lease_seconds),
+            retry_base=timedelta(seconds=self.retry_base_seconds),
+            retry_cap=timedelta(seconds=self.retry_cap_seconds),
+            max_age=timedelta(hours=self.max_age_hours),
+            per_domain_per_minute=self.per_domain_per_minute,
+        )
+
+
+def relay(settings: Settings, delivery: DeliverySettings) -> SmtpConfig | None:
+    """The configured relay, or None: then mail waits in the outbox for the user."""
+    if not settings.smtp_host:
+        return None
+    if not settings.smtp_from:
+        raise BadInput([("FAIRNOTICE_SMTP_FROM", "required when FAIRNOTICE_SMTP_HOST is set")])
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=delivery.smtp_timeout_seconds,
+    )
+
+
+def deliverer(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    delivery: DeliverySettings,
+    *,
+    clock: Callable[[], datetime] = system_now,
+    stop: threading.Event | None = None,
+    transport: Callable[[], Transport] | None = None,
+) -> Deliverer:
+    """A Deliverer for this process; `transport` replaces the relay (tests, benches)."""
+    config = relay(settings, delivery)
+    if transport is None and config is not None:
+        smtp = config
+
+        def transport() -> Transport:
+            return SmtpTransport(smtp)
+
+    sender = settings.smtp_from or "fairnotice@localhost"
+    return Deliverer(
+        sessions,
+        transport,
+        sender=sender,
+        policy=delivery.policy(),
+        clock=clock,
+        stop=stop,
+        links=link_writer(sessions, settings.secret),
+    )
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+REMINDER = {
+    "en": (
+        "Reminder: call {name}",
+        "No reply from {name} yet. As planned, call now{phone}.\n\n"
+        "Position: {position}, {company}\nPlanned step {order}, due {due}.",
+    ),
+    "de": (
+        "Erinnerung: {name} anrufen",
+        "{name} hat noch nicht geantwortet. Wie geplant: jetzt anrufen{phone}.\n\n"
+        "Stelle: {position}, {company}\nGeplanter Schritt {order}, fällig {due}.",
+    ),
+    "sv": (
+        "Påminnelse: ring {name}",
+        "{name} har inte svarat ännu. Ring nu, som planerat{phone}.\n\n"
+        "Tjänst: {position}, {company}\nPlanerat steg {order}, senast {due}.",
+    ),
+}
+
+
+def _replied(session: Session, plan_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(ReplyRecord.plan_id == plan_id))))
+
+
+def fire_followups(session: Session, *, now: datetime, limit: int = 200) -> dict[str, int]:
+    """'Call if no reply' steps that are due: closed where a reply came, else a reminder
+    to the user (outbox, and the dashboard lists the open step). Call inside a write
+    transaction; rows are locked so two workers never remind twice."""
+    steps = list(
+        session.scalars(
+            select(PlanStep)
+            .where(
+                PlanStep.state == "open",
+                PlanStep.condition == "no_reply",
+                PlanStep.due <= now,
+                PlanStep.reminded_at.is_(None),
+            )
+            .order_by(PlanStep.due)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    counts = {"replied": 0, "expired": 0, "reminded": 0}
+    for step in steps:
+        if _replied(session, step.plan_id):
+            step.state, step.outcome, step.done_at = "done", "replied", now
+            counts["replied"] += 1
+            continue
+        record = session.get(PlanRecord, step.plan_id)
+        if record is None:
+            continue
+        if _interview_over(record, now):
+            step.state, step.outcome, step.done_at = "done", "expired", now
+            counts["expired"] += 1
+            continue
+        _queue_reminder(session, record, step, now)
+        step.reminded_at = now
+        counts["reminded"] += 1
+    return counts
+
+
+def _interview_over(record: PlanRecord, now: datetime) -> bool:
+    """A reminder to call about an interview that has begun is noise (unless the plan is
+    about a missed one)."""
+    start = (record.situation.get("interview") or {}).get("start")
+    if not start or record.plan.get("urgency") == "missed":
+        return False
+    return datetime.fromisoformat(start) <= now
+
+
+def _queue_reminder(session: Session, record: PlanRecord, step: PlanStep, now: datetime) -> None:
+    plan, situation = record.plan, record.situation
+    language = plan.get("language", "en") if plan.get("language") in REMINDER else "en"
+    subject, body = REMINDER[language]
+    target: dict[str, Any] = next(
+        (s.get("to") or {} for s in plan.get("steps", []) if s.get("order") == step.order), {}
+    )
+    phone = target.get("phone") or situation.get("counterpart", {}).get("phone")
+    facts = {
+        "name": target.get("name") or step.label,
+        "phone": f" ({phone})" if phone else "",
+        "position": situation.get("interview", {}).get("position", ""),
+        "company": situation.get("interview", {}).get("company", ""),
+        "order": step.order,
+        "due": step.due.isoformat(timespec="minutes"),
+    }
+    me = situation.get("me", {})
+    row = OutboxMessage(
+        workspace_id=record.workspace_id,
+        kind="reminder",
+        recipient=me.get("email", ""),
+        recipient_name=me.get("name"),
+        sender_name="fairnotice",
+        subject=subject.format(**facts),
+        body=body.format(**facts),
+        language=language,
+        due=now,
+        reference=f"plan:{record.id}",
+        plan_id=record.id,
+        message_id=new_message_id(me.get("email", "")),
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(OutboxEvent),
+        [{"outbox_id": row.id, "at": now, "state": "pending", "detail": f"step {step.order}"}],
+    )
+
+
+def draft_after_agreement(
+    session: Session,
+    *,
+    workspace_id: int,
+    plan_id: int,
+    agreed: datetime,
+    now: datetime,
+    agreed_end: datetime | None = None,
+) -> list[OutboxMessage]:
+    """The new time is agreed: the plan's after-agreement notes become drafts (R5) for the
+    user to check and release, naming the agreed time (unless the user rewrote the note),
+    and the 'no reply' steps are closed."""
+    record = session.get(PlanRecord, plan_id)
+    if record is None or record.workspace_id != workspace_id:
+        raise NotFound("plan")
+    plan, situation = record.plan, record.situation
+    facts = validate(Situation, situation)
+    end = agreed_end or agreed + (facts.interview.end - facts.interview.start)
+    messages = {m["id"]: m for m in plan.get("messages", [])}
+    answers = thread_id(session, workspace_id=workspace_id, plan_id=plan_id)
+    rows = []
+    for step in plan.get("steps", []):
+        if step.get("condition") != "after_agreement" or step.get("message") not in messages:
+            continue
+        message = messages[step["message"]]
+        if message.get("kind") not in ("email", "follow_up_email"):
+            continue
+        subject, body = message.get("subject") or "", message["body"]
+        if not message.get("edited"):
+            named = after_agreement(
+                facts,
+                language=Language(message.get("language", "en")),
+                urgency=Urgency(plan.get("urgency", "normal")),
+                start=agreed,
+                end=end,
+            )
+            new_subject, body = render_letter(named, MessageKind.follow_up_email)
+            subject = new_subject or subject
+        row = OutboxMessage(
+            workspace_id=workspace_id,
+            kind="follow_up_email",
+            recipient=message["to"],
+            recipient_name=situation.get("counterpart", {}).get("name"),
+            sender_name=situation.get("me", {}).get("name"),
+            reply_to=situation.get("me", {}).get("email"),
+            subject=subject,
+            body=body,
+            language=message.get("language", "en"),
+            due=now,
+            state="draft",
+            reference=f"plan:{plan_id}",
+            plan_id=plan_id,
+            message_id=new_message_id(situation.get("me", {}).get("email", "")),
+            in_reply_to=answers,
+            deadline=agreed,
+            attempts=0,
+        )
+        session.add(row)
+        rows.append(row)
+    for plan_step in record.steps:
+        if plan_step.condition == "no_reply" and plan_step.state == "open":
+            plan_step.state, plan_step.outcome, plan_step.done_at = "done", "replied", now
+    session.flush()
+    for row in rows:
+        _log(session, row, now, "draft", f"new time agreed: {agreed.isoformat()}")
+    return rows
+
+
+# --- the outbox as the user sees it -------------------------------------------------------
+
+
+def _log(session: Session, row: OutboxMessage, at: datetime, state: str, detail: str) -> None:
+    session.add(OutboxEvent(outbox_id=row.id, at=at, state=state, detail=detail))
+
+
+def _row(session: Session, row_id: int, workspace_id: int | None) -> OutboxMessage:
+    row = session.get(OutboxMessage, row_id)
+    if row is None or (workspace_id is not None and row.workspace_id != workspace_id):
+        raise NotFound("outbox message")
+    return row
+
+
+def release(session: Session, *, row_id: int, now: datetime, workspace_id: int | None) -> None:
+    """A draft the user checked goes out with the next worker round."""
+    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
+    if row.state != "draft":
+        now_is = {  # the texts are translated on the web pages (the state names are not)
+            "pending": N_("it is already waiting in the outbox"),
+            "sending": N_("it is being sent"),
+            "sent": N_("it has been sent"),
+            "failed": N_("it could not be sent"),
+            "expired": N_("it was not sent: too late"),
+            "cancelled": N_("it was cancelled"),
+        }
+        said = now_is.get(row.state) or Phrase("its state is %(state)s", state=row.state)
+        raise BadInput(
+            [("id", Phrase("message %(id)s cannot be released: %(why)s", id=row_id, why=said))]
+        )
+    row.state, row.due = "pending", now
+    _log(session, row, now, "pending", "released by the user")
+
+
+def mark_sent(session: Session, *, row_id: int, now: datetime, workspace_id: int | None) -> None:
+    """The user sent it themselves (from the .eml or mailto: link): never send it again."""
+    from fairnotice.errors import N_, Phrase  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
+    if row.state not in ("pending", "draft", "failed"):
+        now_is = {  # the texts are translated on the web pages (the state names are not)
+            "sending": N_("it is being sent right now"),
+            "sent": N_("it has been sent already"),
+            "expired": N_("it was not sent: too late"),
+            "cancelled": N_("it was cancelled"),
+        }
+        said = now_is.get(row.state) or Phrase("its state is %(state)s", state=row.state)
+        raise BadInput(
+            [
+                (
+                    "id",
+                    Phrase("message %(id)s cannot be marked as sent: %(why)s", id=row_id, why=said),
+                )
+            ]
+        )
+    row.state, row.sent_at, row.lease_until = "sent", now, None
+    _log(session, row, now, "sent", "sent by the user")
+
+
+def as_eml(
+    session: Session,
+    *,
+    row_id: int,
+    workspace_id: int | None,
+    now: datetime,
+    secret: str | None = None,
+) -> bytes:
+    """The message as the user's mail program opens it (same bytes a relay would get,
+    its links written with the app's key `secret`, by default the configured one)."""
+    from fairnotice.errors import N_  # texts the web pages translate
+
+    try:
+        row = _row(session, row_id, workspace_id)
+    except NotFound:
+        raise NotFound(N_("outbox message")) from None
+    if row.message_id is None:
+        row.message_id = new_message_id(row.reply_to or row.recipient)
+    item = Outgoing(
+        message_id=row.message_id,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        language=row.language,
+        recipient_name=row.recipient_name,
+        sender_name=row.sender_name,
+        in_reply_to=row.in_reply_to,
+        calendar_method=row.calendar_method,
+        calendar_ics=row.calendar_ics,
+        draft=True,  # the user opens it and sends it: Outlook shows it as a draft
+    )
+    item = with_links(session, item, workspace_id=row.workspace_id, secret=secret, strict=False)
+    return written(item, sender=row.reply_to or row.recipient, date=now)
+
+
+def listing(
+    session: Session,
+    *,
+    workspace_id: int | None = None,
+    limit: int = 500,
+    secret: str | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox, soonest first: recipient, subject, due, state, attempts, last error, and
+    a mailto: link with the message (its pick links written out with the key `secret`)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.due, OutboxMessage.id).limit(limit)
+    if workspace_id is not None:
+        query = query.where(OutboxMessage.workspace_id == workspace_id)
+    return [
+        {
+            "id": row.id,
+            "to": row.recipient,
+            "subject": row.subject,
+            "kind": row.kind,
+            "due": row.due.isoformat(),
+            "state": row.state,
+            "attempts": row.attempts,
+            "deadline": row.deadline.isoformat() if row.deadline else None,
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "last_error": row.last_error,
+            "message_id": row.message_id,
+            "mailto": mailto(
+                row.recipient,
+                row.subject,
+                links.reveal(
+                    session, workspace_id=row.workspace_id, texts=[row.body], secret=secret
+                )[0],
+            ),
+        }
+        for row in session.scalars(query)
+    ]
+
+
+def mailto_writer(
+    session: Session, *, workspace_id: int, secret: str | None
+) -> Callable[[str, str, str], str]:
+    """`mailto` for a page of the workspace's outbox rows: their pick links written out."""
+
+    def write(to: str, subject: str, body: str) -> str:
+        shown = links.reveal(session, workspace_id=workspace_id, texts=[body], secret=secret)
+        return mailto(to, subject, shown[0])
+
+    return write
+
+
+def mailto(to: str, subject: str, body: str) -> str:
+    """A mailto: link (RFC 6068) that opens the message in the user's mail program."""
+    query = urlencode({"subject": subject, "body": body.replace("\n", "\r\n")}, quote_via=quote)
+    return f"mailto:{quote(to, safe='@')}?{query}"
+
+
+def history(session: Session, *, row_id: int) -> list[dict[str, Any]]:
+    events = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.outbox_id == row_id).order_by(OutboxEvent.id)
+    )
+    return [{"at": e.at.isoformat(), "state": e.state, "detail": e.detail} for e in events]

@@ -1,0 +1,1 @@
+"""A workspace's overview: its to-dos and its fair-notice insights."""

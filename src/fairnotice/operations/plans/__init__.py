@@ -1,0 +1,1 @@
+"""A candidate's plan: planned, kept, sent, followed up, reviewed; anonymous plans."""

@@ -1,0 +1,1 @@
+"""A position filled: every remaining candidate told, in batches by the worker."""

@@ -1,0 +1,1 @@
+"""Replies: matched to what was sent, their proposed times read and checked."""
