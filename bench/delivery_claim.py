@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import delivery_throughput as bench
 
-from fairnotice.mail.delivery import Statements
+from fairnotice.operations.outbox.loop import Statements
 from fairnotice.store.session import make_engine
 
 

@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 
 import delivery_throughput as bench  # noqa: E402
 
-from fairnotice.mail import delivery  # noqa: E402
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport  # noqa: E402
+from fairnotice.operations.outbox import loop as delivery  # noqa: E402
 from fairnotice.operations.plans.planning import system_now  # noqa: E402
 from fairnotice.store.session import make_engine, session_factory  # noqa: E402
 

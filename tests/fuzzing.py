@@ -23,8 +23,8 @@ from fairnotice.calendar import expand, parse
 from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.invite import import_invitation
 from fairnotice.errors import BadInput
-from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import read_message
+from fairnotice.review.proposals import read_proposals
 from tests.calendar import invitations
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)

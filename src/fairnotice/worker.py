@@ -28,9 +28,6 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.delivery import Stats, taken, worker_name
-from fairnotice.mail.limits import DomainLimiter, Policy
-from fairnotice.mail.parallel import drain_together, threads_for
 from fairnotice.mail.transport import Transport
 from fairnotice.operations.busy import caldav_accounts as _caldav  # noqa: F401 (its kind)
 from fairnotice.operations.busy import cloud as cloud_calendars
@@ -39,6 +36,9 @@ from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.outbox import health
 from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer, fire_followups
+from fairnotice.operations.outbox.limits import DomainLimiter, Policy
+from fairnotice.operations.outbox.loop import Stats, taken, worker_name
+from fairnotice.operations.outbox.parallel import drain_together, threads_for
 from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.operations.replies.commands import (
     POLL_EVERY,
@@ -137,7 +137,7 @@ def one_round(
         done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
 
     def deliver() -> None:
-        """One deliverer per delivery thread (mail/parallel.py: 4 on PostgreSQL), with
+        """One deliverer per delivery thread (operations/outbox/parallel.py: 4 on PostgreSQL), with
         one per-domain rate limit between them."""
         dialect = sessions.kw["bind"].dialect.name
         shared = DomainLimiter(delivery.per_domain_per_minute)

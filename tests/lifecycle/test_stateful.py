@@ -28,14 +28,14 @@ from sqlalchemy.orm import Session
 
 from fairnotice.errors import BadInput, Conflict, NotFound
 from fairnotice.lifecycle import BOOKED, CLOSED, Event, OfferState, State
-from fairnotice.mail.delivery import Deliverer
-from fairnotice.mail.limits import Policy
 from fairnotice.mail.transport import MemoryTransport
 from fairnotice.operations.common import records
 from fairnotice.operations.common.schemas import InterviewUpdate
 from fairnotice.operations.interviews import commands as actions
 from fairnotice.operations.offers import commands as offers
 from fairnotice.operations.outbox.commands import link_writer
+from fairnotice.operations.outbox.limits import Policy
+from fairnotice.operations.outbox.loop import Deliverer
 from fairnotice.operations.overview import todos as todo_list
 from fairnotice.operations.positions import commands as filling
 from fairnotice.store.session import make_engine, session_factory, transaction, writing

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import fresh_text
+from fairnotice.review.proposals import read_proposals
 
 FOLDER = Path(__file__).parent / "replies"
 

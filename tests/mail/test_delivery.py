@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.transport import (
     Envelope,
     MemoryTransport,
@@ -22,6 +21,7 @@ from fairnotice.mail.transport import (
     SmtpTransport,
     Transport,
 )
+from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.store.session import make_engine, session_factory, transaction
 from fairnotice.store.tables import Interview, OutboxMessage
 from tests.mail.outbox_rows import START, Clock, by_recipient, events, seed, states, workspace
@@ -317,7 +317,7 @@ def test_a_killed_worker_leaves_a_lease_that_another_worker_takes_over(
     seed(sessions, 5)
     dead = deliverer(sessions, None, clock, lease=timedelta(minutes=5))
     dead.transport = lambda: MemoryTransport()  # it will claim, then "die" before sending
-    from fairnotice.mail.delivery import Stats
+    from fairnotice.operations.outbox.loop import Stats
 
     claimed = dead.claim(Stats())
     assert len(claimed) == 5 and states(sessions) == {"sending": 5}
@@ -516,7 +516,7 @@ def test_a_claim_takes_rows_whose_lease_ran_out_and_due_rows_in_due_order(
 ) -> None:
     """The claim chooses the two kinds of rows apart (each from the index in (due, id)
     order) and takes the first `batch` of them together, in that order."""
-    from fairnotice.mail.delivery import Stats
+    from fairnotice.operations.outbox.loop import Stats
 
     early = seed(sessions, 3, at=START - timedelta(minutes=30))
     dead = deliverer(sessions, None, clock, lease=timedelta(minutes=5), batch=3)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport
+from fairnotice.operations.outbox.loop import Deliverer, Policy
 from tests.mail.outbox_rows import Clock, by_recipient, seed
 from tests.mail.servers import smtp_server
 

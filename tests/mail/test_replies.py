@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import fresh_text, read_message
+from fairnotice.review.proposals import read_proposals
 from tests.mail.reply_corpus import load, score
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
-from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.replies import ImapAccount
 from fairnotice.mail.transport import MemoryTransport
 from fairnotice.model import Situation
 from fairnotice.operations.outbox.delivery import fire_followups
+from fairnotice.operations.outbox.loop import Deliverer
 from fairnotice.operations.plans.sending import local_workspace, send_plan
 from fairnotice.operations.replies.commands import connect_mailbox, poll_mailboxes, record_reply
 from fairnotice.store.session import transaction

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.operations.outbox.commands import link_writer
+from fairnotice.operations.outbox.loop import Deliverer, Policy
 from tests.mail.servers import smtp_server
 from tests.mail.test_delivery import relay
 from tests.web.test_browser import (  # noqa: F401  (module fixtures)

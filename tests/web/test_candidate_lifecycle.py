@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.transport import MemoryTransport
+from fairnotice.operations.outbox.loop import Deliverer
 from fairnotice.store.tables import Interview, InterviewEvent, OutboxMessage, PlanRecord
 from tests.calendar.realworld import icaljs, libical_errors
 from tests.web.conftest import Browser, Clock

@@ -340,7 +340,7 @@ def test_the_kept_pick_page_carries_each_visitors_own_csrf_token(
 def test_messages_about_an_interview_are_dropped_by_delivery_when_it_changes(
     app: FastAPI, browser: Browser
 ) -> None:
-    from fairnotice.mail.delivery import interview_verdict
+    from fairnotice.operations.outbox.loop import interview_verdict
 
     setup = offered(app, browser)
     browser.get(f"/w/{setup.org}/interviews/{setup.interview}")

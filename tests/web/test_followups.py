@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.transport import MemoryTransport
 from fairnotice.operations.outbox.delivery import fire_followups
+from fairnotice.operations.outbox.loop import Deliverer
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import Interview, OutboxMessage, PlanStep, ReplyRecord
 from tests.web.conftest import Browser, Clock

@@ -12,9 +12,9 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.operations.accounts.commands import digest
 from fairnotice.operations.outbox.commands import link_writer
+from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.store.tables import OutboxMessage, PasswordReset, User
 from tests.mail.servers import Recorder, smtp_server
 from tests.mail.test_delivery import relay

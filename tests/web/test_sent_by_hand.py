@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fairnotice.mail.delivery import Deliverer
 from fairnotice.mail.transport import MemoryTransport
+from fairnotice.operations.outbox.loop import Deliverer
 from fairnotice.store.tables import OutboxMessage, PlanStep, ReplyRecord
 from tests.web.conftest import Browser, Clock
 from tests.web.helpers import add_interview, make_plan

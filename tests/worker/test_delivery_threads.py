@@ -1,4 +1,4 @@
-"""Several delivery threads in one worker (mail/parallel.py), on SQLite and PostgreSQL:
+"""Several delivery threads in one worker (operations/outbox/parallel.py), on SQLite and PostgreSQL:
 every message reaches the aiosmtpd sink exactly once, each thread takes a share; and a
 worker of four threads killed with SIGKILL mid-way resends nothing it had recorded sent."""
 
@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.limits import DomainLimiter
-from fairnotice.mail.parallel import drain_together, threads_for
 from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer
+from fairnotice.operations.outbox.limits import DomainLimiter
+from fairnotice.operations.outbox.parallel import drain_together, threads_for
 from fairnotice.settings import Settings
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states

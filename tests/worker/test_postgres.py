@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.mail.parallel import threads_for
+from fairnotice.operations.outbox.parallel import threads_for
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 from tests.mail.outbox_rows import seed, states
 from tests.mail.servers import Recorder, smtp_server

@@ -1,1 +1,3 @@
-"""Mail adapter: iMIP messages (mime.py); transport and outbox live beside it."""
+"""Mail adapter: MIME (mime.py, outgoing.py), SMTP (transport.py), IMAP (replies.py).
+
+Nothing else: the outbox's SQL, send loop and delivery policy live in operations/outbox/."""

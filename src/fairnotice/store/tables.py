@@ -408,7 +408,7 @@ class OutboxMessage(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")
     reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=_now)
-    # Delivery (mail/delivery.py): identity, limits, retries and the lease of a worker.
+    # Delivery (operations/outbox/loop.py): identity, limits, retries and the lease of a worker.
     message_id: Mapped[str | None] = mapped_column(String(300), unique=True)
     sender_name: Mapped[str | None] = mapped_column(String(200))
     reply_to: Mapped[str | None] = mapped_column(String(320))

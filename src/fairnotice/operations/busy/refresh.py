@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairnotice.calendar.budget import ACCOUNT_WORK, Budget
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import N_, BadInput, NotFound, Phrase
-from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
 from fairnotice.operations.busy import stored as busy
 from fairnotice.operations.busy import subscriptions as _subscriptions  # noqa: F401 (its kind)
@@ -37,6 +36,7 @@ from fairnotice.operations.busy.sources import (
     shown_error,
     stored_error,
 )
+from fairnotice.operations.outbox.loop import worker_name
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar, BusyInterval

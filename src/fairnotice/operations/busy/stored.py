@@ -29,9 +29,9 @@ from fairnotice.calendar import expand, parse
 from fairnotice.calendar.budget import ACCOUNT_WORK, Budget
 from fairnotice.calendar.expand import Interval, OwnEvent, merge
 from fairnotice.errors import N_, BadInput, Conflict, Phrase, joined
-from fairnotice.mail.delivery import worker_name
 from fairnotice.model import zone
 from fairnotice.operations.busy.sources import why_not_answering
+from fairnotice.operations.outbox.loop import worker_name
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar, BusyInterval
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, aliased
 from fairnotice.calendar import ics
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.lifecycle import Event, OfferState, State, allowed
-from fairnotice.mail.proposals import read_proposals
 from fairnotice.model import ReasonCategory, zone
 from fairnotice.operations.common import records
 from fairnotice.operations.interviews import clashes, invitations, transitions
@@ -27,6 +26,7 @@ from fairnotice.operations.offers import commands as offers
 from fairnotice.operations.outbox.commands import queue_plan_emails
 from fairnotice.operations.plans.commands import store_plan
 from fairnotice.operations.plans.planning import plan_change, system_now
+from fairnotice.review.proposals import read_proposals
 from fairnotice.store.tables import Candidate, Interview, InterviewEvent, Offer, User
 
 # the events a person starts by a button or an endpoint of its own (the rest come from

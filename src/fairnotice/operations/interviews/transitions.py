@@ -300,7 +300,7 @@ def void_queued(
     """Letters about the interviews still waiting (pending or draft) never go: they were
     written for the interview as it was. A CANCEL already queued still goes (it tells the
     other side the interview is off). Rows a worker holds are checked again before they
-    go (mail/delivery.py reads the interview's state and SEQUENCE). Returns
+    go (operations/outbox/loop.py reads the interview's state and SEQUENCE). Returns
     {interview id: letters voided}.
 
     The state is checked on the rows found by interview: with it in the statement,

@@ -359,7 +359,7 @@ def with_links(
 def link_writer(
     sessions: sessionmaker[Session], secret: str | None
 ) -> Callable[[int, Outgoing], Outgoing]:
-    """The worker's hook (mail/delivery.py): an outbox row's links written at send time,
+    """The worker's hook (operations/outbox/loop.py): an outbox row's links written at send time,
     from its own workspace's offers; a link it cannot write fails the row."""
 
     def write(row_id: int, item: Outgoing) -> Outgoing:

@@ -22,13 +22,13 @@ from fairnotice.compose.context import after_agreement
 from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
-from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Language, MessageKind, Situation, Urgency
 from fairnotice.operations.common import links
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.outbox.commands import link_writer, with_links, written
+from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.operations.replies.commands import thread_id
 from fairnotice.settings import Settings
 from fairnotice.store.tables import (

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from fairnotice.mail.delivery import DELIVERABLE, Stats
+from fairnotice.operations.outbox.loop import DELIVERABLE, Stats
 from fairnotice.store.tables import OutboxMessage, WorkerHealth
 
 BEAT = timedelta(seconds=30)

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.errors import BadInput
 from fairnotice.mail.outgoing import is_message_id
-from fairnotice.mail.proposals import read_proposals
 from fairnotice.mail.replies import ImapAccount, fetch_new, read_message
 from fairnotice.operations.busy.stored import owners_busy
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.offers import commands as offers
+from fairnotice.review.proposals import read_proposals
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (

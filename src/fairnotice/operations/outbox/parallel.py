@@ -1,7 +1,7 @@
 """Several delivery threads in one worker process.
 
 Each message's outcome is a durable commit before the next message's content goes out
-(mail/delivery.py). On PostgreSQL a commit waits for its WAL flush (about 10 ms here), so
+(operations/outbox/loop.py). On PostgreSQL a commit waits for its WAL flush (about 10 ms here), so
 one thread delivers at most about 100 messages a second whatever the relay could take.
 Commits from several connections at once share their flushes, so a few threads multiply
 the rate without weakening any guarantee: each thread is a `Deliverer` of its own (its
@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-from fairnotice.mail.delivery import Deliverer, Stats
+from fairnotice.operations.outbox.loop import Deliverer, Stats
 
 POSTGRESQL_THREADS = 4
 SQLITE_THREADS = 1

@@ -39,9 +39,9 @@ from sqlalchemy import Dialect, Engine, bindparam, insert, or_, select, union_al
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.lifecycle import CLOSED
-from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
+from fairnotice.operations.outbox.limits import DomainLimiter, Policy, Stats
 from fairnotice.store.compiled import Compiled, raw_transaction
 from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
 
