@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from fairnotice.operations.busy.stored import read_calendars
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.positions import batches as fill_batches
 from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
 from tests.web.conftest import Browser
@@ -69,6 +70,10 @@ class Page:
     path: str
     who: str = "hr"  # "hr" (owner), "member", "anon"
     status: int = 200
+    # A page a form's POST answers with (a plan without an account is no address): on
+    # `path`, ("fill", selector, text) types into a field, ("submit", selector, "") sends
+    # the form by that button, and the last submit's answer is the page checked.
+    steps: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -84,6 +89,7 @@ class World:
     offer: int = 0
     fill_plan: int = 0
     picks: dict[str, str] = field(default_factory=dict)  # state -> path
+    got_it: dict[str, str] = field(default_factory=dict)  # state -> path ("Got it" links)
     reset: str = ""
 
 
@@ -188,12 +194,46 @@ def build(app: FastAPI, hr: Browser, member: Browser, anon: Browser) -> World:
     assert answer.status_code == 303, answer.text
     world.fill_plan = int(answer.headers["location"].split("/")[-2])
     fill_batches.run(app.state.sessions, clock=app.state.clock)
+    # "Got it" links (issue 17), issued as the worker does when a letter goes: Kim's
+    # fill letter still to confirm, Lena's offer letter confirmed.
+    world.got_it = _got_it(app)
     # A password-reset link (asked for signed out).
     anon.get("/reset")
     assert anon.post("/reset", {"email": HR}).status_code == 303
     mail = written_bodies(app, OutboxMessage.recipient == HR)
     world.reset = next(m.group(0) for body in mail for m in [RESET.search(body)] if m)
     return world
+
+
+def _got_it(app: FastAPI) -> dict[str, str]:
+    now = app.state.clock()
+    found = {}
+    with app.state.write_sessions.begin() as session:
+        for state, email in (("open", "kim@example.org"), ("confirmed", "lena@example.org")):
+            row = session.scalar(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.recipient == email)
+                .order_by(OutboxMessage.id.desc())
+            )
+            assert row is not None, email
+            token = receipts.issue(
+                session, outbox_id=row, secret=app.state.settings.secret, now=now
+            )
+            if state == "confirmed":
+                receipts.confirm(session, token, now=now)
+            found[state] = f"{receipts.PATH}{token}"
+    return found
+
+
+KEEP = ("submit", "form[action='/plan/keep'] button[type=submit]", "")
+INVITATION = Path(__file__).parent / "fixtures" / "invite-outlook-de.ics"
+# A plan without an account (issue 17): the invitation pasted, the sender typed.
+ANON_PLAN = (
+    ("fill", "#my_name", "Lena Vogel"),
+    ("fill", "#my_email", "lena@example.org"),
+    ("fill", "#invitation_text", INVITATION.read_text(encoding="utf-8")),
+    ("submit", "form[action='/plan'] button[type=submit]", ""),
+)
 
 
 def pages(world: World) -> list[Page]:
@@ -207,9 +247,16 @@ def pages(world: World) -> list[Page]:
         Page("reset-request", "/reset", "anon"),
         Page("reset", world.reset, "anon"),
         Page("rules", "/rules", "anon"),
+        Page("anon-new", "/plan", "anon"),
+        Page("anon-plan", "/plan", "anon", steps=ANON_PLAN),
+        Page("anon-refused", "/plan", "anon", 422, steps=ANON_PLAN[-1:]),
+        Page("anon-keep", "/plan", "anon", steps=(*ANON_PLAN, KEEP)),
         Page("pick-open", world.picks["open"], "anon"),
         Page("pick-used", world.picks["used"], "anon"),
         Page("pick-expired", world.picks["expired"], "anon", 410),
+        Page("got-it", world.got_it["open"], "anon"),
+        Page("got-it-confirmed", world.got_it["confirmed"], "anon"),
+        Page("got-it-unknown", "/got-it/" + "x" * 43, "anon", 404),
         Page("personal", f"/w/{own}"),
         Page("personal-interview", f"/w/{own}/interviews/{world.own_interview}"),
         Page("personal-new", f"/w/{own}/interviews/new"),
@@ -235,6 +282,9 @@ def pages(world: World) -> list[Page]:
         Page("members", f"/w/{org}/members"),
         Page("tokens", f"/w/{org}/tokens"),
         Page("policy", f"/w/{org}/policy"),
+        Page("insights", f"/w/{org}/insights"),
+        Page("insights-position", f"/w/{org}/insights?position={pos}"),
+        Page("insights-422", f"/w/{org}/insights?from=2026-03-01&until=2026-02-01", status=422),
         Page("caldav", f"/w/{org}/caldav"),
         Page("cloud", f"/w/{org}/cloud"),
         # Back from a service's sign-in with a state this server never gave out.

@@ -49,14 +49,24 @@ PAGE_PREFIXES = (
     "/account",
     "/organisations",
     "/reset",
+    "/plan",  # a plan without an account (issue 17)
 )
 
 
 def _page_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the page routers (the API has its own tests)."""
-    from fairnotice.web.routes import auth, candidate, edits, employer, followups, pick, reset
+    from fairnotice.web.routes import (
+        anonymous,
+        auth,
+        candidate,
+        edits,
+        employer,
+        followups,
+        pick,
+        reset,
+    )
 
-    modules = (auth, candidate, edits, employer, followups, pick, reset)
+    modules = (anonymous, auth, candidate, edits, employer, followups, pick, reset)
     routes = [r for m in modules for r in m.router.routes]
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith(PAGE_PREFIXES)]
 
