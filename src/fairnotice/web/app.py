@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound, Phrase, TooLarge
-from fairnotice.model import Situation
 from fairnotice.operations.accounts import workspaces_of
 from fairnotice.operations.planning import system_now
 from fairnotice.rules.proposals import why_in
@@ -33,7 +32,6 @@ from fairnotice.store.session import WRITE, make_engine, session_factory, upgrad
 from fairnotice.store.tables import User
 from fairnotice.web import docs
 from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render, templates
-from fairnotice.web.fastlane import FastRoute, TokenPage
 from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders, redact_access_log
 from fairnotice.web.paging import url_with
 from fairnotice.web.storable import storable_text
@@ -186,8 +184,6 @@ def create_app(
 
     cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens
     app.state.clock = clock
-    app.state.token_cache = {}
-    app.state.offer_views = {}
     app.state.throttle = Throttle(enabled=settings.throttle)
     _install_errors(app)
 
@@ -214,18 +210,7 @@ def create_app(
         subscriptions,
     )
 
-    # The hot JSON endpoints' everyday requests first (fastlane.py): the same code and
-    # handlers, without FastAPI's per-request dependency solving; anything else falls
-    # through to the FastAPI routes below.
-    app.router.routes.insert(
-        0, FastRoute("/api/v1/slots", api.SlotsQuery, api.known_caller, api.slots_answer)
-    )
-    app.router.routes.insert(
-        0, FastRoute("/api/v1/plan", Situation, api.known_caller, api.plan_answer)
-    )
-    app.router.routes.insert(0, TokenPage("/pick/", pick.pick_page))
     app.include_router(api.health)
-    # Routes are matched in order: the hot, unauthenticated pick page and the API first.
     modules = (
         pick,
         api,
