@@ -31,13 +31,14 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, bindparam, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose.receipt import GOT_IT, without_link  # "Got it" links (issue 17)
 from fairnotice.lifecycle import CLOSED
 from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
@@ -277,6 +278,7 @@ class Deliverer:
         name: str | None = None,
         stop: threading.Event | None = None,
         links: Callable[[int, Outgoing], Outgoing] | None = None,
+        limiter: DomainLimiter | None = None,  # shared by a worker's delivery threads
     ) -> None:
         self.sessions = sessions
         self.links = links  # writes the pick links a row's texts refer to (links.py)
@@ -286,7 +288,7 @@ class Deliverer:
         self.clock = clock
         self.name = name or worker_name()
         self.stop = stop or threading.Event()
-        self.limiter = DomainLimiter(self.policy.per_domain_per_minute)
+        self.limiter = limiter or DomainLimiter(self.policy.per_domain_per_minute)
         self._writes: list[tuple[Claimed, dict[str, Any], str, str]] = []
         self._lease_end = self._renew_at = datetime.min.replace(tzinfo=UTC)
         self._lost = False  # the row about to be sent was taken over by another worker
@@ -419,7 +421,13 @@ class Deliverer:
         send time, by `links`; without it such a message is not sent with a dead link."""
         try:
             item = entry.item
-            if LINK_REFERENCE in item.body or LINK_REFERENCE in (item.calendar_ics or ""):
+            if GOT_IT in item.body and self.links is None:  # no receipt: no "Got it" line
+                item = replace(item, body=without_link(item.body))
+            if (
+                LINK_REFERENCE in item.body
+                or LINK_REFERENCE in (item.calendar_ics or "")
+                or GOT_IT in item.body
+            ):
                 if self.links is None:
                     raise ValueError("body: a pick link this worker cannot write (no key)")
                 item = self.links(entry.id, item)

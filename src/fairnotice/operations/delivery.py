@@ -23,10 +23,11 @@ from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.mail.delivery import Deliverer, Policy
+from fairnotice.mail.limits import DomainLimiter
 from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Language, MessageKind, Situation, Urgency
-from fairnotice.operations import links
+from fairnotice.operations import links, receipts
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.outbox import link_writer, with_links, written
 from fairnotice.operations.replies import thread_id
@@ -55,6 +56,8 @@ class DeliverySettings(BaseSettings):
     per_domain_per_minute: float = Field(default=120, ge=0)
     poll_seconds: float = Field(default=10, gt=0)
     smtp_timeout_seconds: float = Field(default=30, gt=0)
+    # delivery threads of one worker; none given: 4 on PostgreSQL, 1 on SQLite (mail/parallel)
+    threads: int | None = Field(default=None, ge=1, le=32)
 
     def policy(self) -> Policy:
         return Policy(
@@ -91,8 +94,10 @@ def deliverer(
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
     transport: Callable[[], Transport] | None = None,
+    limiter: DomainLimiter | None = None,
 ) -> Deliverer:
-    """A Deliverer for this process; `transport` replaces the relay (tests, benches)."""
+    """A Deliverer for this process; `transport` replaces the relay (tests, benches);
+    `limiter`: the per-domain rate shared with the process's other delivery threads."""
     config = relay(settings, delivery)
     if transport is None and config is not None:
         smtp = config
@@ -108,7 +113,8 @@ def deliverer(
         policy=delivery.policy(),
         clock=clock,
         stop=stop,
-        links=link_writer(sessions, settings.secret),
+        limiter=limiter,
+        links=link_writer(sessions, settings.secret, base_url=settings.base_url, clock=clock),
     )
 
 
@@ -380,7 +386,7 @@ def as_eml(
         message_id=row.message_id,
         recipient=row.recipient,
         subject=row.subject,
-        body=row.body,
+        body=receipts.without_link(row.body),  # sent by hand: no "Got it" link
         language=row.language,
         recipient_name=row.recipient_name,
         sender_name=row.sender_name,
@@ -437,7 +443,7 @@ def mailto_writer(
 
     def write(to: str, subject: str, body: str) -> str:
         shown = links.reveal(session, workspace_id=workspace_id, texts=[body], secret=secret)
-        return mailto(to, subject, shown[0])
+        return mailto(to, subject, receipts.without_link(shown[0]))  # sent by hand
 
     return write
 

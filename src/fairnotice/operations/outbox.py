@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose.receipt import GOT_IT
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
 from fairnotice.model import Interview as InterviewFacts
-from fairnotice.operations import links
+from fairnotice.operations import links, receipts
+from fairnotice.store import bulk
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 
 MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
@@ -128,10 +130,10 @@ def insert_rows(
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         written = _written(session, chunk)
-        session.execute(
-            insert(EVENTS),
-            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written],
-        )
+        events = [
+            {"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written
+        ]
+        bulk.insert_many(session, EVENTS, events)
         ids += written
         if progress is not None:
             progress(start + len(chunk), len(rows))
@@ -150,13 +152,8 @@ def _written(session: Session, chunk: list[dict[str, Any]]) -> list[int]:
     (50,000 statements for a fill of 50,000)."""
     keys = [row.get("message_id") for row in chunk]
     if all(keys) and len(set(keys)) == len(keys):
-        table = MESSAGES.c
-        found: dict[str, int] = {
-            str(key): int(i)
-            for key, i in session.execute(
-                insert(MESSAGES).returning(table.message_id, table.id), chunk
-            )
-        }
+        written = bulk.insert_many(session, MESSAGES, chunk, returning=("message_id", "id"))
+        found = {str(row[0]): int(row[1]) for row in written}
         return [found[str(key)] for key in keys]
     return list(
         session.scalars(
@@ -331,7 +328,7 @@ def draft_eml(
         recipient_name=message.get("recipient") or None,
         sender_name=name or None,
         subject=str(message.get("subject") or ""),
-        body=str(message["body"]),
+        body=receipts.without_link(str(message["body"])),
         language=str(message.get("language") or "en"),
         calendar_method=calendar.get("method") if calendar.get("ics") else None,
         calendar_ics=calendar.get("ics") or None,
@@ -357,10 +354,16 @@ def with_links(
 
 
 def link_writer(
-    sessions: sessionmaker[Session], secret: str | None
+    sessions: sessionmaker[Session],
+    secret: str | None,
+    *,
+    base_url: str = "",
+    clock: Callable[[], datetime] | None = None,
 ) -> Callable[[int, Outgoing], Outgoing]:
     """The worker's hook (mail/delivery.py): an outbox row's links written at send time,
-    from its own workspace's offers; a link it cannot write fails the row."""
+    from its own workspace's offers; a link it cannot write fails the row. A letter's
+    "Got it" placeholder becomes its receipt's link (receipts.py: issued, and committed,
+    the first time the row goes out; the same link on a retry)."""
 
     def write(row_id: int, item: Outgoing) -> Outgoing:
         with sessions() as session:
@@ -369,6 +372,19 @@ def link_writer(
             )
             if workspace_id is None:
                 raise links.LinkUnavailable(f"outbox row {row_id} is gone")
-            return with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+            item = with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+            if GOT_IT not in item.body:
+                return item
+            now = clock() if clock is not None else datetime.now(UTC)
+            fill = receipts.writer(
+                session,
+                outbox_id=row_id,
+                secret=links.secret_key(secret),
+                base_url=base_url,
+                now=now,
+            )
+            item = replace(item, body=fill(item.body))
+            session.commit()
+            return item
 
     return write

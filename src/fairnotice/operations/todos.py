@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, sel
 from sqlalchemy.orm import Session
 
 from fairnotice.lifecycle import ACTIVE, BOOKED, OfferState, State
+from fairnotice.operations import receipts
 from fairnotice.operations.listing import Page
 from fairnotice.store.tables import (
     Interview,
@@ -226,6 +227,13 @@ def facts(
         "plans": _plans(session, plans_where),
         "steps": _steps(session, workspace_id, steps_where),
         "letters": _letters(session, workspace_id),
+        # C4: notices nobody confirmed, from the receipts' index (never every receipt)
+        "receipts": receipts.unconfirmed(
+            session,
+            workspace_id=workspace_id,
+            now=now,
+            until=now + (HORIZON if horizon is None else horizon),
+        ),
     }
 
 

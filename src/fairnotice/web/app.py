@@ -188,6 +188,7 @@ def create_app(
     _install_errors(app)
 
     from fairnotice.web.routes import (
+        anonymous,
         api,
         api_crud,
         api_fill,
@@ -202,6 +203,8 @@ def create_app(
         edits,
         employer,
         followups,
+        got_it,
+        insights,
         lifecycle,
         lists,
         pick,
@@ -213,6 +216,7 @@ def create_app(
     app.include_router(api.health)
     modules = (
         pick,
+        got_it,
         api,
         api_crud,
         api_fill,
@@ -221,6 +225,7 @@ def create_app(
         booking,
         auth,
         reset,
+        anonymous,
         candidate,
         subscriptions,
         lists,
@@ -232,6 +237,7 @@ def create_app(
         delivery_status,
         caldav_accounts,
         cloud_calendars,
+        insights,
     )
     for module in modules:
         app.include_router(module.router)

@@ -15,7 +15,16 @@ from sqlalchemy import select
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import OfferState, State
 from fairnotice.model import Email, Language, Period, Strict, ZoneName
-from fairnotice.operations import actions, adopt, busy, listing, offers, records, uploads
+from fairnotice.operations import (
+    actions,
+    adopt,
+    busy,
+    listing,
+    offers,
+    receipts,
+    records,
+    uploads,
+)
 from fairnotice.operations.clashes import Clashes
 from fairnotice.operations.schemas import (
     CandidateCreate,
@@ -30,6 +39,7 @@ from fairnotice.operations.schemas import (
     PositionCreate,
     PositionPublic,
     PositionUpdate,
+    ReceiptPublic,
     RowId,
 )
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
@@ -201,8 +211,24 @@ def adopt_invitation(
 
 
 @router.get("/interviews/{item:int}", response_model=InterviewPublic, tags=["interviews"])
-def get_interview(item: Id, session: Db, who: Authed) -> Interview:
-    return records.scoped(session, Interview, who.workspace_id, item)
+def get_interview(item: Id, session: Db, who: Authed) -> InterviewPublic:
+    row = records.scoped(session, Interview, who.workspace_id, item)
+    public = InterviewPublic.model_validate(row)
+    notices = receipts.of_interview(session, workspace_id=who.workspace_id, interview_id=row.id)
+    public.receipts = [
+        ReceiptPublic(
+            outbox_id=n.outbox_id,
+            recipient=n.recipient,
+            subject=n.subject,
+            state=n.status.state,
+            sent_at=n.status.sent_at,
+            opened_at=n.status.opened_at,
+            confirmed_at=n.status.confirmed_at,
+            call_due=n.status.call_due,
+        )
+        for n in notices
+    ]
+    return public
 
 
 @router.patch(

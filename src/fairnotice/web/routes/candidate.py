@@ -18,6 +18,7 @@ from fairnotice.operations import (
     inquiry,
     links,
     own_calendars,
+    receipts,
     records,
     refresh,
     remote_calendars,
@@ -182,6 +183,7 @@ def interview_view(
             ),
             sub_owner=False,
             sub_back=f"/w/{scope.id}/interviews/{row.id}",
+            notices=receipts.of_interview(session, workspace_id=scope.id, interview_id=row.id),
         ),
         status=status,
     )

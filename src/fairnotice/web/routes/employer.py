@@ -20,6 +20,7 @@ from fairnotice.operations import (
     filling,
     holds,
     listing,
+    receipts,
     records,
     refresh,
     subscriptions,
@@ -459,5 +460,6 @@ def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTM
             total=sum(counts.values()),
             calls=calls,
             failed=failed,
+            receipt_counts=receipts.counts(session, workspace_id=scope.id, plan_id=plan_id),
         ),
     )

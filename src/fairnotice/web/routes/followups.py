@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, TooLarge
-from fairnotice.operations import actions, changes, filling, followups, links, uploads
+from fairnotice.operations import actions, changes, filling, followups, links, receipts, uploads
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import outbox as outbox_ops
 from fairnotice.rules.catalog import rules
@@ -79,6 +79,7 @@ def plan_view(
         "checked": checked,
         "queued": [r for r in rows if r.kind != "reminder" and r.state != "draft"],
         "more": more,
+        "receipt_of": receipts.of_rows(session, [r.id for r in rows]),
         "drafts": [r for r in rows if r.state == "draft"],
         "replies": followups.replies_of(session, workspace_id=scope.id, plan_id=record.id),
         "can_queue": not any(r.kind != "reminder" and r.state != "draft" for r in rows)

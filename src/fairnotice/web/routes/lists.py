@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from fairnotice.lifecycle import State
-from fairnotice.operations import accounts, actions, listing
+from fairnotice.operations import accounts, actions, listing, receipts
 from fairnotice.operations import delivery as delivery_ops
 from fairnotice.operations import todos as todo_ops
 from fairnotice.store.tables import POSITION_STATES
@@ -140,6 +140,7 @@ def outbox(
         ),
         filters={"state": chosen or "", "q": q, "order": ordered or ""},
         outbox_states=OUTBOX_STATES,
+        receipt_of=receipts.of_rows(session, [r.id for r in rows.rows]),
         role=accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
     )
     return render(request, "outbox.html", context)
