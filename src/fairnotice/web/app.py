@@ -275,26 +275,21 @@ def create_app(
     return app
 
 
-SWITCH = 0.0005  # s: a request on the event loop waits at most this for a busy thread
+SWITCH = 0.0005  # s: a request's thread waits at most this for a busy thread
 
 
 def serve_app() -> FastAPI:
     """The app as `fairnotice serve` runs it (uvicorn's factory): configured from the
-    environment, and everything loaded at start kept out of the garbage collector's full
-    passes, which otherwise stall a request now and then (p99).
+    environment, and everything loaded at start kept out of the garbage collector's
+    passes (`gc.freeze`): the app's modules hold about 200,000 tracked objects, and a
+    full pass over them stalls whichever request triggers it.
 
-    The collector's first generation runs every 20,000 allocations instead of 700: a
-    request allocates hundreds of objects that reference counting frees anyway, and
-    at 700 a young-generation pass came every request or two (slots 47 -> 52 % of the
-    baseline's throughput in the same runs; bench/README.md).
-
-    Threads hand the interpreter over every `SWITCH` seconds instead of 5 ms: the pick
-    page is served on the event loop, and while a big employer page renders in the
-    threadpool each of the pick's waits (the socket, SQLite) cost it up to a whole
-    interval to get the interpreter back (issue 18: p99 2.8 -> 7.7 ms)."""
+    Threads hand the interpreter over every `SWITCH` seconds instead of 5 ms: the pages
+    render in the thread pool, and while a big employer page renders each wait of a small
+    one (the socket, the database) cost it up to a whole interval to get the interpreter
+    back (issue 18: the pick page's p99 beside the biggest page, 2.8 -> 7.7 ms)."""
     app = create_app()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
     sys.setswitchinterval(SWITCH)
     return app
