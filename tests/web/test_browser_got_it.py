@@ -27,7 +27,7 @@ from fairnotice.web.app import create_app
 from tests.mail.servers import Recorder, smtp_server
 from tests.mail.test_delivery import relay
 from tests.store.databases import _truncate
-from tests.web.conftest import PASSWORD, Browser, Clock
+from tests.web.conftest import LONG_SESSION_DAYS, PASSWORD, Browser, Clock
 from tests.web.live import free_port, serving
 from tests.web.test_api import api_token
 from tests.web.test_browser import ARGS, CHROMIUM, _require, _submit
@@ -58,7 +58,15 @@ def live(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     clock = Clock(now=THURSDAY)
-    settings = Settings(database_url=url, data_dir=folder, secret_key="g" * 40, base_url=base)
+    settings = Settings(
+        database_url=url,
+        data_dir=folder,
+        secret_key="g" * 40,
+        base_url=base,
+        # the clock moves a day: the employer's session outlives that
+        session_idle_minutes=LONG_SESSION_DAYS * 24 * 60,
+        session_max_days=LONG_SESSION_DAYS,
+    )
     app = create_app(settings, clock=clock)
     with serving(app, port):
         yield {"app": app, "base": base, "clock": clock, "db": request.param}
@@ -173,11 +181,13 @@ def test_two_confirm_the_third_is_a_call_the_next_working_day(live: dict[str, An
         expect(employer.locator("#receipt-counts")).to_have_text("Confirmed as received: 2 of 3.")
         _shot(employer, live, "progress")
         employer.goto(f"/w/{ws}")
-        expect(employer.locator('[data-kind="call_unconfirmed"]')).to_have_count(0)
+        due = 'li.todo.overdue[data-kind="call_unconfirmed"]'  # due now (not just "next")
+        expect(employer.locator(due)).to_have_count(0)
+        expect(employer.locator('[data-kind="call_unconfirmed"]')).to_have_count(1)  # coming
 
         clock.now = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)  # Friday, a working day later
         employer.goto(f"/w/{ws}")
-        call = employer.locator('#todos [data-kind="call_unconfirmed"]')
+        call = employer.locator(due)
         expect(call).to_have_count(1)
         expect(call).to_contain_text("Call Tom Hill")
         _shot(employer, live, "overview-call")
