@@ -285,6 +285,7 @@ class Notice:
     recipient: str
     subject: str
     status: Status
+    language: str = "en"  # the letter's (its subject is in it)
 
 
 def of_interview(
@@ -300,10 +301,13 @@ def of_interview(
             Receipt.opened_at,
             Receipt.confirmed_at,
             Receipt.call_due,
+            Receipt.language,
         )
         .join(OutboxMessage, OutboxMessage.id == Receipt.outbox_id)
         .where(Receipt.workspace_id == workspace_id, Receipt.interview_id == interview_id)
         .order_by(Receipt.created_at.desc(), Receipt.id.desc())
         .limit(limit)
     )
-    return [Notice(r.outbox_id, r.recipient, r.subject or "", Status(*r[3:])) for r in rows]
+    return [
+        Notice(r.outbox_id, r.recipient, r.subject or "", Status(*r[3:7]), r.language) for r in rows
+    ]
