@@ -271,7 +271,7 @@ def create_app(
         docs=dict.fromkeys(docs.PAGES, docs_policy),
     )
     app.add_middleware(HeadAsGet)
-    redact_access_log()  # a pick or reset link's token never reaches the access log
+    redact_access_log()  # a pick, reset or "Got it" link's token never reaches the access log
     return app
 
 

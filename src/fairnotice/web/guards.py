@@ -192,7 +192,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-TOKEN_PATH = re.compile(r"(/(?:pick|reset)/)[^/?#\s\"]+")
+TOKEN_PATH = re.compile(r"(/(?:pick|reset|got-it)/)[^/?#\s\"]+")
 
 
 class RedactTokens(logging.Filter):
