@@ -1,5 +1,6 @@
 """Migration 0022: the receipts table ("Got it" links, issue 17) with its index for the
-overview's calls; its downgrade takes both back. On SQLite and PostgreSQL."""
+overview's calls, and the outbox's receipt_form; its downgrade takes them back. On SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,13 +24,26 @@ def _receipts(url: str) -> tuple[set[str], set[str]]:
         engine.dispose()
 
 
+def _outbox(url: str) -> set[str]:
+    """The outbox table's columns."""
+    engine = make_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns("outbox")}
+    finally:
+        engine.dispose()
+
+
 def test_0022_adds_the_receipts_and_its_downgrade_takes_them_back(database_url: str) -> None:
     columns, indexes = _receipts(database_url)
     assert {"token_hash", "sealed_token", "opened_at", "confirmed_at", "call_due"} <= columns
     assert INDEX in indexes
+    assert "receipt_form" in _outbox(database_url)
     downgrade(database_url, "0021")
     try:
         assert _receipts(database_url) == (set(), set())
+        assert "receipt_form" not in _outbox(database_url)
+        assert "sent_at" in _outbox(database_url)  # the rest of the outbox stays
     finally:
         upgrade(database_url)
     assert INDEX in _receipts(database_url)[1]
+    assert "receipt_form" in _outbox(database_url)

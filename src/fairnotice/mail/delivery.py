@@ -31,14 +31,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, bindparam, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.compose.receipt import GOT_IT, without_link  # "Got it" links (issue 17)
 from fairnotice.lifecycle import CLOSED
 from fairnotice.mail.limits import DomainLimiter, Policy, Stats
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
@@ -66,6 +65,7 @@ class Claimed:
     interview_id: int | None
     interview_sequence: int | None
     is_cancel: bool
+    receipt: bool = False  # gets a "Got it" paragraph and link (issue 17): `links` writes it
 
 
 def taken(stats: Stats) -> bool:
@@ -421,15 +421,11 @@ class Deliverer:
         send time, by `links`; without it such a message is not sent with a dead link."""
         try:
             item = entry.item
-            if GOT_IT in item.body and self.links is None:  # no receipt: no "Got it" line
-                item = replace(item, body=without_link(item.body))
-            if (
-                LINK_REFERENCE in item.body
-                or LINK_REFERENCE in (item.calendar_ics or "")
-                or GOT_IT in item.body
-            ):
+            if LINK_REFERENCE in item.body or LINK_REFERENCE in (item.calendar_ics or ""):
                 if self.links is None:
                     raise ValueError("body: a pick link this worker cannot write (no key)")
+                item = self.links(entry.id, item)
+            elif entry.receipt and self.links is not None:  # without it: no "Got it" line
                 item = self.links(entry.id, item)
             return render(item, sender=self.sender, date=self.clock())
         except Exception as exc:  # one message that cannot be built never stalls the rest
@@ -662,7 +658,7 @@ _CLAIM_COLUMNS = [
         "id", "state", "claimed_by", "kind", "message_id", "recipient", "subject", "body",
         "language", "recipient_name", "sender_name", "reply_to", "in_reply_to",
         "calendar_method", "calendar_ics", "created_at", "attempts", "deadline",
-        "interview_id", "interview_sequence",
+        "interview_id", "interview_sequence", "receipt_form",
     )
 ]  # fmt: skip
 
@@ -694,4 +690,5 @@ def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:
         interview_id=row["interview_id"],
         interview_sequence=row["interview_sequence"],
         is_cancel=(row["calendar_method"] or "").upper() == "CANCEL",
+        receipt=row["receipt_form"] is not None,
     )

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose import receipt
 from fairnotice.compose.context import after_agreement
 from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
@@ -26,8 +27,8 @@ from fairnotice.mail.delivery import Deliverer, Policy
 from fairnotice.mail.limits import DomainLimiter
 from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
-from fairnotice.model import Language, MessageKind, Situation, Urgency
-from fairnotice.operations import links, receipts
+from fairnotice.model import Intent, Language, MessageKind, Role, Situation, Urgency
+from fairnotice.operations import links
 from fairnotice.operations.clock import system_now
 from fairnotice.operations.outbox import link_writer, with_links, written
 from fairnotice.operations.replies import thread_id
@@ -249,6 +250,13 @@ def draft_after_agreement(
     end = agreed_end or agreed + (facts.interview.end - facts.interview.start)
     messages = {m["id"]: m for m in plan.get("messages", [])}
     answers = thread_id(session, workspace_id=workspace_id, plan_id=plan_id)
+    form = (plan.get("address") or {}).get("form") or facts.options.tone.value
+    got_it = receipt.wanted(
+        Role(plan.get("role", facts.role)),
+        Intent(plan.get("intent", facts.intent)),
+        MessageKind.follow_up_email,
+        form,
+    )
     rows = []
     for step in plan.get("steps", []):
         if step.get("condition") != "after_agreement" or step.get("message") not in messages:
@@ -285,6 +293,7 @@ def draft_after_agreement(
             in_reply_to=answers,
             deadline=agreed,
             attempts=0,
+            receipt_form=got_it,
         )
         session.add(row)
         rows.append(row)
@@ -386,7 +395,7 @@ def as_eml(
         message_id=row.message_id,
         recipient=row.recipient,
         subject=row.subject,
-        body=receipts.without_link(row.body),  # sent by hand: no "Got it" link
+        body=row.body,  # sent by hand: no "Got it" link (only the worker adds one)
         language=row.language,
         recipient_name=row.recipient_name,
         sender_name=row.sender_name,
@@ -443,7 +452,7 @@ def mailto_writer(
 
     def write(to: str, subject: str, body: str) -> str:
         shown = links.reveal(session, workspace_id=workspace_id, texts=[body], secret=secret)
-        return mailto(to, subject, receipts.without_link(shown[0]))  # sent by hand
+        return mailto(to, subject, shown[0])  # sent by hand: no "Got it" link
 
     return write
 

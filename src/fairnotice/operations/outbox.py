@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.compose.receipt import GOT_IT
+from fairnotice.compose import receipt
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
@@ -70,6 +70,7 @@ def plan_rows(
     interview's UID to its stored (id, SEQUENCE)."""
     by_id = {m.id: m for m in plan.messages}
     by_email = {c.email: c for c in situation.candidates}
+    form = plan.address.form if plan.address else situation.options.tone.value
     rows: list[dict[str, Any]] = []
     for step in plan.steps:
         if step.action is not Action.send or step.channel is not ChannelKind.email:
@@ -112,6 +113,7 @@ def plan_rows(
                 "interview_sequence": interview[1] if interview else None,
                 "attempts": 0,
                 "created_at": now,
+                "receipt_form": receipt.wanted(plan.role, plan.intent, message.kind, form),
             }
         )
     return rows
@@ -202,10 +204,12 @@ def queue(
     kind: str = "email",
     reference: str | None = None,
     interview: tuple[int, int] | None = None,
+    receipt_form: str | None = None,
 ) -> OutboxMessage:
     """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
     (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
-    that interview changes or is cancelled before it goes out."""
+    that interview changes or is cancelled before it goes out; `receipt_form`: the form of
+    address of its "Got it" paragraph, if it gets one (compose/receipt.py)."""
     name, address = sender
     row = OutboxMessage(
         workspace_id=workspace_id,
@@ -228,6 +232,7 @@ def queue(
         interview_sequence=interview[1] if interview else None,
         attempts=0,
         created_at=due,
+        receipt_form=receipt_form,
     )
     session.add(row)
     session.flush()
@@ -328,7 +333,7 @@ def draft_eml(
         recipient_name=message.get("recipient") or None,
         sender_name=name or None,
         subject=str(message.get("subject") or ""),
-        body=receipts.without_link(str(message["body"])),
+        body=str(message["body"]),
         language=str(message.get("language") or "en"),
         calendar_method=calendar.get("method") if calendar.get("ics") else None,
         calendar_ics=calendar.get("ics") or None,
@@ -361,30 +366,34 @@ def link_writer(
     clock: Callable[[], datetime] | None = None,
 ) -> Callable[[int, Outgoing], Outgoing]:
     """The worker's hook (mail/delivery.py): an outbox row's links written at send time,
-    from its own workspace's offers; a link it cannot write fails the row. A letter's
-    "Got it" placeholder becomes its receipt's link (receipts.py: issued, and committed,
-    the first time the row goes out; the same link on a retry)."""
+    from its own workspace's offers; a link it cannot write fails the row. A row queued
+    with a `receipt_form` gets its "Got it" paragraph and link before the letter's closing
+    (compose/receipt.placed; the receipt is issued, and committed before the message
+    leaves, the first time the row goes out; the same link on a retry)."""
 
     def write(row_id: int, item: Outgoing) -> Outgoing:
         with sessions() as session:
-            workspace_id = session.scalar(
-                select(OutboxMessage.workspace_id).where(OutboxMessage.id == row_id)
-            )
-            if workspace_id is None:
+            found = session.execute(
+                select(OutboxMessage.workspace_id, OutboxMessage.receipt_form).where(
+                    OutboxMessage.id == row_id
+                )
+            ).one_or_none()
+            if found is None:
                 raise links.LinkUnavailable(f"outbox row {row_id} is gone")
+            workspace_id, form = found
             item = with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
-            if GOT_IT not in item.body:
+            if form is None:
                 return item
             now = clock() if clock is not None else datetime.now(UTC)
-            fill = receipts.writer(
+            url = receipts.link(
                 session,
                 outbox_id=row_id,
                 secret=links.secret_key(secret),
                 base_url=base_url,
                 now=now,
             )
-            item = replace(item, body=fill(item.body))
+            body = receipt.placed(item.body, url, language=item.language, formal=form != "informal")
             session.commit()
-            return item
+            return replace(item, body=body)
 
     return write

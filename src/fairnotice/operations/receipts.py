@@ -1,8 +1,10 @@
 """Proof that the news arrived (issue 17): a notice's "Got it" link.
 
-Letters that change an interview carry a line with a placeholder (`compose.receipt.GOT_IT`)
-instead of a link: the pure core never knows a token. When the outbox row goes out, the
-worker's link writer `issue`s its receipt: a token from `secrets`, kept as its SHA-256 (to
+Letters that change an interview are queued with the form of address of their "Got it"
+paragraph (outbox.receipt_form); the composed letters never mention it, and the pure core
+never knows a token. When the outbox row goes out, the worker's link writer `issue`s its
+receipt and puts the paragraph with the link before the letter's closing
+(`compose.receipt.placed`): a token from `secrets`, kept as its SHA-256 (to
 find it) and sealed with the app's key (to write the same link again if a send attempt is
 retried), as pick links are (links.py). The link only confirms that one notice, never acts
 on the interview, and works for `LIFETIME` after it went, whatever the interview became
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,8 +33,8 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fairnotice.compose import receipt
-from fairnotice.compose.receipt import GOT_IT
 from fairnotice.errors import NotFound
+from fairnotice.model import Intent, MessageKind, Role
 from fairnotice.operations.accounts import digest
 from fairnotice.store.sealing import seal, unseal
 from fairnotice.store.tables import Interview, OutboxMessage, Receipt
@@ -41,7 +43,6 @@ from fairnotice.todos import ReceiptFacts, call_due
 LIFETIME = timedelta(days=60)  # a link works this long after its notice went
 TOKEN_BYTES = 32
 PATH = "/got-it/"
-without_link = receipt.without_link  # a message the user sends by hand
 
 
 def issue(session: Session, *, outbox_id: int, secret: str, now: datetime) -> str:
@@ -88,26 +89,19 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def fill(text: str, url: str) -> str:
-    """`text` with the placeholder replaced by the link."""
-    return text.replace(GOT_IT, url)
+def in_letters(role: str, intent: str) -> bool:
+    """Whether a plan's emails get a "Got it" paragraph when they leave through the
+    outbox (what the plan page says under them)."""
+    try:
+        return receipt.wanted(Role(role), Intent(intent), MessageKind.email, "formal") is not None
+    except ValueError:
+        return False
 
 
-def writer(
-    session: Session, *, outbox_id: int, secret: str, base_url: str, now: datetime
-) -> Callable[[str], str]:
-    """What fills a row's texts with its link (the receipt issued at the first call)."""
-    made: list[str] = []
-
-    def write(text: str) -> str:
-        if GOT_IT not in text:
-            return text
-        if not made:
-            token = issue(session, outbox_id=outbox_id, secret=secret, now=now)
-            made.append(f"{base_url.rstrip('/')}{PATH}{token}")
-        return fill(text, made[0])
-
-    return write
+def link(session: Session, *, outbox_id: int, secret: str, base_url: str, now: datetime) -> str:
+    """The row's "Got it" link (its receipt issued the first time)."""
+    token = issue(session, outbox_id=outbox_id, secret=secret, now=now)
+    return f"{base_url.rstrip('/')}{PATH}{token}"
 
 
 @dataclass(frozen=True)

@@ -431,6 +431,9 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # a "Got it" paragraph in this form of address ("formal"/"informal") goes in when the
+    # row is sent (compose/receipt.py, migration 0022); None: the message has none
+    receipt_form: Mapped[str | None] = mapped_column(String(10))
 
 
 class Receipt(Base):

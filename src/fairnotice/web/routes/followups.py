@@ -80,6 +80,8 @@ def plan_view(
         "queued": [r for r in rows if r.kind != "reminder" and r.state != "draft"],
         "more": more,
         "receipt_of": receipts.of_rows(session, [r.id for r in rows]),
+        # its emails end with a "Got it" link when they leave through the outbox
+        "got_it_letters": receipts.in_letters(plan.get("role", ""), plan.get("intent", "")),
         "drafts": [r for r in rows if r.state == "draft"],
         "replies": followups.replies_of(session, workspace_id=scope.id, plan_id=record.id),
         "can_queue": not any(r.kind != "reminder" and r.state != "draft" for r in rows)

@@ -5,6 +5,8 @@ link (operations/receipts.py). Its row keeps the token as its SHA-256 and sealed
 pick links), when the recipient opened the link and when they confirmed, and when an
 unconfirmed notice becomes a call (C4). The overview finds those through the index on
 (workspace_id, confirmed_at, call_due): the unconfirmed ones of a workspace, by due time.
+An outbox row that gets a link says so when it is queued (outbox.receipt_form: the form
+of address of the paragraph the worker adds, "formal" or "informal"; NULL: none).
 
 Revision ID: 0022
 Revises: 0021
@@ -32,6 +34,8 @@ INDEXES = [
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.add_column(sa.Column("receipt_form", sa.String(10), nullable=True))
     op.create_table(
         "receipts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -77,3 +81,5 @@ def downgrade() -> None:
     for name, _ in reversed(INDEXES):
         op.drop_index(name, table_name="receipts")
     op.drop_table("receipts")
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_column("receipt_form")
