@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from icalendar import Calendar
 from limits import parse
 from sqlalchemy import func, select
@@ -38,6 +39,7 @@ from tests.web.test_anonymous_plan import (
     TYPED,
     counts,
 )
+from tests.web.test_api import api_token
 from tests.web.test_got_it import _interview, _org, deliver, link_in, mails_to, receipt
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -337,6 +339,8 @@ def test_got_it_links_are_long_and_only_a_form_with_the_pages_token_confirms(
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
     assert 'name="csrf_token"' in page.text
+    # the notice's subject and sender only: no address, no way into the workspace
+    assert "lena@example.org" not in page.text and 'href="/w/' not in page.text
     done = other_browser.post(path, {})
     assert done.status_code == 200 and receipt(app, path).confirmed_at is not None
     # the sender's own pages never show the token
@@ -405,3 +409,22 @@ def test_insights_escape_hostile_position_names_and_bound_the_period(
         assert other_browser.get(f"/w/{org}/{path}").status_code == 404
     with app.state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Workspace)) >= 2
+
+
+def test_the_insights_api_needs_an_organisations_token_and_bounds_the_period(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    org_headers = _org(browser)
+    personal = api_token(other_browser, "solo@example.org")
+    with TestClient(app, base_url="http://testserver") as http:
+        assert http.get("/api/v1/insights").status_code == 401
+        bad = {"Authorization": "Bearer fn_" + "x" * 40}
+        assert http.get("/api/v1/insights", headers=bad).status_code == 401
+        assert http.get("/api/v1/insights", headers=personal).status_code == 404
+        long = {"from": "2020-01-01", "until": "2022-01-02"}
+        refused = http.get("/api/v1/insights", params=long, headers=org_headers)
+        assert refused.status_code == 422
+        assert [d["field"] for d in refused.json()["detail"]] == ["until"]
+        odd = http.get("/api/v1/insights", params={"position": "1 OR 1=1"}, headers=org_headers)
+        assert odd.status_code == 422 and odd.json()["detail"][0]["field"] == "position"
+        assert http.get("/api/v1/insights", headers=org_headers).status_code == 200
