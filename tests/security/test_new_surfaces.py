@@ -9,6 +9,7 @@ import email
 import email.policy
 import logging
 import re
+import secrets
 import zlib
 from collections import Counter
 from datetime import UTC, datetime
@@ -349,6 +350,26 @@ def test_got_it_links_are_long_and_only_a_form_with_the_pages_token_confirms(
     for page_path in (f"/w/{ws}/interviews/{item}", f"/w/{ws}/outbox"):
         shown = browser.get(page_path)
         assert shown.status_code == 200 and token not in shown.text
+
+
+def test_guessing_got_it_links_is_throttled_and_a_real_link_then_waits_too(
+    app: FastAPI, browser: Browser, other_browser: Browser, clock: Clock, tally: Counter[str]
+) -> None:
+    """Wrong tokens by GET, HEAD and POST (odd shapes too) count against the client; once
+    spent, even the right link answers 429 to that client and records nothing."""
+    path = _link(app, browser, clock)
+    guesses = ["A" * 43, "a" * 101, "%2e%2e", "x.y", secrets.token_urlsafe(32)]
+    for i in range(throttle.TOKEN_CLIENT.amount):
+        guess = f"/got-it/{guesses[i % len(guesses)]}"
+        method = ("get", "head", "post")[i % 3]
+        response = getattr(other_browser.http, method)(guess)
+        assert response.status_code in (403, 404), (method, guess, response.status_code)
+        if response.status_code == 403:  # a POST without the page's token is no guess
+            assert other_browser.http.get(guess).status_code == 404
+        tally["got-it tokens guessed"] += 1
+    refused = other_browser.http.get(path)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert receipt(app, path).opened_at is None
 
 
 def test_the_access_log_redacts_got_it_tokens() -> None:
