@@ -16,14 +16,18 @@ before: /proc/PID/clear_refs resets the peak), and the ratio of each p50 to the 
 At the largest size, also: the pick page's p99 alone and while another client loads the
 biggest page again and again; and a fill of a position with that many candidates (a
 workspace of its own, every candidate with an interview): POST .../fill (202), a
-`fairnotice worker --once` process queues every letter in batches (timed until the position
-is filled) and delivers them to an aiosmtpd sink; raw smtplib sends pre-built letters
-to the same sink in the same run as the delivery baseline.
+`fairnotice worker --once` process with no relay queues every letter in batches (timed
+until the position is filled; its CPU seconds from its rusage), then another delivers them
+to an aiosmtpd sink (msg/s from the first to the last `sent_at`); raw smtplib sends
+pre-built letters to the same sink in the same run as the delivery baseline. The load
+average and the CPU seconds (the worker's; PostgreSQL's for this database) are printed
+beside each figure: on a shared machine wall-clock alone says little.
 
     .venv/bin/python bench/scale.py            # 100, 1,000, 10,000, 50,000; both databases
     .venv/bin/python bench/scale.py --quick    # 100 and 1,000 only
     options: --sizes N.., --skip-pg, --skip-sqlite, --samples N, --fill N (0: no fill),
-             --fill-only (the fill of --fill N, default 50,000, in a database of its own)
+             --fill-only (the fill of --fill N, default 50,000, in a database of its own),
+             --threads N (the fill's delivery threads; default: the product's)
 
 Goals at 50,000: every page and list p99 < 200 ms and < 1 MB, memory per request < 50 MB;
 the fill queued in < 60 s and delivered at >= 50 % of raw smtplib; the pick page's p99
@@ -55,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from delivery_throughput import baseline, drop, pg_database, sink  # noqa: E402
+from delivery_throughput import PostgresCpu, baseline, drop, pg_database, sink  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from tests.store.year_calendar import year_of_meetings  # noqa: E402
@@ -457,9 +461,15 @@ def pick_under_load(port: int, pid: int, world: World, samples: int) -> dict[str
 # --- the fill ------------------------------------------------------------------------------
 
 
-def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
-    """A position with `count` candidates filled: queued by a worker in the background,
-    delivered to an aiosmtpd sink; raw smtplib to the same sink as the baseline."""
+def fill(
+    url: str, folder: Path, count: int, now: datetime, threads: int | None = None
+) -> dict[str, float]:
+    """A position with `count` candidates filled: queued in the background by one
+    `fairnotice worker --once` (no relay: it only queues; its CPU read from its rusage),
+    then delivered by another to an aiosmtpd sink (the rate from the first to the last
+    `sent_at`, so start-up is not counted); raw smtplib to the same sink as the baseline.
+    The machine is shared: each figure comes with the load average and the CPU seconds
+    of the worker (and of PostgreSQL's processes for this database) beside it."""
     engine = make_engine(url)
     sessions: sessionmaker[Session] = session_factory(engine)
     world = build_fill(sessions, count=count, now=now, under_way=min(500, count // 10))
@@ -470,67 +480,78 @@ def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
     results: dict[str, float] = {}
     smtp, smtp_port = sink()
     try:
+        results["raw_load"] = os.getloadavg()[0]
         results["raw_smtplib_rate"] = baseline(smtp_port, min(count, 5000))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRNOTICE_")}
+        env.update(
+            FAIRNOTICE_DATABASE_URL=url,
+            FAIRNOTICE_SMTP_FROM="noreply@fairnotice.test",
+            FAIRNOTICE_DELIVERY_PER_DOMAIN_PER_MINUTE="0",
+            FAIRNOTICE_DELIVERY_BATCH_SIZE="100",
+        )
         with server(url, folder) as (port, _pid):
             api = httpx.Client(
                 base_url=f"http://127.0.0.1:{port}",
                 timeout=120,
                 headers={"Authorization": f"Bearer {token}"},
             )
+            results["queue_load_before"] = os.getloadavg()[0]
+            postgres = PostgresCpu(url.rsplit("/", 1)[1]) if "postgresql" in url else None
+            if postgres is not None:
+                postgres.start()
             began = time.perf_counter()
             started = api.post(
                 f"/api/v1/positions/{world.position_id}/fill", json={"hired": world.hired}
             )
             assert started.status_code == 202, started.text
             results["fill_request_ms"] = 1000 * (time.perf_counter() - began)
-            env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRNOTICE_")}
-            env.update(
-                FAIRNOTICE_DATABASE_URL=url,
-                FAIRNOTICE_SMTP_HOST="127.0.0.1",
-                FAIRNOTICE_SMTP_PORT=str(smtp_port),
-                FAIRNOTICE_SMTP_TLS="none",
-                FAIRNOTICE_SMTP_FROM="noreply@fairnotice.test",
-                FAIRNOTICE_DELIVERY_PER_DOMAIN_PER_MINUTE="0",
-                FAIRNOTICE_DELIVERY_BATCH_SIZE="100",
-            )
-            log = (folder / "worker.log").open("wb")
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "fairnotice", "worker", "--once"],
-                env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log,
-            )  # fmt: skip
             polls: list[float] = []
             queued_at = None
-            while worker.poll() is None:
+
+            def poll() -> None:
+                nonlocal queued_at
                 asked = time.perf_counter()
                 shown = api.get(f"/api/v1/positions/{world.position_id}/fill").json()
                 polls.append(1000 * (time.perf_counter() - asked))
                 if queued_at is None and shown["status"] == "filled":
                     queued_at = time.perf_counter()
-                time.sleep(0.5)
-            finished = time.perf_counter()
+
+            queue_cpu = run_worker(env, folder, "queue", every=poll)
             if queued_at is None:
-                queued_at = finished
+                poll()
+            results["queued_s"] = (queued_at or time.perf_counter()) - began
+            results["queue_cpu_s"] = queue_cpu
+            results["queue_postgres_cpu_s"] = postgres.total() if postgres else float("nan")
+            results["queue_load_after"] = os.getloadavg()[0]
             api.close()
-            log.close()
-            assert worker.returncode == 0, (folder / "worker.log").read_text()[-2000:]
+        env.update(
+            FAIRNOTICE_SMTP_HOST="127.0.0.1",
+            FAIRNOTICE_SMTP_PORT=str(smtp_port),
+            FAIRNOTICE_SMTP_TLS="none",
+        )
+        if threads is not None:
+            env["FAIRNOTICE_DELIVERY_THREADS"] = str(threads)
+        results["deliver_load_before"] = os.getloadavg()[0]
+        postgres = PostgresCpu(url.rsplit("/", 1)[1]) if "postgresql" in url else None
+        if postgres is not None:
+            postgres.start()
+        results["deliver_cpu_s"] = run_worker(env, folder, "deliver")
+        results["deliver_postgres_cpu_s"] = postgres.total() if postgres else float("nan")
+        results["deliver_load_after"] = os.getloadavg()[0]
         with sessions() as session:
-            # every message the worker delivered in that time: the letters, and the
-            # interviewers' CANCELs the fill queues beside them (no plan of their own)
-            sent = int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(
-                        OutboxMessage.workspace_id == world.workspace_id,
-                        OutboxMessage.state == "sent",
-                    )
+            # every message the worker delivered: the letters, and the interviewers'
+            # CANCELs the fill queues beside them (no plan of their own)
+            sent, first, last = session.execute(
+                select(
+                    func.count(), func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at)
+                ).where(
+                    OutboxMessage.workspace_id == world.workspace_id,
+                    OutboxMessage.state == "sent",
                 )
-                or 0
-            )
+            ).one()
         results["letters_sent"] = sent
-        results["queued_s"] = queued_at - began
-        results["delivered_s"] = finished - queued_at
-        results["delivery_rate"] = sent / max(1e-9, finished - queued_at)
+        results["delivered_s"] = (last - first).total_seconds() if sent > 1 else float("nan")
+        results["delivery_rate"] = (sent - 1) / max(1e-9, results["delivered_s"])
         results["delivery_vs_raw"] = results["delivery_rate"] / results["raw_smtplib_rate"]
         results["progress_poll_p50_ms"] = statistics.median(polls) if polls else float("nan")
         results["progress_poll_max_ms"] = max(polls) if polls else float("nan")
@@ -539,6 +560,46 @@ def fill(url: str, folder: Path, count: int, now: datetime) -> dict[str, float]:
         smtp.wait()
         engine.dispose()
     return results
+
+
+def fill_line(database: str, count: int, d: dict[str, float]) -> str:
+    """The fill's figures, each with the CPU seconds and the load average beside it."""
+    return (
+        f"{database} fill of {count:,}: request {d['fill_request_ms']:.0f} ms, queued in "
+        f"{d['queued_s']:.1f} s (goal < 60 s; worker CPU {d['queue_cpu_s']:.1f} s, "
+        f"PostgreSQL CPU {d['queue_postgres_cpu_s']:.1f} s, load "
+        f"{d['queue_load_before']:.1f} -> {d['queue_load_after']:.1f}); "
+        f"{d['letters_sent']:.0f} messages delivered in {d['delivered_s']:.1f} s = "
+        f"{d['delivery_rate']:.0f} msg/s (worker CPU {d['deliver_cpu_s']:.1f} s, PostgreSQL "
+        f"CPU {d['deliver_postgres_cpu_s']:.1f} s, load {d['deliver_load_before']:.1f} -> "
+        f"{d['deliver_load_after']:.1f}) = {100 * d['delivery_vs_raw']:.0f} % of raw smtplib "
+        f"({d['raw_smtplib_rate']:.0f} msg/s at load {d['raw_load']:.1f}; goal >= 50 %); "
+        f"progress poll p50 {d['progress_poll_p50_ms']:.1f} ms, max "
+        f"{d['progress_poll_max_ms']:.1f} ms"
+    )
+
+
+def run_worker(
+    env: dict[str, str], folder: Path, label: str, every: Callable[[], None] | None = None
+) -> float:
+    """`fairnotice worker --once` to its end (`every` called twice a second meanwhile);
+    the CPU seconds it used (user + system, from its rusage)."""
+    log = (folder / f"worker-{label}.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "fairnotice", "worker", "--once"],
+        env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    while True:
+        pid, status, usage = os.wait4(worker.pid, os.WNOHANG)
+        if pid:
+            break
+        if every is not None:
+            every()
+        time.sleep(0.5)
+    log.close()
+    worker.returncode = os.waitstatus_to_exitcode(status)
+    assert worker.returncode == 0, (folder / f"worker-{label}.log").read_text()[-2000:]
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -592,6 +653,9 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--fill", type=int, help="candidates of the fill (0: none)")
     parser.add_argument("--fill-only", action="store_true", help="the fill alone, no pages")
+    parser.add_argument(
+        "--threads", type=int, help="the fill's delivery threads (default: the product's)"
+    )
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
@@ -629,18 +693,8 @@ def main() -> int:
                         figures[count] = run_size(world, folder, args.samples, count == max(sizes))
                         print(f"{database} {count:,}: built in {built:.1f} s, measured", flush=True)
                     if count == max(sizes) and fill_count:
-                        done = fill(url, folder, fill_count, now)
-                        print(
-                            f"{database} fill of {fill_count:,}: request "
-                            f"{done['fill_request_ms']:.0f} ms, queued in {done['queued_s']:.1f} s "
-                            f"(goal < 60 s), {done['letters_sent']:.0f} messages delivered in "
-                            f"{done['delivered_s']:.1f} s = {done['delivery_rate']:.0f} msg/s = "
-                            f"{100 * done['delivery_vs_raw']:.0f} % of raw smtplib "
-                            f"({done['raw_smtplib_rate']:.0f} msg/s; goal >= 50 %); progress poll "
-                            f"p50 {done['progress_poll_p50_ms']:.1f} ms, max "
-                            f"{done['progress_poll_max_ms']:.1f} ms",
-                            flush=True,
-                        )
+                        done = fill(url, folder, fill_count, now, args.threads)
+                        print(fill_line(database, fill_count, done), flush=True)
                         if fill_count >= SIZES[-1]:
                             if done["queued_s"] >= 60:
                                 missed.append(f"{database} fill queued in {done['queued_s']:.0f} s")

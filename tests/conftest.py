@@ -15,6 +15,65 @@ from fairnotice.rules.planner import plan
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+# The unit tier (`make test-fast`, `pytest -m unit`): the pure core's tests, which need no
+# database, mail or calendar server, browser, network or other process, so a developer
+# gets an answer in seconds. Marked here by path, so a new test in these folders joins
+# by itself; a test that asks for a database or web fixture stays out, and so do the
+# modules below: they start processes (the CLI, node, libical, CalDAV servers) or spend
+# tens of seconds on generated inputs (megabyte calendars, property tests of thousands of
+# cases), which `make test` runs.
+UNIT_PATHS = (
+    "rules",
+    "compose",
+    "review",
+    "calendar",
+    "lifecycle",
+    "todos",
+    "insights/test_measure.py",
+    "test_layers.py",
+)
+NOT_UNIT = frozenset(
+    {
+        "review/test_cli.py",
+        "review/test_faces.py",
+        "calendar/test_caldav.py",
+        "calendar/test_import.py",
+        "calendar/test_itip.py",
+        "calendar/test_slots_cli.py",
+        "calendar/test_budget.py",
+        "calendar/test_fuzz.py",
+        "calendar/test_recur.py",
+        "calendar/test_slots_properties.py",
+        "calendar/test_this_and_future.py",
+        "compose/test_letter_properties.py",
+        "compose/test_letters_in_plans.py",
+        "rules/test_planner_properties.py",
+    }
+)
+SERVICE_FIXTURES = frozenset(
+    {"database_url", "pg_url", "sqlite_template", "factory", "sessions", "app", "browser"}
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "unit: the pure core's fast tests (no services)")
+
+
+def is_unit(relative: str, fixtures: set[str]) -> bool:
+    """Whether a test (its file relative to tests/, its fixtures) belongs to the unit tier."""
+    if relative in NOT_UNIT or fixtures & SERVICE_FIXTURES:
+        return False
+    return any(relative == p or relative.startswith(f"{p}/") for p in UNIT_PATHS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = ROOT / "tests"
+    for item in items:
+        relative = item.path.relative_to(tests).as_posix()
+        if is_unit(relative, set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.unit)
+
+
 BASE: dict[str, Any] = {
     "now": "2026-03-10T09:00:00+01:00",  # a Tuesday morning in Berlin
     "role": "candidate",

@@ -38,6 +38,7 @@ class Kind(StrEnum):
     release_draft = "release_draft"  # a draft to check and release (after an agreement)
     fix_failed = "fix_failed"  # a letter that could not be sent
     inquiry = "inquiry"  # W5: the interview passed (or was called off) without news
+    call_unconfirmed = "call_unconfirmed"  # C4: a notice nobody confirmed by "Got it": call
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,35 @@ class LetterFacts:
     calendar_method: str | None = None
     sequence: int | None = None  # the interview's SEQUENCE it was written for
     deadline: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptFacts:
+    """A notice that went with a "Got it" link nobody has confirmed (operations/outbox/receipts.py
+    reads only those that still call for a call)."""
+
+    id: int
+    outbox_id: int
+    due: datetime  # when it becomes a call (`call_due`)
+    person: str
+    recipient: str
+    subject: str
+    interview_id: int | None = None
+    deadline: datetime | None = None  # the interview's start: calling after it is moot
+    plan_id: int | None = None  # the plan that wrote it (its phone script)
+
+
+CALL_BEFORE = timedelta(hours=4)  # C4: or by 4 hours before the interview
+
+
+def call_due(sent: datetime, zone: ZoneInfo, *, start: datetime | None) -> datetime:
+    """C4: when an unconfirmed notice sent at `sent` becomes a call: one working day later
+    in the recipient's zone (Friday's notice: Monday), or 4 hours before the interview
+    if that comes sooner (never before it was sent)."""
+    due = add_working_days(sent, 1, Hours(zone=zone))
+    if start is not None and start > sent:
+        due = min(due, max(sent, start - CALL_BEFORE))
+    return due
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +182,7 @@ def derive(
     plans: Iterable[PlanFacts] = (),
     steps: Iterable[StepFacts] = (),
     letters: Iterable[LetterFacts] = (),
+    receipts: Iterable[ReceiptFacts] = (),
     horizon: timedelta = HORIZON,
 ) -> Todos:
     """The items due by `now`, and those due within `horizon` after it, earliest first."""
@@ -180,10 +211,34 @@ def derive(
         item = _of_letter(letter, by_id.get(found) if found is not None else None, made_by, now)
         if item is not None:
             items.append(item)
+    items.extend(_of_receipt(r, now) for r in receipts if r.deadline is None or r.deadline > now)
     items.sort(key=lambda t: (t.due, t.kind.value, t.ref))
     return Todos(
         now=[t for t in items if t.due <= now],
         next=[t for t in items if now < t.due <= now + horizon],
+    )
+
+
+def _of_receipt(receipt: ReceiptFacts, now: datetime) -> Todo:
+    """C4: call the recipient of a notice they have not confirmed; the item links to the
+    plan that wrote it (its phone script), else the interview, else the outbox row."""
+    if receipt.plan_id is not None:
+        target = f"plans/{receipt.plan_id}"
+    elif receipt.interview_id is not None:
+        target = f"interviews/{receipt.interview_id}"
+    else:
+        target = f"outbox#row-{receipt.outbox_id}"
+    return Todo(
+        kind=Kind.call_unconfirmed,
+        due=receipt.due,
+        target=target,
+        ref=receipt.id,
+        person=receipt.person,
+        position="",
+        company="",
+        interview_id=receipt.interview_id,
+        detail=receipt.subject,
+        deadline=receipt.deadline,
     )
 
 

@@ -14,6 +14,7 @@ H = timedelta(hours=1)
 
 
 def _row(at: datetime, event: str, **kw: object) -> EventRow:
+    """An event; its moments given as datetimes, kept as the reader gives them (seconds)."""
     fields: dict[str, object] = {
         "interview_id": 1,
         "actor": "user:1",
@@ -22,7 +23,10 @@ def _row(at: datetime, event: str, **kw: object) -> EventRow:
         "previous_start": None,
         **kw,
     }
-    return EventRow(at=at, event=event, **fields)  # type: ignore[arg-type]
+    for name in ("start", "previous_start"):
+        moment = fields[name]
+        fields[name] = moment.timestamp() if isinstance(moment, datetime) else moment
+    return EventRow(at=at.timestamp(), event=event, **fields)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +41,7 @@ def _row(at: datetime, event: str, **kw: object) -> EventRow:
     ],
 )
 def test_t2_boundary(notice: timedelta | None, bucket: str) -> None:
-    assert notice_bucket(notice) == bucket
+    assert notice_bucket(None if notice is None else notice.total_seconds()) == bucket
 
 
 def test_times_are_known_up_to_the_last_move_only() -> None:
@@ -48,11 +52,12 @@ def test_times_are_known_up_to_the_last_move_only() -> None:
         _row(T + 2 * H, "pick", start=start, previous_start=previous, actor="candidate"),
         _row(T + 3 * H, "cancel", start=start, previous_start=previous),
     ]
+    was, now = previous.timestamp(), start.timestamp()
     assert times_of(rows) == [
-        (None, previous),  # an earlier move: from a time not known, to the one left last
-        (previous, previous),
-        (previous, start),  # the last move: previous_start to start
-        (start, start),
+        (None, was),  # an earlier move: from a time not known, to the one left last
+        (was, was),
+        (was, now),  # the last move: previous_start to start
+        (now, now),
     ]
 
 
@@ -73,7 +78,7 @@ def test_sides_reasons_and_the_period() -> None:
     ]
     found = measure(
         events,
-        [FillNotice(T, T + 2 * H), FillNotice(T, None)],
+        [FillNotice(T.timestamp(), (T + 2 * H).timestamp()), FillNotice(T.timestamp(), None)],
         [(0, 3), (5, 2)],
         since=T,
         until=T + 48 * H,

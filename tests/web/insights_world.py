@@ -13,7 +13,8 @@ Relative to `BASE` (30 days before the test clock's `START`, inside the default 
 - E: the candidate did not come; F took place; G was moved 4 times (imported, no events).
 - H: cancelled 200 days before `START` (outside the default period).
 - A fill of the main position: four candidates told, at 30 minutes, 5 hours and 2 days
-  after the fill, the fourth not yet; the hired candidate is not told.
+  after the fill, the fourth not yet; the hired candidate is not told. The three letters
+  sent carry a "Got it" link: the first confirmed, the second opened, the third not.
 - Another organisation's cancellation, which no figure of this one may count.
 """
 
@@ -33,6 +34,7 @@ from fairnotice.store.tables import (
     OutboxMessage,
     PlanRecord,
     Position,
+    Receipt,
 )
 from tests.web.conftest import START, Browser
 from tests.web.helpers import organisation, position
@@ -181,15 +183,30 @@ def _fill(session: Session, org: int, position_id: int, at: datetime) -> None:
                 status="informed",
             )
         )
-        session.add(
-            OutboxMessage(
-                workspace_id=org,
-                recipient=email,
-                body="The position is filled.",
-                plan_id=plan.id,
-                due=at,
-                created_at=at,
-                state="sent" if delay is not None else "pending",
-                sent_at=at + delay if delay is not None else None,
-            )
+        letter = OutboxMessage(
+            workspace_id=org,
+            recipient=email,
+            body="The position is filled.",
+            plan_id=plan.id,
+            due=at,
+            created_at=at,
+            state="sent" if delay is not None else "pending",
+            sent_at=at + delay if delay is not None else None,
         )
+        session.add(letter)
+        session.flush()
+        if delay is not None:
+            sent = at + delay
+            session.add(
+                Receipt(
+                    workspace_id=org,
+                    outbox_id=letter.id,
+                    token_hash=f"{n:064d}",
+                    sealed_token="sealed",
+                    created_at=sent,
+                    expires_at=sent + 60 * D,
+                    call_due=sent + D,
+                    opened_at=sent + H if n < 2 else None,
+                    confirmed_at=sent + H if n == 0 else None,
+                )
+            )

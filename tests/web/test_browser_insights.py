@@ -94,7 +94,7 @@ def test_the_insights_page_draws_its_charts(
     page.get_by_role("link", name="Insights").click()
     page.wait_for_url(f"**/w/{history.org}/insights")
     charts = page.get_by_role("img")
-    assert charts.count() == 6
+    assert charts.count() == 7
     notice = page.get_by_role("img", name="Notice before a cancellation or change")
     assert notice.is_visible()
     box = notice.bounding_box()
@@ -150,4 +150,22 @@ def test_a_reversed_period_is_refused_on_the_page(chromium: Any, live: dict[str,
     assert page.get_by_label("Until", exact=True).get_attribute("aria-invalid") == "true"
     page.screenshot(path=str(SHOTS / "insights-refused.png"), full_page=True)
     assert _axe(page) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["de-DE", "sv-SE"])
+def test_german_and_swedish_words_fit_a_phone(
+    chromium: Any, live: dict[str, Any], lang: str
+) -> None:
+    """The longer words of a German or Swedish page never make the phone scroll sideways."""
+    history: History = live["history"]
+    page = _signed_in(chromium, live, "phone", True)
+    page.goto(f"/w/{history.org}/insights?position={history.main}")
+    with page.expect_navigation():  # the script sends the switch as the language changes
+        page.get_by_label("Language").select_option(lang[:2])
+    page.goto(f"/w/{history.org}/insights?position={history.main}")
+    assert page.locator("html").get_attribute("lang") == lang[:2]
+    wide = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    page.screenshot(path=str(SHOTS / f"insights-phone-{lang[:2]}.png"), full_page=True)
+    assert wide[0] <= wide[1], wide
     page.context.close()

@@ -47,6 +47,9 @@ EXPECTED: dict[tuple[str, str, str], int] = {
     ("move_lead", "changes", "under_1d"): 0,
     ("outcomes", "interviews", "took_place"): 1,
     ("outcomes", "interviews", "no_show"): 1,
+    ("confirmations", "notices", "confirmed"): 1,
+    ("confirmations", "notices", "opened"): 1,
+    ("confirmations", "notices", "not_opened"): 1,
     ("short_notice", "employer", "short"): 2,
     ("short_notice", "employer", "measured"): 3,
     ("short_notice", "candidate", "short"): 0,
@@ -87,7 +90,15 @@ def test_the_page_the_csv_and_the_api_show_the_histories_figures(
         assert figures[(chart, series, bucket)] == value, (chart, series, bucket)
     # each chart's table shows the CSV's figures (series and bucket name the cell)
     tables = re.findall(r'<table id="table-([\w]+)".*?</table>', page.text, re.S)
-    assert tables == ["fill_notice", "notice", "reasons", "reschedules", "move_lead", "outcomes"]
+    assert tables == [
+        "fill_notice",
+        "notice",
+        "reasons",
+        "reschedules",
+        "move_lead",
+        "outcomes",
+        "confirmations",
+    ]
     for chart in tables:
         block = re.search(rf'<table id="table-{chart}".*?</table>', page.text, re.S)
         assert block is not None
@@ -99,7 +110,7 @@ def test_the_page_the_csv_and_the_api_show_the_histories_figures(
 def test_charts_are_accessible_svg_without_script(browser: Browser, history: History) -> None:
     page = browser.get(f"/w/{history.org}/insights").text
     charts = CHART.findall(page)
-    assert len(charts) == 6
+    assert len(charts) == 7
     for svg in charts:
         assert 'role="img"' in svg and "<script" not in svg and "style=" not in svg
         ident = re.search(r'id="(chart-\w+)"', svg)
@@ -140,6 +151,7 @@ def test_the_api_gives_the_same_figures(
     assert sum(v for (c, _, _), v in got.items() if c == "notice") == 1
     assert got[("reschedules", "interviews", "0")] == 1
     assert sum(v for (c, _, _), v in got.items() if c == "fill_notice") == 0
+    assert sum(v for (c, _, _), v in got.items() if c == "confirmations") == 0
     # a longer period takes in H: cancelled exactly 24 hours ahead, which is not short (T2)
     since = (START.date() - timedelta(days=210)).isoformat()
     wide = _api(app, headers, **{"from": since}).json()

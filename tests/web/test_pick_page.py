@@ -92,7 +92,6 @@ def test_a_video_link_is_a_link_and_anything_else_stays_text(
         assert row is not None
         row.video_url = "javascript:alert(1)"
         session.commit()
-    app.state.offer_views.clear()
     page = other_browser.get(link.path).text
     assert "javascript:alert(1)" in page and 'href="javascript' not in page
 
@@ -165,3 +164,46 @@ def test_the_json_api_names_the_missing_choice(
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "slot"
+
+
+def test_headers_head_and_links_that_name_nothing(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    """The page keeps its token to itself (no referrer, no shared cache), answers HEAD
+    as GET without a body, and a token that is no link is the 404 page, for GET and HEAD."""
+    link = _link(app, browser, "de")
+    page = other_browser.http.get(link.path)
+    assert page.status_code == 200
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "no-store" in page.headers["cache-control"]
+    assert page.headers["content-type"].startswith("text/html")
+    head = other_browser.http.head(link.path)
+    assert head.status_code == 200 and head.content == b""
+    for path in ("/pick/nope", f"{link.path}x", "/pick/%2F", "/pick/" + "a" * 150):
+        for method in ("GET", "HEAD"):
+            missing = other_browser.http.request(method, path)
+            assert missing.status_code == 404, (method, path)
+    assert "<html" in other_browser.http.get("/pick/nope").text
+
+
+def test_a_change_made_elsewhere_shows_on_the_next_request(
+    app: FastAPI, browser: Browser, other_browser: Browser
+) -> None:
+    """No process keeps the offer: an edit and a pick written by another process (here,
+    straight to the database) are on the very next page; hostile text stays text."""
+    link = _link(app, browser, "en")
+    assert other_browser.get(link.path).status_code == 200
+    with app.state.sessions() as session:
+        row = session.get(Interview, link.interview)
+        assert row is not None
+        row.position = "<b>Para</b> & {{ 1 + 1 }}"
+        offer = session.get(Offer, link.offer)
+        assert offer is not None
+        slot = session.scalars(select(OfferSlot).where(OfferSlot.offer_id == offer.id)).first()
+        assert slot is not None
+        offer.state, offer.picked_slot_id = "picked", slot.id
+        session.commit()
+    page = other_browser.get(link.path).text
+    assert "&lt;b&gt;Para&lt;/b&gt; &amp; {{ 1 + 1 }}" in page and "<b>Para" not in page
+    assert 'name="slot"' not in page  # picked: no times to choose any more
+    assert i18n.gettext_for("en")("A calendar update is on its way to you.") in page

@@ -245,7 +245,11 @@ class InterviewEvent(Base):
     """One change of an interview: who, when, from which state to which, and why."""
 
     __tablename__ = "interview_events"
-    __table_args__ = (Index("ix_interview_events_interview_id_at", "interview_id", "at"),)
+    __table_args__ = (
+        Index("ix_interview_events_interview_id_at", "interview_id", "at"),
+        # the insights' period (migration 0023): a workspace's events from a time on
+        Index("ix_interview_events_workspace_id_at", "workspace_id", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
     interview_id: Mapped[int | None] = mapped_column(
@@ -394,6 +398,8 @@ class OutboxMessage(Base):
         # the outbox page (migration 0016): newest or due first, of all states or of one
         Index("ix_outbox_workspace_id_due", "workspace_id", "due", "id"),
         Index("ix_outbox_workspace_id_state_due", "workspace_id", "state", "due", "id"),
+        # the insights (migration 0023): a fill's letter to one candidate
+        Index("ix_outbox_plan_id_recipient", "plan_id", "recipient"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
@@ -427,6 +433,41 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # a "Got it" paragraph in this form of address ("formal"/"informal") goes in when the
+    # row is sent (compose/receipt.py, migration 0022); None: the message has none
+    receipt_form: Mapped[str | None] = mapped_column(String(10))
+
+
+class Receipt(Base):
+    """A notice's "Got it" link (operations/outbox/receipts.py): the token as its SHA-256 and
+    sealed, as pick links; when the recipient opened it and confirmed; when an
+    unconfirmed notice becomes a call (C4). Migration 0022."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        # the overview's calls (C4): a workspace's unconfirmed notices by due time
+        Index(
+            "ix_receipts_workspace_id_confirmed_at_call_due",
+            "workspace_id",
+            "confirmed_at",
+            "call_due",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = _workspace()
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL"), index=True
+    )
+    interview_sequence: Mapped[int | None] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_token: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime]
+    call_due: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
 
 
 class OutboxEvent(Base):

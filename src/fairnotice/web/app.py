@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from fairnotice.errors import BadInput, Conflict, Forbidden, NotFound, Phrase, TooLarge
-from fairnotice.model import Situation
 from fairnotice.operations.accounts.commands import workspaces_of
 from fairnotice.operations.plans.planning import system_now
 from fairnotice.rules.proposals import why_in
@@ -33,7 +32,6 @@ from fairnotice.store.session import WRITE, make_engine, session_factory, upgrad
 from fairnotice.store.tables import User
 from fairnotice.web import docs
 from fairnotice.web.deps import SESSION_KEY, SignInRequired, live_session, render, templates
-from fairnotice.web.fastlane import FastRoute, TokenPage
 from fairnotice.web.guards import BodyLimit, HeadAsGet, SecurityHeaders, redact_access_log
 from fairnotice.web.paging import url_with
 from fairnotice.web.storable import storable_text
@@ -186,12 +184,11 @@ def create_app(
 
     cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens
     app.state.clock = clock
-    app.state.token_cache = {}
-    app.state.offer_views = {}
     app.state.throttle = Throttle(enabled=settings.throttle)
     _install_errors(app)
 
     from fairnotice.web.routes import (
+        anonymous,
         api,
         api_crud,
         api_fill,
@@ -206,6 +203,8 @@ def create_app(
         edits,
         employer,
         followups,
+        got_it,
+        insights,
         lifecycle,
         lists,
         pick,
@@ -214,20 +213,10 @@ def create_app(
         subscriptions,
     )
 
-    # The hot JSON endpoints' everyday requests first (fastlane.py): the same code and
-    # handlers, without FastAPI's per-request dependency solving; anything else falls
-    # through to the FastAPI routes below.
-    app.router.routes.insert(
-        0, FastRoute("/api/v1/slots", api.SlotsQuery, api.known_caller, api.slots_answer)
-    )
-    app.router.routes.insert(
-        0, FastRoute("/api/v1/plan", Situation, api.known_caller, api.plan_answer)
-    )
-    app.router.routes.insert(0, TokenPage("/pick/", pick.pick_page))
     app.include_router(api.health)
-    # Routes are matched in order: the hot, unauthenticated pick page and the API first.
     modules = (
         pick,
+        got_it,
         api,
         api_crud,
         api_fill,
@@ -236,6 +225,7 @@ def create_app(
         booking,
         auth,
         reset,
+        anonymous,
         candidate,
         subscriptions,
         lists,
@@ -247,6 +237,7 @@ def create_app(
         delivery_status,
         caldav_accounts,
         cloud_calendars,
+        insights,
     )
     for module in modules:
         app.include_router(module.router)
@@ -280,30 +271,25 @@ def create_app(
         docs=dict.fromkeys(docs.PAGES, docs_policy),
     )
     app.add_middleware(HeadAsGet)
-    redact_access_log()  # a pick or reset link's token never reaches the access log
+    redact_access_log()  # a pick, reset or "Got it" link's token never reaches the access log
     return app
 
 
-SWITCH = 0.0005  # s: a request on the event loop waits at most this for a busy thread
+SWITCH = 0.0005  # s: a request's thread waits at most this for a busy thread
 
 
 def serve_app() -> FastAPI:
     """The app as `fairnotice serve` runs it (uvicorn's factory): configured from the
-    environment, and everything loaded at start kept out of the garbage collector's full
-    passes, which otherwise stall a request now and then (p99).
+    environment, and everything loaded at start kept out of the garbage collector's
+    passes (`gc.freeze`): the app's modules hold about 200,000 tracked objects, and a
+    full pass over them stalls whichever request triggers it.
 
-    The collector's first generation runs every 20,000 allocations instead of 700: a
-    request allocates hundreds of objects that reference counting frees anyway, and
-    at 700 a young-generation pass came every request or two (slots 47 -> 52 % of the
-    baseline's throughput in the same runs; bench/README.md).
-
-    Threads hand the interpreter over every `SWITCH` seconds instead of 5 ms: the pick
-    page is served on the event loop, and while a big employer page renders in the
-    threadpool each of the pick's waits (the socket, SQLite) cost it up to a whole
-    interval to get the interpreter back (issue 18: p99 2.8 -> 7.7 ms)."""
+    Threads hand the interpreter over every `SWITCH` seconds instead of 5 ms: the pages
+    render in the thread pool, and while a big employer page renders each wait of a small
+    one (the socket, the database) cost it up to a whole interval to get the interpreter
+    back (issue 18: the pick page's p99 beside the biggest page, 2.8 -> 7.7 ms)."""
     app = create_app()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
     sys.setswitchinterval(SWITCH)
     return app

@@ -32,6 +32,7 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"^/api/v1/(plan|slots)$"), 16 * MIB),
     (re.compile(r"^/api/"), 4 * MIB),
     (re.compile(r"^/w/\d+/positions/\d+/candidates/import$"), 2 * MIB + 64 * KIB),
+    (re.compile(r"^/plan$"), 2 * MIB + 64 * KIB),  # a plan without an account: two files
     (re.compile(r"^/w/\d+/.*(import|calendars|replies|invitation|adopt|plan)$"), MIB + 64 * KIB),
 )
 FORM_LIMIT = 512 * KIB
@@ -165,8 +166,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        token_page = path.startswith(("/pick/", "/reset/"))  # reset: issue 14 item 5
-        policy = b"no-referrer" if path.startswith(("/pick/", "/reset/")) else b"same-origin"
+        token_page = path.startswith(("/pick/", "/reset/", "/got-it/"))  # reset: issue 14
+        policy = b"no-referrer" if token_page else b"same-origin"
         csp = self.docs.get(path, CSP.encode())
 
         async def with_headers(message: Message) -> None:
@@ -191,7 +192,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-TOKEN_PATH = re.compile(r"(/(?:pick|reset)/)[^/?#\s\"]+")
+TOKEN_PATH = re.compile(r"(/(?:pick|reset|got-it)/)[^/?#\s\"]+")
 
 
 class RedactTokens(logging.Filter):

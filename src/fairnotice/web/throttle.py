@@ -39,6 +39,10 @@ TOKEN_CLIENT = parse("30 per 10 minutes")  # unknown pick, reset or API tokens f
 # server connect out: bounded, or the forms' different refusals would map a network's ports.
 REMOTE_WORKSPACE = parse("30 per 10 minutes")
 REMOTE_CLIENT = parse("60 per 10 minutes")
+# A plan without an account (issue 17) is planning work anyone can ask for: counted per
+# client, the plans themselves and their checks, downloads and keep pages.
+ANON_PLAN = parse("30 per 10 minutes")
+ANON_USE = parse("300 per 10 minutes")
 
 
 class TooMany(FairnoticeError):
@@ -141,6 +145,7 @@ GUARDED = (
     # GET too: a link's page answers whether a guessed token exists (HEAD arrives as GET).
     Guarded("/pick/", frozenset({"GET", "POST"}), frozenset({404, 410})),
     Guarded("/reset/", frozenset({"GET", "POST"}), frozenset({404})),
+    Guarded("/got-it/", frozenset({"GET", "POST"}), frozenset({404, 410})),
     Guarded("/api/", frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"}), frozenset({401})),
 )
 

@@ -123,6 +123,19 @@ class InterviewUpdate(NoNul, Strict):
         return value
 
 
+class ReceiptPublic(BaseModel):
+    """A notice about the interview that went with a "Got it" link (issue 17)."""
+
+    outbox_id: int
+    recipient: str
+    subject: str
+    state: str  # sent | opened | confirmed
+    sent_at: datetime | None
+    opened_at: datetime | None
+    confirmed_at: datetime | None
+    call_due: datetime  # unconfirmed by then: a call to-do (C4)
+
+
 class InterviewPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -141,6 +154,10 @@ class InterviewPublic(BaseModel):
     interviewers: list[dict[str, Any]]
     position_id: int | None
     candidate_id: int | None
+    receipts: list[ReceiptPublic] = Field(
+        default_factory=list,
+        description="its notices' receipts: sent, opened, confirmed (GET of one interview)",
+    )
 
     @computed_field(  # type: ignore[prop-decorator]
         description="the events the lifecycle allows from this state (time guards aside)"

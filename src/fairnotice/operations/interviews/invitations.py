@@ -148,6 +148,8 @@ def _send(
             recipient_name=person.party.name or None,
             deadline=deadline,
             reference=f"interview:{interview.id}",
+            # the agreed new time changes the interview: its note asks for a "Got it"
+            receipt_form="formal" if note == "time_confirmed" else None,
             interview=(interview.id, interview.sequence),
         )
     return len(people)

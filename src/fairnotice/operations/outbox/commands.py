@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose import receipt
 from fairnotice.errors import N_, BadInput, Phrase
 from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.model import Action, ChannelKind, Intent, Message, Plan, Situation, Urgency
 from fairnotice.model import Interview as InterviewFacts
 from fairnotice.operations.common import links
+from fairnotice.operations.outbox import receipts
+from fairnotice.store import bulk
 from fairnotice.store.tables import OutboxEvent, OutboxMessage
 
 MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
@@ -68,6 +71,7 @@ def plan_rows(
     interview's UID to its stored (id, SEQUENCE)."""
     by_id = {m.id: m for m in plan.messages}
     by_email = {c.email: c for c in situation.candidates}
+    form = plan.address.form if plan.address else situation.options.tone.value
     rows: list[dict[str, Any]] = []
     for step in plan.steps:
         if step.action is not Action.send or step.channel is not ChannelKind.email:
@@ -110,6 +114,7 @@ def plan_rows(
                 "interview_sequence": interview[1] if interview else None,
                 "attempts": 0,
                 "created_at": now,
+                "receipt_form": receipt.wanted(plan.role, plan.intent, message.kind, form),
             }
         )
     return rows
@@ -128,10 +133,10 @@ def insert_rows(
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         written = _written(session, chunk)
-        session.execute(
-            insert(EVENTS),
-            [{"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written],
-        )
+        events = [
+            {"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written
+        ]
+        bulk.insert_many(session, EVENTS, events)
         ids += written
         if progress is not None:
             progress(start + len(chunk), len(rows))
@@ -150,13 +155,8 @@ def _written(session: Session, chunk: list[dict[str, Any]]) -> list[int]:
     (50,000 statements for a fill of 50,000)."""
     keys = [row.get("message_id") for row in chunk]
     if all(keys) and len(set(keys)) == len(keys):
-        table = MESSAGES.c
-        found: dict[str, int] = {
-            str(key): int(i)
-            for key, i in session.execute(
-                insert(MESSAGES).returning(table.message_id, table.id), chunk
-            )
-        }
+        written = bulk.insert_many(session, MESSAGES, chunk, returning=("message_id", "id"))
+        found = {str(row[0]): int(row[1]) for row in written}
         return [found[str(key)] for key in keys]
     return list(
         session.scalars(
@@ -205,10 +205,12 @@ def queue(
     kind: str = "email",
     reference: str | None = None,
     interview: tuple[int, int] | None = None,
+    receipt_form: str | None = None,
 ) -> OutboxMessage:
     """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
     (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
-    that interview changes or is cancelled before it goes out."""
+    that interview changes or is cancelled before it goes out; `receipt_form`: the form of
+    address of its "Got it" paragraph, if it gets one (compose/receipt.py)."""
     name, address = sender
     row = OutboxMessage(
         workspace_id=workspace_id,
@@ -231,6 +233,7 @@ def queue(
         interview_sequence=interview[1] if interview else None,
         attempts=0,
         created_at=due,
+        receipt_form=receipt_form,
     )
     session.add(row)
     session.flush()
@@ -357,18 +360,41 @@ def with_links(
 
 
 def link_writer(
-    sessions: sessionmaker[Session], secret: str | None
+    sessions: sessionmaker[Session],
+    secret: str | None,
+    *,
+    base_url: str = "",
+    clock: Callable[[], datetime] | None = None,
 ) -> Callable[[int, Outgoing], Outgoing]:
     """The worker's hook (operations/outbox/loop.py): an outbox row's links written at send time,
-    from its own workspace's offers; a link it cannot write fails the row."""
+    from its own workspace's offers; a link it cannot write fails the row. A row queued
+    with a `receipt_form` gets its "Got it" paragraph and link before the letter's closing
+    (compose/receipt.placed; the receipt is issued, and committed before the message
+    leaves, the first time the row goes out; the same link on a retry)."""
 
     def write(row_id: int, item: Outgoing) -> Outgoing:
         with sessions() as session:
-            workspace_id = session.scalar(
-                select(OutboxMessage.workspace_id).where(OutboxMessage.id == row_id)
-            )
-            if workspace_id is None:
+            found = session.execute(
+                select(OutboxMessage.workspace_id, OutboxMessage.receipt_form).where(
+                    OutboxMessage.id == row_id
+                )
+            ).one_or_none()
+            if found is None:
                 raise links.LinkUnavailable(f"outbox row {row_id} is gone")
-            return with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+            workspace_id, form = found
+            item = with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
+            if form is None:
+                return item
+            now = clock() if clock is not None else datetime.now(UTC)
+            url = receipts.link(
+                session,
+                outbox_id=row_id,
+                secret=links.secret_key(secret),
+                base_url=base_url,
+                now=now,
+            )
+            body = receipt.placed(item.body, url, language=item.language, formal=form != "informal")
+            session.commit()
+            return replace(item, body=body)
 
     return write

@@ -18,16 +18,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairnotice.compose import receipt
 from fairnotice.compose.context import after_agreement
 from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
 from fairnotice.mail.outgoing import Outgoing, new_message_id
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
-from fairnotice.model import Language, MessageKind, Situation, Urgency
+from fairnotice.model import Intent, Language, MessageKind, Role, Situation, Urgency
 from fairnotice.operations.common import links
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.outbox.commands import link_writer, with_links, written
+from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.operations.replies.commands import thread_id
 from fairnotice.settings import Settings
@@ -55,6 +57,8 @@ class DeliverySettings(BaseSettings):
     per_domain_per_minute: float = Field(default=120, ge=0)
     poll_seconds: float = Field(default=10, gt=0)
     smtp_timeout_seconds: float = Field(default=30, gt=0)
+    # delivery threads of one worker; none given: 4 on PostgreSQL, 1 on SQLite (mail/parallel)
+    threads: int | None = Field(default=None, ge=1, le=32)
 
     def policy(self) -> Policy:
         return Policy(
@@ -91,8 +95,10 @@ def deliverer(
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
     transport: Callable[[], Transport] | None = None,
+    limiter: DomainLimiter | None = None,
 ) -> Deliverer:
-    """A Deliverer for this process; `transport` replaces the relay (tests, benches)."""
+    """A Deliverer for this process; `transport` replaces the relay (tests, benches);
+    `limiter`: the per-domain rate shared with the process's other delivery threads."""
     config = relay(settings, delivery)
     if transport is None and config is not None:
         smtp = config
@@ -108,7 +114,8 @@ def deliverer(
         policy=delivery.policy(),
         clock=clock,
         stop=stop,
-        links=link_writer(sessions, settings.secret),
+        limiter=limiter,
+        links=link_writer(sessions, settings.secret, base_url=settings.base_url, clock=clock),
     )
 
 
@@ -243,6 +250,13 @@ def draft_after_agreement(
     end = agreed_end or agreed + (facts.interview.end - facts.interview.start)
     messages = {m["id"]: m for m in plan.get("messages", [])}
     answers = thread_id(session, workspace_id=workspace_id, plan_id=plan_id)
+    form = (plan.get("address") or {}).get("form") or facts.options.tone.value
+    got_it = receipt.wanted(
+        Role(plan.get("role", facts.role)),
+        Intent(plan.get("intent", facts.intent)),
+        MessageKind.follow_up_email,
+        form,
+    )
     rows = []
     for step in plan.get("steps", []):
         if step.get("condition") != "after_agreement" or step.get("message") not in messages:
@@ -279,6 +293,7 @@ def draft_after_agreement(
             in_reply_to=answers,
             deadline=agreed,
             attempts=0,
+            receipt_form=got_it,
         )
         session.add(row)
         rows.append(row)
@@ -380,7 +395,7 @@ def as_eml(
         message_id=row.message_id,
         recipient=row.recipient,
         subject=row.subject,
-        body=row.body,
+        body=row.body,  # sent by hand: no "Got it" link (only the worker adds one)
         language=row.language,
         recipient_name=row.recipient_name,
         sender_name=row.sender_name,
@@ -437,7 +452,7 @@ def mailto_writer(
 
     def write(to: str, subject: str, body: str) -> str:
         shown = links.reveal(session, workspace_id=workspace_id, texts=[body], secret=secret)
-        return mailto(to, subject, shown[0])
+        return mailto(to, subject, shown[0])  # sent by hand: no "Got it" link
 
     return write
 

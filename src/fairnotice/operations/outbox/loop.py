@@ -65,6 +65,7 @@ class Claimed:
     interview_id: int | None
     interview_sequence: int | None
     is_cancel: bool
+    receipt: bool = False  # gets a "Got it" paragraph and link (issue 17): `links` writes it
 
 
 def taken(stats: Stats) -> bool:
@@ -277,6 +278,7 @@ class Deliverer:
         name: str | None = None,
         stop: threading.Event | None = None,
         links: Callable[[int, Outgoing], Outgoing] | None = None,
+        limiter: DomainLimiter | None = None,  # shared by a worker's delivery threads
     ) -> None:
         self.sessions = sessions
         self.links = links  # writes the pick links a row's texts refer to (links.py)
@@ -286,7 +288,7 @@ class Deliverer:
         self.clock = clock
         self.name = name or worker_name()
         self.stop = stop or threading.Event()
-        self.limiter = DomainLimiter(self.policy.per_domain_per_minute)
+        self.limiter = limiter or DomainLimiter(self.policy.per_domain_per_minute)
         self._writes: list[tuple[Claimed, dict[str, Any], str, str]] = []
         self._lease_end = self._renew_at = datetime.min.replace(tzinfo=UTC)
         self._lost = False  # the row about to be sent was taken over by another worker
@@ -422,6 +424,8 @@ class Deliverer:
             if LINK_REFERENCE in item.body or LINK_REFERENCE in (item.calendar_ics or ""):
                 if self.links is None:
                     raise ValueError("body: a pick link this worker cannot write (no key)")
+                item = self.links(entry.id, item)
+            elif entry.receipt and self.links is not None:  # without it: no "Got it" line
                 item = self.links(entry.id, item)
             return render(item, sender=self.sender, date=self.clock())
         except Exception as exc:  # one message that cannot be built never stalls the rest
@@ -654,7 +658,7 @@ _CLAIM_COLUMNS = [
         "id", "state", "claimed_by", "kind", "message_id", "recipient", "subject", "body",
         "language", "recipient_name", "sender_name", "reply_to", "in_reply_to",
         "calendar_method", "calendar_ics", "created_at", "attempts", "deadline",
-        "interview_id", "interview_sequence",
+        "interview_id", "interview_sequence", "receipt_form",
     )
 ]  # fmt: skip
 
@@ -686,4 +690,5 @@ def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:
         interview_id=row["interview_id"],
         interview_sequence=row["interview_sequence"],
         is_cancel=(row["calendar_method"] or "").upper() == "CANCEL",
+        receipt=row["receipt_form"] is not None,
     )

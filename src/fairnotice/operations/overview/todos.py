@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from fairnotice.lifecycle import ACTIVE, BOOKED, OfferState, State
 from fairnotice.operations.common.listing import Page
+from fairnotice.operations.outbox import receipts
 from fairnotice.store.tables import (
     Interview,
     InterviewEvent,
@@ -226,6 +227,13 @@ def facts(
         "plans": _plans(session, plans_where),
         "steps": _steps(session, workspace_id, steps_where),
         "letters": _letters(session, workspace_id),
+        # C4: notices nobody confirmed, from the receipts' index (never every receipt)
+        "receipts": receipts.unconfirmed(
+            session,
+            workspace_id=workspace_id,
+            now=now,
+            until=now + (HORIZON if horizon is None else horizon),
+        ),
     }
 
 

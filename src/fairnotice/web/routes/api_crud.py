@@ -31,12 +31,14 @@ from fairnotice.operations.common.schemas import (
     PositionCreate,
     PositionPublic,
     PositionUpdate,
+    ReceiptPublic,
     RowId,
 )
 from fairnotice.operations.interviews import adopt
 from fairnotice.operations.interviews import commands as actions
 from fairnotice.operations.interviews.clashes import Clashes
 from fairnotice.operations.offers import commands as offers
+from fairnotice.operations.outbox import receipts
 from fairnotice.store.tables import BusyCalendar, Candidate, Interview, Offer, Position, User
 from fairnotice.web.deps import Db
 from fairnotice.web.paging import LIST_HEADERS, Paged, Search, with_links
@@ -206,8 +208,24 @@ def adopt_invitation(
 
 
 @router.get("/interviews/{item:int}", response_model=InterviewPublic, tags=["interviews"])
-def get_interview(item: Id, session: Db, who: Authed) -> Interview:
-    return records.scoped(session, Interview, who.workspace_id, item)
+def get_interview(item: Id, session: Db, who: Authed) -> InterviewPublic:
+    row = records.scoped(session, Interview, who.workspace_id, item)
+    public = InterviewPublic.model_validate(row)
+    notices = receipts.of_interview(session, workspace_id=who.workspace_id, interview_id=row.id)
+    public.receipts = [
+        ReceiptPublic(
+            outbox_id=n.outbox_id,
+            recipient=n.recipient,
+            subject=n.subject,
+            state=n.status.state,
+            sent_at=n.status.sent_at,
+            opened_at=n.status.opened_at,
+            confirmed_at=n.status.confirmed_at,
+            call_due=n.status.call_due,
+        )
+        for n in notices
+    ]
+    return public
 
 
 @router.patch(

@@ -16,6 +16,7 @@ from fairnotice.errors import NotFound
 from fairnotice.model import Strict
 from fairnotice.operations.common import records
 from fairnotice.operations.common.schemas import RowId
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import Position, User
 from fairnotice.web.deps import Db
@@ -41,10 +42,17 @@ class FillProgress(BaseModel):
     by_hand: int  # candidates with no interview on record: to be told by a person
     messages: dict[str, int]  # outbox rows of the fill by state
     calls: int  # late-round candidates to call first
+    confirmed: int = 0  # letters whose recipient confirmed them by their "Got it" link
+    links_sent: int = 0  # letters that went with a "Got it" link
 
 
 def _progress(session: Db, workspace_id: int, position: Position) -> FillProgress:
     found = filling.progress(session, workspace_id=workspace_id, position=position)
+    confirmed, links_sent = (
+        receipts.counts(session, workspace_id=workspace_id, plan_id=position.fill_plan_id)
+        if position.fill_plan_id is not None
+        else (0, 0)
+    )
     return FillProgress(
         status=found.status,
         plan_id=position.fill_plan_id,
@@ -53,6 +61,8 @@ def _progress(session: Db, workspace_id: int, position: Position) -> FillProgres
         by_hand=found.by_hand,
         messages=found.messages,
         calls=found.calls,
+        confirmed=confirmed,
+        links_sent=links_sent,
     )
 
 

@@ -19,6 +19,7 @@ from fairnotice.operations.common import links, records
 from fairnotice.operations.interviews import commands as actions
 from fairnotice.operations.interviews import inquiry
 from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.plans import commands as changes
 from fairnotice.operations.replies import commands as replies_ops
 from fairnotice.rules.catalog import rules
@@ -176,6 +177,7 @@ def interview_view(
             ),
             sub_owner=False,
             sub_back=f"/w/{scope.id}/interviews/{row.id}",
+            notices=receipts.of_interview(session, workspace_id=scope.id, interview_id=row.id),
         ),
         status=status,
     )

@@ -22,6 +22,7 @@ from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.common.schemas import CandidateCreate, Person, PositionCreate
 from fairnotice.operations.offers import holds
 from fairnotice.operations.outbox import commands as outbox_ops
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import (
     Interview,
@@ -454,5 +455,6 @@ def progress(request: Request, scope: InScope, session: Db, plan_id: int) -> HTM
             total=sum(counts.values()),
             calls=calls,
             failed=failed,
+            receipt_counts=receipts.counts(session, workspace_id=scope.id, plan_id=plan_id),
         ),
     )

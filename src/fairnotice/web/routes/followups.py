@@ -21,6 +21,7 @@ from fairnotice.operations.common import links
 from fairnotice.operations.interviews import commands as actions
 from fairnotice.operations.outbox import commands as outbox_ops
 from fairnotice.operations.outbox import delivery as delivery_ops
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.plans import commands as changes
 from fairnotice.operations.plans import followups
 from fairnotice.operations.positions import commands as filling
@@ -84,6 +85,9 @@ def plan_view(
         "checked": checked,
         "queued": [r for r in rows if r.kind != "reminder" and r.state != "draft"],
         "more": more,
+        "receipt_of": receipts.of_rows(session, [r.id for r in rows]),
+        # its emails end with a "Got it" link when they leave through the outbox
+        "got_it_letters": receipts.in_letters(plan.get("role", ""), plan.get("intent", "")),
         "drafts": [r for r in rows if r.state == "draft"],
         "replies": followups.replies_of(session, workspace_id=scope.id, plan_id=record.id),
         "can_queue": not any(r.kind != "reminder" and r.state != "draft" for r in rows)

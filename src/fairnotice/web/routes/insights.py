@@ -36,6 +36,11 @@ LABELS: dict[str, str] = {
     "reschedules": N_("Moves per interview"),
     "move_lead": N_("Days from a change to the new time"),
     "outcomes": N_("Outcomes"),
+    "confirmations": N_("Confirmed by the recipient"),
+    "notices": N_("Notices"),
+    "confirmed": N_("Confirmed"),
+    "opened": N_("Opened, not confirmed"),
+    "not_opened": N_("Not opened"),
     "candidates": N_("Candidates"),
     "interviews": N_("Interviews"),
     "changes": N_("Changes"),
@@ -84,6 +89,9 @@ DESCRIPTIONS = {
     "reschedules": N_("How often the interviews of the period were moved."),
     "move_lead": N_("Days from a change to the new time."),
     "outcomes": N_("Interviews that took place, and candidates who did not come."),
+    "confirmations": N_(
+        "Notices sent with a “Got it” link: how many recipients confirmed they got the news."
+    ),
 }
 
 
@@ -218,7 +226,7 @@ def insights_csv(
 class FigurePublic(BaseModel):
     chart: str = Field(
         description="fill_notice, notice, reasons, reschedules, move_lead, outcomes, "
-        "short_notice or confirmations"
+        "confirmations or short_notice"
     )
     series: str = Field(description="employer or candidate, or what is counted")
     bucket: str = Field(description="the bucket counted (a delay, a reason's category, ...)")

@@ -13,6 +13,7 @@ from fairnotice.operations.accounts import commands as accounts
 from fairnotice.operations.common import listing
 from fairnotice.operations.interviews import commands as actions
 from fairnotice.operations.outbox import delivery as delivery_ops
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.overview import todos as todo_ops
 from fairnotice.store.tables import POSITION_STATES
 from fairnotice.web.deps import Db, InScope, csrf_protect, render
@@ -142,6 +143,7 @@ def outbox(
         ),
         filters={"state": chosen or "", "q": q, "order": ordered or ""},
         outbox_states=OUTBOX_STATES,
+        receipt_of=receipts.of_rows(session, [r.id for r in rows.rows]),
         role=accounts.role_in(session, user_id=scope.user.id, workspace_id=scope.id),
     )
     return render(request, "outbox.html", context)
