@@ -10,6 +10,7 @@ table beside it carries the same figures.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from xml.etree import ElementTree as ET
@@ -17,6 +18,11 @@ from xml.etree import ElementTree as ET
 import pygal
 from markupsafe import Markup
 from pygal.style import Style
+
+# pygal appends an import finder for its map plugins (unused here) that has no find_spec:
+# every import that fails elsewhere then warns (ImportWarning) on its way to ImportError,
+# which turns optional imports (httpcore's `import trio`) into errors where warnings are.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 # the sizes style.css/insights.css draw the texts in: pygal lays the chart out by them
 STYLE = Style(label_font_size=13, major_label_font_size=13, legend_font_size=14)
