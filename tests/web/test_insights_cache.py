@@ -83,6 +83,8 @@ def test_a_new_event_a_confirmation_and_a_new_day_show_at_once(
         session.commit()
     after_event = _figures(browser, history.org)
     assert after_event[("reasons", "employer", "illness")] == 1
+    moved = ("reschedules", "interviews", "0")  # the new interview, never moved
+    assert after_event[moved] == before[moved] + 1
     assert len(counted) == 2  # counted again: the workspace has a newer event
     with app.state.sessions() as session:
         waiting = session.scalars(
@@ -97,11 +99,11 @@ def test_a_new_event_a_confirmation_and_a_new_day_show_at_once(
     assert confirmed[("confirmations", "notices", "confirmed")] == 2
     assert confirmed[("confirmations", "notices", "not_opened")] == 0
     clock.advance(days=1)
-    moved = browser.get(f"/w/{history.org}/insights.csv")
-    assert moved.status_code == 200
+    tomorrow = browser.get(f"/w/{history.org}/insights.csv")
+    assert tomorrow.status_code == 200
     assert len(counted) == 3  # a new day, a new period: counted afresh
     day = (clock.now + timedelta(hours=1)).date().isoformat()  # Berlin's date
-    assert f",{day}," in moved.text.splitlines()[1]
+    assert f",{day}," in tomorrow.text.splitlines()[1]
 
 
 def test_the_memory_keeps_at_most_its_bound(

@@ -55,7 +55,8 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 731  # two years, a leap day included
 MAX_FIELD = 40  # characters of a date or id field read at all
 FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)
-COUNTED: PerEngine[tuple[Tally, ...]] = PerEngine()  # the events' counts, remembered
+# the events' counts and the interviews' moves, remembered (`_counted`)
+COUNTED: PerEngine[tuple[tuple[Tally, ...], tuple[tuple[int, int], ...]]] = PerEngine()
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,11 @@ def _position(session: Session, workspace_id: int, text: str) -> int | None:
 def read(session: Session, *, workspace_id: int, asked: Period) -> Insights:
     """The figures of the period (and position) from the workspace's rows."""
     since, until = asked.since, asked.until
+    counted, moved = _counted(session, workspace_id, asked)
     found = tally(
-        _counted(session, workspace_id, asked),
+        counted,
         _fills(session, workspace_id, asked.position_id, since, until),
-        _moved(session, workspace_id, asked.position_id, since, until),
+        moved,
         since=since,
         until=until,
         receipts=_receipts(session, workspace_id, asked.position_id, since, until),
@@ -148,14 +150,17 @@ def read(session: Session, *, workspace_id: int, asked: Period) -> Insights:
     return found
 
 
-def _counted(session: Session, workspace_id: int, asked: Period) -> tuple[Tally, ...]:
-    """The period's events counted (`_tallies`, most of a request's cost), remembered per
-    process: keyed by the period's moments (the default period ends today: a new day is a
-    new key) and the workspace's newest audit event, so any new event (every change of an
-    interview makes one, a deletion too) is counted at once. An index finds that id
-    (SQLite: (workspace_id) with the rowid; PostgreSQL: the primary key backwards) in well
-    under a millisecond. The fills, moves and receipts are read fresh: they change
-    without an event (a letter sent, a link opened) and cost little."""
+def _counted(
+    session: Session, workspace_id: int, asked: Period
+) -> tuple[tuple[Tally, ...], tuple[tuple[int, int], ...]]:
+    """The period's events counted and its interviews by times moved (`_tallies` and
+    `_moved`, most of a request's cost), remembered per process: keyed by the period's
+    moments (the default period ends today: a new day is a new key) and the workspace's
+    newest audit event, so any new event is counted at once (an interview is made,
+    moved, edited or deleted only with one: operations/interviews/transitions.py). An
+    index finds that id (SQLite: (workspace_id) with the rowid; PostgreSQL: the primary
+    key backwards) in well under a millisecond. The fills and receipts are read fresh:
+    they change without an event (a letter sent, a link opened) and cost little."""
     newest = session.scalar(
         select(func.max(InterviewEvent.id)).where(InterviewEvent.workspace_id == workspace_id)
     )
@@ -164,7 +169,10 @@ def _counted(session: Session, workspace_id: int, asked: Period) -> tuple[Tally,
     store = COUNTED.of(session)
     found = store.get(key)
     if found is None:
-        found = tuple(_tallies(session, workspace_id, asked.position_id, since, until))
+        found = (
+            tuple(_tallies(session, workspace_id, asked.position_id, since, until)),
+            tuple(_moved(session, workspace_id, asked.position_id, since, until)),
+        )
         store.put(key, found)
     return found
 
