@@ -120,7 +120,7 @@ def one_round(
         done.calendars += asked.changed + asked.failed  # an unchanged one is no work found
 
     def fills() -> None:
-        filled = fill_batches.run(sessions, clock=clock, stop=stop)
+        filled = fill_batches.run(sessions, clock=clock, stop=stop, secret=settings.secret)
         done.told, done.fill_problems = filled.told, filled.problems
 
     def followups() -> None:
@@ -310,7 +310,7 @@ def background(
                 engine = make_engine(settings.database)
                 try:
                     run(
-                        session_factory(engine),
+                        session_factory(engine, secret=settings.secret),
                         settings,
                         settings_of_delivery,
                         once=False,

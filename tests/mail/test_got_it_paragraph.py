@@ -63,6 +63,7 @@ def delivered(
             clock=clock,
             plan=plan,
             first_now=True,
+            secret=SECRET,
         )
     with smtp_server() as (port, recorder):
         Deliverer(
@@ -164,7 +165,11 @@ def test_only_the_notices_that_change_an_interview_are_queued_with_a_receipt(
         clock.now = found.now or clock.now
         with transaction(sessions, write=True) as session:
             queued = send_plan(
-                session, situation=found, workspace_id=local_workspace(session), clock=clock
+                session,
+                situation=found,
+                workspace_id=local_workspace(session),
+                clock=clock,
+                secret=SECRET,
             )
         with sessions() as session:
             forms = set(

@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.operations.outbox import receipts
 from fairnotice.operations.positions import batches as fill_batches
-from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage
+from fairnotice.store.sealing import unseal
+from fairnotice.store.tables import Candidate, Interview, Offer, OutboxMessage, Receipt
 from tests.web.conftest import Browser
 from tests.web.employer_setup import confirm_offer, written_bodies
 from tests.web.helpers import (
@@ -216,9 +217,15 @@ def _got_it(app: FastAPI) -> dict[str, str]:
                 .order_by(OutboxMessage.id.desc())
             )
             assert row is not None, email
-            token = receipts.issue(
-                session, outbox_id=row, secret=app.state.settings.secret, now=now
-            )
+            message = session.get(OutboxMessage, row)
+            assert message is not None
+            if message.receipt_form is None:  # a receipt is issued with the queued row
+                message.receipt_form = "formal"
+                receipts.issue_for(session, message, secret=app.state.settings.secret, now=now)
+            message.state, message.sent_at = "sent", now  # as the worker would have sent it
+            sealed = session.scalar(select(Receipt.sealed_token).where(Receipt.outbox_id == row))
+            assert sealed is not None
+            token = unseal(sealed, app.state.settings.secret, what="link")
             if state == "confirmed":
                 receipts.confirm(session, token, now=now)
             found[state] = f"{receipts.PATH}{token}"

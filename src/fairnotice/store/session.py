@@ -84,8 +84,11 @@ def private_files(url: str) -> None:
             name.chmod(0o600)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, secret: str | None = None) -> sessionmaker[Session]:
+    """Sessions of `engine`; `secret`: the app's key, kept in each session's info for the
+    operations that seal at queue time ("Got it" receipts, operations/outbox/receipts.key)
+    without every caller passing it down."""
+    return sessionmaker(engine, expire_on_commit=False, info={"secret": secret} if secret else None)
 
 
 def writing(session: Session) -> Session:

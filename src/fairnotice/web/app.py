@@ -178,8 +178,10 @@ def create_app(
     engine = make_engine(settings.database)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
-    app.state.write_sessions = session_factory(engine.execution_options(**WRITE))
+    app.state.sessions = session_factory(engine, secret=settings.secret)
+    app.state.write_sessions = session_factory(
+        engine.execution_options(**WRITE), secret=settings.secret
+    )
     from fairnotice.operations.busy import cloud
 
     cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens

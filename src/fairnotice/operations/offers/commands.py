@@ -276,6 +276,7 @@ def record_offer(
         plan_id=record.id,
         now=now,
         interviews={interview.uid: (interview.id, interview.sequence)},
+        secret=secret,
     )
     session.flush()
     session.refresh(offer)

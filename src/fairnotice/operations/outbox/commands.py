@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
@@ -28,7 +28,7 @@ from fairnotice.model import Interview as InterviewFacts
 from fairnotice.operations.common import links
 from fairnotice.operations.outbox import receipts
 from fairnotice.store import bulk
-from fairnotice.store.tables import OutboxEvent, OutboxMessage
+from fairnotice.store.tables import OutboxEvent, OutboxMessage, Receipt
 
 MISSED_GRACE = timedelta(days=3)  # an apology for a missed interview, still worth sending
 CHUNK = 500
@@ -126,10 +126,13 @@ def insert_rows(
     *,
     now: datetime,
     progress: Progress | None = None,
+    secret: str | None = None,
 ) -> list[int]:
-    """Write rows in bulk, each with its first history event ("queued"); their ids, in
-    the order of `rows`."""
+    """Write rows in bulk, each with its first history event ("queued") and, for a row
+    with a `receipt_form`, its "Got it" receipt (token sealed with `secret`, by default
+    the session's: receipts.key); their ids, in the order of `rows`."""
     ids: list[int] = []
+    key = receipts.key(session, secret) if any(row.get("receipt_form") for row in rows) else ""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         written = _written(session, chunk)
@@ -137,6 +140,10 @@ def insert_rows(
             {"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written
         ]
         bulk.insert_many(session, EVENTS, events)
+        if key:
+            receipts.issue_many(
+                session, list(zip(written, chunk, strict=True)), secret=key, now=now
+            )
         ids += written
         if progress is not None:
             progress(start + len(chunk), len(rows))
@@ -175,6 +182,7 @@ def queue_plan_emails(
     plan_id: int,
     now: datetime,
     interviews: Mapping[str, tuple[int, int]],
+    secret: str | None = None,
 ) -> list[int]:
     """Every unconditional email step of a stored plan, queued; the new rows' ids."""
     rows = plan_rows(
@@ -185,7 +193,7 @@ def queue_plan_emails(
         now=now,
         interviews=interviews,
     )
-    return insert_rows(session, rows, now=now)
+    return insert_rows(session, rows, now=now, secret=secret)
 
 
 def queue(
@@ -206,11 +214,13 @@ def queue(
     reference: str | None = None,
     interview: tuple[int, int] | None = None,
     receipt_form: str | None = None,
+    secret: str | None = None,
 ) -> OutboxMessage:
     """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
     (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
     that interview changes or is cancelled before it goes out; `receipt_form`: the form of
-    address of its "Got it" paragraph, if it gets one (compose/receipt.py)."""
+    address of its "Got it" paragraph, if it gets one (compose/receipt.py; its receipt is
+    issued here, sealed with `secret`, by default the session's: receipts.key)."""
     name, address = sender
     row = OutboxMessage(
         workspace_id=workspace_id,
@@ -238,6 +248,8 @@ def queue(
     session.add(row)
     session.flush()
     session.add(OutboxEvent(outbox_id=row.id, at=due, state="pending", detail="queued"))
+    if receipt_form is not None:
+        receipts.issue_for(session, row, secret=receipts.key(session, secret), now=due)
     return row
 
 
@@ -369,32 +381,26 @@ def link_writer(
     """The worker's hook (operations/outbox/loop.py): an outbox row's links written at send time,
     from its own workspace's offers; a link it cannot write fails the row. A row queued
     with a `receipt_form` gets its "Got it" paragraph and link before the letter's closing
-    (compose/receipt.placed; the receipt is issued, and committed before the message
-    leaves, the first time the row goes out; the same link on a retry)."""
+    (compose/receipt.placed): its receipt was issued when the row was queued, so this only
+    reads and unseals its token (one read, nothing written or committed; the same link
+    on a retry). `clock` is no longer needed (kept for callers)."""
+    del clock
 
     def write(row_id: int, item: Outgoing) -> Outgoing:
         with sessions() as session:
             found = session.execute(
-                select(OutboxMessage.workspace_id, OutboxMessage.receipt_form).where(
-                    OutboxMessage.id == row_id
-                )
+                select(OutboxMessage.workspace_id, OutboxMessage.receipt_form, Receipt.sealed_token)
+                .outerjoin(Receipt, Receipt.outbox_id == OutboxMessage.id)
+                .where(OutboxMessage.id == row_id)
             ).one_or_none()
             if found is None:
                 raise links.LinkUnavailable(f"outbox row {row_id} is gone")
-            workspace_id, form = found
+            workspace_id, form, sealed = found
             item = with_links(session, item, workspace_id=workspace_id, secret=secret, strict=True)
-            if form is None:
-                return item
-            now = clock() if clock is not None else datetime.now(UTC)
-            url = receipts.link(
-                session,
-                outbox_id=row_id,
-                secret=links.secret_key(secret),
-                base_url=base_url,
-                now=now,
-            )
-            body = receipt.placed(item.body, url, language=item.language, formal=form != "informal")
-            session.commit()
-            return replace(item, body=body)
+        if form is None or sealed is None:  # no receipt: it goes without the paragraph
+            return item
+        url = receipts.url(sealed, secret=links.secret_key(secret), base_url=base_url)
+        body = receipt.placed(item.body, url, language=item.language, formal=form != "informal")
+        return replace(item, body=body)
 
     return write

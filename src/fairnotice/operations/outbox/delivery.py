@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import exists, insert, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.compose import receipt
@@ -28,6 +28,7 @@ from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Intent, Language, MessageKind, Role, Situation, Urgency
 from fairnotice.operations.common import links
 from fairnotice.operations.common.clock import system_now
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.outbox.commands import link_writer, with_links, written
 from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.loop import Deliverer, Policy
@@ -38,6 +39,7 @@ from fairnotice.store.tables import (
     OutboxMessage,
     PlanRecord,
     PlanStep,
+    Receipt,
     ReplyRecord,
 )
 
@@ -303,6 +305,8 @@ def draft_after_agreement(
     session.flush()
     for row in rows:
         _log(session, row, now, "draft", f"new time agreed: {agreed.isoformat()}")
+        if row.receipt_form is not None:  # issued with the draft (none if sent by hand)
+            receipts.issue_for(session, row, secret=receipts.key(session), now=now)
     return rows
 
 
@@ -370,6 +374,8 @@ def mark_sent(session: Session, *, row_id: int, now: datetime, workspace_id: int
             ]
         )
     row.state, row.sent_at, row.lease_until = "sent", now, None
+    # it went without the "Got it" link (only the worker writes it): no receipt to show
+    session.execute(delete(Receipt).where(Receipt.outbox_id == row.id))
     _log(session, row, now, "sent", "sent by the user")
 
 

@@ -246,9 +246,11 @@ def send_plan(
     clock: Callable[[], datetime] = system_now,
     progress: Progress | None = None,
     plan: Plan | None = None,
+    secret: str | None = None,
 ) -> Queued:
     """Plan `situation` (unless its `plan` is given), keep the plan and its steps, queue
-    its emails; all in the caller's one transaction."""
+    its emails (their "Got it" receipts sealed with `secret`: receipts.key); all in the
+    caller's one transaction."""
     now = clock()
     plan = plan or plan_change(situation=situation, clock=clock)
     plan_id = _store(session, workspace_id=workspace_id, situation=situation, plan=plan)
@@ -261,6 +263,6 @@ def send_plan(
         now=now,
         first_now=first_now,
     )
-    insert_rows(session, rows, now=now, progress=progress)
+    insert_rows(session, rows, now=now, progress=progress, secret=secret)
     first = min((r["due"] for r in rows), default=None)
     return Queued(plan_id=plan_id, messages=len(rows), first_due=first)

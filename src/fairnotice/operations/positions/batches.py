@@ -57,8 +57,10 @@ def run(
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
     size: int = BATCH,
+    secret: str | None = None,
 ) -> Filled:
-    """Every position being filled, batch after batch until none is left (or `stop`).
+    """Every position being filled, batch after batch until none is left (or `stop`);
+    the letters' "Got it" receipts sealed with `secret` (by default the configured key).
 
     A batch that fails is rolled back and its position left for the next pass; the other
     positions go on (a problem is reported, the worker keeps delivering).
@@ -86,6 +88,7 @@ def run(
                         position_id=position_id,
                         clock=clock,
                         size=size,
+                        secret=secret,
                     )
                     if told is None:
                         filled = session.get(Position, position_id)
@@ -160,6 +163,7 @@ def one_batch(
     position_id: int,
     clock: Callable[[], datetime] = system_now,
     size: int = BATCH,
+    secret: str | None = None,
 ) -> int | None:
     """Tell one batch; how many were told, or None when there is nothing to claim (the
     position is then `filled`, unless another worker still holds candidates)."""
@@ -223,7 +227,7 @@ def one_batch(
         now=now,
         interviews={i.uid: (i.id, i.sequence) for i, _ in record.values()},
     )
-    insert_rows(session, rows, now=now)
+    insert_rows(session, rows, now=now, secret=secret)  # with their receipts, in bulk
     session.execute(
         update(Candidate)
         .where(bulk.in_ids(session, Candidate.id, [c.id for c in told]))
