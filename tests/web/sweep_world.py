@@ -223,6 +223,9 @@ def _got_it(app: FastAPI) -> dict[str, str]:
                 message.receipt_form = "formal"
                 receipts.issue_for(session, message, secret=app.state.settings.secret, now=now)
             message.state, message.sent_at = "sent", now  # as the worker would have sent it
+            # its interview is under way: no call to-do (its subject, in the letter's own
+            # language, would be untagged English on the overview: _todos.html's <q>)
+            message.deadline = now
             sealed = session.scalar(select(Receipt.sealed_token).where(Receipt.outbox_id == row))
             assert sealed is not None
             token = unseal(sealed, app.state.settings.secret, what="link")
