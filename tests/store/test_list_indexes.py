@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, literal_column
 from sqlalchemy.dialects import sqlite
 
 from fairnotice.operations.common import listing
@@ -67,8 +67,11 @@ def test_on_sqlite_the_pages_walk_an_index_instead_of_sorting(database_url: str)
         assert "TEMP B-TREE" not in plan, (name, plan)
     downgrade(database_url, "0015")  # before 0016 the same queries sort
     try:
+        # the same filters and order, without the columns later migrations added
         sorted_before = [
-            name for name, query in queries.items() if "TEMP B-TREE" in _plan(database_url, query)
+            name
+            for name, query in queries.items()
+            if "TEMP B-TREE" in _plan(database_url, query.with_only_columns(literal_column("1")))
         ]
     finally:
         upgrade(database_url)
