@@ -59,8 +59,12 @@ def test_the_pattern_finds_the_formal_address() -> None:
 
 
 def test_the_german_catalog_says_du() -> None:
-    formal = [(mid, text) for mid, text in _strings("de") if FORMAL.search(text)]
+    """What the user is to say to the other side („…“, a phone script) stays formal, as
+    the letters do; fairnotice's own words around it say du."""
+    formal = [(mid, text) for mid, text in _strings("de") if FORMAL.search(QUOTED.sub("", text))]
     assert formal == []
+    assert FORMAL.search("Sag: „Ist meine E-Mail bei Ihnen angekommen?“ Versuchen Sie es.")
+    assert not FORMAL.search(QUOTED.sub("", "Sag: „Ist meine E-Mail bei Ihnen angekommen?“"))
 
 
 def test_the_swedish_catalog_says_mejl() -> None:
