@@ -46,3 +46,12 @@ def test_a_rule_text_with_a_bar_stays_one_cell() -> None:
     from fairnotice.rules.rulebook import _cell
 
     assert _cell("a | b\nc") == "a \\| b c"
+
+
+def test_the_typed_rule_ids_are_exactly_the_catalog_ids() -> None:
+    """RuleId lists every catalog id once, in rulebook order: a rule removed from or
+    added to catalog.toml fails here until the code names it too."""
+    from fairnotice.rules.catalog import RuleId
+
+    assert [member.value for member in RuleId] == list(rules())
+    assert all(member.name == member.value for member in RuleId)

@@ -30,6 +30,50 @@ class Family(StrEnum):
     calendar = "calendar"
 
 
+class RuleId(StrEnum):
+    """Every rule id of catalog.toml, so code names a rule the type checker knows.
+
+    A typo fails mypy; tests/rules/test_rulebook.py fails when this list and the
+    catalog's ids differ. Members are strings: the public JSON is unchanged.
+    """
+
+    T1 = "T1"
+    T2 = "T2"
+    T3 = "T3"
+    T4 = "T4"
+    T5 = "T5"
+    C1 = "C1"
+    C2 = "C2"
+    C3 = "C3"
+    C4 = "C4"
+    C5 = "C5"
+    M1 = "M1"
+    M2 = "M2"
+    M3 = "M3"
+    M4 = "M4"
+    M5 = "M5"
+    M6 = "M6"
+    M7 = "M7"
+    R1 = "R1"
+    R2 = "R2"
+    R3 = "R3"
+    R4 = "R4"
+    R5 = "R5"
+    W1 = "W1"
+    W2 = "W2"
+    W3 = "W3"
+    W4 = "W4"
+    W5 = "W5"
+    X1 = "X1"
+    E1 = "E1"
+    E2 = "E2"
+    E3 = "E3"
+    E4 = "E4"
+    E5 = "E5"
+    K1 = "K1"
+    K2 = "K2"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str

@@ -42,7 +42,7 @@ from fairnotice.model import (
     zone,
 )
 from fairnotice.rules import calendars, timing
-from fairnotice.rules.catalog import rules
+from fairnotice.rules.catalog import RuleId, rules
 from fairnotice.rules.proposals import own_clashes, spread_proposals
 
 TRIVIAL_REASONS = frozenset({ReasonCategory.personal_plans, ReasonCategory.lost_interest})
@@ -84,19 +84,19 @@ class _Draft:
     address: thread_tone.Address | None = None
     whys: list[str] = field(default_factory=list)
 
-    def apply(self, *rule_ids: str) -> None:
-        self.applied.update(rule_ids)
+    def apply(self, *rule_ids: RuleId) -> None:
+        self.applied.update(str(rule_id) for rule_id in rule_ids)
 
-    def warn(self, rule_id: str, **values: str) -> None:
+    def warn(self, rule_id: RuleId, **values: str) -> None:
         """A warning in the rule's words; with `values`, its own warning filled in."""
         self.apply(rule_id)
         rule = rules()[rule_id]
         text = rule.warning_text(self.language, **values) if values else rule.text(self.language)
-        self.warnings.append(Note(rule=rule_id, text=text))
+        self.warnings.append(Note(rule=str(rule_id), text=text))
 
-    def advise(self, rule_id: str) -> None:
+    def advise(self, rule_id: RuleId) -> None:
         self.apply(rule_id)
-        self.advice.append(Note(rule=rule_id, text=rules()[rule_id].text(self.language)))
+        self.advice.append(Note(rule=str(rule_id), text=rules()[rule_id].text(self.language)))
 
     def add_message(self, message: Message) -> str:
         self.messages.append(message)
@@ -184,9 +184,9 @@ def plan(
             else timing.urgency(moment, situation.interview.start)
         ),
     )
-    draft.apply("T1", "T2", "M1", "M2", "M5", "M6", "C5")
+    draft.apply(RuleId.T1, RuleId.T2, RuleId.M1, RuleId.M2, RuleId.M5, RuleId.M6, RuleId.C5)
     if situation.language is None:
-        draft.apply("M7")
+        draft.apply(RuleId.M7)
     draft.address = thread_tone.detect(
         situation.history.messages,
         draft.language,
@@ -264,31 +264,31 @@ def _reflect(draft: _Draft) -> None:
     s = draft.situation
     reason = s.reason.category
     if s.role is Role.candidate and s.intent is Intent.reschedule and reason in TRIVIAL_REASONS:
-        draft.warn("R1")
+        draft.warn(RuleId.R1)
     if s.intent is Intent.withdraw and s.certainty is Certainty.unsure:
-        draft.advise("W1")
-        draft.advise("W2")
+        draft.advise(RuleId.W1)
+        draft.advise(RuleId.W2)
     if reason is ReasonCategory.other_interview:
-        draft.advise("M3")
+        draft.advise(RuleId.M3)
     if s.intent is Intent.withdraw and reason in PLAIN_WITHDRAWAL_REASONS:
-        draft.advise("M4")
+        draft.advise(RuleId.M4)
     if s.intent is Intent.position_filled:
         pass  # each candidate's own interview decides (see _urgency_for)
     elif draft.urgency is Urgency.short_notice:
-        draft.warn("T3")
+        draft.warn(RuleId.T3)
     elif draft.urgency is Urgency.missed:
-        draft.warn("T4")
+        draft.warn(RuleId.T4)
     _clash(draft)
     if reason is ReasonCategory.emergency and s.role is Role.candidate:
-        draft.apply("X1")
+        draft.apply(RuleId.X1)
     if s.role is Role.employer:
-        draft.apply("E1", "E3", "E5")
+        draft.apply(RuleId.E1, RuleId.E3, RuleId.E5)
     if s.role is Role.candidate and s.intent is Intent.reschedule:
-        draft.apply("R2", "R3")
+        draft.apply(RuleId.R2, RuleId.R3)
     if s.intent is Intent.withdraw:
-        draft.apply("W3", "W4")
+        draft.apply(RuleId.W3, RuleId.W4)
     if s.intent is Intent.status_inquiry:
-        draft.apply("W5")
+        draft.apply(RuleId.W5)
 
 
 # Intents about an interview that is no longer on: the employer called it off earlier
@@ -307,7 +307,7 @@ def _clash(draft: _Draft) -> None:
         return
     tz = (s.availability.timezone if s.availability else None) or s.me.timezone
     times = "; ".join(dates.span(a, b, tz, draft.language) for a, b in found)
-    draft.warn("K1", times=times)
+    draft.warn(RuleId.K1, times=times)
 
 
 def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:
@@ -319,9 +319,9 @@ def _slots(draft: _Draft) -> list[tuple[datetime, datetime]]:
     proposals = spread_proposals(s, draft.now, count=wanted, language=draft.language.value)
     draft.whys = [p.why for p in proposals]
     found = [(p.start, p.end) for p in proposals]
-    draft.apply("K1", "E2" if s.role is Role.employer else "R4")
+    draft.apply(RuleId.K1, RuleId.E2 if s.role is Role.employer else RuleId.R4)
     if len(found) < wanted:
-        draft.warn("E2" if s.role is Role.employer else "R4")
+        draft.warn(RuleId.E2 if s.role is Role.employer else RuleId.R4)
     return found
 
 
@@ -330,7 +330,7 @@ def _chosen(
 ) -> list[tuple[datetime, datetime]]:
     """The times a person chose, in order: their own choice, so no planner's why."""
     draft.whys = []
-    draft.apply("K1", "E2" if draft.situation.role is Role.employer else "R4")
+    draft.apply(RuleId.K1, RuleId.E2 if draft.situation.role is Role.employer else RuleId.R4)
     return sorted(slots)
 
 
@@ -351,14 +351,14 @@ def _wants_phone(draft: _Draft, recipient: Recipient, urgency: Urgency) -> bool:
     if s.intent in WRITTEN_ONLY:
         return False
     if urgency is not Urgency.normal:
-        draft.apply("C2", "T3" if urgency is Urgency.short_notice else "T4")
+        draft.apply(RuleId.C2, RuleId.T3 if urgency is Urgency.short_notice else RuleId.T4)
         return True
     if s.reason.category is ReasonCategory.emergency and s.role is Role.candidate:
         return True
     if s.intent is Intent.position_filled and recipient.interview.round >= 2:
-        draft.apply("E4")
+        draft.apply(RuleId.E4)
         return True
-    draft.apply("C1")
+    draft.apply(RuleId.C1)
     return _mirrored_channel(s) == "phone"
 
 
@@ -374,9 +374,9 @@ def _message_set(
     urgency = _urgency_for(draft, recipient)
     wants_phone = _wants_phone(draft, recipient, urgency)
     if s.intent is Intent.position_filled:
-        draft.apply("E4")
+        draft.apply(RuleId.E4)
     if wants_phone and not recipient.phone:
-        draft.warn("C2")
+        draft.warn(RuleId.C2)
     calls_first = wants_phone and recipient.phone is not None
     # T5: a call only inside the recipient's working hours, short notice or not (even an
     # emergency: at night the written word goes at once and the call at the first opening).
@@ -423,7 +423,7 @@ def _message_set(
                 s, recipient, slots=slots, now=draft.now, language=recipient.language
             )
             if calendar.method is not None:
-                draft.apply("K2")
+                draft.apply(RuleId.K2)
         return draft.add_message(
             Message(
                 id=draft.next_id(),
@@ -439,11 +439,11 @@ def _message_set(
 
     email_id = make(MessageKind.email)
     if calls_first:
-        draft.apply("C3")
+        draft.apply(RuleId.C3)
         script_id = make(MessageKind.phone_script)
         voicemail_id = make(MessageKind.voicemail)
         if deferred:
-            draft.apply("T5")
+            draft.apply(RuleId.T5)
             draft.add_step(draft.now, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.add_call(call_at, script_id, voicemail_id, target_phone, None)
         if deferred:  # the first step is the email: so is the primary channel
@@ -455,11 +455,11 @@ def _message_set(
     else:
         sent = timing.email_due(draft.now, start, urgency, hours)
         if sent != draft.now:
-            draft.apply("T5")
+            draft.apply(RuleId.T5)
         draft.add_step(sent, Action.send, ChannelKind.email, email_id, None, target_mail)
         draft.channels.append(ChannelChoice(primary="email", then=[]))
         if (s.role, s.intent) in EXPECTS_REPLY and recipient.phone:
-            draft.apply("C4", "T5")
+            draft.apply(RuleId.C4, RuleId.T5)
             follow_up = (
                 timing.no_reply_call_due(sent, start, hours)
                 if urgency is Urgency.normal and s.intent is not Intent.status_inquiry
@@ -475,7 +475,7 @@ def _message_set(
                 voicemail_id = make(MessageKind.voicemail)
                 draft.add_call(follow_up, script_id, voicemail_id, target_phone, Condition.no_reply)
     if (s.role, s.intent) == (Role.candidate, Intent.reschedule):
-        draft.apply("R5")
+        draft.apply(RuleId.R5)
         follow_id = make(MessageKind.follow_up_email)
         draft.add_step(
             sent, Action.send, ChannelKind.email, follow_id, Condition.after_agreement, target_mail
