@@ -31,6 +31,7 @@ UNIT_PATHS = (
     "todos",
     "insights/test_measure.py",
     "test_layers.py",
+    "test_outbox_writers.py",
 )
 NOT_UNIT = frozenset(
     {

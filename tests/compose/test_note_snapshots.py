@@ -35,6 +35,7 @@ PLACE = {
     Language.sv: "Drottninggatan 5, 111 51 Stockholm",
     Language.en: "1 Fleet Street, London EC4Y 1AA",
 }
+PHONE = {Language.de: "+49 30 1234567", Language.sv: "08-123 456 78", Language.en: "020 7946 0000"}
 ZONES = {
     Language.de: "Europe/Berlin",
     Language.sv: "Europe/Stockholm",
@@ -101,6 +102,20 @@ def variants() -> dict[str, tuple[NoteName, Language, dict[str, str]]]:
             "account_exists",
             language,
             {"recipient": person, "signin": f"{base}/signin", "reset": f"{base}/reset"},
+        )
+        reminder = {
+            "recipient": person,
+            "person": sender,
+            "phone": PHONE[language],
+            "position": position,
+            "company": company,
+            "when": dates.when(START, ZONES[language], language),
+        }
+        found[f"{language.value}/call_reminder"] = ("call_reminder", language, reminder)
+        found[f"{language.value}/call_reminder__no_number"] = (
+            "call_reminder",
+            language,
+            {**reminder, "phone": ""},
         )
     return found
 

@@ -95,7 +95,7 @@ def _queue_two(session: Session, w: World, iid: int) -> tuple[int, int]:
                 method=method,
                 ics_text=None,
                 interview=(row.id, row.sequence),
-            ).id
+            )
         )
     return ids[0], ids[1]
 

@@ -540,7 +540,7 @@ def test_a_bulk_send_renews_postgresqls_statistics_so_claims_use_the_index(
     claim would read and sort every due row until autovacuum analysed the table."""
     from sqlalchemy import text
 
-    from fairnotice.operations.outbox.commands import BULK, insert_rows
+    from fairnotice.operations.outbox.commands import BULK, enqueue
 
     engine = make_engine(pg_url)
     factory = session_factory(engine)
@@ -551,7 +551,7 @@ def test_a_bulk_send_renews_postgresqls_statistics_so_claims_use_the_index(
             for i in range(BULK + 200)
         ]
         with transaction(factory, write=True) as session:
-            insert_rows(session, rows, now=START)
+            enqueue(session, rows, now=START)
         with engine.connect() as conn:
             count = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
             known = conn.execute(

@@ -130,7 +130,7 @@ def test_a_batch_that_fails_is_rolled_back_and_the_next_run_resumes(
     w = build(db, count=1200, now=NOW, under_way=20)
     clock = Clock(NOW)
     plan_id = start_fill(db, w, clock)
-    real = fill_batches.insert_rows
+    real = fill_batches.enqueue
     calls = {"n": 0}
 
     def second_fails(*args: object, **kw: object) -> list[int]:
@@ -140,7 +140,7 @@ def test_a_batch_that_fails_is_rolled_back_and_the_next_run_resumes(
             raise RuntimeError("the database went away")
         return written
 
-    monkeypatch.setattr(fill_batches, "insert_rows", second_fails)
+    monkeypatch.setattr(fill_batches, "enqueue", second_fails)
     first = fill_batches.run(db, clock=clock, size=500)
     assert first.told == 500  # the second batch wrote its letters, then failed: rolled back
     assert len(first.problems) == 1 and "the database went away" in first.problems[0]
@@ -151,7 +151,7 @@ def test_a_batch_that_fails_is_rolled_back_and_the_next_run_resumes(
         assert _count(session, Candidate.position_id == w.position_id, informed) == 500
         position = session.get(Position, w.position_id)
         assert position is not None and position.status == "filling"
-    monkeypatch.setattr(fill_batches, "insert_rows", real)
+    monkeypatch.setattr(fill_batches, "enqueue", real)
     second = fill_batches.run(db, clock=clock, size=500)
     assert (second.told, second.problems, second.positions_filled) == (700, [], 1)
     with db() as session:

@@ -18,6 +18,10 @@ subject and body as blocks, written natively like the letters.
   facts `name`, `link`, `minutes` (how long it works).
 - `account_exists`: someone tried to sign up with the address of an existing account, to
   that account's owner (the page tells nobody); facts `name`, `signin`, `reset` (URLs).
+- `call_reminder`: no reply came to a plan's letter by its "call if no reply" step, to
+  the user (fairnotice's own voice); facts `recipient` (the user, may be empty),
+  `person` (whom to call), `phone` (their number; empty when unknown), `position`, `company`,
+  `when` (the planned call, in the user's language and zone).
 
 Facts arrive formatted (dates in the reader's locale and zone); a missing one is an error.
 """
@@ -36,6 +40,7 @@ NoteName = Literal[
     "interview_cancelled",
     "password_reset",
     "account_exists",
+    "call_reminder",
 ]
 NOTES: tuple[NoteName, ...] = (
     "time_confirmed",
@@ -44,6 +49,7 @@ NOTES: tuple[NoteName, ...] = (
     "interview_cancelled",
     "password_reset",
     "account_exists",
+    "call_reminder",
 )
 
 

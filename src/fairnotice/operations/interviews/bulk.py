@@ -23,12 +23,11 @@ from fairnotice.compose import dates
 from fairnotice.compose.notes import render_note
 from fairnotice.errors import NotFound
 from fairnotice.lifecycle import CLOSED, Effect, Event, OfferState, State
-from fairnotice.mail.outgoing import new_message_id
 from fairnotice.model import Language
 from fairnotice.operations.interviews import invitations, transitions
 from fairnotice.operations.interviews.invitations import facts
 from fairnotice.operations.interviews.transitions import Applied, check
-from fairnotice.operations.outbox.commands import insert_rows
+from fairnotice.operations.outbox.commands import enqueue
 from fairnotice.store import bulk
 from fairnotice.store.tables import (
     Candidate,
@@ -142,7 +141,7 @@ def apply_many(
         if requested:
             raise ValueError(f"{event.value} sends a REQUEST: use transitions.apply")
         ending = [r for r, _, t in decided if Effect.send_cancel in t.effects and r.end > now]
-        insert_rows(session, _cancel_rows(session, ending, sender, now), now=now)
+        enqueue(session, _cancel_rows(session, ending, sender, now), now=now)
     return [Applied(row, source, t, voided.get(row.id, 0)) for row, source, t in decided]
 
 
@@ -196,14 +195,10 @@ def _cancel_rows(
                     "calendar_method": "CANCEL",
                     "calendar_ics": text,
                     "due": now,
-                    "state": "pending",
                     "reference": f"interview:{interview.id}",
-                    "message_id": new_message_id(address),
                     "deadline": None,
                     "interview_id": interview.id,
                     "interview_sequence": interview.sequence,
-                    "attempts": 0,
-                    "created_at": now,
                 }
             )
     return rows

@@ -3,21 +3,25 @@
 Nothing is sent here: delivery (SMTP workers) reads the rows in state "pending" later,
 so a request never waits on a mail server and a rolled-back change sends nothing.
 
-Every row, whichever face writes it (`fairnotice send`, the web app's offers, picks,
-cancellations and filled positions), is built by `plan_rows` or `queue` here: a
-Message-ID fixed before the first try (replies find their thread by it), a deadline
-after which it must not go out, and the interview (id, SEQUENCE) it is about, so a
-later change to that interview voids it.
+Every new row, whichever face or use case writes it (`fairnotice send`, the web app's
+offers, picks, cancellations and filled positions, reminders, after-agreement drafts,
+account mail), goes in through `enqueue` here and nowhere else (tests/test_outbox_writers.py
+checks the source): it fills what every row needs (a Message-ID fixed before the first
+try, so replies find their thread; no attempts yet; pending unless a draft), writes the
+rows in bulk with their first history event and issues their "Got it" receipts. Writers
+say what differs: `plan_rows` a plan's letters, `queue` one letter outside a plan, with a
+deadline after which it must not go out and the interview (id, SEQUENCE) it is about, so
+a later change to that interview voids it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.compose import receipt
@@ -36,6 +40,26 @@ CHUNK = 500
 MESSAGES = cast(Table, OutboxMessage.__table__)
 EVENTS = cast(Table, OutboxEvent.__table__)
 BULK = 1000  # rows written at once after which PostgreSQL's statistics are renewed
+# what a new row holds unless its writer says otherwise: every row of a statement has the
+# same columns (bulk.insert_many), so the ones a writer leaves out are given here
+DEFAULTS: dict[str, Any] = {
+    "kind": "email",
+    "recipient_name": None,
+    "sender_name": None,
+    "reply_to": None,
+    "subject": "",
+    "language": "en",
+    "calendar_method": None,
+    "calendar_ics": None,
+    "reference": None,
+    "plan_id": None,
+    "in_reply_to": None,
+    "deadline": None,
+    "interview_id": None,
+    "interview_sequence": None,
+    "receipt_form": None,
+}
+NEW_STATES = ("pending", "draft")  # a draft waits for the user to release it
 
 Progress = Callable[[int, int], None]
 
@@ -105,39 +129,44 @@ def plan_rows(
                 else None,
                 "calendar_ics": message.calendar.ics if message.calendar else None,
                 "due": now if first_now and not rows else step.due,
-                "state": "pending",
                 "reference": f"plan:{plan_id}",
                 "plan_id": plan_id,
-                "message_id": new_message_id(situation.me.email),
                 "deadline": deadline_for(about, plan, now, intent=situation.intent),
                 "interview_id": interview[0] if interview else None,
                 "interview_sequence": interview[1] if interview else None,
-                "attempts": 0,
-                "created_at": now,
                 "receipt_form": receipt.wanted(plan.role, plan.intent, message.kind, form),
             }
         )
     return rows
 
 
-def insert_rows(
+def enqueue(
     session: Session,
-    rows: list[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     now: datetime,
+    detail: str = "queued",
+    sender: str | None = None,
     progress: Progress | None = None,
     secret: str | None = None,
 ) -> list[int]:
-    """Write rows in bulk, each with its first history event ("queued") and, for a row
-    with a `receipt_form`, its "Got it" receipt (token sealed with `secret`, by default
-    the session's: receipts.key); their ids, in the order of `rows`."""
+    """Write new outbox rows (column values; `DEFAULTS` for those left out): the one
+    writer of the outbox. Each gets what every row needs: a Message-ID (in the domain
+    of `sender`, by default of its own `reply_to`) unless it has one, no attempts,
+    `created_at` and `due` `now` unless given, state "pending" unless "draft"; each its
+    first history event (`detail`, at `now`), and a row with a `receipt_form` its "Got
+    it" receipt (token sealed with `secret`, by default the session's: receipts.key).
+    Written in bulk; their ids, in the order of `rows`."""
+    full = [_filled(row, now=now, sender=sender) for row in rows]
+    session.flush()  # the rows they refer to (plans, interviews) written first
     ids: list[int] = []
-    key = receipts.key(session, secret) if any(row.get("receipt_form") for row in rows) else ""
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    key = receipts.key(session, secret) if any(row["receipt_form"] for row in full) else ""
+    for start in range(0, len(full), CHUNK):
+        chunk = full[start : start + CHUNK]
         written = _written(session, chunk)
         events = [
-            {"outbox_id": i, "at": now, "state": "pending", "detail": "queued"} for i in written
+            {"outbox_id": i, "at": now, "state": row["state"], "detail": detail}
+            for i, row in zip(written, chunk, strict=True)
         ]
         bulk.insert_many(session, EVENTS, events)
         if key:
@@ -146,8 +175,8 @@ def insert_rows(
             )
         ids += written
         if progress is not None:
-            progress(start + len(chunk), len(rows))
-    if len(rows) >= BULK and session.get_bind().dialect.name == "postgresql":
+            progress(start + len(chunk), len(full))
+    if len(full) >= BULK and session.get_bind().dialect.name == "postgresql":
         # Workers claim due rows from the index (state, due, id) and stop after a batch,
         # but only when PostgreSQL knows that many rows are due; until autovacuum gets to
         # the table (a minute or more) it would read and sort all of them on every claim.
@@ -155,22 +184,25 @@ def insert_rows(
     return ids
 
 
+def _filled(row: Mapping[str, Any], *, now: datetime, sender: str | None) -> dict[str, Any]:
+    """`row` with what every new row needs (see `enqueue`)."""
+    values = {**DEFAULTS, "due": now, "created_at": now, "state": "pending", **row}
+    if values["state"] not in NEW_STATES:
+        raise ValueError(f"a new outbox row is pending or a draft, not {values['state']!r}")
+    values["attempts"] = 0
+    if not values.get("message_id"):
+        values["message_id"] = new_message_id(sender or values["reply_to"] or "")
+    return values
+
+
 def _written(session: Session, chunk: list[dict[str, Any]]) -> list[int]:
-    """Insert `chunk`; the new ids in its order. Rows told apart by their Message-ID go in
-    a few multi-row statements (each id read back with its Message-ID); asking the
-    database to return ids in the order given makes SQLite write one row a statement
-    (50,000 statements for a fill of 50,000)."""
-    keys = [row.get("message_id") for row in chunk]
-    if all(keys) and len(set(keys)) == len(keys):
-        written = bulk.insert_many(session, MESSAGES, chunk, returning=("message_id", "id"))
-        found = {str(row[0]): int(row[1]) for row in written}
-        return [found[str(key)] for key in keys]
-    return list(
-        session.scalars(
-            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-            chunk,
-        ).all()
-    )
+    """Insert `chunk`; the new ids in its order. The rows go in a few multi-row
+    statements, each id read back with its row's Message-ID (unique, and every row has
+    one): asking the database to return ids in the order given makes SQLite write one
+    row a statement (50,000 statements for a fill of 50,000)."""
+    written = bulk.insert_many(session, MESSAGES, chunk, returning=("message_id", "id"))
+    found = {str(row[0]): int(row[1]) for row in written}
+    return [found[str(row["message_id"])] for row in chunk]
 
 
 def queue_plan_emails(
@@ -193,7 +225,7 @@ def queue_plan_emails(
         now=now,
         interviews=interviews,
     )
-    return insert_rows(session, rows, now=now, secret=secret)
+    return enqueue(session, rows, now=now, secret=secret)
 
 
 def queue(
@@ -215,42 +247,35 @@ def queue(
     interview: tuple[int, int] | None = None,
     receipt_form: str | None = None,
     secret: str | None = None,
-) -> OutboxMessage:
-    """One row outside a plan (a confirmed pick, a declined offer); `sender` is the
-    (name, address) replies go to. `interview` (id, SEQUENCE) lets delivery drop it when
-    that interview changes or is cancelled before it goes out; `receipt_form`: the form of
-    address of its "Got it" paragraph, if it gets one (compose/receipt.py; its receipt is
-    issued here, sealed with `secret`, by default the session's: receipts.key)."""
+) -> int:
+    """One row outside a plan (a confirmed pick, a declined offer), queued at `due`; its
+    id. `sender` is the (name, address) replies go to. `interview` (id, SEQUENCE) lets
+    delivery drop it when that interview changes or is cancelled before it goes out;
+    `receipt_form`: the form of address of its "Got it" paragraph, if it gets one
+    (compose/receipt.py; its receipt is issued by `enqueue`, sealed with `secret`, by
+    default the session's: receipts.key)."""
     name, address = sender
-    row = OutboxMessage(
-        workspace_id=workspace_id,
-        kind=kind,
-        recipient=recipient,
-        recipient_name=recipient_name,
-        sender_name=name or None,
-        reply_to=address or None,
-        subject=subject,
-        body=body,
-        language=language,
-        calendar_method=method,
-        calendar_ics=ics_text,
-        due=due,
-        state="pending",
-        reference=reference,
-        message_id=new_message_id(address),
-        deadline=deadline,
-        interview_id=interview[0] if interview else None,
-        interview_sequence=interview[1] if interview else None,
-        attempts=0,
-        created_at=due,
-        receipt_form=receipt_form,
-    )
-    session.add(row)
-    session.flush()
-    session.add(OutboxEvent(outbox_id=row.id, at=due, state="pending", detail="queued"))
-    if receipt_form is not None:
-        receipts.issue_for(session, row, secret=receipts.key(session, secret), now=due)
-    return row
+    values = {
+        "workspace_id": workspace_id,
+        "kind": kind,
+        "recipient": recipient,
+        "recipient_name": recipient_name,
+        "sender_name": name or None,
+        "reply_to": address or None,
+        "subject": subject,
+        "body": body,
+        "language": language,
+        "calendar_method": method,
+        "calendar_ics": ics_text,
+        "due": due,
+        "reference": reference,
+        "deadline": deadline,
+        "interview_id": interview[0] if interview else None,
+        "interview_sequence": interview[1] if interview else None,
+        "receipt_form": receipt_form,
+    }
+    (row_id,) = enqueue(session, [values], now=due, secret=secret)
+    return row_id
 
 
 def progress(session: Session, *, workspace_id: int, reference: str) -> dict[str, int]:

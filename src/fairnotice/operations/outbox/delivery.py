@@ -15,11 +15,12 @@ from urllib.parse import quote, urlencode
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.compose import receipt
+from fairnotice.compose import dates, receipt
 from fairnotice.compose.context import after_agreement
+from fairnotice.compose.notes import render_note
 from fairnotice.compose.render import render as render_letter
 from fairnotice.errors import BadInput, NotFound
 from fairnotice.io import validate
@@ -28,8 +29,7 @@ from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Intent, Language, MessageKind, Role, Situation, Urgency
 from fairnotice.operations.common import links
 from fairnotice.operations.common.clock import system_now
-from fairnotice.operations.outbox import receipts
-from fairnotice.operations.outbox.commands import link_writer, with_links, written
+from fairnotice.operations.outbox.commands import enqueue, link_writer, with_links, written
 from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.operations.replies.commands import thread_id
@@ -41,6 +41,7 @@ from fairnotice.store.tables import (
     PlanStep,
     Receipt,
     ReplyRecord,
+    User,
 )
 
 
@@ -123,24 +124,6 @@ def deliverer(
 
 # --- follow-ups ---------------------------------------------------------------------------
 
-REMINDER = {
-    "en": (
-        "Reminder: call {name}",
-        "No reply from {name} yet. As planned, call now{phone}.\n\n"
-        "Position: {position}, {company}\nPlanned step {order}, due {due}.",
-    ),
-    "de": (
-        "Erinnerung: {name} anrufen",
-        "{name} hat noch nicht geantwortet. Wie geplant: jetzt anrufen{phone}.\n\n"
-        "Stelle: {position}, {company}\nGeplanter Schritt {order}, fällig {due}.",
-    ),
-    "sv": (
-        "Påminnelse: ring {name}",
-        "{name} har inte svarat ännu. Ring nu, som planerat{phone}.\n\n"
-        "Tjänst: {position}, {company}\nPlanerat steg {order}, senast {due}.",
-    ),
-}
-
 
 def _replied(session: Session, plan_id: int) -> bool:
     return bool(session.scalar(select(exists().where(ReplyRecord.plan_id == plan_id))))
@@ -193,43 +176,64 @@ def _interview_over(record: PlanRecord, now: datetime) -> bool:
 
 
 def _queue_reminder(session: Session, record: PlanRecord, step: PlanStep, now: datetime) -> None:
+    """The user's reminder to call (note `call_reminder`): whom, their number if known,
+    about which position, and when the call was planned, in the user's language and zone
+    (their account's, else the plan's language and the situation's zones)."""
     plan, situation = record.plan, record.situation
-    language = plan.get("language", "en") if plan.get("language") in REMINDER else "en"
-    subject, body = REMINDER[language]
+    me: dict[str, Any] = situation.get("me") or {}
+    interview: dict[str, Any] = situation.get("interview") or {}
     target: dict[str, Any] = next(
         (s.get("to") or {} for s in plan.get("steps", []) if s.get("order") == step.order), {}
     )
-    phone = target.get("phone") or situation.get("counterpart", {}).get("phone")
-    facts = {
-        "name": target.get("name") or step.label,
-        "phone": f" ({phone})" if phone else "",
-        "position": situation.get("interview", {}).get("position", ""),
-        "company": situation.get("interview", {}).get("company", ""),
-        "order": step.order,
-        "due": step.due.isoformat(timespec="minutes"),
-    }
-    me = situation.get("me", {})
-    row = OutboxMessage(
-        workspace_id=record.workspace_id,
-        kind="reminder",
-        recipient=me.get("email", ""),
-        recipient_name=me.get("name"),
-        sender_name="fairnotice",
-        subject=subject.format(**facts),
-        body=body.format(**facts),
-        language=language,
-        due=now,
-        reference=f"plan:{record.id}",
-        plan_id=record.id,
-        message_id=new_message_id(me.get("email", "")),
-        attempts=0,
+    account = session.scalar(select(User).where(User.email == me.get("email", "")))
+    language = _known(account.language if account else plan.get("language"))
+    subject, body = render_note(
+        "call_reminder",
+        language,
+        recipient=me.get("name") or "",
+        person=target.get("name") or step.label,
+        phone=target.get("phone") or (situation.get("counterpart") or {}).get("phone") or "",
+        position=interview.get("position", ""),
+        company=interview.get("company", ""),
+        when=dates.when(step.due, _own_zone(account, me, interview), language),
     )
-    session.add(row)
-    session.flush()
-    session.execute(
-        insert(OutboxEvent),
-        [{"outbox_id": row.id, "at": now, "state": "pending", "detail": f"step {step.order}"}],
+    enqueue(
+        session,
+        [
+            {
+                "workspace_id": record.workspace_id,
+                "kind": "reminder",
+                "recipient": me.get("email", ""),
+                "recipient_name": me.get("name"),
+                "sender_name": "fairnotice",
+                "subject": subject,
+                "body": body,
+                "language": language.value,
+                "reference": f"plan:{record.id}",
+                "plan_id": record.id,
+            }
+        ],
+        now=now,
+        detail=f"step {step.order}",
+        sender=me.get("email", ""),
     )
+
+
+def _known(language: str | None) -> Language:
+    """`language` if fairnotice writes it, else English."""
+    try:
+        return Language(language or "en")
+    except ValueError:
+        return Language.en
+
+
+def _own_zone(account: User | None, me: dict[str, Any], interview: dict[str, Any]) -> str:
+    """The user's time zone: their account's, else the one the plan gives them; a plan's
+    default "UTC" means none was given, then the interview's zone is the nearer guess."""
+    for found in (account.timezone if account else None, me.get("timezone")):
+        if found and found != "UTC":
+            return str(found)
+    return str(interview.get("timezone") or "UTC")
 
 
 def draft_after_agreement(
@@ -277,37 +281,31 @@ def draft_after_agreement(
             )
             new_subject, body = render_letter(named, MessageKind.follow_up_email)
             subject = new_subject or subject
-        row = OutboxMessage(
-            workspace_id=workspace_id,
-            kind="follow_up_email",
-            recipient=message["to"],
-            recipient_name=situation.get("counterpart", {}).get("name"),
-            sender_name=situation.get("me", {}).get("name"),
-            reply_to=situation.get("me", {}).get("email"),
-            subject=subject,
-            body=body,
-            language=message.get("language", "en"),
-            due=now,
-            state="draft",
-            reference=f"plan:{plan_id}",
-            plan_id=plan_id,
-            message_id=new_message_id(situation.get("me", {}).get("email", "")),
-            in_reply_to=answers,
-            deadline=agreed,
-            attempts=0,
-            receipt_form=got_it,
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": "follow_up_email",
+                "recipient": message["to"],
+                "recipient_name": situation.get("counterpart", {}).get("name"),
+                "sender_name": situation.get("me", {}).get("name"),
+                "reply_to": situation.get("me", {}).get("email"),
+                "subject": subject,
+                "body": body,
+                "language": message.get("language", "en"),
+                "state": "draft",
+                "reference": f"plan:{plan_id}",
+                "plan_id": plan_id,
+                "in_reply_to": answers,
+                "deadline": agreed,
+                "receipt_form": got_it,  # issued with the draft (none if sent by hand)
+            }
         )
-        session.add(row)
-        rows.append(row)
     for plan_step in record.steps:
         if plan_step.condition == "no_reply" and plan_step.state == "open":
             plan_step.state, plan_step.outcome, plan_step.done_at = "done", "replied", now
-    session.flush()
-    for row in rows:
-        _log(session, row, now, "draft", f"new time agreed: {agreed.isoformat()}")
-        if row.receipt_form is not None:  # issued with the draft (none if sent by hand)
-            receipts.issue_for(session, row, secret=receipts.key(session), now=now)
-    return rows
+    detail = f"new time agreed: {agreed.isoformat()}"
+    ids = enqueue(session, rows, now=now, detail=detail)
+    return [session.get_one(OutboxMessage, i) for i in ids]
 
 
 # --- the outbox as the user sees it -------------------------------------------------------

@@ -32,7 +32,7 @@ from fairnotice.operations.outbox.commands import (
     MISSED_GRACE,
     Progress,
     deadline_for,
-    insert_rows,
+    enqueue,
     plan_rows,
 )
 from fairnotice.operations.plans.planning import plan_change, system_now
@@ -263,6 +263,6 @@ def send_plan(
         now=now,
         first_now=first_now,
     )
-    insert_rows(session, rows, now=now, progress=progress, secret=secret)
+    enqueue(session, rows, now=now, progress=progress, secret=secret)
     first = min((r["due"] for r in rows), default=None)
     return Queued(plan_id=plan_id, messages=len(rows), first_due=first)

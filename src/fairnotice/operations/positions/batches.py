@@ -26,7 +26,7 @@ from fairnotice.lifecycle import Event
 from fairnotice.model import Action, ChannelKind, Plan
 from fairnotice.operations.interviews import bulk as bulk_transitions
 from fairnotice.operations.interviews import invitations
-from fairnotice.operations.outbox.commands import BULK, insert_rows, plan_rows
+from fairnotice.operations.outbox.commands import BULK, enqueue, plan_rows
 from fairnotice.operations.plans.planning import plan_change, system_now
 from fairnotice.operations.positions.commands import (
     choose,
@@ -99,7 +99,7 @@ def run(
                     queued += told
                     if queued >= analysed and _postgresql(sessions):
                         # delivery claims due rows from an index only while PostgreSQL
-                        # knows how many are due (see outbox.insert_rows); each time the
+                        # knows how many are due (see outbox.enqueue); each time the
                         # rows queued double (every 1,000 cost 7 s of a fill of 50,000)
                         session.execute(text("ANALYZE outbox (state, due, kind)"))
                         analysed = 2 * queued
@@ -227,7 +227,7 @@ def one_batch(
         now=now,
         interviews={i.uid: (i.id, i.sequence) for i, _ in record.values()},
     )
-    insert_rows(session, rows, now=now, secret=secret)  # with their receipts, in bulk
+    enqueue(session, rows, now=now, secret=secret)  # with their receipts, in bulk
     session.execute(
         update(Candidate)
         .where(bulk.in_ids(session, Candidate.id, [c.id for c in told]))
