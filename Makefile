@@ -54,10 +54,11 @@ pytest: install js-deps web-deps
 
 test: lint typecheck pytest
 
-# The unit tier: the pure core's tests (marked `unit` by tests/conftest.py), no database,
-# mail server, browser or network; feedback in seconds.
+# The unit tier: the pure core's tests (marked `unit` by tests/conftest.py, which then
+# collects only their folders), no database, mail server, browser or network; spread over
+# every CPU (pytest-xdist); feedback in seconds.
 test-fast: install
-	$(BIN)/pytest -q -m unit
+	$(BIN)/pytest -q -m unit -n auto
 
 # docs/RULEBOOK.md from the rules catalog (src/fairnotice/rules/catalog.toml), its source.
 rulebook: install

@@ -67,6 +67,26 @@ def is_unit(relative: str, fixtures: set[str]) -> bool:
     return any(relative == p or relative.startswith(f"{p}/") for p in UNIT_PATHS)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m unit` only the unit tier's folders are imported: collecting the whole
+    suite (browsers, servers, fixtures of every kind) would take longer than running the
+    tier. Everything else decides as usual (None)."""
+    if config.getoption("markexpr", "") != "unit":
+        return None
+    tests = ROOT / "tests"
+    try:
+        relative = collection_path.relative_to(tests).as_posix()
+    except ValueError:
+        return None
+    if relative in NOT_UNIT:
+        return True
+    inside = any(relative == p or relative.startswith(f"{p}/") for p in UNIT_PATHS)
+    above = any(p.startswith(f"{relative}/") for p in UNIT_PATHS)  # a folder on the way
+    if inside or above or relative == "conftest.py":
+        return None
+    return True
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests = ROOT / "tests"
     for item in items:
