@@ -182,6 +182,8 @@ class Candidate(Base):
         Index("ix_candidates_position_id_id", "position_id", "id"),
         Index("ix_candidates_position_id_name", "position_id", "name", "id"),
         Index("ix_candidates_workspace_id_id", "workspace_id", "id"),
+        # a position's page counted from the index alone (0024)
+        Index("ix_candidates_workspace_id_position_id_id", "workspace_id", "position_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()
@@ -210,6 +212,13 @@ class Interview(Base):
         Index("ix_interviews_workspace_id_start", "workspace_id", "start", "id"),  # 0016
         Index("ix_interviews_position_id_start", "position_id", "start", "id"),  # 0016
         Index("ix_interviews_workspace_id_status_end", "workspace_id", "status", "end"),  # 0021
+        Index(  # 0024: a position's page counted from the index alone
+            "ix_interviews_workspace_id_position_id_start",
+            "workspace_id",
+            "position_id",
+            "start",
+            "id",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = _workspace()

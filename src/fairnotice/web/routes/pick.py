@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from babel.units import format_unit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import N_, BadInput, Conflict
 from fairnotice.operations.offers import commands as offers
@@ -103,10 +104,15 @@ def _minutes(offer: offers.OfferView) -> int:
 
 
 @router.get("/pick/{token}")
-def pick_page(request: Request, token: str) -> HTMLResponse:
+async def pick_page(request: Request, token: str) -> HTMLResponse:
     """The offer as it stands, read on every request (one indexed statement); 410 once
-    the link has expired, 404 for a token that is no link."""
-    offer = _reader(request)(token)
+    the link has expired, 404 for a token that is no link.
+
+    Only the read waits in the thread pool (it may wait on the database); the page is
+    rendered on the event loop, which has no I/O to wait for: a second hand-over between
+    threads, with the interpreter's lock changing hands each way, cost more CPU than the
+    rendering itself (issue 16: 800 -> 600 µs of server CPU per request)."""
+    offer = await run_in_threadpool(_reader(request), token)
     now = request.app.state.clock()
     expired = offer.state == "open" and offer.expires_at <= now
     status = 410 if expired else 200
