@@ -122,7 +122,7 @@ def check_facts(review: Review) -> None:
     lex, draft, s = review.lex, review.draft, review.situation
     text = draft.masked
     day_mentions = review.days()
-    time_mentions = when.times(text, lex)
+    time_mentions = review.times()
     if s is None:
         days = moved.split(review, [m for m in day_mentions if m.start >= draft.body_start])
         present = (
@@ -237,7 +237,7 @@ def _fact_spans(review: Review) -> list[tuple[int, int]]:
     company, the address): words that identify the interview, not words that explain."""
     text = review.draft.text
     spans = [(d.start, d.end) for d in review.days()]
-    spans += [(t.start, t.end) for t in when.times(review.draft.masked, review.lex)]
+    spans += [(t.start, t.end) for t in review.times()]
     spans += [m.span() for m in _ZONE_WORDS.finditer(text)]
     s = review.situation
     if s is not None:

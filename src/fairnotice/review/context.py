@@ -36,6 +36,7 @@ class Review:
     findings: list[Finding] = field(default_factory=list)
     _hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     _days: list[when.DayMention] | None = None
+    _times: list[when.TimeMention] | None = None
 
     def hits(self, category: str) -> list[tuple[int, int]]:
         """Spans of the body where a phrase of `category` occurs (found once per review)."""
@@ -55,6 +56,12 @@ class Review:
         if self._days is None:
             self._days = when.days(self.draft.masked, self.lex)
         return self._days
+
+    def times(self) -> list[when.TimeMention]:
+        """Every clock time the draft names, outside its days (read once per review)."""
+        if self._times is None:
+            self._times = when.times(self.draft.masked, self.lex, self.days())
+        return self._times
 
     def add(
         self,

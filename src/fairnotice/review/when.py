@@ -1,18 +1,21 @@
-"""Dates and times in a draft, in the ways natives write them, resolved to calendar values.
+"""Dates and times in free text, in the ways natives write them, read to calendar values.
 
+The one reader of day mentions and clock times: the draft reviewer checks a draft's dates
+against the interview with it, and review/proposals.py reads the times a reply proposes.
 Month and weekday names come from CLDR (Babel) for every regional locale of a language,
 so "März", "Jänner", "mars", "Sept." are all known; the shapes around them ("17. März",
-"17.3.", "tisdag den 17 mars", "kl. 10", "2 PM", "14 Uhr") are regular expressions kept as
-data in the lexicons. Matching is by value, not by string: "17.3." and "Dienstag, 17. März"
-both name 17 March, and "2 PM" names 14:00. dateparser was measured as too slow for a
-2,000-word draft in the time budget, and CLDR names plus these shapes cover what a
-native writes in a short message.
+"17.3.", "tisdag den 17 mars", "kl. 10", "2 PM", "14 Uhr", "halb drei"), number words and
+relative days are regular expressions kept as data in the lexicons. Matching is by value,
+not by string: "17.3." and "Dienstag, 17. März" both name 17 March, and "2 PM" names
+14:00. dateparser was measured as too slow for a 2,000-word draft in the time budget, and
+CLDR names plus these shapes cover what a native writes in a short message.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 
@@ -30,9 +33,11 @@ class DayMention:
     start: int
     end: int
     pairs: frozenset[tuple[int, int]] = frozenset()  # possible (month, day) readings
-    day: int | None = None
+    day: int | None = None  # the day of month as written
     weekday: int | None = None  # 0 = Monday
     relative: int | None = None  # 0 today, 1 tomorrow
+    month: int | None = None  # as written, day first ("3/4" is 3 April here)
+    year: int | None = None
 
     def names(self, moment: date, today: date | None) -> bool:
         """True when this mention names the day `moment`."""
@@ -62,8 +67,10 @@ class DayMention:
 class TimeMention:
     start: int
     end: int
-    hours: frozenset[int]
+    hours: frozenset[int]  # the readings: "3" is 3:00 or 15:00, "3 pm" only 15:00
     minute: int
+    hour: int = 0  # as written, in 24 hours where am/pm is given
+    marked: bool = False  # am/pm or noon given, or a 24-hour value ("15", "0")
 
     def names(self, hour: int, minute: int) -> bool:
         return hour in self.hours and minute == self.minute
@@ -73,10 +80,10 @@ class TimeMention:
 class Patterns:
     months: dict[str, int]
     weekdays: dict[str, int]
+    numbers: dict[str, int]
     days: tuple[re.Pattern[str], ...]
     times: tuple[re.Pattern[str], ...]
-    today: re.Pattern[str]
-    tomorrow: re.Pattern[str]
+    relative: tuple[tuple[re.Pattern[str], int], ...]  # (shape, days from today)
 
 
 def _alternation(names: dict[str, int]) -> str:
@@ -99,35 +106,52 @@ def patterns(lex: Lexicon) -> Patterns:
         months[name.lower()] = int(number)
     for name, number in data.get("weekdays_extra", {}).items():
         weekdays[name.lower()] = int(number)
-    fill = {"month": _alternation(months), "weekday": _alternation(weekdays)}
+    numbers = {name.lower(): int(n) for name, n in data.get("numbers", {}).items()}
+    fill = {
+        "{month}": _alternation(months),
+        "{weekday}": _alternation(weekdays),
+        "{number}": _alternation(numbers) or "(?!)",
+    }
 
-    def build(items: list[str]) -> tuple[re.Pattern[str], ...]:
-        return tuple(
-            re.compile(
-                p.replace("{month}", fill["month"]).replace("{weekday}", fill["weekday"]), re.I
-            )
-            for p in items
-        )
+    def build(shape: str) -> re.Pattern[str]:
+        for hole, names in fill.items():
+            shape = shape.replace(hole, names)
+        return re.compile(shape, re.I)
 
     return Patterns(
         months=months,
         weekdays=weekdays,
-        days=build(data["day"]),
-        times=build(data["time"]),
-        today=re.compile(data["today"], re.I),
-        tomorrow=re.compile(data["tomorrow"], re.I),
+        numbers=numbers,
+        days=tuple(build(shape) for shape in data["day"]),
+        times=tuple(build(shape) for shape in data["time"]),
+        relative=tuple((build(r["shape"]), int(r["days"])) for r in data["relative"]),
     )
 
 
-def _int(match: re.Match[str], name: str) -> int | None:
-    value = match.groupdict().get(name)
+def _groups(match: re.Match[str]) -> dict[str, str]:
+    """The groups that took part, "h2" read as "h": one shape may offer alternatives that
+    each name their hour (a pattern cannot name two groups alike)."""
+    out: dict[str, str] = {}
+    for name, value in match.groupdict().items():
+        if value is not None:
+            out.setdefault(name.rstrip("0123456789"), value)
+    return out
+
+
+def _int(groups: dict[str, str], name: str) -> int | None:
+    value = groups.get(name)
     return int(value) if value else None
 
 
+def _year(groups: dict[str, str]) -> int | None:
+    year = _int(groups, "y")
+    return 2000 + year if year is not None and year < 100 else year
+
+
 def _readings(match: re.Match[str], p: Patterns) -> DayMention | None:
-    groups = match.groupdict()
-    day = _int(match, "d")
-    month = _int(match, "m")
+    groups = _groups(match)
+    day = _int(groups, "d")
+    month = _int(groups, "m")
     if groups.get("mon"):
         month = p.months.get(groups["mon"].lower().rstrip("."))
     weekday = p.weekdays.get(groups["wd"].lower()) if groups.get("wd") else None
@@ -139,11 +163,19 @@ def _readings(match: re.Match[str], p: Patterns) -> DayMention | None:
     if day is not None and month is not None:
         if 1 <= month <= 12 and 1 <= day <= 31:
             pairs.add((month, day))
-        if groups.get("either") is not None and 1 <= day <= 12 and 1 <= month <= 31:
+        if "either" in groups and 1 <= day <= 12 and 1 <= month <= 31:
             pairs.add((day, month))  # "3/4" can be read both ways
         if not pairs:
             return None
-        return DayMention(match.start(), match.end(), frozenset(pairs), weekday=weekday)
+        return DayMention(
+            match.start(),
+            match.end(),
+            frozenset(pairs),
+            day=day,
+            weekday=weekday,
+            month=month,
+            year=_year(groups),
+        )
     if day is not None:
         return DayMention(match.start(), match.end(), day=day) if 1 <= day <= 31 else None
     if weekday is not None:
@@ -161,6 +193,9 @@ def _outermost(found: list[tuple[int, int, object]]) -> list[tuple[int, int, obj
     return kept
 
 
+_JOINED = re.compile(r"[\s,]*(?:den|dem|the|am|,)?[\s,]*", re.I)
+
+
 def days(text: str, lex: Lexicon) -> list[DayMention]:
     """Every day named in `text`, a weekday followed by its date merged into one."""
     p = patterns(lex)
@@ -170,7 +205,7 @@ def days(text: str, lex: Lexicon) -> list[DayMention]:
             mention = _readings(match, p)
             if mention is not None:
                 found.append((mention.start, mention.end, mention))
-    for offset, pattern in ((0, p.today), (1, p.tomorrow)):
+    for pattern, offset in p.relative:
         for match in pattern.finditer(text):
             found.append(
                 (
@@ -190,43 +225,67 @@ def days(text: str, lex: Lexicon) -> list[DayMention]:
             and previous.day is None
             and mention.weekday is None
             and (mention.pairs or mention.day is not None)
-            and re.fullmatch(r"[\s,]*(?:den|the|am|,)?[\s,]*", text[previous.end : mention.start])
+            and _JOINED.fullmatch(text[previous.end : mention.start])
         ):
-            merged[-1] = DayMention(
-                previous.start, mention.end, mention.pairs, mention.day, previous.weekday
-            )
+            merged[-1] = replace(mention, start=previous.start, weekday=previous.weekday)
             continue
         merged.append(mention)
     return merged
 
 
-def times(text: str, lex: Lexicon) -> list[TimeMention]:
-    """Every time of day named in `text`; without am/pm a 12-hour reading is allowed too."""
+def _number(token: str, p: Patterns) -> int | None:
+    return int(token) if token.isdigit() else p.numbers.get(token.lower())
+
+
+def _clock(groups: dict[str, str], p: Patterns) -> tuple[int, int, str] | None:
+    """(hour, minute, "am"/"pm"/"") as written; "halb drei" is 2:30, "half past two" too."""
+    if groups.get("noon"):
+        return 12, 0, "pm"
+    if groups.get("half") or groups.get("half_past"):
+        hour = _number(groups.get("half") or groups.get("half_past") or "", p)
+        if not hour:
+            return None
+        return (hour - 1) % 24 if groups.get("half") else hour, 30, ""
+    hour = _number(groups.get("h") or "", p)
+    if hour is None:
+        return None
+    meridiem = re.sub(r"[.\s]", "", groups.get("ap") or "").lower()
+    return hour, int(groups.get("min") or 0), meridiem
+
+
+def times(
+    text: str, lex: Lexicon, day_mentions: Sequence[DayMention] | None = None
+) -> list[TimeMention]:
+    """Every time of day named in `text`; without am/pm a 12-hour reading is allowed too.
+    A span read as a day ("17.03.2026") is no time: pass the text's `days` when known."""
+    p = patterns(lex)
+    taken = [(d.start, d.end) for d in (days(text, lex) if day_mentions is None else day_mentions)]
     found: list[tuple[int, int, object]] = []
-    for pattern in patterns(lex).times:
+    for pattern in p.times:
         for match in pattern.finditer(text):
-            groups = match.groupdict()
-            if groups.get("noon"):
-                hour, minute, meridiem = 12, 0, "pm"
-            else:
-                hour = int(groups["h"])
-                minute = int(groups.get("min") or 0)
-                meridiem = (groups.get("ap") or "").replace(".", "").lower()
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            groups = _groups(match)
+            clock = _clock(groups, p)
+            if clock is None:
+                continue
+            hour, minute, meridiem = clock
             if hour > 24 or minute > 59:
                 continue
             if meridiem in ("am", "pm"):
                 if hour > 12:
                     continue
-                hours = {hour % 12 + (12 if meridiem == "pm" else 0)}
+                hour = hour % 12 + (12 if meridiem == "pm" else 0)
+                hours = {hour}
             else:
                 hours = {hour % 24} | ({hour + 12} if hour < 12 else set())
-            found.append(
-                (
-                    match.start(),
-                    match.end(),
-                    TimeMention(match.start(), match.end(), frozenset(hours), minute),
-                )
+            marked = bool(meridiem) or hour >= 13 or hour == 0
+            if "half" in groups or "half_past" in groups:
+                marked = False
+            mention = TimeMention(
+                match.start(), match.end(), frozenset(hours), minute, hour % 24, marked
             )
+            found.append((match.start(), match.end(), mention))
     return [m for _, _, m in _outermost(found) if isinstance(m, TimeMention)]
 
 
