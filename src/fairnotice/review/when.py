@@ -83,7 +83,7 @@ class Patterns:
     numbers: dict[str, int]
     days: tuple[re.Pattern[str], ...]
     times: tuple[re.Pattern[str], ...]
-    relative: tuple[tuple[re.Pattern[str], int], ...]  # (shape, days from today)
+    relative: re.Pattern[str]  # every relative day in one search: group r<n> is today + n
 
 
 def _alternation(names: dict[str, int]) -> str:
@@ -124,7 +124,7 @@ def patterns(lex: Lexicon) -> Patterns:
         numbers=numbers,
         days=tuple(build(shape) for shape in data["day"]),
         times=tuple(build(shape) for shape in data["time"]),
-        relative=tuple((build(r["shape"]), int(r["days"])) for r in data["relative"]),
+        relative=build("|".join(f"(?P<r{int(r['days'])}>{r['shape']})" for r in data["relative"])),
     )
 
 
@@ -205,15 +205,11 @@ def days(text: str, lex: Lexicon) -> list[DayMention]:
             mention = _readings(match, p)
             if mention is not None:
                 found.append((mention.start, mention.end, mention))
-    for pattern, offset in p.relative:
-        for match in pattern.finditer(text):
-            found.append(
-                (
-                    match.start(),
-                    match.end(),
-                    DayMention(match.start(), match.end(), relative=offset),
-                )
-            )
+    for match in p.relative.finditer(text):
+        offset = int((match.lastgroup or "r0")[1:])
+        found.append(
+            (match.start(), match.end(), DayMention(match.start(), match.end(), relative=offset))
+        )
     mentions = [m for _, _, m in _outermost(found) if isinstance(m, DayMention)]
     merged: list[DayMention] = []
     for mention in mentions:
