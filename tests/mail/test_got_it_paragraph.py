@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,14 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.compose import receipt
 from fairnotice.io import validate
+from fairnotice.mail.outgoing import Outgoing
 from fairnotice.model import Plan, Situation
+from fairnotice.operations.accounts.commands import digest
 from fairnotice.operations.outbox import receipts
 from fairnotice.operations.outbox.commands import link_writer
 from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.operations.plans.planning import plan_change
 from fairnotice.operations.plans.sending import local_workspace, send_plan
 from fairnotice.store.session import transaction
-from fairnotice.store.tables import OutboxMessage
+from fairnotice.store.tables import OutboxMessage, Receipt
 from tests.conftest import EXAMPLES
 from tests.mail.outbox_rows import Clock
 from tests.mail.servers import smtp_server
@@ -51,9 +54,16 @@ def clean(plan: Plan) -> None:
 
 
 def delivered(
-    sessions: sessionmaker[Session], clock: Clock, found: Situation, plan: Plan
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    found: Situation,
+    plan: Plan,
+    links: Callable[[int, Outgoing], Outgoing] | None = None,
+    placer: Callable[[Outgoing, str, str], Outgoing] | None = None,
 ) -> dict[str, str]:
-    """The plan queued and sent through aiosmtpd: recipient -> plain body that arrived."""
+    """The plan queued and sent through aiosmtpd: recipient -> plain body that arrived.
+    The worker's hooks: `links` (by default the link writer alone, which reads each
+    row's receipt) and `placer` (the receipt hook, from the token read with the claim)."""
     clock.now = found.now or clock.now
     with transaction(sessions, write=True) as session:
         send_plan(
@@ -72,7 +82,8 @@ def delivered(
             sender="noreply@fairnotice.test",
             policy=Policy(batch=25, retry_base=timedelta(minutes=1)),
             clock=clock,
-            links=link_writer(sessions, SECRET, base_url=BASE_URL, clock=clock),
+            links=links or link_writer(sessions, SECRET, base_url=BASE_URL, clock=clock),
+            receipts=placer,
         ).drain()
     bodies = {}
     for item in recorder.received:
@@ -126,6 +137,34 @@ def test_a_sent_notice_has_the_paragraph_and_a_working_link_before_its_closing(
     assert body.replace(f"{sentence}\n{BASE_URL}/got-it/{token}\n\n", "").strip() == (
         letter.body.strip()
     )
+    works(sessions, token, clock.now)
+
+
+def test_the_worker_places_it_from_the_token_read_with_the_claim(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """As `fairnotice worker` runs (outbox/delivery.deliverer): a letter with a receipt
+    and no pick link gets its paragraph from the token its claim read, without the link
+    writer's read per message; the link is the one issued at queue time and works."""
+    found = situation("employer-cancel-de.json", tone="formal")
+    plan = plan_change(situation=found, clock=lambda: found.now)
+    letter = plan.messages[0]
+    writer = link_writer(sessions, SECRET, base_url=BASE_URL, clock=clock)
+    asked: list[int] = []
+
+    def counted(row_id: int, item: Outgoing) -> Outgoing:
+        asked.append(row_id)
+        return writer(row_id, item)
+
+    placer = receipts.placer(SECRET, base_url=BASE_URL)
+    body = delivered(sessions, clock, found, plan, links=counted, placer=placer)[letter.to]
+    assert asked == []
+    sentence = receipt.paragraph("de", True)
+    [token] = LINK.findall(body)
+    assert f"{sentence}\n{BASE_URL}/got-it/{token}\n\nMit freundlichen Grüßen" in body
+    with sessions() as session:
+        issued = session.scalars(select(Receipt.token_hash)).all()
+    assert digest(token) in issued
     works(sessions, token, clock.now)
 
 

@@ -29,6 +29,7 @@ from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
 from fairnotice.model import Intent, Language, MessageKind, Role, Situation, Urgency
 from fairnotice.operations.common import links
 from fairnotice.operations.common.clock import system_now
+from fairnotice.operations.outbox import receipts
 from fairnotice.operations.outbox.commands import enqueue, link_writer, with_links, written
 from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.loop import Deliverer, Policy
@@ -119,6 +120,7 @@ def deliverer(
         stop=stop,
         limiter=limiter,
         links=link_writer(sessions, settings.secret, base_url=settings.base_url, clock=clock),
+        receipts=receipts.placer(settings.secret, base_url=settings.base_url),
     )
 
 

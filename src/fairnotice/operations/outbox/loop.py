@@ -43,7 +43,7 @@ from fairnotice.mail.outgoing import Outgoing, new_message_id, render
 from fairnotice.mail.transport import Envelope, Outcome, Result, Transport
 from fairnotice.operations.outbox.limits import DomainLimiter, Policy, Stats
 from fairnotice.store.compiled import Compiled, raw_transaction
-from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage
+from fairnotice.store.tables import Interview, OutboxEvent, OutboxMessage, Receipt
 
 __all__ = ["DELIVERABLE", "FINAL", "Claimed", "Deliverer", "Policy", "Stats", "taken"]
 
@@ -66,6 +66,8 @@ class Claimed:
     interview_sequence: int | None
     is_cancel: bool
     receipt: bool = False  # gets a "Got it" paragraph and link (issue 17): `links` writes it
+    receipt_form: str | None = None  # outbox.receipt_form: the paragraph's form of address
+    sealed_receipt: str | None = None  # its receipt's sealed token, read with the claim
 
 
 def taken(stats: Stats) -> bool:
@@ -140,7 +142,8 @@ class Statements:
     def due(self, batch: int) -> Compiled:
         """The next `batch` due rows (and rows whose lease ran out), locked on PostgreSQL
         (SKIP LOCKED: workers never wait for or take each other's rows), with their
-        interview's status and SEQUENCE (None where it is gone).
+        interview's status and SEQUENCE (None where it is gone) and their receipt's sealed
+        token (None where they have none).
 
         The rows are chosen and locked by id alone, and only those read in full: sorting
         every due row with its bodies spilled to disk on PostgreSQL (17 MB, ~28 ms a claim
@@ -171,10 +174,11 @@ class Statements:
             due = first(OutboxMessage.state == "pending", OutboxMessage.due <= now)
             chosen = union_all(stale, due).subquery("chosen")
             statement = (
-                select(*_CLAIM_COLUMNS, Interview.status, Interview.sequence)
+                select(*_CLAIM_COLUMNS, Interview.status, Interview.sequence, Receipt.sealed_token)
                 .select_from(chosen)
                 .join(OutboxMessage, OutboxMessage.id == chosen.c.id)
                 .outerjoin(Interview, Interview.id == OutboxMessage.interview_id)
+                .outerjoin(Receipt, Receipt.outbox_id == OutboxMessage.id)
                 .order_by(OutboxMessage.due, OutboxMessage.id)
                 .limit(batch)
                 # the rows' latest versions, as the lock saw them (this transaction holds
@@ -279,9 +283,13 @@ class Deliverer:
         stop: threading.Event | None = None,
         links: Callable[[int, Outgoing], Outgoing] | None = None,
         limiter: DomainLimiter | None = None,  # shared by a worker's delivery threads
+        receipts: Callable[[Outgoing, str, str], Outgoing] | None = None,
     ) -> None:
         self.sessions = sessions
         self.links = links  # writes the pick links a row's texts refer to (links.py)
+        # writes a row's "Got it" paragraph from the sealed token its claim read (CPU
+        # only: the per-message read of `links` cost more than sending the message)
+        self.receipts = receipts
         self.transport = transport
         self.sender = sender
         self.policy = policy or Policy()
@@ -418,13 +426,17 @@ class Deliverer:
         """The message's bytes, or why it cannot be built (recorded when its turn comes).
 
         A row's texts hold references in place of link tokens: they are written here, at
-        send time, by `links`; without it such a message is not sent with a dead link."""
+        send time, by `links`; without it such a message is not sent with a dead link. A
+        row with only a receipt gets its paragraph from `receipts` and the token read
+        with the claim, no database read."""
         try:
             item = entry.item
             if LINK_REFERENCE in item.body or LINK_REFERENCE in (item.calendar_ics or ""):
                 if self.links is None:
                     raise ValueError("body: a pick link this worker cannot write (no key)")
                 item = self.links(entry.id, item)
+            elif entry.receipt_form and entry.sealed_receipt and self.receipts is not None:
+                item = self.receipts(item, entry.sealed_receipt, entry.receipt_form)
             elif entry.receipt and self.links is not None:  # without it: no "Got it" line
                 item = self.links(entry.id, item)
             return render(item, sender=self.sender, date=self.clock())
@@ -663,7 +675,9 @@ _CLAIM_COLUMNS = [
 ]  # fmt: skip
 
 
-_CLAIM_NAMES = [column.key for column in _CLAIM_COLUMNS] + ["interview_now", "sequence_now"]
+_CLAIM_NAMES = [column.key for column in _CLAIM_COLUMNS] + [
+    "interview_now", "sequence_now", "sealed_receipt"
+]  # fmt: skip
 
 
 def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:
@@ -691,4 +705,6 @@ def _snapshot(row: dict[str, Any], message_id: str) -> Claimed:
         interview_sequence=row["interview_sequence"],
         is_cancel=(row["calendar_method"] or "").upper() == "CANCEL",
         receipt=row["receipt_form"] is not None,
+        receipt_form=row["receipt_form"],
+        sealed_receipt=row["sealed_receipt"],
     )

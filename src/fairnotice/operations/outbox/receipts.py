@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from fairnotice.compose import receipt
 from fairnotice.errors import NotFound
+from fairnotice.mail.outgoing import Outgoing
 from fairnotice.model import Intent, MessageKind, Role
 from fairnotice.operations.accounts.commands import digest
 from fairnotice.operations.common import links
@@ -121,6 +122,23 @@ def issue_for(session: Session, row: OutboxMessage, *, secret: str, now: datetim
 def url(sealed_token: str, *, secret: str, base_url: str) -> str:
     """The link of a stored receipt (CPU only: the token unsealed, nothing written)."""
     return f"{base_url.rstrip('/')}{PATH}{unseal(sealed_token, secret, what='link')}"
+
+
+def placer(secret: str | None, *, base_url: str) -> Callable[[Outgoing, str, str], Outgoing]:
+    """The worker's receipt hook (loop.Deliverer.receipts): a letter with its "Got it"
+    paragraph and link before its closing, from the sealed token the claim read with its
+    row and the row's form of address. CPU only, as the link writer's receipt part
+    (outbox/commands.link_writer) without its read per message; the key is resolved once."""
+    keys: list[str] = []
+
+    def place(item: Outgoing, sealed_token: str, form: str) -> Outgoing:
+        if not keys:
+            keys.append(links.secret_key(secret))
+        link = url(sealed_token, secret=keys[0], base_url=base_url)
+        placed = receipt.placed(item.body, link, language=item.language, formal=form != "informal")
+        return replace(item, body=placed)
+
+    return place
 
 
 def _expired(sent_at: datetime | None, now: datetime) -> bool:
