@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fairnotice.errors import BadInput
 from fairnotice.io import validate
@@ -94,8 +96,15 @@ def edit_interview_page(
 async def edit_interview(
     request: Request, scope: InScope, session: Db, interview_id: int
 ) -> Response:
-    row = records.scoped(session, Interview, scope.id, interview_id)
     form = text_fields(await request.form())
+    return await run_in_threadpool(_edit_interview, request, scope, session, interview_id, form)
+
+
+def _edit_interview(
+    request: Request, scope: Scope, session: Session, interview_id: int, form: dict[str, str]
+) -> Response:
+    """The form's work, in the thread pool (a write lock's wait never holds the event loop)."""
+    row = records.scoped(session, Interview, scope.id, interview_id)
     shown = {**_interview_form(row), **{k: v for k, v in form.items() if k != "csrf_token"}}
     try:
         day = form.get("date", "")
@@ -200,8 +209,15 @@ def edit_position_page(
 async def edit_position(
     request: Request, scope: InScope, session: Db, position_id: int
 ) -> Response:
-    row = records.scoped(session, Position, scope.id, position_id)
     form = text_fields(await request.form())
+    return await run_in_threadpool(_edit_position, request, scope, session, position_id, form)
+
+
+def _edit_position(
+    request: Request, scope: Scope, session: Session, position_id: int, form: dict[str, str]
+) -> Response:
+    """The form's work, in the thread pool (a write lock's wait never holds the event loop)."""
+    row = records.scoped(session, Position, scope.id, position_id)
     shown = {"title": form.get("title", "")}
     try:
         data = validate(PositionUpdate, {"title": form.get("title", "").strip()})
@@ -293,8 +309,15 @@ def edit_candidate_page(
 async def edit_candidate(
     request: Request, scope: InScope, session: Db, candidate_id: int
 ) -> Response:
-    row = records.scoped(session, Candidate, scope.id, candidate_id)
     form = text_fields(await request.form())
+    return await run_in_threadpool(_edit_candidate, request, scope, session, candidate_id, form)
+
+
+def _edit_candidate(
+    request: Request, scope: Scope, session: Session, candidate_id: int, form: dict[str, str]
+) -> Response:
+    """The form's work, in the thread pool (a write lock's wait never holds the event loop)."""
+    row = records.scoped(session, Candidate, scope.id, candidate_id)
     shown = {**_candidate_form(row), **{k: v for k, v in form.items() if k != "csrf_token"}}
     raw: dict[str, Any] = {
         "name": form.get("name", "").strip(),
