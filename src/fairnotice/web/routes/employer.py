@@ -25,6 +25,7 @@ from fairnotice.operations.outbox import commands as outbox_ops
 from fairnotice.operations.outbox import receipts
 from fairnotice.operations.positions import commands as filling
 from fairnotice.store.tables import (
+    Candidate,
     Interview,
     Offer,
     PlanRecord,
@@ -43,6 +44,18 @@ MAX_UPLOAD = 2 * 1024 * 1024
 CANDIDATES_SHOWN = 50
 INTERVIEWS_SHOWN = 25
 CANDIDATE_STATES = ("active", "hired", "informed")
+# What the position page shows of each row: plain rows of these columns, no ORM objects
+# (an interview's other twenty columns, its interviewers' JSON among them, go unread).
+CANDIDATE_COLUMNS = (
+    Candidate.id,
+    Candidate.salutation,
+    Candidate.name,
+    Candidate.email,
+    Candidate.language,
+    Candidate.round,
+    Candidate.status,
+)
+INTERVIEW_COLUMNS = (Interview.id, Interview.contact, Interview.start, Interview.status)
 
 
 def _page(scope: InScope, session: Db, **extra: Any) -> dict[str, Any]:
@@ -134,8 +147,9 @@ def position_context(
         text=view.q,
         state=view.state,
         language=view.language,
-    )
+    ).with_only_columns(*CANDIDATE_COLUMNS)
     interviews = listing.interviews(workspace_id=scope.id, position_id=position.id)
+    interviews = interviews.with_only_columns(*INTERVIEW_COLUMNS)
     selected = int(chosen) if chosen and chosen.isdigit() and len(chosen) < 10 else None
     return _page(
         scope,
