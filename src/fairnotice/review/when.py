@@ -14,6 +14,7 @@ CLDR names plus these shapes cover what a native writes in a short message.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -255,12 +256,15 @@ def times(
     """Every time of day named in `text`; without am/pm a 12-hour reading is allowed too.
     A span read as a day ("17.03.2026") is no time: pass the text's `days` when known."""
     p = patterns(lex)
-    taken = [(d.start, d.end) for d in (days(text, lex) if day_mentions is None else day_mentions)]
+    taken = days(text, lex) if day_mentions is None else day_mentions
+    starts = [d.start for d in taken]  # in text order, apart
+    ends = [d.end for d in taken]
     found: list[tuple[int, int, object]] = []
     for pattern in p.times:
         for match in pattern.finditer(text):
-            if any(a < match.end() and match.start() < b for a, b in taken):
-                continue
+            at = bisect_right(ends, match.start())
+            if at < len(starts) and starts[at] < match.end():
+                continue  # part of a day
             groups = _groups(match)
             clock = _clock(groups, p)
             if clock is None:
