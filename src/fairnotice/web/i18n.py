@@ -92,10 +92,28 @@ _VALIDATION = [
      N_("at least %(limit)s entries")),
 ]  # fmt: skip
 
+# The calendar package's words for a file it cannot read (an upload refused, or a stored
+# calendar's or subscription's last reading, "calendar 5: ..."), put plainly: no parser
+# text, no VEVENT or MIME type on a page.
+_LABELLED = r"^(?:[^:]{1,80}: )?"
+_CALENDAR = [
+    (re.compile(_LABELLED + r"(not valid iCalendar\b|components nested too deeply"
+                r"|holds no calendar \(VCALENDAR\) component).*$", re.S),
+     N_("this is not a calendar file (.ics) that can be read")),
+    (re.compile(_LABELLED + r"neither an iCalendar file nor an email carrying one$"),
+     N_("this is neither a calendar file (.ics) nor an email with an invitation (.eml)")),
+    (re.compile(_LABELLED + r"the email carries no calendar \(no text/calendar or .ics part\)$"),
+     N_("this email has no invitation attached (no calendar file)")),
+    (re.compile(_LABELLED + r"holds no event \(VEVENT\)$"),
+     N_("this calendar holds no appointment")),
+    (re.compile(_LABELLED + r"not text in a known encoding\b.*$"),
+     N_("this file is not text that can be read")),
+]  # fmt: skip
+
 
 def _validation(text: str, catalog: gettext.NullTranslations) -> str | None:
     """pydantic's text of a refused form field, translated, or None if not one of them."""
-    for pattern, template in _VALIDATION:
+    for pattern, template in _VALIDATION + _CALENDAR:
         found = pattern.match(text)
         if found:
             values = found.groupdict()
@@ -120,10 +138,9 @@ def translate(message: object, language: str) -> str:
     if template is None:
         if message is None:
             return ""
-        if language == "en" or not isinstance(message, str) or not message:
+        if not isinstance(message, str) or not message:
             return str(message)
-        text = str(message)
-        return _validation(text, catalog) or catalog.gettext(text)
+        return _validation(message, catalog) or catalog.gettext(message)
     values = {
         k: str(v) if isinstance(v, Verbatim) else translate(v, language)
         for k, v in getattr(message, "values", {}).items()

@@ -86,9 +86,14 @@ LABELS: dict[str, str] = {
 
 # Each form's labels where they differ from LABELS (the visible label of that form).
 INTERVIEW_IMPORT = {"file": N_("Invitation file (.ics or .eml)")}
+INVITATION = {"file": N_("Invitation (.ics or .eml)")}  # the position page's import
 CANDIDATE = {"round": N_("Round reached")}
 CSV_IMPORT = {"file": N_("CSV file")}
 CALENDAR = {"owner_email": N_("Interviewer's email"), "file": N_("Calendar (.ics)")}
+SUBSCRIPTION = {
+    "owner_email": N_("Interviewer's email"),
+    "subscription_url": N_("Subscription link"),
+}
 ORGANISATION = {"name": N_("Organisation name")}
 MEMBER = {"email": N_("Add someone who has an account (their email)")}
 SIGNUP = {
@@ -164,9 +169,11 @@ _PLAIN: dict[str, str] = {
     "must be after start": N_("the end must be after the start"),
     "String should have at least 1 character": N_("please fill this in"),
     "unknown field": N_("this field is not expected here"),
+    # the date-and-time pickers send this form; a person never types the machine's "T"
+    "a date and time like 2026-03-17T15:00": N_("please choose the date and the time"),
 }
 _PATTERN = re.compile(r"^String should match pattern ")
-_URL = re.compile(r"^(Input should be a valid URL|URL )")
+_URL = re.compile(r"^(Input should be a valid URL|URL |(Value error, )?must be an http\(s\) URL)")
 # English pages: pydantic's wording (the catalogs' msgids, translated in de and sv) put
 # plainly; the values stay as pydantic gives them.
 _ENGLISH = [

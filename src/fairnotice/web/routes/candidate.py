@@ -130,9 +130,11 @@ def interview_view(
     status: int = 200,
     clashes: list[Any] | None = None,
     problems: list[Any] | None = None,
+    refused: str = "plan",
 ) -> HTMLResponse:
     """The interview page: its facts, the actions its state allows, a candidate's
-    suggestion to answer; after a refused plan, the form as sent with the reason."""
+    suggestion to answer; after a refused plan, the form as sent with the reason (or the
+    subscription form's, `refused="subscription"`)."""
     now = request.app.state.clock()
     days = changes.week_days(now, scope.user.timezone)
     suggested = actions.suggestion(session, interview=row)
@@ -168,7 +170,8 @@ def interview_view(
             form=form or {},
             refusal=refusal,
             problems=problems or [],
-            labels=refusals.PLAN,
+            open_form=refused,
+            labels=refusals.SUBSCRIPTION if refused == "subscription" else refusals.PLAN,
             clashes=clashes or [],
             busy_blocks=marks,
             unchecked=unchecked,

@@ -205,14 +205,18 @@ async def add_candidate(
     try:
         await run_in_threadpool(work)
     except BadInput as exc:
-        return await _again(request, scope, session, position_id, exc, form, "candidate")
+        return await again(request, scope, session, position_id, exc, form, "candidate")
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
-_LABELS = {"candidate": refusals.CANDIDATE, "csv": refusals.CSV_IMPORT}
+_LABELS = {
+    "candidate": refusals.CANDIDATE,
+    "csv": refusals.CSV_IMPORT,
+    "subscription": refusals.SUBSCRIPTION,
+}
 
 
-async def _again(
+async def again(
     request: Request,
     scope: InScope,
     session: Db,
@@ -250,7 +254,7 @@ async def import_candidates(
             text=text,
         )
     except BadInput as exc:
-        return await _again(request, scope, session, position_id, exc, {}, "csv")
+        return await again(request, scope, session, position_id, exc, {}, "csv")
     return redirect(f"/w/{scope.id}/positions/{position_id}")
 
 
@@ -283,7 +287,7 @@ async def upload_calendar(
     """An interviewer's calendar: stored as it came, read by a worker in the background.
     Refused, the position page it was sent from comes back with the form as typed."""
     try:
-        email = _owner_email(owner_email)
+        email = interviewer_email(owner_email)
         if file is None or not file.filename:
             raise BadInput([("file", N_("choose a calendar (.ics)"))])
         try:
@@ -309,12 +313,12 @@ async def upload_calendar(
         if position_id is None:
             raise
         form = {"owner_email": owner_email}
-        return await _again(request, scope, session, position_id, exc, form, "calendar")
+        return await again(request, scope, session, position_id, exc, form, "calendar")
     target = back if back.startswith(f"/w/{scope.id}/") else f"/w/{scope.id}"
     return redirect(target)
 
 
-def _owner_email(text: str) -> str:
+def interviewer_email(text: str) -> str:
     """The interviewer's address, refused under the form's field name."""
     if not text.strip():
         raise BadInput([("owner_email", N_("please fill this in"))])

@@ -78,10 +78,14 @@ def _again(
     """The position page again (422) with the form as typed, its problems or its clashes;
     nothing of the refused change is kept."""
     session.rollback()
+    if which == "import" and any(field == "file" for field, _ in problems or []):
+        # the invitation itself was refused: not kept as if it were fine, a new one is asked
+        form = {k: v for k, v in form.items() if k != "invitation"}
     context = position_context(scope, session, position_id, chosen=form.get("candidate_id"))
     context.update(
         form=form,
         open_form=which,
+        labels=refusals.INVITATION if which == "import" else {},
         problems=problems or [],
         bad={f.split(".")[0] for f, _ in problems or []},
         clashes=found or [],

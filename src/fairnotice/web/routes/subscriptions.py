@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from fairnotice.io import validate
+from fairnotice.errors import N_, BadInput
 from fairnotice.operations.busy import refresh, subscriptions
-from fairnotice.operations.common.schemas import Person
+from fairnotice.operations.common import records
+from fairnotice.store.tables import Interview
 from fairnotice.web import throttle
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect
+from fairnotice.web.routes import candidate, employer
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -28,16 +30,53 @@ async def add_subscription(
     request: Request,
     scope: InScope,
     session: Db,
-    subscription_url: Annotated[str, Form(max_length=subscriptions.MAX_LINK)],
+    subscription_url: Annotated[str, Form(max_length=subscriptions.MAX_LINK)] = "",
     owner_email: Annotated[str, Form(max_length=320)] = "",
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Read the link now (refused with its reason if it does not answer: nothing stored),
-    then keep it sealed for the worker. Without `owner_email`: the user's own calendar."""
+    then keep it sealed for the worker. Without `owner_email`: the user's own calendar.
+    Refused, the page it was sent from comes back with the reason beside the field."""
+    try:
+        await _add(request, scope, session, subscription_url, owner_email)
+    except BadInput as exc:
+        return await _again(request, scope, session, exc, owner_email, back)
+    return redirect(_back(scope, back))
+
+
+async def _again(
+    request: Request, scope: InScope, session: Db, exc: BadInput, owner_email: str, back: str
+) -> Response:
+    """The position or interview page (422) with the subscription form's problems; the link
+    itself is never sent back (whoever has it reads the calendar)."""
+    rest = back.removeprefix(f"/w/{scope.id}/")
+    kind, _, number = rest.partition("/")
+    if rest == back or not number.isdigit() or len(number) > 9:
+        raise exc
+    if kind == "positions":
+        form = {"owner_email": owner_email}
+        return await employer.again(request, scope, session, int(number), exc, form, "subscription")
+    if kind != "interviews":
+        raise exc
+
+    def page() -> Response:
+        session.rollback()
+        row = records.scoped(session, Interview, scope.id, int(number))
+        return candidate.interview_view(
+            request, scope, session, row, status=422, problems=exc.problems, refused="subscription"
+        )
+
+    return await run_in_threadpool(page)
+
+
+async def _add(
+    request: Request, scope: InScope, session: Db, subscription_url: str, owner_email: str
+) -> None:
+    if not subscription_url.strip():
+        raise BadInput([(subscriptions.FIELD, N_("please fill this in"))])
     link = subscriptions.checked_link(subscription_url)
+    email = employer.interviewer_email(owner_email) if owner_email.strip() else scope.user.email
     throttle.reads_remote(request, scope.id)
-    given = owner_email.strip() or scope.user.email
-    email = validate(Person, {"name": given, "email": given}).email
     now = request.app.state.clock()
     zone_name = scope.user.timezone
 
@@ -71,7 +110,6 @@ async def add_subscription(
         )
 
     await run_in_threadpool(store)
-    return redirect(_back(scope, back))
 
 
 @router.post("/w/{ws}/subscriptions/{calendar_id}/delete")

@@ -1,0 +1,126 @@
+"""Calendars refused on the pages, on SQLite and PostgreSQL, as a German reader sees them: a
+refused subscription link brings back the page it was pasted on (422) with the reason
+beside the field and the interviewer's address kept (never the link); a calendar file that
+cannot be read is named in plain words (no parser text), whether refused at once (an
+invitation) or found later by the worker (a stored calendar); a refused invitation is not
+kept as if it were fine; the date-and-time picker's and the video link's refusals carry
+no machine format."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+
+from fairnotice.operations.busy.stored import read_calendars
+from tests.web.conftest import Browser
+from tests.web.helpers import add_interview, candidate, make_plan, organisation, position
+
+BROKEN = b"BEGIN:VCALENDAR\r\nFOO\r\n"
+PARSER = ("iCalendar", "Content line", "VEVENT", "VCALENDAR")
+
+
+def _german(browser: Browser, email: str) -> int:
+    ws = browser.sign_up(email)
+    browser.post("/language", {"lang": "de", "back": "/"})
+    return ws
+
+
+def _problems(html: str) -> str:
+    found = re.search(r'<div class="problems".*?</div>', html, re.S)
+    assert found is not None, html
+    return re.sub(r"<[^>]+>", "", found.group(0))
+
+
+def test_a_refused_subscription_link_brings_back_its_page_with_the_reason_beside_the_field(
+    app: FastAPI, browser: Browser
+) -> None:
+    ws = _german(browser, "abo@example.org")
+    interview = add_interview(browser, ws)
+    page = f"/w/{ws}/interviews/{interview}"
+    browser.get(page)
+    link = "ftp://calendar.example.org/secret-7f3a/basic.ics"
+    refused = browser.post(f"/w/{ws}/subscriptions", {"subscription_url": link, "back": page})
+    assert refused.status_code == 422
+    assert "Abo-Link:" in _problems(refused.text)
+    assert 'id="subscription_url"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert "secret-7f3a" not in refused.text  # the secret link is never sent back
+    assert 'name="intent"' in refused.text  # the interview page itself, its plan form too
+    empty = browser.post(f"/w/{ws}/subscriptions", {"subscription_url": " ", "back": page})
+    assert empty.status_code == 422 and "Abo-Link: bitte ausfüllen" in _problems(empty.text)
+
+    org = organisation(browser)
+    pos = position(browser, org)
+    back = f"/w/{org}/positions/{pos}"
+    browser.get(back)
+    typed = {"subscription_url": link, "owner_email": "m.roth@example.org", "back": back}
+    refused = browser.post(f"/w/{org}/subscriptions", typed)
+    assert refused.status_code == 422 and "Abo-Link:" in _problems(refused.text)
+    assert 'value="m.roth@example.org"' in refused.text
+    # the address is checked before the link is read (nothing fetched for a typo)
+    typed = {"subscription_url": "https://calendar.example.org/x.ics", "owner_email": "m.roth"}
+    typed["back"] = back
+    refused = browser.post(f"/w/{org}/subscriptions", typed)
+    assert "E-Mail der gesprächsführenden Person:" in _problems(refused.text)
+
+
+def test_a_calendar_that_cannot_be_read_is_named_in_plain_words(
+    app: FastAPI, browser: Browser
+) -> None:
+    _german(browser, "iv@example.org")
+    org = organisation(browser)
+    pos = position(browser, org)
+    back = f"/w/{org}/positions/{pos}"
+    browser.get(back)
+    uploaded = browser.post(
+        f"/w/{org}/calendars",
+        {"owner_email": "m.roth@example.org", "back": back},
+        files={"file": ("busy.ics", BROKEN, "text/calendar")},
+    )
+    assert uploaded.status_code == 303
+    assert read_calendars(app.state.sessions, clock=app.state.clock) == 1
+    shown = browser.get(back).text
+    listed = re.search(r'<ul id="calendars">.*?</ul>', shown, re.S)
+    assert listed is not None
+    assert "keine lesbare Kalenderdatei (.ics)" in listed.group(0)
+    assert not any(word in listed.group(0) for word in PARSER)
+
+    candidate(browser, org, pos)  # the import form is offered once there is one
+    adopted = browser.post(
+        f"{back}/interviews/import",
+        {"interviewer_language": "de"},
+        files={"file": ("invite.ics", BROKEN, "text/calendar")},
+    )
+    assert adopted.status_code == 422
+    problems = _problems(adopted.text)
+    assert "Einladung (.ics oder .eml): das ist keine lesbare Kalenderdatei (.ics)" in problems
+    assert not any(word in adopted.text for word in ("Content line", "not valid"))
+    assert 'name="invitation"' not in adopted.text  # a refused invitation is not kept
+
+
+@pytest.mark.parametrize(
+    ("language", "agreed", "video"),
+    [
+        ("de", "bitte wähle Datum und Uhrzeit", "das ist keine Webadresse"),
+        ("en", "please choose the date and the time", "this is not a web address"),
+    ],
+)
+def test_the_pickers_and_the_video_link_are_refused_without_a_machine_format(
+    app: FastAPI, browser: Browser, language: str, agreed: str, video: str
+) -> None:
+    ws = browser.sign_up(f"agreed-{language}@example.org")
+    browser.post("/language", {"lang": language, "back": "/"})
+    interview = add_interview(browser, ws)
+    plan = make_plan(browser, ws, interview)
+    browser.get(f"/w/{ws}/plans/{plan}")
+    refused = browser.post(f"/w/{ws}/plans/{plan}/agreed", {"agreed": ""})
+    assert refused.status_code == 422 and agreed in _problems(refused.text)
+    assert "T15:00" not in refused.text
+    edit = f"/w/{ws}/interviews/{interview}/edit"
+    form = browser.get(edit).text
+    fields = dict(re.findall(r'name="([a-z_]+)"[^>]*? value="([^"]*)"', form))
+    fields.pop("csrf_token", None)
+    refused = browser.post(edit, {**fields, "video_url": "not a link"})
+    assert refused.status_code == 422 and video in _problems(refused.text)
+    assert "http(s) URL" not in refused.text
