@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
@@ -349,12 +350,39 @@ def free_slots(
     `buffer` on both sides, overlaps no busy interval. With `one_per_day` at most one slot
     is taken per local day of `grid_zone`, which spreads proposals over several days.
     """
+    search = each_free_slot(
+        busy=busy,
+        hours=hours,
+        duration=duration,
+        earliest=earliest,
+        latest=latest,
+        grid_zone=grid_zone,
+        step=step,
+        buffer=buffer,
+        one_per_day=one_per_day,
+    )
+    return list(islice(search, max(count, 1)))
+
+
+def each_free_slot(
+    *,
+    busy: BusyIndex | Iterable[Interval],
+    hours: Sequence[Hours],
+    duration: timedelta,
+    earliest: datetime,
+    latest: datetime,
+    grid_zone: ZoneInfo,
+    step: timedelta = timedelta(minutes=30),
+    buffer: timedelta = timedelta(0),
+    one_per_day: bool = False,
+) -> Iterator[Interval]:
+    """`free_slots` one at a time, in time order and without a count: a caller that
+    needs only the first few days stops there and pays for nothing after them."""
     if duration <= timedelta(0):
         raise ValueError("duration must be positive")
     if step <= timedelta(0) or step.total_seconds() % 60:
         raise ValueError("step must be a positive whole number of minutes")
     index = busy if isinstance(busy, BusyIndex) else BusyIndex(busy)
-    found: list[Interval] = []
     taken_days: set[date] = set()
     earliest_utc, latest_utc = earliest.astimezone(UTC), latest.astimezone(UTC)
     keys = tuple(_span_key(h, earliest_utc, latest_utc) for h in hours)
@@ -363,7 +391,13 @@ def free_slots(
     last_day = latest_utc.astimezone(grid_zone).date()
     free_again = earliest_utc  # no start before this can be free (skips busy stretches)
     only = spans[0] if len(spans) == 1 else None
-    party = hours[0] if len(hours) == 1 else None
+    # Hours.contains decides only on a day the party's clock changes: on any other day a
+    # slot inside the party's day span lies inside its hours.
+    changing = [
+        (key[0], opening, days)
+        for key, (opening, _) in zip(keys, spans, strict=True)
+        if (days := _changing_spans(key))
+    ]
     for points in _grid_days(first_day, last_day, grid_zone, step, keys):
         i, n = 0, len(points)
         while i < n:
@@ -374,11 +408,11 @@ def free_slots(
                 continue
             end = start + duration
             if end > latest_utc:
-                return found
+                return
             if only is not None:
                 if not _within(start, end, only[0], only[1]):
                     continue
-            elif not all(_within(start, end, opening, closing) for opening, closing in spans):
+            elif not _within_each(start, end, spans):
                 continue
             blocked = index.blocking(start - buffer, end + buffer)
             if blocked is not None:
@@ -387,14 +421,9 @@ def free_slots(
             local = start.astimezone(grid_zone)
             if one_per_day and local.date() in taken_days:
                 continue
-            if party is not None:
-                if not _contains(party, start, end):
-                    continue
-            elif not all(_contains(h, start, end) for h in hours):
+            if changing and not _inside_hours(start, end, changing):
                 continue
-            found.append((local, end.astimezone(grid_zone)))
-            if len(found) >= count:
-                return found
+            yield local, end.astimezone(grid_zone)
             if one_per_day:
                 taken_days.add(local.date())
                 # The rest of that day can give nothing: start again at its next midnight
@@ -402,7 +431,6 @@ def free_slots(
                 following = _uniform_midnight(local.date() + timedelta(days=1), grid_zone)
                 if following is not None and following > free_again:
                     free_again = following
-    return found
 
 
 # Hours.contains kept per (hours, start, end): a pure function, and searches meet the same
@@ -415,3 +443,41 @@ def _within(
 ) -> bool:
     i = bisect_right(opening, start) - 1
     return i >= 0 and end <= closing[i]
+
+
+def _within_each(
+    start: datetime, end: datetime, spans: list[tuple[list[datetime], list[datetime]]]
+) -> bool:
+    for opening, closing in spans:
+        i = bisect_right(opening, start) - 1
+        if i < 0 or end > closing[i]:
+            return False
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _changing_spans(key: tuple[Hours, date, date]) -> frozenset[datetime]:
+    """The openings of `key`'s day spans (`_span_key`) on days when the zone's UTC offset
+    changes: only there can a slot within a span fall outside the hours (a pure function,
+    kept like the spans)."""
+    hours, day, stop = key
+    found: set[datetime] = set()
+    while day <= stop:
+        if _uniform_midnight(day, hours.zone) is None:
+            span = _day_span(hours, day)
+            if span is not None:
+                found.add(span[0])
+        day += timedelta(days=1)
+    return frozenset(found)
+
+
+def _inside_hours(
+    start: datetime,
+    end: datetime,
+    changing: list[tuple[Hours, list[datetime], frozenset[datetime]]],
+) -> bool:
+    """Hours.contains for each party whose span holding `start` is on a changing day."""
+    for hours, opening, days in changing:
+        if opening[bisect_right(opening, start) - 1] in days and not _contains(hours, start, end):
+            return False
+    return True

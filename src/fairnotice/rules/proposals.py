@@ -7,12 +7,14 @@ adds the busy time of any calendars first); the original interview time counts a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from fairnotice.calendar.slots import BusyIndex, Hours, free_slots
+from fairnotice.calendar.slots import BusyIndex, Hours, each_free_slot
 from fairnotice.model import Availability, Role, Situation, parse_clock, zone
 from fairnotice.rules import timing
 
@@ -136,6 +138,40 @@ def _distance(moment: datetime, tz: ZoneInfo, target: time, employer: bool, part
     return abs(minutes - (target.hour * 60 + target.minute))
 
 
+SEARCHED = 2000  # slots at most looked at (28 days of half hours hold fewer)
+
+
+def _days_needed(
+    found: Iterable[tuple[datetime, datetime]],
+    tz: ZoneInfo,
+    original_day: date,
+    count: int,
+    *,
+    after_first: bool,
+) -> dict[date, list[tuple[datetime, datetime]]]:
+    """The free slots by day in `tz` (never the original's day), read only as far as the
+    proposals can reach: the first `count` whole days, counting only the days after the
+    original's when those come first (`after_first`). The slots come in time order, so a
+    day is whole once a slot of a later day shows; the days after those are never chosen
+    (one proposal a day), and the search stops there."""
+    by_day: dict[date, list[tuple[datetime, datetime]]] = {}
+    whole = 0  # days read to their end that are chosen before any others
+    last: date | None = None
+    for start, end in found:
+        day = start.astimezone(tz).date()
+        if day == original_day:  # never the day of the time just called off
+            continue
+        if day != last:
+            if last is not None and (not after_first or last > original_day):
+                whole += 1
+                if whole >= count:
+                    break
+            last = day
+            by_day[day] = []
+        by_day[day].append((start, end))
+    return by_day
+
+
 def spread_proposals(
     situation: Situation, now: datetime, *, count: int, language: str = "en"
 ) -> list[Proposal]:
@@ -166,23 +202,24 @@ def spread_proposals(
         earliest = max(earliest, opening.replace(hour=12, minute=0))
     if settings.earliest is not None:
         earliest = max(earliest, settings.earliest)
-    found = free_slots(
+    search = each_free_slot(
         busy=BusyIndex(busy),
         hours=[mine, theirs],
         duration=interview.end - interview.start,
         earliest=earliest,
         latest=earliest + HORIZON,
         grid_zone=mine.zone,
-        count=2000,
     )
     tz = theirs.zone
     original_day = interview.start.astimezone(tz).date()
-    by_day: dict[date, list[tuple[datetime, datetime]]] = {}
-    for start, end in found:
-        day = start.astimezone(tz).date()
-        if day != original_day:  # never the day of the time just called off
-            by_day.setdefault(day, []).append((start, end))
     after_original = settings.after_original
+    by_day = _days_needed(
+        islice(search, SEARCHED),
+        tz,
+        original_day,
+        count,
+        after_first=after_original if after_original is not None else not employer,
+    )
     if after_original is None:
         after_original = not employer and any(d > original_day for d in by_day)
     days = sorted(by_day)
