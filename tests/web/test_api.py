@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete, select
 
+from fairnotice.operations.accounts.commands import digest
 from fairnotice.operations.busy.stored import read_calendars
+from fairnotice.store.session import transaction
+from fairnotice.store.tables import ApiToken, Member
 from tests.conftest import BASE
 from tests.web.conftest import Browser
 
@@ -199,6 +203,29 @@ def test_openapi_and_docs_are_served(browser: Browser) -> None:
     )
     assert not any(p.startswith("/w/") for p in spec["paths"])
     assert browser.http.get("/docs").status_code == 200
+
+
+def test_a_token_whose_member_left_the_workspace_is_refused(app: FastAPI, browser: Browser) -> None:
+    """A token grants only while its owner is still a member: once the membership row is
+    gone, the next plan and slots request is 401 though the token row remains."""
+    headers = api_token(browser, "leaver@example.org", organisation="Nordvik Logistik AB")
+    situation = json.loads((EXAMPLES / "candidate-reschedule-de.json").read_text())
+    slots = {"calendars": [], "busy": [], "duration": 60, "tz": "Europe/Berlin"}
+    calls = (
+        lambda: browser.http.post("/api/v1/plan", json=situation, headers=headers),
+        lambda: browser.http.post("/api/v1/slots", json=slots, headers=headers),
+    )
+    assert [call().status_code for call in calls] == [200, 200]
+    token = headers["Authorization"].split(" ", 1)[1]
+    with transaction(app.state.sessions, write=True) as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+        assert row is not None
+        session.execute(
+            delete(Member).where(
+                Member.user_id == row.user_id, Member.workspace_id == row.workspace_id
+            )
+        )
+    assert [call().status_code for call in calls] == [401, 401]
 
 
 def test_out_of_range_ids_and_nul_characters_are_422_not_500(

@@ -278,19 +278,6 @@ def issue_api_token(session: Session, *, user_id: int, workspace_id: int, label:
     return token
 
 
-def resolve_api_token(session: Session, token: str) -> tuple[int, int] | None:
-    """(user id, workspace id) of a bearer token that still grants access, else None."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
-    if row is None:
-        return None
-    still_member = session.scalar(
-        select(Member.id).where(
-            Member.user_id == row.user_id, Member.workspace_id == row.workspace_id
-        )
-    )
-    return (row.user_id, row.workspace_id) if still_member is not None else None
-
-
 Kind = Literal["personal", "organisation"]
 
 
@@ -305,8 +292,8 @@ def api_tokens(session: Session, *, workspace_id: int) -> list[ApiToken]:
 def revoke_api_token(
     session: Session, *, workspace_id: int, token_id: int, by_user_id: int
 ) -> None:
-    """Delete a token of this workspace: one's own, or anyone's for an owner (processes
-    that cached it stop within 10 s)."""
+    """Delete a token of this workspace: one's own, or anyone's for an owner (refused
+    from the next request on: queries.TokenReader asks the database every time)."""
     row = session.scalar(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.workspace_id == workspace_id)
     )
