@@ -124,3 +124,11 @@ def test_the_pickers_and_the_video_link_are_refused_without_a_machine_format(
     refused = browser.post(edit, {**fields, "video_url": "not a link"})
     assert refused.status_code == 422 and video in _problems(refused.text)
     assert "http(s) URL" not in refused.text
+
+
+def test_an_organisation_without_a_name_asks_for_one(app: FastAPI, browser: Browser) -> None:
+    _german(browser, "org@example.org")
+    browser.get("/account")
+    refused = browser.post("/organisations", {"name": "  "})
+    assert refused.status_code == 422
+    assert "Name der Organisation: bitte ausfüllen" in _problems(refused.text)

@@ -317,6 +317,8 @@ def new_organisation(
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
+        if not name.strip():  # "please fill this in", not the length rule
+            raise BadInput([("name", N_("please fill this in"))])
         workspace = accounts.create_organisation(session, user_id=user.id, name=name)
     except BadInput as exc:
         session.rollback()
