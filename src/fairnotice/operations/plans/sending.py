@@ -1,11 +1,12 @@
 """send_plan: a situation planned, kept, and its emails queued in one transaction.
 
 Every email step without a condition becomes an outbox row due when its step is (`now`
-for the first with `--now`), with a Message-ID fixed here, a deadline after which it
-must not go out, and the interview it is about, so a later change to that interview
-voids it. Conditional steps stay plan steps: the worker turns "call if no reply" into a
-reminder (operations/outbox/delivery.py), and the after-agreement note is drafted on agreement.
-Rows are written in bulk with a progress callback: thousands of candidates in one go.
+for the first with `--now`), with a Message-ID fixed when it is queued, a deadline
+after which it must not go out, and the interview it is about, so a later change to
+that interview voids it. Conditional steps stay plan steps: the worker turns "call if no
+reply" into a reminder (operations/outbox/delivery.py), and the after-agreement note is
+drafted on agreement. Rows are written in bulk by outbox.enqueue with a progress
+callback: thousands of candidates in one go.
 """
 
 from __future__ import annotations
