@@ -4,20 +4,24 @@ beside the field and the interviewer's address kept (never the link); a calendar
 cannot be read is named in plain words (no parser text), whether refused at once (an
 invitation) or found later by the worker (a stored calendar); a refused invitation is not
 kept as if it were fine; the date-and-time picker's and the video link's refusals carry
-no machine format."""
+no machine format; an invitation already past is added only once confirmed."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from fairnotice.operations.busy.stored import read_calendars
-from tests.web.conftest import Browser
+from fairnotice.store.tables import Interview
+from tests.web.conftest import Browser, Clock
 from tests.web.helpers import add_interview, candidate, make_plan, organisation, position
 
 BROKEN = b"BEGIN:VCALENDAR\r\nFOO\r\n"
+INVITATION = Path(__file__).parent / "fixtures" / "invite-outlook-de.ics"
 PARSER = ("iCalendar", "Content line", "VEVENT", "VCALENDAR")
 
 
@@ -132,3 +136,27 @@ def test_an_organisation_without_a_name_asks_for_one(app: FastAPI, browser: Brow
     refused = browser.post("/organisations", {"name": "  "})
     assert refused.status_code == 422
     assert "Name der Organisation: bitte ausfüllen" in _problems(refused.text)
+
+
+def test_an_invitation_already_past_is_added_only_once_confirmed(
+    app: FastAPI, browser: Browser, clock: Clock
+) -> None:
+    ws = _german(browser, "past@example.org")
+    clock.advance(days=30)  # the invitation's interview (16 March 2026) has passed
+    browser.get(f"/w/{ws}/interviews/new")
+    sent = browser.post(
+        f"/w/{ws}/interviews/import",
+        files={"file": ("invite.ics", INVITATION.read_bytes(), "text/calendar")},
+    )
+    assert sent.status_code == 422
+    assert "das Gespräch darin liegt in der Vergangenheit" in _problems(sent.text)
+    kept = re.search(r'name="invitation" value="([^"]+)"', sent.text)
+    assert kept is not None and 'name="confirm_past"' in sent.text
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Interview)) == 0
+    confirmed = browser.post(
+        f"/w/{ws}/interviews/import", {"invitation": kept.group(1), "confirm_past": "1"}
+    )
+    assert confirmed.status_code == 303
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Interview)) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -28,6 +29,7 @@ from fairnotice.web import past, refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
 from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, refused, text_fields
+from fairnotice.web.routes.scheduling import invitation_bytes
 from fairnotice.web.routes.scoped import IN_PLAN, IN_STEP, ScopedInterview
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -56,26 +58,40 @@ async def _upload(upload: UploadFile | None, field: str) -> bytes | None:
     return data
 
 
+PAST_INVITATION = N_(
+    "its interview is in the past: check the file, or tick the box below to add it anyway"
+)
+
+
 @router.post("/w/{ws}/interviews/import")
 async def import_interview(
     request: Request,
     scope: InScope,
     session: Db,
     file: Annotated[UploadFile | None, File()] = None,
+    invitation: Annotated[str, Form(max_length=2 * uploads.MAX_UPLOAD)] = "",
+    confirm_past: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """An invitation file; a refused one comes back as the page, its problem by the file."""
+    """An invitation file; a refused one comes back as the page, its problem by the file.
+    An interview already past is kept only once confirmed (the file kept for that)."""
+    data: bytes | None = None
     try:
-        data = await _upload(file, "file")
+        data = await invitation_bytes(file, invitation)
         if data is None:
             raise BadInput([("file", N_("choose an invitation (.ics or .eml)"))])
         created = await run_in_threadpool(
             uploads.interview_from_invitation, data, me_email=scope.user.email
         )
+        now = request.app.state.clock()
+        if created.start < now and confirm_past != "1":
+            raise past.PastDate([("file", PAST_INVITATION)])
         row = await run_in_threadpool(
             records.create_interview, session, workspace_id=scope.id, data=created
         )
     except BadInput as exc:
-        page = _page(scope, session, can_import=True, open_form="import")
+        warned = isinstance(exc, past.PastDate) and data is not None
+        kept_file = base64.b64encode(data).decode("ascii") if warned and data else ""
+        page = _page(scope, session, can_import=True, open_form="import", invitation=kept_file)
         return refused(
             request,
             "interview_new.html",

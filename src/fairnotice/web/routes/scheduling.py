@@ -175,7 +175,7 @@ async def import_interview(
     parsed = await request.form()
     upload = parsed.get("file")
     try:
-        data = await _bytes(upload, text_fields(parsed).get("invitation", ""))
+        data = await invitation_bytes(upload, text_fields(parsed).get("invitation", ""))
     finally:
         await parsed.close()
     form = text_fields(parsed)
@@ -206,7 +206,7 @@ async def import_interview(
     return await _run(request, scope, session, position_id, shown, "import", work)
 
 
-async def _bytes(upload: Any, kept: str) -> bytes | None:
+async def invitation_bytes(upload: Any, kept: str) -> bytes | None:
     """The uploaded invitation, or the one kept in the form after a clash; capped."""
     if isinstance(upload, StarletteUpload) and upload.filename:
         data = await upload.read(uploads.MAX_UPLOAD + 1)
