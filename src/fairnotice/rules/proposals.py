@@ -7,10 +7,10 @@ adds the busy time of any calendars first); the original interview time counts a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -141,31 +141,21 @@ def _distance(moment: datetime, tz: ZoneInfo, target: time, employer: bool, part
 SEARCHED = 2000  # slots at most looked at (28 days of half hours hold fewer)
 
 
-def _days_needed(
-    found: Iterable[tuple[datetime, datetime]],
-    tz: ZoneInfo,
-    original_day: date,
-    count: int,
-    *,
-    after_first: bool,
+def _first_days(
+    found: Iterable[tuple[datetime, datetime]], tz: ZoneInfo, original_day: date, count: int
 ) -> dict[date, list[tuple[datetime, datetime]]]:
-    """The free slots by day in `tz` (never the original's day), read only as far as the
-    proposals can reach: the first `count` whole days, counting only the days after the
-    original's when those come first (`after_first`). The slots come in time order, so a
-    day is whole once a slot of a later day shows; the days after those are never chosen
-    (one proposal a day), and the search stops there."""
+    """The free slots of the first `count` whole days in `tz` (never the original's day),
+    read only that far: the slots come in time order, so a day is whole once a slot of a
+    later day shows, and the days after those are never chosen (one proposal a day)."""
     by_day: dict[date, list[tuple[datetime, datetime]]] = {}
-    whole = 0  # days read to their end that are chosen before any others
     last: date | None = None
     for start, end in found:
         day = start.astimezone(tz).date()
         if day == original_day:  # never the day of the time just called off
             continue
         if day != last:
-            if last is not None and (not after_first or last > original_day):
-                whole += 1
-                if whole >= count:
-                    break
+            if last is not None and len(by_day) >= count:
+                break
             last = day
             by_day[day] = []
         by_day[day].append((start, end))
@@ -202,24 +192,35 @@ def spread_proposals(
         earliest = max(earliest, opening.replace(hour=12, minute=0))
     if settings.earliest is not None:
         earliest = max(earliest, settings.earliest)
-    search = each_free_slot(
-        busy=BusyIndex(busy),
-        hours=[mine, theirs],
-        duration=interview.end - interview.start,
-        earliest=earliest,
-        latest=earliest + HORIZON,
-        grid_zone=mine.zone,
-    )
+    index, latest = BusyIndex(busy), earliest + HORIZON
+
+    def search(start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The free slots from `start` on: those of the whole window that start there."""
+        found = each_free_slot(
+            busy=index,
+            hours=[mine, theirs],
+            duration=interview.end - interview.start,
+            earliest=start,
+            latest=latest,
+            grid_zone=mine.zone,
+        )
+        return islice(found, SEARCHED)
+
     tz = theirs.zone
     original_day = interview.start.astimezone(tz).date()
     after_original = settings.after_original
-    by_day = _days_needed(
-        islice(search, SEARCHED),
-        tz,
-        original_day,
-        count,
-        after_first=after_original if after_original is not None else not employer,
-    )
+    if after_original if after_original is not None else not employer:
+        # The days after the original's are chosen first: read from its day on, and the
+        # days before it only when too few come after.
+        noon = datetime.combine(original_day, time(12), tzinfo=tz)
+        by_day = _first_days(search(max(earliest, noon)), tz, original_day, count)
+        if len(by_day) < count:
+            before = takewhile(
+                lambda s: s[0].astimezone(tz).date() < original_day, search(earliest)
+            )
+            by_day = {**_first_days(before, tz, original_day, SEARCHED), **by_day}
+    else:
+        by_day = _first_days(search(earliest), tz, original_day, count)
     if after_original is None:
         after_original = not employer and any(d > original_day for d in by_day)
     days = sorted(by_day)
