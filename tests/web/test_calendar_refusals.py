@@ -4,19 +4,24 @@ beside the field and the interviewer's address kept (never the link); a calendar
 cannot be read is named in plain words (no parser text), whether refused at once (an
 invitation) or found later by the worker (a stored calendar); a refused invitation is not
 kept as if it were fine; the date-and-time picker's and the video link's refusals carry
-no machine format; an invitation already past is added only once confirmed."""
+no machine format; an invitation already past is added only once confirmed; the week view says why a
+calendar cannot be checked in the viewer's language."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from fairnotice.operations.busy import refresh
 from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.store.tables import Interview
+from tests.calendar.ics_server import serving
+from tests.operations.test_subscriptions import DENTIST, google_style
 from tests.web.conftest import Browser, Clock
 from tests.web.helpers import add_interview, candidate, make_plan, organisation, position
 
@@ -160,3 +165,31 @@ def test_an_invitation_already_past_is_added_only_once_confirmed(
     assert confirmed.status_code == 303
     with app.state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Interview)) == 1
+
+
+def test_the_week_view_says_in_german_why_a_calendar_cannot_be_checked(
+    app: FastAPI, browser: Browser
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    with serving() as (base, calendars):
+        calendars.publish("/mine.ics", google_style(DENTIST))
+        ws = _german(browser, "week@example.org")
+        interview = add_interview(browser, ws)
+        page = f"/w/{ws}/interviews/{interview}"
+        browser.get(page)
+        link = {"subscription_url": f"{base}/mine.ics", "back": page}
+        assert browser.post(f"/w/{ws}/subscriptions", link).status_code == 303
+        calendars.publish("/mine.ics", b"", status=404)
+        later = app.state.clock() + timedelta(hours=1)
+        done = refresh.refresh_due(
+            app.state.sessions,
+            clock=lambda: later,
+            secret=app.state.settings.secret,
+            allow_private=True,
+        )
+        assert done.failed == 1
+    shown = browser.get(page).text
+    note = re.search(r'<p class="problems" role="status" id="unchecked">(.*?)</p>', shown, re.S)
+    assert note is not None
+    assert "konnte nicht gelesen werden: den Kalender gibt es nicht mehr (404)" in note.group(1)
+    assert "could not be read" not in note.group(1) and "calendar " not in note.group(1)

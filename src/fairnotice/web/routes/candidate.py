@@ -25,8 +25,9 @@ from fairnotice.operations.plans import commands as changes
 from fairnotice.operations.replies import commands as replies_ops
 from fairnotice.rules.catalog import rules
 from fairnotice.store.tables import Interview
-from fairnotice.web import past, refusals
+from fairnotice.web import i18n, past, refusals
 from fairnotice.web.deps import Db, InScope, csrf_protect, redirect, render
+from fairnotice.web.deps import language as ui_language
 from fairnotice.web.routes import followups
 from fairnotice.web.routes.forms import interview_from_form, refused, text_fields
 from fairnotice.web.routes.scheduling import invitation_bytes
@@ -190,7 +191,8 @@ def interview_view(
             labels=refusals.SUBSCRIPTION if refused == "subscription" else refusals.PLAN,
             clashes=clashes or [],
             busy_blocks=marks,
-            unchecked=unchecked,
+            # each reason a Phrase: translated one by one (joined, they were English)
+            unchecked=[i18n.translate(why, ui_language(request)) for why in unchecked],
             subs=refresh.listed(
                 session, workspace_id=scope.id, now=now, kind=subscriptions.KIND, emails=mine
             ),
