@@ -44,7 +44,8 @@ def varied(count: int, seed: int = 7) -> list[dict[str, Any]]:
         data = copy.deepcopy(rng.choice(bases))
         delta = timedelta(minutes=15 * rng.randint(0, 4 * 24 * 300))
         data["now"] = shift(data["now"], delta + timedelta(minutes=15 * rng.randint(-40, 40)))
-        for iv in [data["interview"], *(c["interview"] for c in data.get("candidates", []))]:
+        candidates = data.get("candidates", [])
+        for iv in [data["interview"], *(c["interview"] for c in candidates if "interview" in c)]:
             for key in ("start", "end"):
                 iv[key] = shift(iv[key], delta, iv["timezone"])
         for busy in (data.get("availability") or {}).get("busy", []):
