@@ -49,7 +49,7 @@ async def add_subscription(
             workspace_id=scope.id,
             zone_name=zone_name,
             now=now,
-            allow_private=request.app.state.settings.caldav_allow_private,
+            allow_private=request.app.state.settings.calendars.caldav_allow_private,
             field=subscriptions.FIELD,
         )
         return outcome
