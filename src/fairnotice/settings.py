@@ -1,5 +1,11 @@
 """Configuration from the environment and `.env` (CONTRACT.md's configuration table).
 
+One `Settings`, read once by each face (cli.py's `_settings`, web/app.py's `create_app`)
+and passed down; its groups (`smtp`, `delivery`, `imap`, `calendars`, `microsoft`,
+`google`) keep the flat names the variables always had (FAIRNOTICE_SMTP_HOST,
+FAIRNOTICE_DELIVERY_BATCH_SIZE, FAIRNOTICE_MICROSOFT__CLIENT_ID). No other module reads
+the environment for configuration.
+
 The secret key, when not given, is generated once into the data folder so that sessions
 and signed links survive a restart without anyone having to invent a key.
 """
