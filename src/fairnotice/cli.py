@@ -17,8 +17,6 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from fairnotice.operations.outbox.delivery import DeliverySettings
-    from fairnotice.operations.replies.commands import ImapSettings
     from fairnotice.settings import Settings
 
 app = typer.Typer(
@@ -69,7 +67,11 @@ def plan_command(
     try:
         situation = parse_model(Situation, read_text(file))
         check_situation(situation, now=situation.now or system_now())  # W5
-        result = plan_change(situation=situation)
+        availability = situation.availability
+        if availability is not None and availability.calendars:  # read only for calendars
+            result = plan_change(situation=situation, calendars=_settings().calendars)
+        else:
+            result = plan_change(situation=situation)
     except BadInput as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -124,9 +126,10 @@ def import_command(
     from fairnotice.model import dump
     from fairnotice.operations.busy.calendars import clashes, import_invite
 
+    config = _settings().calendars
     try:
-        interview = import_invite(invite)
-        found = clashes(interview, calendar or [])
+        interview = import_invite(invite, config=config)
+        found = clashes(interview, calendar or [], config=config)
     except BadInput as exc:
         raise _fail(str(exc)) from None
     result = dump(interview)
@@ -167,6 +170,7 @@ def slots_command(
     from fairnotice.errors import BadInput
     from fairnotice.operations.busy.calendars import find_slots, slot_query
 
+    config = _settings().calendars
     try:
         query = slot_query(
             duration=duration,
@@ -181,8 +185,9 @@ def slots_command(
             count=count,
             buffer=buffer,
             notice=notice,
+            max_bytes=config.max_bytes,
         )
-        found = find_slots(query)
+        found = find_slots(query, config=config)
     except BadInput as exc:
         raise _fail(str(exc)) from None
     rows = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in found]
@@ -221,14 +226,16 @@ def serve_command(
     from fairnotice.store.session import upgrade
     from fairnotice.worker import background
 
-    settings, delivery_settings = _settings()
+    settings = _settings()
     try:
-        relay(settings, delivery_settings)  # a half-configured relay fails here, not later
+        relay(settings)  # a half-configured relay fails here, not later
     except BadInput as exc:
         raise _fail(str(exc)) from None
     upgrade(settings.database, secret=settings.secret)
     base_url, doubt = served_base_url(settings, host, port)
-    # uvicorn's factory (and its worker processes) read the settings from the environment
+    # uvicorn's factory (web/app.py serve_app) builds the app in this process, or in each
+    # of the --workers processes, from the environment they inherit: the served address
+    # must be there (the one setting written back, never read from os.environ here)
     os.environ["FAIRNOTICE_BASE_URL"] = base_url
     settings = settings.model_copy(update={"base_url": base_url})
     sys.stderr.write(
@@ -279,38 +286,23 @@ def db_upgrade_command(
     """Apply the database migrations (SQLite file or FAIRNOTICE_DATABASE_URL)."""
     from fairnotice.store.session import upgrade
 
-    settings, _ = _settings()  # a bad value (a key too short) exits 2, never echoed
+    settings = _settings()  # a bad value (a key too short) exits 2, never echoed
     upgrade(settings.database, revision, secret=settings.secret)
     sys.stdout.write(f"database at {_safe_url(settings.database)} is at {revision}\n")
 
 
-def _settings() -> tuple[Settings, DeliverySettings]:
-    """Settings and delivery settings from the environment; bad values exit 2, named."""
+def _settings() -> Settings:
+    """The settings from the environment and `.env`, read once per command; a bad value
+    exits 2 naming its variable (never echoing the value: it may be a secret)."""
     from pydantic import ValidationError
 
-    from fairnotice.operations.outbox.delivery import DeliverySettings
-    from fairnotice.settings import Settings
+    from fairnotice.settings import Settings, problem
 
     try:
-        return Settings(), DeliverySettings()
+        return Settings()
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        prefix = "FAIRNOTICE_DELIVERY_" if exc.title == "DeliverySettings" else "FAIRNOTICE_"
-        name = prefix + "_".join(str(x) for x in first["loc"]).upper()
-        raise _fail(f"{name}: {first['msg']}") from None
-
-
-def _imap_settings() -> ImapSettings:
-    from pydantic import ValidationError
-
-    from fairnotice.operations.replies.commands import ImapSettings
-
-    try:
-        return ImapSettings()
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        name = "FAIRNOTICE_IMAP_" + "_".join(str(x) for x in first["loc"]).upper()
-        raise _fail(f"{name}: {first['msg']}") from None
+        name, message = problem(exc)
+        raise _fail(f"{name}: {message}") from None
 
 
 @app.command("reply")
@@ -325,7 +317,7 @@ def reply_command(
     from fairnotice.operations.replies.commands import record_reply
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
-    settings, _ = _settings()
+    settings = _settings()
     if file == "-":
         raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
     else:
@@ -384,13 +376,13 @@ def send_command(
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
     _cache_templates()
-    settings, delivery = _settings()
+    settings = _settings()
     with Progress(transient=True, console=_stderr_console()) as bar:
         bar.add_task("planning and writing the messages", total=None)
         try:
             situation = parse_model(Situation, read_text(file))
-            plan = plan_change(situation=situation)
-            has_relay = relay(settings, delivery) is not None
+            plan = plan_change(situation=situation, calendars=settings.calendars)
+            has_relay = relay(settings) is not None
         except BadInput as exc:
             raise _fail(str(exc)) from None
     upgrade(settings.database, secret=settings.secret)
@@ -458,7 +450,7 @@ def outbox_command(
     from fairnotice.operations.plans.planning import system_now
     from fairnotice.store.session import make_engine, session_factory, transaction, upgrade
 
-    settings, _ = _settings()
+    settings = _settings()
     upgrade(settings.database, secret=settings.secret)
     engine = make_engine(settings.database)
     sessions = session_factory(engine)
@@ -523,17 +515,17 @@ def worker_command(
     from fairnotice.store.session import make_engine, session_factory, upgrade
     from fairnotice.worker import Round, install_signals, log_round, run
 
-    settings, delivery = _settings()
+    settings = _settings()
     if threads is not None:
-        delivery = delivery.model_copy(update={"threads": threads})
+        settings = settings.changed(delivery={"threads": threads})
     if status:
         _worker_status(settings.database, as_json=as_json)
         return
     if as_json:
         raise _fail("--json: only with --status")
-    imap = _imap_settings()
+    imap = settings.imap
     try:
-        has_relay = relay(settings, delivery) is not None
+        has_relay = relay(settings) is not None
         if imap.host and not imap.username:
             raise BadInput([("FAIRNOTICE_IMAP_USERNAME", "required with FAIRNOTICE_IMAP_HOST")])
     except BadInput as exc:
@@ -557,11 +549,9 @@ def worker_command(
         total = run(
             session_factory(engine),
             settings,
-            delivery,
             once=once,
             stop=stop,
             report=report,
-            imap=imap,
         )
     finally:
         engine.dispose()

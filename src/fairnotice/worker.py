@@ -35,17 +35,12 @@ from fairnotice.operations.busy.refresh import refresh_due
 from fairnotice.operations.busy.stored import read_calendars
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.outbox import health
-from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer, fire_followups
+from fairnotice.operations.outbox.delivery import deliverer, fire_followups
 from fairnotice.operations.outbox.limits import DomainLimiter, Policy
 from fairnotice.operations.outbox.loop import Stats, taken, worker_name
 from fairnotice.operations.outbox.parallel import drain_together, threads_for
 from fairnotice.operations.positions import batches as fill_batches
-from fairnotice.operations.replies.commands import (
-    POLL_EVERY,
-    ImapSettings,
-    env_mailbox,
-    poll_mailboxes,
-)
+from fairnotice.operations.replies.commands import POLL_EVERY, env_mailbox, poll_mailboxes
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 
@@ -95,7 +90,6 @@ def _known(exc: Exception) -> bool:
 def one_round(
     sessions: sessionmaker[Session],
     settings: Settings,
-    delivery: DeliverySettings,
     *,
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
@@ -114,7 +108,7 @@ def one_round(
             sessions,
             clock=clock,
             secret=settings.secret,
-            allow_private=settings.caldav_allow_private,
+            allow_private=settings.calendars.caldav_allow_private,
             stop=stop,
         )
         done.calendars += asked.changed + asked.failed  # an unchanged one is no work found
@@ -134,24 +128,25 @@ def one_round(
                 break
 
     def replies() -> None:
-        done.replies = poll_mailboxes(sessions, clock=clock, stop=stop, every=poll_every)
+        done.replies = poll_mailboxes(
+            sessions, clock=clock, stop=stop, every=poll_every, secret=settings.secret
+        )
 
     def deliver() -> None:
         """One deliverer per delivery thread (operations/outbox/parallel.py: 4 on PostgreSQL), with
         one per-domain rate limit between them."""
         dialect = sessions.kw["bind"].dialect.name
-        shared = DomainLimiter(delivery.per_domain_per_minute)
+        shared = DomainLimiter(settings.delivery.per_domain_per_minute)
         workers = [
             deliverer(
                 sessions,
                 settings,
-                delivery,
                 clock=clock,
                 stop=stop,
                 transport=transport,
                 limiter=shared,
             )
-            for _ in range(threads_for(dialect, delivery.threads))
+            for _ in range(threads_for(dialect, settings.delivery.threads))
         ]
         each = None if beat is None else (lambda _stats: beat())
         done.delivery = drain_together(workers, each=each)
@@ -213,21 +208,19 @@ class Heart:
 def run(
     sessions: sessionmaker[Session],
     settings: Settings,
-    delivery: DeliverySettings,
     *,
     once: bool,
     stop: threading.Event,
     clock: Callable[[], datetime] = system_now,
     transport: Callable[[], Transport] | None = None,
     report: Callable[[Round], None] | None = None,
-    imap: ImapSettings | None = None,
     kind: str = "worker",
 ) -> Stats:
     """Rounds until stopped (or one round with `once`); the delivery totals.
 
     A round with a failed part is followed by a wait that doubles (1 s to a minute);
     the loop itself never ends on an error. With `once` the errors are in the report."""
-    imap = imap or ImapSettings()
+    imap = settings.imap
     heart = Heart(sessions, kind=kind, clock=clock)
     mailbox_ready = not imap.host
     every = timedelta(seconds=imap.poll_seconds)
@@ -239,7 +232,7 @@ def run(
 
                 def mailbox() -> None:
                     with transaction(sessions, write=True) as session:
-                        env_mailbox(session, imap)
+                        env_mailbox(session, imap, secret=settings.secret)
 
                 _guarded(done, "mailbox", mailbox)
                 mailbox_ready = not done.errors
@@ -247,7 +240,6 @@ def run(
                 done = one_round(
                     sessions,
                     settings,
-                    delivery,
                     clock=clock,
                     stop=stop,
                     transport=transport,
@@ -267,7 +259,7 @@ def run(
                 log.warning("fairnotice worker: next round in %.0f s", wait)
                 stop.wait(wait)
             elif not done.busy:
-                stop.wait(delivery.poll_seconds)
+                stop.wait(settings.delivery.poll_seconds)
     finally:
         heart.write(stopped=True)
     return total
@@ -293,15 +285,12 @@ def background(
     settings: Settings,
     *,
     stop: threading.Event,
-    delivery: DeliverySettings | None = None,
     transport: Callable[[], Transport] | None = None,
 ) -> threading.Thread:
     """The worker inside `fairnotice serve` (SQLite: the one worker), as a daemon thread
     that supervises its loop: whatever escapes it is logged, and the loop (with a new
     engine) starts again after a doubling wait, until `stop`."""
     from fairnotice.store.session import make_engine, session_factory
-
-    settings_of_delivery = delivery or DeliverySettings()
 
     def supervise() -> None:
         restarts = 0
@@ -312,7 +301,6 @@ def background(
                     run(
                         session_factory(engine, secret=settings.secret),
                         settings,
-                        settings_of_delivery,
                         once=False,
                         stop=stop,
                         report=log_round,

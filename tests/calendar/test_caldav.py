@@ -18,6 +18,7 @@ import pytest
 from fairnotice.errors import BadInput
 from fairnotice.operations.busy import caldav
 from fairnotice.operations.busy.calendars import load_calendar
+from fairnotice.settings import Settings
 from tests.calendar.realworld import missing
 from tests.calendar.test_expand import ics
 from tests.calendar.test_import import invoke
@@ -126,7 +127,6 @@ def test_busy_time_from_caldav_with_credentials_in_the_url(server: str) -> None:
         start=datetime(2026, 3, 16, tzinfo=UTC),
         end=datetime(2026, 3, 17, tzinfo=UTC),
         floating=UTC,
-        max_bytes=1024 * 1024,
     )
     assert found == [
         (datetime(2026, 3, 16, 8, tzinfo=UTC), datetime(2026, 3, 16, 9, 30, tzinfo=UTC)),
@@ -221,14 +221,17 @@ def test_credentials_are_not_part_of_the_url_sent() -> None:
     assert (clean, user, password) == ("https://cal.example.org:8443/b/c/", "bob", "p@ss")
 
 
-def test_environment_credentials_are_only_read_for_the_cli(
+def test_the_environment_login_reaches_only_the_cli(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAIRNOTICE_CALDAV_USERNAME", "env-user")
     monkeypatch.setenv("FAIRNOTICE_CALDAV_PASSWORD", "env-pass")
+    config = Settings(_env_file=None).calendars
+    login = (config.caldav_username, config.caldav_password)
     assert caldav._credentials("https://cal.example.org/c/")[1:] == (None, None)
-    assert caldav.cli_credentials("https://cal.example.org/c/")[1:] == ("env-user", "env-pass")
-    assert caldav.cli_credentials("https://bob:pw@cal.example.org/c/")[1:] == ("bob", "pw")
+    assert caldav.cli_credentials("https://cal.example.org/c/", *login)[1:] == login
+    assert login == ("env-user", "env-pass")
+    assert caldav.cli_credentials("https://bob:pw@cal.example.org/c/", *login)[1:] == ("bob", "pw")
 
 
 def test_a_broken_calendar_on_the_server_names_the_url_without_the_password(

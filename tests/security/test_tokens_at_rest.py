@@ -75,11 +75,10 @@ def test_no_link_token_is_stored_in_plain_text(
 def test_the_worker_writes_the_link_when_it_sends(app: FastAPI, browser: Browser) -> None:
     setup = offered(app, browser)
     memory = MemoryTransport()
-    settings = app.state.settings.model_copy(update={"smtp_from": "noreply@fairnotice.test"})
+    settings = app.state.settings.changed(smtp={"sender": "noreply@fairnotice.test"})
     worker = delivery_ops.deliverer(
         app.state.sessions,
         settings,
-        delivery_ops.DeliverySettings(),
         clock=app.state.clock,
         transport=lambda: memory,
     )

@@ -292,7 +292,6 @@ def test_slots_from_stored_intervals_equal_slots_from_parsing(
 def test_the_worker_loop_reads_pending_calendars(
     factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
-    from fairnotice.operations.outbox.delivery import DeliverySettings
     from fairnotice.settings import Settings
     from fairnotice.worker import run
 
@@ -303,7 +302,6 @@ def test_the_worker_loop_reads_pending_calendars(
     run(
         factory,
         settings,
-        DeliverySettings(),
         once=True,
         stop=threading.Event(),
         clock=lambda: NOW,

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect
 
 from fairnotice.operations.outbox import health
-from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import downgrade, make_engine, session_factory, upgrade
 from fairnotice.worker import run
@@ -28,7 +27,7 @@ def _one_round(url: str) -> list[health.Seen]:
     sessions = session_factory(engine)
     try:
         settings = Settings(database_url=url)
-        run(sessions, settings, DeliverySettings(), once=True, stop=threading.Event())
+        run(sessions, settings, once=True, stop=threading.Event())
         with sessions() as session:
             return health.workers(session, now=datetime.now(UTC))
     finally:

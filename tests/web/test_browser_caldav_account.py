@@ -54,7 +54,7 @@ def live(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
         data_dir=folder,
         secret_key="c" * 40,
         base_url=base,
-        caldav_allow_private=True,
+        calendars={"caldav_allow_private": True},
     )
     app = create_app(settings, clock=clock)
     with serving(app, port):

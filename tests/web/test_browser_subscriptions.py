@@ -57,7 +57,7 @@ def live() -> Iterator[dict[str, Any]]:
         data_dir=folder,
         secret_key="c" * 40,
         base_url=base,
-        caldav_allow_private=True,  # the calendar server below is on 127.0.0.1
+        calendars={"caldav_allow_private": True},  # the calendar server below: 127.0.0.1
     )
     app = create_app(settings, clock=lambda: NOW)
     with serving() as (ics_base, calendars), serving_app(app, port):

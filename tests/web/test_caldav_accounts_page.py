@@ -37,7 +37,7 @@ GYM = (datetime(2026, 3, 18, 16, tzinfo=UTC), datetime(2026, 3, 18, 17, tzinfo=U
 
 
 def allow_private(app: FastAPI) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
 
 
 def calendars(server: Server) -> None:

@@ -28,7 +28,7 @@ SECRET = "Zq7-very-secret-pw"  # a wrong password that must never show up anywhe
 
 
 def allow_private(app: FastAPI) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
 
 
 def proposals(app: FastAPI, plan_id: int) -> list[tuple[datetime, datetime]]:
@@ -175,7 +175,7 @@ def test_private_addresses_and_other_schemes_are_refused_without_the_setting(
     server: str,  # noqa: F811
     url: str,
 ) -> None:
-    assert app.state.settings.caldav_allow_private is False
+    assert app.state.settings.calendars.caldav_allow_private is False
     ws = browser.sign_up("ssrf@example.org")
     interview = add_interview(browser, ws)
     browser.get(f"/w/{ws}/interviews/{interview}")

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from fairnotice.mail.transport import SmtpConfig, SmtpTransport, Transport
-from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import OutboxMessage
 from fairnotice.worker import run
@@ -69,10 +68,12 @@ def test_the_owner_sees_the_worker_run_fail_and_go_silent(
                 raise ConnectionRefusedError("relay refused the connection")
             return SmtpTransport(relay)
 
-        settings = app.state.settings.model_copy(update={"smtp_from": "noreply@fairnotice.test"})
+        settings = app.state.settings.changed(
+            smtp={"sender": "noreply@fairnotice.test"}, delivery={"poll_seconds": 0.05}
+        )
         worker = threading.Thread(
             target=run,
-            args=(app.state.sessions, settings, DeliverySettings(poll_seconds=0.05)),
+            args=(app.state.sessions, settings),
             kwargs={"once": False, "stop": stop, "transport": transport,
                     "clock": lambda: hung[0] if hung else clock.now},
         )  # fmt: skip

@@ -81,7 +81,7 @@ def test_caldav_calendar_own_event_is_no_clash_but_a_real_one_is(
     server: str,  # noqa: F811
 ) -> None:
     """The same through a CalDAV calendar (each event its own object, as servers keep them)."""
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
     ws = browser.sign_up("caldav-k1@example.org")
     interview = add_interview(browser, ws)
     uid = interview_uid(app, interview)

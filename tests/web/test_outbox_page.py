@@ -75,7 +75,7 @@ def test_a_draft_is_released_from_the_outbox(app: FastAPI, browser: Browser) -> 
 def test_with_a_relay_only_failed_messages_can_be_marked(app: FastAPI, browser: Browser) -> None:
     setup = offered(app, browser)
     row = _row(app, setup.org)
-    app.state.settings = app.state.settings.model_copy(update={"smtp_host": "relay.example"})
+    app.state.settings = app.state.settings.changed(smtp={"host": "relay.example"})
     page = browser.get(f"/w/{setup.org}/outbox")
     assert f"/outbox/{row.id}/sent" not in page.text and "No mail relay" not in page.text
     assert f"/outbox/{row.id}.eml" in page.text

@@ -30,7 +30,7 @@ def published() -> Iterator[tuple[str, Calendars]]:
 
 
 def subscribe_maria(app: FastAPI, browser: Browser, org: int, base: str) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
     browser.get(f"/w/{org}")
     answer = browser.post(
         f"/w/{org}/subscriptions",

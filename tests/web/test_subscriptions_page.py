@@ -29,7 +29,7 @@ def published() -> Iterator[tuple[str, Calendars]]:
 
 
 def allow_private(app: FastAPI) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
 
 
 def stored(app: FastAPI) -> int:

@@ -23,10 +23,12 @@ def test_the_background_worker_delivers_and_stops(
         settings = Settings(
             database_url=url_of(sqlite_sessions),
             data_dir=tmp_path,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_tls="none",
-            smtp_from="noreply@fairnotice.test",
+            smtp={
+                "host": "127.0.0.1",
+                "port": port,
+                "tls": "none",
+                "sender": "noreply@fairnotice.test",
+            },
         )
         stop = threading.Event()
         thread = background(settings, stop=stop)

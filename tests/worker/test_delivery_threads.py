@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations.outbox.delivery import DeliverySettings, deliverer
+from fairnotice.operations.outbox.delivery import deliverer
 from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.parallel import drain_together, threads_for
 from fairnotice.settings import Settings
@@ -50,16 +50,13 @@ def test_threads_share_the_queue_and_send_each_message_once(
     seed(sessions, count, at=datetime.now(UTC))
     with smtp_server(Gate()) as (port, recorder):
         settings = Settings(
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_tls="none",
-            smtp_from="n@fairnotice.test",
+            smtp={"host": "127.0.0.1", "port": port, "tls": "none", "sender": "n@fairnotice.test"},
             secret_key="k" * 32,
             data_dir=tmp_path,
+            delivery={"batch_size": 20, "per_domain_per_minute": 0},
         )
-        delivery = DeliverySettings(batch_size=20, per_domain_per_minute=0)
         limiter = DomainLimiter(0)
-        workers = [deliverer(sessions, settings, delivery, limiter=limiter) for _ in range(THREADS)]
+        workers = [deliverer(sessions, settings, limiter=limiter) for _ in range(THREADS)]
         total = drain_together(workers)
     assert total.sent == count
     assert states(sessions) == {"sent": count}

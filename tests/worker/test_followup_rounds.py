@@ -11,7 +11,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import OutboxMessage, PlanRecord, PlanStep
@@ -61,7 +60,6 @@ def test_one_round_reminds_past_a_batch_of_closed_steps(
     run(
         sessions,
         Settings(database_url=url_of(sessions)),
-        DeliverySettings(),
         once=True,
         stop=threading.Event(),
         clock=clock,

@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.operations.outbox import health
-from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.session import make_engine, session_factory
 from fairnotice.worker import background
@@ -112,19 +111,21 @@ def test_worker_and_serves_thread_outlive_a_36_s_lock(
         settings = Settings(
             database_url=inside_url,
             data_dir=tmp_path,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_tls="none",
-            smtp_from="noreply@fairnotice.test",
+            smtp={
+                "host": "127.0.0.1",
+                "port": port,
+                "tls": "none",
+                "sender": "noreply@fairnotice.test",
+            },
+            delivery={"poll_seconds": 0.05, "batch_size": 20, "per_domain_per_minute": 0},
         )
-        fast = DeliverySettings(poll_seconds=0.05, batch_size=20, per_domain_per_minute=0)
         with (
             write_locked(sqlite_sessions.kw["bind"].url.database),
             write_locked(inside_engine.url.database),
         ):
             process = start_worker(env, tmp_path)
             drained = Drained(process)
-            thread = background(settings, stop=stopping, delivery=fast)
+            thread = background(settings, stop=stopping)
             time.sleep(LOCKED_FOR)
             both_failed_on_it = wait_until(
                 lambda: bool(
@@ -194,10 +195,12 @@ def test_serves_worker_thread_is_restarted_after_it_died(
         settings = Settings(
             database_url=url_of(sqlite_sessions),
             data_dir=tmp_path,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_tls="none",
-            smtp_from="noreply@fairnotice.test",
+            smtp={
+                "host": "127.0.0.1",
+                "port": port,
+                "tls": "none",
+                "sender": "noreply@fairnotice.test",
+            },
         )
         stopping = threading.Event()
         thread = background(settings, stop=stopping)

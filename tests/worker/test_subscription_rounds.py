@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairnotice.operations.busy import sources
-from fairnotice.operations.outbox.delivery import DeliverySettings
 from fairnotice.settings import Settings
 from fairnotice.store.tables import BusyCalendar
 from fairnotice.worker import Round, run
@@ -25,12 +24,11 @@ def _round(sessions: sessionmaker[Session], *, allow_private: bool, at: datetime
     settings = Settings(
         database_url=url_of(sessions),
         secret_key=subs.SECRET,
-        caldav_allow_private=allow_private,
+        calendars={"caldav_allow_private": allow_private},
     )
     run(
         sessions,
         settings,
-        DeliverySettings(),
         once=True,
         stop=threading.Event(),
         clock=lambda: at,

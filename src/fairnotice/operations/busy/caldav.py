@@ -1,12 +1,13 @@
 """A CalDAV calendar by URL: the events of a time range, as iCalendar bytes.
 
 One `calendar-query` REPORT (RFC 4791 section 7.8) with a time-range filter, so the
-server sends only what can matter. Credentials are explicit arguments: the CLI reads its
-user's own from the URL or FAIRNOTICE_CALDAV_USERNAME / _PASSWORD (`cli_credentials`);
-the web app passes what the user typed, so server-wide credentials never go to a URL a
-web user chose. With `allow_private=False` (the web app) every address the host resolves
-to, checked at connect time (no DNS rebinding), must be public; redirects are followed
-only to the same scheme, host and port; the answer is size-capped and time-boxed.
+server sends only what can matter. Credentials are explicit arguments: the CLI takes its
+user's own from the URL or FAIRNOTICE_CALDAV_USERNAME / _PASSWORD (`cli_credentials`, given
+`settings.calendars`); the web app passes what the user typed, so server-wide credentials
+never go to a URL a web user chose. With `allow_private=False` (the web app) every address
+the host resolves to, checked at connect time (no DNS rebinding), must be public; redirects
+are followed only to the same scheme, host and port; the answer is size-capped and
+time-boxed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import base64
 import http.client
 import io
 import ipaddress
-import os
 import socket
 import threading
 import time
@@ -92,13 +92,16 @@ def _credentials(url: str) -> tuple[str, str | None, str | None]:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), user, password
 
 
-def cli_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """For the CLI user's own calendars: the URL's user part, else the environment's."""
-    clean, user, password = _credentials(url)
+def cli_credentials(
+    url: str, username: str | None, password: str | None
+) -> tuple[str, str | None, str | None]:
+    """For the CLI user's own calendars: the URL's user part, else the given login
+    (FAIRNOTICE_CALDAV_USERNAME / _PASSWORD, `settings.calendars`)."""
+    clean, in_url, secret = _credentials(url)
     return (
         clean,
-        user if user is not None else os.environ.get("FAIRNOTICE_CALDAV_USERNAME"),
-        password if password is not None else os.environ.get("FAIRNOTICE_CALDAV_PASSWORD"),
+        in_url if in_url is not None else username,
+        secret if secret is not None else password,
     )
 
 

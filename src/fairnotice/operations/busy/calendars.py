@@ -1,6 +1,7 @@
 """Calendar use cases: import an invitation, read calendars into busy time, find slots.
 
-Here the pure calendar core meets files, CalDAV servers, the clock and the environment.
+Here the pure calendar core meets files, CalDAV servers and the clock; the size cap and
+the CLI user's CalDAV login come in as `settings.calendars` (`CalendarSettings`).
 Calendars are parsed and expanded once into an `IntervalStore`; slot search reads the
 stored intervals (K1, R4, E2).
 """
@@ -8,7 +9,6 @@ stored intervals (K1, R4, E2).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,27 +25,14 @@ from fairnotice.errors import BadInput
 from fairnotice.io import validate
 from fairnotice.model import Period, Situation, WorkingHours, parse_clock, zone
 from fairnotice.operations.busy import caldav
+from fairnotice.settings import CalendarSettings
 
-MAX_BYTES_ENV = "FAIRNOTICE_MAX_CALENDAR_BYTES"
+DEFAULTS = CalendarSettings()  # 1 MiB, no CalDAV login of the CLI user's own
 PLANNING_WINDOW = timedelta(days=42)  # covers the planner's 28-day horizon plus lead time
 
 
 def system_now() -> datetime:
     return datetime.now(UTC)
-
-
-def max_calendar_bytes() -> int:
-    """The size cap for one calendar or invitation (default 1 MiB, configurable)."""
-    raw = os.environ.get(MAX_BYTES_ENV)
-    if raw is None or not raw.strip():
-        return parse.DEFAULT_MAX_BYTES
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput([(MAX_BYTES_ENV, f"{raw!r} is not a whole number of bytes")]) from None
-    if value < 1:
-        raise BadInput([(MAX_BYTES_ENV, "must be at least 1")])
-    return value
 
 
 def read_file(source: str, *, max_bytes: int, label: str) -> bytes:
@@ -62,9 +49,9 @@ def read_file(source: str, *, max_bytes: int, label: str) -> bytes:
     return data
 
 
-def import_invite(source: str, *, max_bytes: int | None = None) -> ImportedInterview:
+def import_invite(source: str, *, config: CalendarSettings = DEFAULTS) -> ImportedInterview:
     """The interview an invitation file (.ics or .eml) describes."""
-    limit = max_bytes or max_calendar_bytes()
+    limit = config.max_bytes
     data = read_file(source, max_bytes=limit, label=source)
     return import_invitation(data, label=source, max_bytes=limit)
 
@@ -75,17 +62,19 @@ def load_calendar(
     start: datetime,
     end: datetime,
     floating: ZoneInfo,
-    max_bytes: int | None = None,
+    config: CalendarSettings = DEFAULTS,
     skip_uids: Sequence[str] = (),
     skip_spans: Sequence[expand.Interval] = (),
 ) -> list[expand.Interval]:
     """Busy intervals of one calendar (a file, or a CalDAV collection URL) in [start, end),
     leaving out the events whose UID is in `skip_uids` and those at exactly one of
     `skip_spans` (the interview's own, `expand.OwnEvent`)."""
-    limit = max_bytes or max_calendar_bytes()
+    limit = config.max_bytes
     label = caldav.public(source)  # never a password in a message
     if caldav.is_url(source):
-        _, user, password = caldav.cli_credentials(source)  # the CLI user's own login
+        _, user, password = caldav.cli_credentials(  # the CLI user's own login
+            source, config.caldav_username, config.caldav_password
+        )
         texts = caldav.fetch(
             source, start=start, end=end, max_bytes=limit, username=user, password=password
         )
@@ -116,13 +105,11 @@ def store_calendars(
     start: datetime,
     end: datetime,
     floating: ZoneInfo,
-    max_bytes: int | None = None,
+    config: CalendarSettings = DEFAULTS,
 ) -> None:
     """Parse and expand each calendar once, keeping its busy intervals under its name."""
     for source in sources:
-        intervals = load_calendar(
-            source, start=start, end=end, floating=floating, max_bytes=max_bytes
-        )
+        intervals = load_calendar(source, start=start, end=end, floating=floating, config=config)
         store.replace(caldav.public(source), intervals, window=(start, end))
 
 
@@ -148,7 +135,7 @@ def find_slots(
     *,
     store: IntervalStore | None = None,
     clock: Callable[[], datetime] = system_now,
-    max_bytes: int | None = None,
+    config: CalendarSettings = DEFAULTS,
 ) -> list[tuple[datetime, datetime]]:
     """The first free common slots of every calendar and busy list given."""
     now = clock()
@@ -163,7 +150,7 @@ def find_slots(
     keys = [caldav.public(s) for s in query.calendars]
     missing = [s for s, key in zip(query.calendars, keys, strict=True) if store.window(key) is None]
     store_calendars(
-        store, missing, start=window[0], end=window[1], floating=query.tz, max_bytes=max_bytes
+        store, missing, start=window[0], end=window[1], floating=query.tz, config=config
     )
     busy = store.busy(keys, *window)
     busy.extend(query.busy)
@@ -182,7 +169,10 @@ def find_slots(
 
 
 def clashes(
-    interview: ImportedInterview, calendars: Sequence[str], *, max_bytes: int | None = None
+    interview: ImportedInterview,
+    calendars: Sequence[str],
+    *,
+    config: CalendarSettings = DEFAULTS,
 ) -> list[expand.Interval]:
     """K1: busy time in `calendars` that the interview's time overlaps."""
     tz = zone(interview.timezone)
@@ -195,13 +185,15 @@ def clashes(
                 start=interview.start - day,
                 end=interview.end + day,
                 floating=tz,
-                max_bytes=max_bytes,
+                config=config,
             )
         )
     return conflicts(busy, interview.start, interview.end)
 
 
-def with_calendar_busy(situation: Situation, *, now: datetime) -> Situation:
+def with_calendar_busy(
+    situation: Situation, *, now: datetime, config: CalendarSettings = DEFAULTS
+) -> Situation:
     """The situation with the busy time of `availability.calendars` added to its busy list,
     so the pure planner proposes no time that clashes with them and warns when the
     interview does (K1, R4). The interview's own event (its UID; without one, an event at
@@ -224,6 +216,7 @@ def with_calendar_busy(situation: Situation, *, now: datetime) -> Situation:
                 start=start,
                 end=end,
                 floating=tz,
+                config=config,
                 skip_uids=own.uids,
                 skip_spans=own.spans,
             )
@@ -278,12 +271,10 @@ def _moment(text: str | None, name: str) -> datetime | None:
     return moment
 
 
-def _busy_file(source: str) -> list[tuple[datetime, datetime]]:
+def _busy_file(source: str, *, max_bytes: int) -> list[tuple[datetime, datetime]]:
     """A JSON busy list: [{"start", "end"}] or {"busy": [...]} (the availability shape)."""
     raw = (
-        json.loads(
-            read_file(source, max_bytes=max_calendar_bytes(), label=source).decode("utf-8-sig")
-        )
+        json.loads(read_file(source, max_bytes=max_bytes, label=source).decode("utf-8-sig"))
         if source
         else []
     )
@@ -308,8 +299,10 @@ def slot_query(
     count: int,
     buffer: int,
     notice: int,
+    max_bytes: int = DEFAULTS.max_bytes,
 ) -> SlotQuery:
-    """A SlotQuery from the command line's text, each bad option named."""
+    """A SlotQuery from the command line's text, each bad option named (`max_bytes`: the
+    cap of one busy file)."""
     try:
         grid = zone(tz)
     except ValueError as exc:
@@ -329,7 +322,7 @@ def slot_query(
     busy: list[tuple[datetime, datetime]] = []
     for source in busy_files:
         try:
-            busy.extend(_busy_file(source))
+            busy.extend(_busy_file(source, max_bytes=max_bytes))
         except json.JSONDecodeError as exc:
             raise BadInput([(source, f"not valid JSON: {exc.msg}")]) from None
     return SlotQuery(

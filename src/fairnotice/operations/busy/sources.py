@@ -83,7 +83,7 @@ class Opening:
     """What a factory gets to build a source: the unsealed address and the app's choices."""
 
     address: str
-    allow_private: bool  # settings.caldav_allow_private: tests reach a local server
+    allow_private: bool  # settings.calendars.caldav_allow_private: tests reach a local server
     timeout: float = 20.0
 
 

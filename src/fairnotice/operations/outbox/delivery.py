@@ -1,8 +1,9 @@
 """Delivery use cases: a worker's deliverer from the settings, follow-ups that fire, the
 outbox as the user sees it, and what the user does by hand without a relay.
 
-Configuration beyond CONTRACT.md's FAIRNOTICE_SMTP_* lives in FAIRNOTICE_DELIVERY_*:
-batch size, lease, backoff, maximum age, per-domain rate, poll interval.
+Configuration beyond CONTRACT.md's FAIRNOTICE_SMTP_* (`settings.smtp`) lives in
+`settings.delivery` (FAIRNOTICE_DELIVERY_*): batch size, lease, backoff, maximum age,
+per-domain rate, poll interval.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +33,7 @@ from fairnotice.operations.outbox.commands import enqueue, link_writer, with_lin
 from fairnotice.operations.outbox.limits import DomainLimiter
 from fairnotice.operations.outbox.loop import Deliverer, Policy
 from fairnotice.operations.replies.commands import thread_id
-from fairnotice.settings import Settings
+from fairnotice.settings import DeliverySettings, Settings
 from fairnotice.store.tables import (
     OutboxEvent,
     OutboxMessage,
@@ -46,55 +45,38 @@ from fairnotice.store.tables import (
 )
 
 
-class DeliverySettings(BaseSettings):
-    """FAIRNOTICE_DELIVERY_*: how the worker delivers (defaults suit a real relay)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="FAIRNOTICE_DELIVERY_", env_file=".env", extra="ignore", frozen=True
+def policy(delivery: DeliverySettings) -> Policy:
+    """The delivery loop's policy from FAIRNOTICE_DELIVERY_*."""
+    return Policy(
+        batch=delivery.batch_size,
+        lease=timedelta(seconds=delivery.lease_seconds),
+        retry_base=timedelta(seconds=delivery.retry_base_seconds),
+        retry_cap=timedelta(seconds=delivery.retry_cap_seconds),
+        max_age=timedelta(hours=delivery.max_age_hours),
+        per_domain_per_minute=delivery.per_domain_per_minute,
     )
 
-    batch_size: int = Field(default=50, ge=1, le=1000)
-    lease_seconds: float = Field(default=300, gt=0)
-    retry_base_seconds: float = Field(default=60, gt=0)
-    retry_cap_seconds: float = Field(default=3600, gt=0)
-    max_age_hours: float = Field(default=48, gt=0)
-    per_domain_per_minute: float = Field(default=120, ge=0)
-    poll_seconds: float = Field(default=10, gt=0)
-    smtp_timeout_seconds: float = Field(default=30, gt=0)
-    # delivery threads of one worker; none given: 4 on PostgreSQL, 1 on SQLite (mail/parallel)
-    threads: int | None = Field(default=None, ge=1, le=32)
 
-    def policy(self) -> Policy:
-        return Policy(
-            batch=self.batch_size,
-            lease=timedelta(seconds=self.lease_seconds),
-            retry_base=timedelta(seconds=self.retry_base_seconds),
-            retry_cap=timedelta(seconds=self.retry_cap_seconds),
-            max_age=timedelta(hours=self.max_age_hours),
-            per_domain_per_minute=self.per_domain_per_minute,
-        )
-
-
-def relay(settings: Settings, delivery: DeliverySettings) -> SmtpConfig | None:
+def relay(settings: Settings) -> SmtpConfig | None:
     """The configured relay, or None: then mail waits in the outbox for the user."""
-    if not settings.smtp_host:
+    smtp = settings.smtp
+    if not smtp.host:
         return None
-    if not settings.smtp_from:
+    if not smtp.sender:
         raise BadInput([("FAIRNOTICE_SMTP_FROM", "required when FAIRNOTICE_SMTP_HOST is set")])
     return SmtpConfig(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        timeout=delivery.smtp_timeout_seconds,
+        host=smtp.host,
+        port=smtp.port,
+        tls=smtp.tls,
+        username=smtp.username,
+        password=smtp.password,
+        timeout=settings.delivery.smtp_timeout_seconds,
     )
 
 
 def deliverer(
     sessions: sessionmaker[Session],
     settings: Settings,
-    delivery: DeliverySettings,
     *,
     clock: Callable[[], datetime] = system_now,
     stop: threading.Event | None = None,
@@ -103,19 +85,19 @@ def deliverer(
 ) -> Deliverer:
     """A Deliverer for this process; `transport` replaces the relay (tests, benches);
     `limiter`: the per-domain rate shared with the process's other delivery threads."""
-    config = relay(settings, delivery)
+    config = relay(settings)
     if transport is None and config is not None:
         smtp = config
 
         def transport() -> Transport:
             return SmtpTransport(smtp)
 
-    sender = settings.smtp_from or "fairnotice@localhost"
+    sender = settings.smtp.sender or "fairnotice@localhost"
     return Deliverer(
         sessions,
         transport,
         sender=sender,
-        policy=delivery.policy(),
+        policy=policy(settings.delivery),
         clock=clock,
         stop=stop,
         limiter=limiter,

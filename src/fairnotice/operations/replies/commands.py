@@ -17,8 +17,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +28,7 @@ from fairnotice.operations.busy.stored import owners_busy
 from fairnotice.operations.common.clock import system_now
 from fairnotice.operations.offers import commands as offers
 from fairnotice.review.proposals import read_proposals
+from fairnotice.settings import ImapSettings
 from fairnotice.store.sealing import Unsealable, seal, unseal
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import (
@@ -42,23 +41,6 @@ from fairnotice.store.tables import (
 )
 
 POLL_EVERY = timedelta(seconds=60)
-
-
-class ImapSettings(BaseSettings):
-    """FAIRNOTICE_IMAP_*: the mailbox the CLI's worker polls for replies (optional; the
-    web app connects mailboxes per workspace instead)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="FAIRNOTICE_IMAP_", env_file=".env", extra="ignore", frozen=True
-    )
-
-    host: str | None = None
-    port: int = Field(default=993, ge=1, le=65535)
-    tls: Literal["none", "starttls", "tls"] = "tls"
-    username: str | None = None
-    password: str | None = None
-    folder: str = "INBOX"
-    poll_seconds: float = Field(default=60, gt=0)
 
 
 def env_mailbox(session: Session, imap: ImapSettings, *, secret: str | None = None) -> int | None:

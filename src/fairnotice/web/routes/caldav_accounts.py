@@ -93,7 +93,7 @@ async def connect(
             server=caldav_server,
             username=caldav_username,
             password=caldav_password,
-            allow_private=settings.caldav_allow_private,
+            allow_private=settings.calendars.caldav_allow_private,
             secret=settings.secret,
         )
         return account.id
@@ -126,7 +126,7 @@ async def choose(
             chosen=set(calendar or []),
             zone_name=scope.user.timezone,
             now=now,
-            allow_private=settings.caldav_allow_private,
+            allow_private=settings.calendars.caldav_allow_private,
             secret=settings.secret,
         )
 

@@ -312,7 +312,7 @@ async def _plan(
             password=caldav_password,
             now=request.app.state.clock(),
             zone_name=scope.user.timezone,
-            allow_private=request.app.state.settings.caldav_allow_private,
+            allow_private=request.app.state.settings.calendars.caldav_allow_private,
             own=own,
         )
         if caldav_url.strip()

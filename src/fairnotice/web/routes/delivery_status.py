@@ -24,6 +24,6 @@ def delivery_status(request: Request, scope: InScope, session: Db) -> HTMLRespon
         "session": session,
         "status": found,
         "failed": found.last_error(),
-        "relay": bool(request.app.state.settings.smtp_host),
+        "relay": bool(request.app.state.settings.smtp.host),
     }
     return render(request, "delivery_status.html", context)

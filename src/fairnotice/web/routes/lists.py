@@ -132,7 +132,7 @@ def outbox(
     ordered = one_of("order", order, ("due", "newest"))
     query = listing.outbox(workspace_id=scope.id, state=chosen, text=q, order=ordered)
     rows = listing.fetch(session, query, offset=offset_of(page, OUTBOX_SHOWN), limit=OUTBOX_SHOWN)
-    relay = bool(request.app.state.settings.smtp_host)
+    relay = bool(request.app.state.settings.smtp.host)
     context = _page(
         scope,
         session,

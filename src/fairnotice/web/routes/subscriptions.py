@@ -88,7 +88,7 @@ async def _add(
             workspace_id=scope.id,
             zone_name=zone_name,
             now=now,
-            allow_private=request.app.state.settings.caldav_allow_private,
+            allow_private=request.app.state.settings.calendars.caldav_allow_private,
             field=subscriptions.FIELD,
         )
         return outcome
