@@ -244,6 +244,12 @@ def serve_command(
     )
     if doubt:
         sys.stderr.write(f"fairnotice: warning: {doubt}\n")
+    if workers > 1 and settings.throttle and settings.throttle_storage == "memory://":
+        sys.stderr.write(
+            f"fairnotice: warning: {workers} processes each count sign-in and token guesses "
+            "on their own (each allows the full limit): set FAIRNOTICE_THROTTLE_STORAGE to a "
+            "shared store, e.g. redis://127.0.0.1:6379/0\n"
+        )
     stop = threading.Event()
     inside = delivery and settings.database.startswith("sqlite")
     if inside:

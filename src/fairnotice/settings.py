@@ -150,6 +150,10 @@ class GoogleService(OAuthService):
     api_url: str = "https://www.googleapis.com/calendar/v3"
 
 
+# the throttle stores `limits` knows that a deployment here would use
+STORES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
 class Settings(BaseSettings):
     """Every FAIRNOTICE_* variable, read once (environment, then `.env`) and passed down;
     defaults make a single machine work with nothing set. The groups keep their flat
@@ -176,6 +180,13 @@ class Settings(BaseSettings):
     throttle: bool = Field(
         default=True, description="limit sign-in and token attempts (off only in tests)"
     )
+    throttle_storage: str = Field(
+        default="memory://",
+        max_length=2000,
+        examples=["redis://127.0.0.1:6379/0"],
+        description="where the throttle counts: memory:// (this process) or a shared "
+        "redis://host:port/db for several web processes",
+    )
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
@@ -186,6 +197,15 @@ class Settings(BaseSettings):
     google: GoogleService = Field(
         default_factory=GoogleService, description="Google Workspace (Calendar)"
     )
+
+    @field_validator("throttle_storage")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        """A store `limits` can count in; checked at start, not at the first sign-in."""
+        scheme = value.partition("://")[0]
+        if (not value.partition("://")[2] and scheme != "memory") or scheme not in STORES:
+            raise ValueError(f"must start with one of {', '.join(s + '://' for s in STORES)}")
+        return value
 
     @classmethod
     def settings_customise_sources(

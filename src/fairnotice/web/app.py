@@ -186,7 +186,7 @@ def create_app(
 
     cloud.install(app.state.write_sessions, settings)  # Microsoft 365 / Google tokens
     app.state.clock = clock
-    app.state.throttle = Throttle(enabled=settings.throttle)
+    app.state.throttle = Throttle(settings.throttle_storage, enabled=settings.throttle)
     _install_errors(app)
 
     from fairnotice.web.routes import (
