@@ -233,11 +233,11 @@ def spread_proposals(
     for day in days:
         if len(chosen) >= count:
             break
-        options = by_day[day]
+        options = [(o, _part(o[0], tz)) for o in by_day[day]]  # each start's part once
         wanted = [p for p in order if p not in used_parts] or list(order)
         wanted = wanted[len(used_parts) % len(wanted) :] + wanted[: len(used_parts) % len(wanted)]
         for part in (*wanted, *order):
-            fitting = [o for o in options if _part(o[0], tz) == part]
+            fitting = [o for o, its in options if its == part]
             if fitting:
                 break
         start, end = min(
