@@ -254,7 +254,7 @@ def test_employer_offers_times_and_the_candidate_picks_from_the_link(
     _shot(pick, "05-pick-page-de")
     pick.get_by_role("radio").nth(1).check()
     _submit(pick, pick.get_by_role("button", name="Diesen Termin bestätigen"))
-    assert "Dein neuer Termin" in pick.content()  # the German UI says du
+    assert "Ihr neuer Termin" in pick.content()  # as the offer's letter: Sie
     _shot(pick, "06-picked-de")
     with live["app"].state.sessions() as session:
         offer = session.scalar(select(Offer).where(Offer.reply_to == "hr@example.com"))

@@ -462,7 +462,7 @@ def test_employer_schedules_offers_both_go_for_one_time_then_fills(
     lena_page.goto(lena_link)
     expect(lena_page.get_by_role("alert")).to_have_text(
         "Dieser Link funktioniert nicht mehr, weil die Stelle inzwischen besetzt ist. "
-        "Ein Schreiben dazu ist auf dem Weg zu dir."
+        "Ein Schreiben dazu ist auf dem Weg zu Ihnen."  # as the offer's letter: Sie
     )
     assert lena_page.locator('input[name="slot"]').count() == 0
     _shots(lena_page, live, "10-link-closed-de", phone=True)

@@ -102,7 +102,7 @@ def test_confirming_without_a_choice_asks_for_it(
 ) -> None:
     link = _link(app, browser, language)
     other_browser.get(link.path)
-    _ = i18n.gettext_for(language)
+    _ = pick.addressed(language, formal=True)  # the offer's letter said Sie (de)
     for form in ({}, {"slot": ""}, {"slot": "abc"}):
         refused = other_browser.post(link.path, form)
         assert refused.status_code == 422
@@ -133,9 +133,10 @@ def test_a_second_submit_from_another_tab_gets_the_page_as_it_stands(
         ).all()
         first, second = slots[0], slots[1]
     assert other_browser.post(link.path, {"slot": str(first.id)}).status_code == 303
-    _ = i18n.gettext_for(language)
+    _ = pick.formal_gettext(language)  # the offer's letter said Sie (de)
     zone = ZONES[language]
-    thanks = _("Thank you. Your new time is %(when)s.", when=i18n.when(first.start, language, zone))
+    when = i18n.when(first.start, language, zone)
+    thanks = _("formal", "Thank you. Your new time is %(when)s.", when=when)
     for late in (
         other_browser.post(link.path, {"slot": str(second.id)}),
         other_browser.post(f"{link.path}/none", {"suggestion": "Friday at 10"}),

@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from fastapi import FastAPI
 
@@ -28,17 +29,38 @@ FORMAL = re.compile(
 QUOTED = re.compile(r"„[^“]*“")
 
 
-def _strings(language: str) -> list[tuple[str, str]]:
-    with (LOCALE / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+# The one narrow exception: the pick page speaks to a candidate, who is no user of
+# fairnotice, in the form of the offer's letter; its texts' formal forms (gettext context
+# "formal", web/routes/pick.py) may say Sie, and only the texts the pick page uses.
+PICK_SOURCES = (SRC / "web" / "templates" / "pick.html", SRC / "web" / "routes" / "pick.py")
+_PICK_CALL = re.compile(r'pgettext\(\s*"formal",\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _pick_formal_ids() -> set[str]:
+    """The msgids the pick page asks for in their formal form (pgettext("formal", ...))."""
+    return {m for path in PICK_SOURCES for m in _PICK_CALL.findall(path.read_text("utf-8"))}
+
+
+def _checked(catalog: Catalog) -> list[tuple[str, str]]:
+    """(msgid, text) of every translation the du guard reads: all of them but the pick
+    page's formal forms."""
+    exempt = _pick_formal_ids()
     out = []
     for message in catalog:
         if not message.id:
+            continue
+        first = message.id[0] if isinstance(message.id, tuple) else message.id
+        if message.context == "formal" and first in exempt:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         texts = message.string if isinstance(message.string, tuple) else (message.string,)
         out += [(ids[0], text) for text in texts if text]
     return out
+
+
+def _strings(language: str) -> list[tuple[str, str]]:
+    with (LOCALE / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return _checked(read_po(handle, locale=language))
 
 
 def test_the_pattern_finds_the_formal_address() -> None:
@@ -65,6 +87,29 @@ def test_the_german_catalog_says_du() -> None:
     assert formal == []
     assert FORMAL.search("Sag: „Ist meine E-Mail bei Ihnen angekommen?“ Versuchen Sie es.")
     assert not FORMAL.search(QUOTED.sub("", "Sag: „Ist meine E-Mail bei Ihnen angekommen?“"))
+
+
+def test_only_the_pick_page_s_formal_forms_may_say_sie() -> None:
+    """The exception is narrow: its formal forms are in the catalog and say Sie, while a
+    Sie planted anywhere else (a plain entry, a pick text without the context, a formal
+    context on a text the pick page does not use) is still caught."""
+    exempt = _pick_formal_ids()
+    assert {"Which time suits you?", "Please choose one of these times, then confirm it."} <= exempt
+    with (LOCALE / "de" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        real = read_po(handle, locale="de")
+    for msgid in exempt:
+        entry = real.get(msgid, context="formal")
+        assert entry is not None and entry.string, msgid
+    asked = real.get("Which time suits you?", context="formal")
+    assert asked is not None and asked.string == "Welcher Termin passt Ihnen?"
+
+    planted = Catalog(locale="de")
+    planted.add("Which time suits you?", "Welcher Termin passt Ihnen?", context="formal")
+    planted.add("Which time suits you?", "Welcher Termin passt Ihnen?")
+    planted.add("Try again later.", "Bitte versuchen Sie es später noch einmal.")
+    planted.add("Save", "Bitte prüfen Sie das.", context="formal")
+    flagged = [mid for mid, text in _checked(planted) if FORMAL.search(text)]
+    assert sorted(flagged) == ["Save", "Try again later.", "Which time suits you?"]
 
 
 def test_the_swedish_catalog_says_mejl() -> None:

@@ -351,6 +351,9 @@ class Offer(Base):
     language: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     reply_to: Mapped[str] = mapped_column(String(320), default="")
+    # how the offer's letter addressed the candidate ("formal" | "informal"; NULL: formal),
+    # so the pick page speaks as the letter did (0025)
+    address_form: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=_now)
     slots: Mapped[list[OfferSlot]] = relationship(order_by="OfferSlot.start", lazy="selectin")
 

@@ -256,6 +256,7 @@ def record_offer(
         language=plan.language.value,
         timezone=situation.counterpart.timezone,
         reply_to=user.email,
+        address_form=plan.address.form if plan.address else None,
     )
     session.add(offer)
     session.flush()
@@ -318,6 +319,7 @@ class OfferView:
     interview_end: datetime | None = None
     location: str | None = None  # where it takes place (an address, a room)
     video_url: str | None = None  # or the link of a video call
+    formal: bool = True  # the offer's letter said "Sie" (or nothing said): the page does too
 
 
 def offer_view(session: Session, token: str) -> OfferView:
@@ -341,6 +343,7 @@ def offer_view(session: Session, token: str) -> OfferView:
                 Interview.end.label("interview_end"),
                 Interview.location,
                 Interview.video_url,
+                Offer.address_form,
             )
             .join(Interview, Interview.id == Offer.interview_id)
             .join(Workspace, Workspace.id == Offer.workspace_id)
@@ -356,7 +359,9 @@ def offer_view(session: Session, token: str) -> OfferView:
         .where(OfferSlot.offer_id == row["id"])
         .order_by(OfferSlot.start)
     ).mappings()
-    return OfferView(**row, slots=[dict(s) for s in slots])
+    facts = dict(row)
+    formal = facts.pop("address_form") != "informal"
+    return OfferView(**facts, slots=[dict(s) for s in slots], formal=formal)
 
 
 def _usable(offer: Offer, now: datetime) -> None:

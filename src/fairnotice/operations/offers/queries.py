@@ -37,6 +37,7 @@ _STATEMENT = (
         Interview.end.label("interview_end"),
         Interview.location,
         Interview.video_url,
+        Offer.address_form,
     )
     .join(Interview, Interview.id == Offer.interview_id)
     .join(Workspace, Workspace.id == Offer.workspace_id)
@@ -81,4 +82,5 @@ class PickReader:
             interview_end=first[15],
             location=first[16],
             video_url=first[17],
+            formal=first[18] != "informal",
         )

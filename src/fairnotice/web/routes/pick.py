@@ -6,6 +6,8 @@ so the token never travels to another site or stays in a shared cache.
 
 from __future__ import annotations
 
+import gettext
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
@@ -84,12 +86,46 @@ def _render(
         "csrf_mark": csrf,
         "notice": notice_duration(offer.notice_minutes, lang) if offer.notice_minutes else "",
         "blocked": list(blocked),
-        "message": i18n.translate(message, lang) if message else "",
+        "message": addressed(lang, offer.formal)(message) if message else "",
         "duration": notice_duration(_minutes(offer), lang),
         "video_link": video.lower().startswith(("https://", "http://")),
         "suggesting": suggesting,
+        "pgettext": formal_gettext(lang),
     }
     return render(request, "pick.html", context, status=status)
+
+
+# The texts that speak to the candidate have a second form under the gettext context
+# "formal": German says "Sie" there, as the offer's letter did (the rest of the UI says du).
+FORMAL = "formal"
+
+
+def formal_gettext(language: str) -> Callable[..., str]:
+    """The pick page's `pgettext(context, text, **values)`, which it calls for a formal
+    offer; a text with no formal form in the catalog (English) as gettext has it."""
+    catalog = i18n.translations(language)
+
+    def pgettext(context: str, message: str, **values: Any) -> str:
+        text = catalog.pgettext(context, message)
+        if text == message:
+            text = catalog.gettext(message)
+        return text % values if values else text
+
+    return pgettext
+
+
+def addressed(language: str, formal: bool) -> Callable[[object], str]:
+    """A refusal of the pick page in the offer's form of address (see FORMAL)."""
+    catalog = i18n.translations(language)
+
+    def translate(message: object) -> str:
+        if formal and isinstance(message, str):
+            text = catalog.pgettext(FORMAL, message)
+            if text != message:
+                return text
+        return i18n.translate(message, language)
+
+    return translate
 
 
 def _minutes(offer: offers.OfferView) -> int:
@@ -128,6 +164,14 @@ def _wants_json(request: Request) -> bool:
 
 NO_CHOICE = N_("Please choose one of these times, then confirm it.")
 NO_SUGGESTION = N_("Please write when would suit you (up to 2000 characters), then send it.")
+_NULL = gettext.NullTranslations()  # marks the formal forms for `make messages` (as pgettext)
+_FORMAL_FORMS = (
+    _NULL.pgettext("formal", "Please choose one of these times, then confirm it."),
+    _NULL.pgettext(
+        "formal", "Please write when would suit you (up to 2000 characters), then send it."
+    ),
+    _NULL.pgettext("formal", "This time cannot be confirmed just now. Please try again later."),
+)
 
 
 def _slot_id(value: str) -> int | None:
