@@ -206,7 +206,7 @@ def test_answer_over_the_size_cap_is_refused(server: str) -> None:
 
 def test_unreachable_server_is_a_clear_error() -> None:
     url = f"http://127.0.0.1:{_free_port()}/alex/cal/"
-    with pytest.raises(BadInput, match="cannot reach"):
+    with pytest.raises(BadInput, match="refused the connection: check the address"):
         caldav.fetch(
             url,
             start=datetime(2026, 3, 16, tzinfo=UTC),

@@ -23,6 +23,7 @@ from fairnotice.operations.busy import stored as busy
 from fairnotice.operations.busy.stored import CalendarNotReady, owners_busy
 from fairnotice.store.session import transaction
 from fairnotice.store.tables import BusyCalendar
+from fairnotice.web import i18n
 from tests.calendar import hostile
 from tests.calendar.ics_server import Calendars, serving
 
@@ -329,6 +330,25 @@ def test_webcal_is_read_over_https_and_the_link_is_kept_sealed(
     assert TOKEN not in repr(shown) and shown.hint == "127.0.0.1…"
 
 
+def test_webcal_to_a_server_without_https_says_so_plainly_in_every_language(
+    factory: sessionmaker[Session], published: tuple[str, Calendars]
+) -> None:
+    base, calendars = published
+    calendars.publish("/cal.ics", google_style(DENTIST))
+    ws = workspace(factory)
+    with pytest.raises(BadInput) as failed:  # read over https from a plain-http server
+        subscribe(factory, ws, base.replace("http://", "webcal://") + "/cal.ics")
+    [(_, why)] = failed.value.problems
+    said = {
+        "en": "the server did not answer securely (https): check the address",
+        "de": "der Server hat nicht sicher (https) geantwortet: prüfe die Adresse",
+        "sv": "servern svarade inte säkert (https): kontrollera adressen",
+    }
+    for language, text in said.items():
+        shown = i18n.translate(why, language)
+        assert shown == text and "WRONG_VERSION" not in shown and "SSL" not in shown
+
+
 def test_a_stale_or_never_read_source_cannot_answer(
     factory: sessionmaker[Session], published: tuple[str, Calendars]
 ) -> None:
@@ -341,6 +361,15 @@ def test_a_stale_or_never_read_source_cannot_answer(
     stale = NOW + sources.STALE_AFTER + timedelta(minutes=1)
     _, unread = busy_of(factory, ws, stale)
     assert len(unread) == 1 and "may have changed since" in unread[0]
+    # read at 08:00 UTC: each viewer sees the time in their own zone and language, no "UTC"
+    read_at = {
+        ("de", "Europe/Berlin"): "zuletzt am Dienstag, 10. März 2026, 09:00 gelesen",
+        ("sv", "Europe/Stockholm"): "lästes senast tisdag 10 mars 2026, 09:00",
+        ("en", "Europe/London"): "was last read at Tuesday, 10 March 2026, 08:00 and",
+    }
+    for (language, zone), text in read_at.items():
+        shown = i18n.translate(unread[0], language, zone)
+        assert text in shown and "UTC" not in shown
     # a remote row never read (as another kind would first store it) is not free either
     with transaction(factory, write=True) as session:
         session.add(

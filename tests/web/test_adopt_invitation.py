@@ -77,6 +77,19 @@ def test_an_outlook_invitation_is_adopted_and_later_updates_name_its_event(
         assert event is not None and event.detail is not None and event.detail["adopted"]
     again = _import(browser, org, pos, data, "invite.ics")
     assert again.status_code == 409
+    # named as a person knows it, at 14:00 in the viewer's zone (13:00 UTC), never by its UID
+    said = {
+        "en": "This invitation is already on record: Paralegal, Monday, 16 March 2026, 14:00",
+        "de": "Diese Einladung ist schon erfasst: Paralegal, Montag, 16. März 2026, 14:00",
+        "sv": "Den här inbjudan finns redan registrerad: Paralegal, måndag 16 mars 2026, 14:00",
+    }
+    for lang, text in said.items():
+        browser.post("/language", {"lang": lang, "back": "/"})
+        again = _import(browser, org, pos, data, "invite.ics")
+        assert again.status_code == 409
+        assert text in again.text, re.findall(r"<main.*</main>", again.text, re.S)
+        assert OUTLOOK_UID[:12] not in again.text
+    browser.post("/language", {"lang": "en", "back": "/"})
     # the time moves: the update goes to both, under the invitation's UID and ORGANIZER
     browser.get(f"/w/{org}/interviews/{row.id}/edit")
     moved = browser.post(

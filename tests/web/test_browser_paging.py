@@ -97,7 +97,7 @@ def test_the_paged_position_page_and_outbox_in_a_browser(
     page = _signed_in(chromium, live, size, bypass_csp=True)  # axe-core is injected
     page.goto(f"/w/{world.ws}/positions/{world.big}")
     expect(page.locator("#candidates tbody tr")).to_have_count(50)
-    expect(page.locator("#pager-page")).to_contain_text("1-50 of 1200")
+    expect(page.locator("#pager-page")).to_contain_text("1–50 of 1200")
     _no_sideways_scroll(page)
     _shot(page, f"paging-position-{size}")
     _view(page, f"paging-position-top-{size}", "#cand-h")
@@ -106,7 +106,7 @@ def test_the_paged_position_page_and_outbox_in_a_browser(
     with page.expect_navigation():
         page.locator("#pager-page").get_by_role("link", name="Next").click()
     assert "page=2" in page.url
-    expect(page.locator("#pager-page")).to_contain_text("51-100 of 1200")
+    expect(page.locator("#pager-page")).to_contain_text("51–100 of 1200")
     # filters by plain GET: Swedish speakers still active
     page.locator("#f-lang").select_option("sv")
     page.locator("#f-state").select_option("informed")

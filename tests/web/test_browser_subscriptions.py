@@ -201,7 +201,8 @@ def test_an_employer_subscribes_an_interviewer_s_calendar_on_the_position_page(
     with page.expect_navigation(wait_until="load") as answer:
         page.get_by_role("button", name="Subscribe").click()
     assert answer.value.status == 422
-    assert "no working secure connection (https)" in page.content()
+    assert "did not answer securely (https): check the address" in page.content()
+    assert "WRONG_VERSION_NUMBER" not in page.content()  # never a protocol word
     _shot(page, "06-webcal-refused")
     page.goto(position)
     assert page.locator("#subscriptions li").count() == 1

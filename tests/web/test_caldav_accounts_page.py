@@ -245,7 +245,8 @@ def test_a_calendar_that_stops_answering_shows_why_in_the_viewers_language(
     state = re.search(rf'id="cal-{work}-state">(.*?)</span>\s*</div>', page.text, re.S)
     assert state is not None, page.text
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", state.group(1)))
-    assert "konnte nicht gelesen werden: der CalDAV-Server antwortete 404" in words, words
+    assert "konnte nicht gelesen werden: den Kalender gibt es nicht mehr (404)" in words, words
+    assert "CalDAV-Server antwortete" not in words, words  # no protocol words
     assert "keine Zeit gilt als frei" in words, words
 
 

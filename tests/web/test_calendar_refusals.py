@@ -170,7 +170,7 @@ def test_an_invitation_already_past_is_added_only_once_confirmed(
 def test_the_week_view_says_in_german_why_a_calendar_cannot_be_checked(
     app: FastAPI, browser: Browser
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"caldav_allow_private": True})
+    app.state.settings = app.state.settings.changed(calendars={"caldav_allow_private": True})
     with serving() as (base, calendars):
         calendars.publish("/mine.ics", google_style(DENTIST))
         ws = _german(browser, "week@example.org")
@@ -178,7 +178,8 @@ def test_the_week_view_says_in_german_why_a_calendar_cannot_be_checked(
         page = f"/w/{ws}/interviews/{interview}"
         browser.get(page)
         link = {"subscription_url": f"{base}/mine.ics", "back": page}
-        assert browser.post(f"/w/{ws}/subscriptions", link).status_code == 303
+        added = browser.post(f"/w/{ws}/subscriptions", link)
+        assert added.status_code == 303
         calendars.publish("/mine.ics", b"", status=404)
         later = app.state.clock() + timedelta(hours=1)
         done = refresh.refresh_due(

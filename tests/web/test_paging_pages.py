@@ -57,13 +57,14 @@ def test_the_position_page_shows_one_page_of_candidates_and_reaches_every_one_on
     assert len(seen) == len(set(seen)) == 1200
     assert sorted(seen) == world.candidates[world.big]
     first = texts[0]
-    assert "1-50 of 1200" in first and "Page 1 of 24" in first
+    assert "1–50 of 1200" in first and "Page 1 of 24" in first  # an en dash, not a hyphen
+    assert "1-50" not in first
     assert len(first.encode()) < 150_000  # was every candidate, twice (19 MB at 50,000)
     # the schedule chooser lists a few matches, not 1,200 options
     assert 0 < len(options_of(first, "candidate_id")) <= 20
     assert "Only the first 20 matches are listed" in first
     last = re.search(r'<nav class="pager" id="pager-page".*?</nav>', texts[-1], re.S)
-    assert last is not None and "1151-1200 of 1200" in last.group(0)
+    assert last is not None and "1151–1200 of 1200" in last.group(0)
     assert 'rel="next"' not in last.group(0) and 'rel="prev"' in last.group(0)
     # the interviews of the position are paged too (300 of them, 25 a page)
     interviews = ids_in(r'href="/w/\d+/interviews/(\d+)"', first)
@@ -189,7 +190,7 @@ def test_the_overview_pages_interviews_and_positions(
     listed = [i for text in texts for i in ids_in(r'<li><a href="/w/\d+/interviews/(\d+)">', text)]
     assert sorted(listed) == sorted(world.interviews) and len(set(listed)) == 300
     upcoming = browser.get(f"{base}?due=upcoming").text
-    assert "1-25 of 200" in upcoming
+    assert "1–25 of 200" in upcoming
     positions = ids_in(r'<li><a href="/w/\d+/positions/(\d+)">', texts[0])
     assert len(positions) == 25
     second = browser.get(f"{base}?ppage=2").text
@@ -259,3 +260,5 @@ def test_the_paged_position_page_speaks_the_viewers_language(
     browser.post("/language", {"lang": "de", "back": "/"})
     text = browser.get(f"/w/{world.ws}/outbox?state=failed").text
     assert "Seite 1 von" in text and "Reihenfolge" in text
+    text = browser.get(f"/w/{world.ws}/positions/{world.big}").text
+    assert "1–50 von 1200" in text and "1-50" not in text  # an en dash in every language

@@ -195,8 +195,8 @@ def render(
         lang=lang,
         languages=i18n.NAMES,
         _=_translator(t),
-        tr=lambda message: i18n.translate(message, lang),  # operations' error texts
-        untagged=lambda message: i18n.unkeyed(message, lang),  # a conflict, without its key
+        tr=lambda message: i18n.translate(message, lang, tz),  # operations' error texts
+        untagged=lambda message: i18n.unkeyed(message, lang, tz),  # a conflict, without its key
         ngettext=t.ngettext,
         # Error pages never start a session: a stray request (a favicon, a prefetch) that
         # raced a sign-in must not answer with a cookie that overwrites the new session.
@@ -207,7 +207,7 @@ def render(
         day_label=lambda day: i18n.day_label(day, lang),
         zone_label=i18n.zone_label(tz, lang),
     )
-    refusals.page_context(ctx, lang)  # a refused form's problems in words, by label
+    refusals.page_context(ctx, lang, tz)  # a refused form's problems in words, by label
     if isinstance(user, User) and "workspaces" not in ctx:
         session = ctx.pop("session", None)
         if session is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -129,10 +129,14 @@ def validation_text(text: str, catalog: gettext.NullTranslations) -> str | None:
     return _validation(text, catalog)
 
 
-def translate(message: object, language: str) -> str:
+def translate(message: object, language: str, zone_name: str = "UTC") -> str:
     """An error text of the operations in `language`: a Phrase by its template (values put
-    in, translated too when they are Phrases), a fixed text by itself; English, or a text
-    the catalog lacks, as it is."""
+    in, translated too when they are Phrases; a moment as the reader writes it, in
+    `zone_name`, the viewer's zone), a fixed text by itself; English, or a text the catalog
+    lacks, as it is."""
+    if isinstance(message, datetime):
+        moment = message if message.tzinfo else message.replace(tzinfo=UTC)
+        return when(moment, language, zone_name)
     catalog = translations(language)
     template = getattr(message, "template", None)
     if template is None:
@@ -142,7 +146,7 @@ def translate(message: object, language: str) -> str:
             return str(message)
         return _validation(message, catalog) or catalog.gettext(message)
     values = {
-        k: str(v) if isinstance(v, Verbatim) else translate(v, language)
+        k: str(v) if isinstance(v, Verbatim) else translate(v, language, zone_name)
         for k, v in getattr(message, "values", {}).items()
     }
     text = catalog.gettext(template)
@@ -155,11 +159,11 @@ def translate(message: object, language: str) -> str:
 _KEY = re.compile(r"^[a-z][a-z_]*: ")
 
 
-def unkeyed(message: object, language: str) -> str:
+def unkeyed(message: object, language: str, zone_name: str = "UTC") -> str:
     """A conflict's text for a person, in `language`: the operations' texts start with the
     key of what they are about ("plan: ...") for the API and the CLI, which a page never
     shows; the rest is shown, starting with a capital."""
-    text = translate(message, language)
+    text = translate(message, language, zone_name)
     english = getattr(message, "template", message)
     if isinstance(english, str) and _KEY.match(english):
         _, colon, rest = text.partition(": ")

@@ -212,11 +212,12 @@ def _in_catalog(text: str, catalog: gettext.NullTranslations) -> bool:
     return entries is None or text in entries
 
 
-def _message(text: object, field: str, language: str) -> str:
-    """What is wrong, plain and in `language`: no pydantic text, no pattern, no key."""
+def _message(text: object, field: str, language: str, zone_name: str = "UTC") -> str:
+    """What is wrong, plain and in `language` (a moment in `zone_name`): no pydantic text,
+    no pattern, no key."""
     catalog = i18n.translations(language)
     if getattr(text, "template", None) is not None:
-        return i18n.translate(text, language)
+        return i18n.translate(text, language, zone_name)
     raw = str(text)
     if raw in _PLAIN:
         return catalog.gettext(_PLAIN[raw])
@@ -277,7 +278,10 @@ def _where(name: object, labels: Mapping[str, str]) -> tuple[str, object]:
 
 
 def problems_for(
-    problems: Iterable[Any], language: str, labels: Mapping[str, str] | None = None
+    problems: Iterable[Any],
+    language: str,
+    labels: Mapping[str, str] | None = None,
+    zone_name: str = "UTC",
 ) -> list[Problem]:
     """The operations' (name, text) pairs as a page shows them; Problems pass through."""
     out: list[Problem] = []
@@ -288,7 +292,7 @@ def problems_for(
         name, text = item
         field, label = _where(name, labels or {})
         shown = i18n.translate(label, language) if label else ""
-        out.append(Problem(field, shown, _message(text, f"{field} {name}", language)))
+        out.append(Problem(field, shown, _message(text, f"{field} {name}", language, zone_name)))
     return out
 
 
@@ -317,9 +321,10 @@ class FieldMarks:
         return Markup('<span class="field-error" id="{}">{}</span>').format(found[0].anchor, text)
 
 
-def page_context(ctx: dict[str, Any], language: str) -> None:
-    """Put a page's problems in words and its field helpers in (called by `render`)."""
-    shown = problems_for(ctx.get("problems") or [], language, ctx.get("labels"))
+def page_context(ctx: dict[str, Any], language: str, zone_name: str = "UTC") -> None:
+    """Put a page's problems in words (moments in the viewer's `zone_name`) and its field
+    helpers in (called by `render`)."""
+    shown = problems_for(ctx.get("problems") or [], language, ctx.get("labels"), zone_name)
     marks = FieldMarks(shown)
     ctx["problems"] = shown
     ctx["bad"] = set(ctx.get("bad") or ()) | {p.field for p in shown if p.field}

@@ -32,6 +32,7 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from fairnotice.errors import N_, BadInput, Phrase
+from fairnotice.operations.busy import failures
 
 _NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
 _QUERY = """<?xml version="1.0" encoding="utf-8"?>
@@ -374,19 +375,7 @@ def exchange(
                     )
                 ]
             ) from None
-        raise Unanswered(
-            [
-                (
-                    label,
-                    Phrase(
-                        "the CalDAV server answered %(code)s %(reason)s",
-                        code=exc.code,
-                        reason=exc.reason,
-                    ),
-                )
-            ],
-            code=exc.code,
-        ) from None
+        raise Unanswered([(label, failures.answered(exc.code))], code=exc.code) from None
     except (urllib.error.URLError, TimeoutError) as exc:
         reason = exc if isinstance(exc, TimeoutError) else exc.reason
         if isinstance(reason, TimeoutError):  # no answer within the deadline
@@ -396,13 +385,9 @@ def exchange(
             raise BadInput(
                 [(label, Phrase("not allowed: %(reason)s", reason=exc.reason))]
             ) from None
-        raise BadInput(
-            [(label, Phrase("cannot reach the CalDAV server: %(reason)s", reason=exc.reason))]
-        ) from None
+        raise BadInput([(label, failures.unreachable(exc.reason))]) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise BadInput(
-            [(label, Phrase("cannot reach the CalDAV server: %(reason)s", reason=exc))]
-        ) from None
+        raise BadInput([(label, failures.unreachable(exc))]) from None
     if len(data) > max_bytes:
         raise BadInput(
             [

@@ -195,9 +195,9 @@ def why_not_answering(
             return Phrase("%(who)s is being read; ask again in a moment", who=who(row))
         if now - row.refreshed_at > STALE_AFTER:
             return Phrase(
-                "%(who)s was last read at %(when)s UTC and may have changed since",
+                "%(who)s was last read at %(when)s and may have changed since",
                 who=who(row),
-                when=f"{row.refreshed_at:%Y-%m-%d %H:%M}",
+                when=row.refreshed_at,  # a moment: each page shows it in its viewer's zone
             )
     if start < row.window_start or end > row.window_end:
         return Phrase(

@@ -17,7 +17,6 @@ answer is cut at the upload limit, time-boxed, and parsed within the reading bud
 from __future__ import annotations
 
 import http.client
-import ssl
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,7 @@ from fairnotice.calendar import parse
 from fairnotice.calendar.budget import Budget
 from fairnotice.calendar.expand import Interval
 from fairnotice.errors import N_, BadInput, Phrase
-from fairnotice.operations.busy import sources
+from fairnotice.operations.busy import failures, sources
 from fairnotice.operations.busy.caldav import (
     RefusedAddress,
     _GuardedHTTPHandler,
@@ -114,7 +113,7 @@ class Subscription:
             exc.close()
             if exc.code == 304 and (validators.etag or validators.last_modified):
                 return Unchanged(validators)
-            raise BadInput([(FIELD, _answered(exc.code, str(exc.reason)))]) from None
+            raise BadInput([(FIELD, _answered(exc.code))]) from None
         except (urllib.error.URLError, TimeoutError) as exc:
             reason = exc if isinstance(exc, TimeoutError) else exc.reason
             if isinstance(reason, TimeoutError):  # no answer within the deadline
@@ -122,28 +121,13 @@ class Subscription:
                     [(FIELD, N_("the calendar's server took too long to answer"))]
                 ) from None
             assert isinstance(exc, urllib.error.URLError)
-            if isinstance(exc.reason, ssl.SSLError):  # webcal:// to a server without TLS
-                why = Phrase(
-                    "the calendar's server has no working secure connection (https): %(reason)s",
-                    reason=getattr(exc.reason, "reason", None) or exc.reason,
-                )
-                raise BadInput([(FIELD, why)]) from None
             if isinstance(exc.reason, RefusedAddress):
                 raise BadInput(
                     [(FIELD, Phrase("not allowed: %(reason)s", reason=exc.reason))]
                 ) from None
-            raise BadInput(
-                [
-                    (
-                        FIELD,
-                        Phrase("cannot reach the calendar's server: %(reason)s", reason=exc.reason),
-                    )
-                ]
-            ) from None
+            raise BadInput([(FIELD, failures.unreachable(exc.reason))]) from None
         except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise BadInput(
-                [(FIELD, Phrase("cannot reach the calendar's server: %(reason)s", reason=exc))]
-            ) from None
+            raise BadInput([(FIELD, failures.unreachable(exc))]) from None
         if len(data) > MAX_BYTES:
             raise BadInput(
                 [
@@ -205,19 +189,14 @@ def _shared_opener(allow_private: bool) -> urllib.request.OpenerDirector:
     )
 
 
-def _answered(code: int, reason: str) -> Phrase:
-    if code in (404, 410):
-        return Phrase(
-            "the calendar is gone (%(code)s): the link was removed or replaced; paste the new one",
-            code=code,
-        )
+def _answered(code: int) -> str:
     if code in (401, 403):
         return Phrase(
             "the calendar's server refuses this link (%(code)s): it may have been reset; "
             "paste the new one",
             code=code,
         )
-    return Phrase("the calendar's server answered %(code)s %(reason)s", code=code, reason=reason)
+    return failures.answered(code)
 
 
 def _open(opening: Opening) -> Subscription:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase
+from fairnotice.errors import N_, BadInput, Conflict, NotFound, Phrase, Verbatim
 from fairnotice.lifecycle import (
     CLOSED,
     Effect,
@@ -195,15 +195,17 @@ def organises(session: Session, workspace_id: int) -> bool:
 def ensure_new_uid(session: Session, *, workspace_id: int, uid: str) -> None:
     """Conflict when the workspace already holds an interview with this UID (the same
     invitation adopted twice): one event, one interview."""
-    taken = session.scalar(
-        select(Interview.id).where(Interview.workspace_id == workspace_id, Interview.uid == uid)
-    )
-    if taken is not None:
+    taken = session.execute(
+        select(Interview.position, Interview.start).where(
+            Interview.workspace_id == workspace_id, Interview.uid == uid
+        )
+    ).first()
+    if taken is not None:  # named as a person knows it, not by its UID
         raise Conflict(
             Phrase(
-                "interview: the invitation %(uid)s is already on record (interview %(id)s)",
-                uid=uid,
-                id=taken,
+                "interview: this invitation is already on record: %(position)s, %(when)s",
+                position=Verbatim(taken.position),
+                when=taken.start,  # a moment: each page shows it in its viewer's zone
             )
         )
 
