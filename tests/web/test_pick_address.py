@@ -122,3 +122,12 @@ def test_swedish_and_english_stay_as_they_are(
     assert _("When would suit you?") in page
     refused = _text(other_browser.post(link.path, {"slot": ""}).text)
     assert _("Please choose one of these times, then confirm it.") in refused
+
+
+def test_the_formal_forms_marked_for_the_catalog_are_the_refusals_themselves() -> None:
+    """The refusals' formal forms are written out once more only so that `make messages`
+    finds them; a plain text changed without its copy would fall back to du unnoticed."""
+    from fairnotice.web.routes import pick
+
+    refusals = {pick.NO_CHOICE, pick.NO_SUGGESTION, pick.REFUSALS[pick.holds.UNKNOWN]}
+    assert set(pick._FORMAL_FORMS) == refusals

@@ -116,13 +116,11 @@ def formal_gettext(language: str) -> Callable[..., str]:
 
 def addressed(language: str, formal: bool) -> Callable[[object], str]:
     """A refusal of the pick page in the offer's form of address (see FORMAL)."""
-    catalog = i18n.translations(language)
+    in_form = formal_gettext(language)
 
     def translate(message: object) -> str:
         if formal and isinstance(message, str):
-            text = catalog.pgettext(FORMAL, message)
-            if text != message:
-                return text
+            return in_form(FORMAL, message)
         return i18n.translate(message, language)
 
     return translate
